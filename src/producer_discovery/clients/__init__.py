@@ -1,0 +1,1 @@
+"""Clients of the external APIs. Each returns plain models, never raw HTTP."""

@@ -1,0 +1,72 @@
+"""One exception tree for the whole service.
+
+    ProducerDiscoveryError
+    ├── ConfigurationError        a setting is missing or wrong; never retried
+    ├── PermanentError            retrying cannot help (404, 400, malformed data)
+    │   └── InvalidMessage        a queue message that fails validation
+    └── TransientError            may succeed later (5xx, timeouts, lost connections)
+        └── RateLimited           the provider said "slow down" (429), with retry_after seconds
+
+Only the worker runtime catches broadly; everything else raises one of these.
+`is_transient()` is the single place that decides whether an exception is worth a retry.
+"""
+
+from __future__ import annotations
+
+import httpx
+import psycopg
+
+
+class ProducerDiscoveryError(Exception):
+    """Base of every error this package raises on purpose."""
+
+
+class ConfigurationError(ProducerDiscoveryError):
+    """A setting is missing or invalid; the operator must act."""
+
+
+class PermanentError(ProducerDiscoveryError):
+    """Retrying will not help: the request or the data is wrong."""
+
+
+class InvalidMessage(PermanentError):
+    """A queue message that does not validate."""
+
+
+class TransientError(ProducerDiscoveryError):
+    """May succeed on a later attempt."""
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class RateLimited(TransientError):
+    """The provider answered 429 (or equivalent); wait `retry_after` seconds."""
+
+    def __init__(self, message: str, retry_after: float | None) -> None:
+        super().__init__(message, retry_after)
+
+
+def is_transient(error: BaseException) -> bool:
+    """True when a later attempt may succeed."""
+    if isinstance(error, TransientError):
+        return True
+    if isinstance(error, (PermanentError, ConfigurationError)):
+        return False
+    if isinstance(error, (httpx.TransportError, TimeoutError, ConnectionError)):
+        return True
+    if isinstance(error, psycopg.OperationalError):
+        return True
+    if isinstance(error, psycopg.errors.SerializationFailure | psycopg.errors.DeadlockDetected):
+        return True
+    return False
+
+
+def retry_after_of(error: BaseException) -> float | None:
+    """The provider-requested wait carried by an error, if any."""
+    return getattr(error, "retry_after", None)
+
+
+class NotFound(PermanentError):
+    """The provider has no such resource (404)."""

@@ -1,0 +1,82 @@
+"""The one Settings object: built once from the environment (and CLI options), passed down.
+
+Every field is read from the environment variable of the same name in upper case
+(`SPOTIFY_API_URL`, `WORKER_CONCURRENCY`, …). Secrets are `SecretStr` so they never print.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_URL = "https://github.com/producer-discovery/producer-discovery"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="", case_sensitive=False, extra="ignore")
+
+    # Database ---------------------------------------------------------------------------
+    database_url: str | None = Field(
+        None, description="libpq URL; unset means the embedded local cluster"
+    )
+    producer_discovery_home: Path | None = Field(
+        None, description="where the embedded cluster lives (default: the user's data dir)"
+    )
+
+    # Spotify ----------------------------------------------------------------------------
+    spotify_client_id: str | None = None
+    spotify_client_secret: SecretStr | None = None
+    spotify_api_url: str = "https://api.spotify.com/v1"
+    spotify_token_url: str = "https://accounts.spotify.com/api/token"
+    spotify_requests_per_second: float = Field(3.0, gt=0, le=100)
+    album_include_groups: str = Field("album,single", description="Spotify include_groups")
+
+    # Genius -----------------------------------------------------------------------------
+    genius_access_token: SecretStr | None = None
+    genius_api_url: str = "https://api.genius.com"
+    genius_requests_per_second: float = Field(2.0, gt=0, le=100)
+
+    # MusicBrainz ------------------------------------------------------------------------
+    musicbrainz_api_url: str = "https://musicbrainz.org/ws/2"
+    musicbrainz_contact: str = PROJECT_URL
+    musicbrainz_requests_per_second: float = Field(1.0, gt=0, le=50)
+
+    # Discogs ----------------------------------------------------------------------------
+    discogs_token: SecretStr | None = None
+    discogs_api_url: str = "https://api.discogs.com"
+    discogs_requests_per_minute: float = Field(60.0, gt=0, le=1000)
+
+    # Instagram Graph API (optional) -----------------------------------------------------
+    instagram_access_token: SecretStr | None = None
+    instagram_user_id: str | None = None
+    instagram_api_url: str = "https://graph.facebook.com"
+
+    # HTTP -------------------------------------------------------------------------------
+    http_timeout_seconds: float = Field(20.0, gt=0, le=300)
+
+    # Worker runtime ---------------------------------------------------------------------
+    worker_concurrency: int = Field(4, ge=1, le=64)
+    visibility_timeout_seconds: int = Field(60, ge=5, le=3600)
+    max_attempts: int = Field(5, ge=1, le=100)
+    shutdown_grace_seconds: float = Field(25.0, ge=0, le=600)
+    poll_interval_seconds: float = Field(2.0, gt=0, le=60)
+    retry_base_seconds: float = Field(1.0, gt=0, le=600)
+    retry_cap_seconds: float = Field(300.0, gt=0, le=86400)
+
+    # Logging ----------------------------------------------------------------------------
+    log_format: str | None = Field(None, description="json or console")
+
+    @field_validator("log_format")
+    @classmethod
+    def _known_format(cls, value: str | None) -> str | None:
+        if value is not None and value not in ("json", "console"):
+            raise ValueError("LOG_FORMAT must be 'json' or 'console'")
+        return value
+
+    @property
+    def user_agent(self) -> str:
+        from producer_discovery import __version__
+
+        return f"producer-discovery/{__version__} ( {self.musicbrainz_contact} )"
