@@ -1,0 +1,168 @@
+"""Start and stop a local PostgreSQL cluster from the machine's own binaries.
+
+One piece of code serves two users: the test harness (a throwaway cluster per test session)
+and the CLI's embedded default (a cluster kept in the user's data directory when no
+DATABASE_URL is set). PostgreSQL refuses to run as root, so when we are root the server
+programs (initdb, pg_ctl) run as the `postgres` OS user through `runuser`; the data
+directory is handed to that user. pg_cron is preloaded whenever the binaries have it.
+"""
+
+from __future__ import annotations
+
+import os
+import pwd
+import shutil
+import socket
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from producer_discovery.errors import ConfigurationError
+
+SERVER_USER = "postgres"
+
+
+def find_bin_dir() -> Path:
+    """The newest /usr/lib/postgresql/N/bin, or $PG_BIN_DIR."""
+    override = os.environ.get("PG_BIN_DIR")
+    if override:
+        return Path(override)
+    candidates = sorted(
+        Path("/usr/lib/postgresql").glob("*/bin/pg_ctl"),
+        key=lambda path: int(path.parent.parent.name) if path.parent.parent.name.isdigit() else 0,
+    )
+    if not candidates:
+        raise ConfigurationError(
+            "no PostgreSQL server binaries found in /usr/lib/postgresql/*/bin "
+            "(apt-get install postgresql-15 postgresql-15-cron), or set DATABASE_URL"
+        )
+    return candidates[-1].parent
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def port_is_free(port: int) -> bool:
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
+
+
+@dataclass
+class LocalCluster:
+    """A PostgreSQL cluster in `data_dir`, listening on 127.0.0.1:`port`."""
+
+    data_dir: Path
+    port: int
+    cron_database: str = "postgres"
+    bin_dir: Path | None = None
+
+    def __post_init__(self) -> None:
+        self.bin_dir = self.bin_dir or find_bin_dir()
+
+    # Facts ------------------------------------------------------------------------------
+    @property
+    def has_pg_cron(self) -> bool:
+        assert self.bin_dir is not None
+        return (self.bin_dir.parent / "lib" / "pg_cron.so").exists()
+
+    @property
+    def socket_dir(self) -> Path:
+        return self.data_dir
+
+    @property
+    def log_file(self) -> Path:
+        return self.data_dir.parent / "postgresql.log"
+
+    def url(self, database: str = "postgres") -> str:
+        return f"postgresql://postgres@127.0.0.1:{self.port}/{database}"
+
+    def is_initialised(self) -> bool:
+        return (self.data_dir / "PG_VERSION").exists()
+
+    def is_running(self) -> bool:
+        if not self.is_initialised():
+            return False
+        result = self._run("pg_ctl", "-D", str(self.data_dir), "status", check=False)
+        return result.returncode == 0
+
+    # Actions ----------------------------------------------------------------------------
+    def initialise(self, fsync: bool = True) -> None:
+        """initdb (trust auth on the loopback only) and write our settings."""
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self._hand_over(self.data_dir)
+        arguments = ["-D", str(self.data_dir), "-U", "postgres", "--auth=trust",
+                     "--encoding=UTF8", "--locale=C.UTF-8"]
+        if not fsync:
+            arguments.append("-N")
+        self._run("initdb", *arguments)
+        settings = [
+            "listen_addresses = '127.0.0.1'",
+            f"unix_socket_directories = '{self.socket_dir}'",
+            "max_connections = 200",
+            "max_worker_processes = 16",
+        ]
+        if self.has_pg_cron:
+            settings += [
+                "shared_preload_libraries = 'pg_cron'",
+                f"cron.database_name = '{self.cron_database}'",
+            ]
+        if not fsync:
+            settings += ["fsync = off", "synchronous_commit = off", "full_page_writes = off"]
+        with (self.data_dir / "postgresql.conf").open("a") as conf:
+            conf.write("\n# producer-discovery\n" + "\n".join(settings) + "\n")
+
+    def start(self) -> None:
+        """Start the server on `port` and wait until it accepts connections."""
+        self.log_file.touch(exist_ok=True)
+        self._hand_over(self.log_file)
+        self._run(
+            "pg_ctl", "-D", str(self.data_dir), "-l", str(self.log_file), "-w", "-t", "60",
+            "-o", f"-p {self.port}", "start",
+        )
+
+    def stop(self, mode: str = "fast") -> None:
+        if self.is_running():
+            self._run("pg_ctl", "-D", str(self.data_dir), "-m", mode, "-w", "stop")
+
+    def restart(self) -> None:
+        self._run("pg_ctl", "-D", str(self.data_dir), "-m", "fast", "-w", "-o",
+                  f"-p {self.port}", "-l", str(self.log_file), "restart")
+
+    def destroy(self) -> None:
+        self.stop("immediate")
+        shutil.rmtree(self.data_dir, ignore_errors=True)
+
+    # Internals --------------------------------------------------------------------------
+    def _run(self, program: str, *arguments: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        assert self.bin_dir is not None
+        command = [str(self.bin_dir / program), *arguments]
+        if os.geteuid() == 0:
+            command = ["runuser", "-u", SERVER_USER, "--", *command]
+        result = subprocess.run(command, capture_output=True, text=True, cwd="/")
+        if check and result.returncode != 0:
+            raise ConfigurationError(
+                f"{program} failed ({result.returncode}): {(result.stderr or result.stdout).strip()[-500:]}"
+            )
+        return result
+
+    def _hand_over(self, path: Path) -> None:
+        """When root, give `path` to the server user and let it traverse the ancestors."""
+        if os.geteuid() != 0:
+            return
+        account = pwd.getpwnam(SERVER_USER)
+        os.chown(path, account.pw_uid, account.pw_gid)
+        if path.is_dir():
+            path.chmod(0o700)
+        for parent in path.parents:
+            if parent == Path("/"):
+                break
+            mode = parent.stat().st_mode
+            if not mode & 0o001:
+                parent.chmod(mode | 0o001)

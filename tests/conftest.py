@@ -1,0 +1,115 @@
+"""Test fixtures: a throwaway PostgreSQL cluster per test session, a template database with
+every migration applied, and a fresh database cloned from the template for each test.
+
+The cluster is started from the Debian binaries (/usr/lib/postgresql/N/bin) with pg_cron
+preloaded (cron.database_name = pd_cron, a database the cron tests migrate themselves), as the
+`postgres` OS user when the tests run as root. Set TEST_DATABASE_URL to a superuser URL of an
+existing server to use it instead (the tests then create and drop their own databases there).
+Under pytest-xdist every worker process has its own cluster.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+import pytest
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
+from psycopg.rows import dict_row
+from pytest_postgresql.janitor import DatabaseJanitor
+
+from producer_discovery.db.cluster import LocalCluster, free_port
+from producer_discovery.db.migrations import migrate
+
+CRON_DATABASE = "pd_cron"
+
+
+@dataclass
+class Server:
+    """Where the test databases live."""
+
+    admin_url: str
+    cluster: LocalCluster | None = None
+
+    @property
+    def parts(self) -> dict[str, str]:
+        return {k: str(v) for k, v in conninfo_to_dict(self.admin_url).items()}
+
+    def url(self, database: str) -> str:
+        parts = self.parts
+        parts["dbname"] = database
+        return make_conninfo(**parts)
+
+    def janitor(self, database: str, template: str | None = None) -> DatabaseJanitor:
+        parts = self.parts
+        return DatabaseJanitor(
+            user=parts.get("user", "postgres"),
+            host=parts.get("host", "127.0.0.1"),
+            port=parts.get("port", "5432"),
+            password=parts.get("password"),
+            dbname=database,
+            template_dbname=template,
+            maintenance_dbname=parts.get("dbname", "postgres"),
+        )
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[Server]:
+    """A PostgreSQL server for the whole session."""
+    existing = os.environ.get("TEST_DATABASE_URL")
+    if existing:
+        yield Server(existing)
+        return
+    root = Path(tempfile.mkdtemp(prefix="pd-tests-", dir="/tmp"))
+    cluster = LocalCluster(root / "data", free_port(), cron_database=CRON_DATABASE)
+    try:
+        cluster.initialise(fsync=False)
+        cluster.start()
+        yield Server(cluster.url("postgres"), cluster)
+    finally:
+        cluster.destroy()
+        shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def template_database(pg_server: Server) -> Iterator[str]:
+    """A database with every migration applied, cloned by each test."""
+    name = f"pd_template_{uuid.uuid4().hex[:8]}"
+    janitor = pg_server.janitor(name)
+    janitor.init()
+    migrate(pg_server.url(name))
+    yield name
+    janitor.drop()
+
+
+@pytest.fixture
+def database_url(pg_server: Server, template_database: str) -> Iterator[str]:
+    """A fresh, migrated database for one test."""
+    name = f"pd_test_{uuid.uuid4().hex[:10]}"
+    janitor = pg_server.janitor(name, template=template_database)
+    janitor.init()
+    yield pg_server.url(name)
+    janitor.drop()
+
+
+@pytest.fixture
+def empty_database_url(pg_server: Server) -> Iterator[str]:
+    """A fresh database with nothing in it."""
+    name = f"pd_empty_{uuid.uuid4().hex[:10]}"
+    janitor = pg_server.janitor(name)
+    janitor.init()
+    yield pg_server.url(name)
+    janitor.drop()
+
+
+@pytest.fixture
+def db(database_url: str) -> Iterator[psycopg.Connection]:
+    """An autocommit connection (dict rows) to the test's database."""
+    with psycopg.connect(database_url, autocommit=True, row_factory=dict_row) as conn:
+        yield conn
