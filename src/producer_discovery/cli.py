@@ -1,5 +1,108 @@
-"""Command line entry point (filled in as the commands land)."""
+"""`producer-discovery`: parse the command line and wire the pieces; no logic lives here.
+
+Exit codes: 0 ok; 1 a fatal error (one readable line on stderr); 2 a bad argument;
+`health` answers 0 healthy, 1 warning, 2 critical.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from typing import NoReturn
+
+from pydantic import ValidationError
+
+from producer_discovery import operations
+from producer_discovery.errors import ProducerDiscoveryError
+from producer_discovery.settings import Settings
+
+STAGES = ["artist_discovery", "album_discovery", "track_discovery",
+          "producer_identification", "social_enrichment"]
 
 
-def main() -> None:  # pragma: no cover - replaced by the real CLI
-    raise SystemExit("producer-discovery: not yet wired")
+class Parser(argparse.ArgumentParser):
+    """argparse that reports a bad argument in one line."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+
+
+def positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} must be at least 1")
+    return value
+
+
+def popularity(text: str) -> int:
+    value = positive_int(text) if text != "0" else 0
+    if value > 100:
+        raise argparse.ArgumentTypeError(f"{text!r} must be between 0 and 100")
+    return value
+
+
+def build_parser() -> Parser:
+    parser = Parser(
+        prog="producer-discovery",
+        description="Who produced the songs you love, and how to reach them. "
+        "With no DATABASE_URL, an embedded local PostgreSQL is created and used.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
+
+    commands.add_parser("migrate", help="apply every migration not yet applied")
+
+    database = commands.add_parser("db", help="manage the embedded local database")
+    database.add_argument("action", choices=["start", "stop", "status", "url"])
+
+    discover = commands.add_parser("discover", help="queue artists for discovery")
+    discover.add_argument("names", nargs="*", metavar="NAME", help="artist names")
+    discover.add_argument("--genre", help="bulk discovery of a genre (Spotify genre: search)")
+    discover.add_argument("--min-popularity", type=popularity, default=None,
+                          help="only where Spotify reports popularity (not in development mode)")
+    discover.add_argument("--limit", type=positive_int, default=50, help="artists of the genre (default 50)")
+
+    status = commands.add_parser("status", help="queue depths, processing states, DLQ, throughput")
+    status.add_argument("--json", action="store_true")
+    health = commands.add_parser("health", help="get_system_health(); exit 0/1/2")
+    health.add_argument("--json", action="store_true")
+
+    dlq = commands.add_parser("dlq", help="inspect and re-drive dead letters")
+    dlq_actions = dlq.add_subparsers(dest="dlq_action", required=True, parser_class=Parser)
+    dlq_actions.add_parser("list", help="list dead letters")
+    replay = dlq_actions.add_parser("replay", help="send dead letters back to their stage")
+    replay.add_argument("--queue", choices=STAGES + [s + "_dlq" for s in STAGES])
+    replay.add_argument("--id", type=positive_int, dest="message_id")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    arguments = build_parser().parse_args(argv)
+    try:
+        settings = Settings()
+    except ValidationError as error:
+        first = error.errors()[0]
+        fail(f"invalid setting {'.'.join(map(str, first['loc'])).upper()}: {first['msg']}")
+    handlers: dict[str, Callable[[Settings, argparse.Namespace], int]] = {
+        "migrate": operations.migrate_command,
+        "db": operations.database_command,
+        "discover": operations.discover_command,
+        "status": operations.status_command,
+        "health": operations.health_command,
+        "dlq": operations.dlq_command,
+    }
+    try:
+        code = handlers[arguments.command](settings, arguments)
+    except ProducerDiscoveryError as error:
+        fail(str(error))
+    except KeyboardInterrupt:
+        fail("interrupted", 130)
+    sys.exit(code)
+
+
+def fail(message: str, code: int = 1) -> NoReturn:
+    print(f"producer-discovery: error: {message}", file=sys.stderr)
+    sys.exit(code)

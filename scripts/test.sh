@@ -1,0 +1,6 @@
+#!/usr/bin/env bash
+# Run the whole test suite: every test against a throwaway PostgreSQL the tests start
+# themselves (one per pytest-xdist worker). Extra arguments go to pytest.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+exec .venv/bin/python -m pytest -n 2 -p no:cacheprovider "$@"

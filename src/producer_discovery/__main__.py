@@ -1,0 +1,3 @@
+from producer_discovery.cli import main
+
+main()

@@ -1,0 +1,151 @@
+"""What the operator commands do: database resolution, migrate, discover, status, health, dlq."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+import psycopg
+from psycopg.rows import dict_row
+from rich.console import Console
+from rich.table import Table
+
+from producer_discovery.db.embedded import EmbeddedDatabase, default_home
+from producer_discovery.db.migrations import migrate
+from producer_discovery.db.queries import query
+from producer_discovery.errors import ConfigurationError
+from producer_discovery.settings import Settings
+
+HEALTH_EXIT = {"healthy": 0, "warning": 1, "critical": 2}
+
+
+def say(line: str) -> None:
+    """Progress and notices go to stderr, so stdout stays machine-readable."""
+    print(line, file=sys.stderr)
+
+
+def embedded(settings: Settings) -> EmbeddedDatabase:
+    return EmbeddedDatabase(settings.producer_discovery_home or default_home())
+
+
+def database_url(settings: Settings) -> str:
+    """DATABASE_URL, or the embedded cluster (created, started and migrated as needed)."""
+    if settings.database_url:
+        return settings.database_url
+    database = embedded(settings)
+    url = database.ensure_running(say)
+    say(f"using the embedded PostgreSQL in {database.home} ({url}); "
+        "set DATABASE_URL to use another database")
+    return url
+
+
+def connect(settings: Settings) -> psycopg.Connection[dict[str, Any]]:
+    url = database_url(settings)
+    try:
+        return psycopg.connect(url, autocommit=True, row_factory=dict_row)
+    except psycopg.OperationalError as error:
+        raise ConfigurationError(f"cannot connect to the database: {str(error).strip().splitlines()[0]}") from error
+
+
+def migrate_command(settings: Settings, arguments: argparse.Namespace) -> int:
+    if settings.database_url:
+        applied = migrate(settings.database_url, log=say)
+        say(f"applied {len(applied)} migration(s)" if applied else "database is up to date")
+    else:
+        database_url(settings)
+    return 0
+
+
+def database_command(settings: Settings, arguments: argparse.Namespace) -> int:
+    database = embedded(settings)
+    if arguments.action == "start":
+        print(database.ensure_running(say))
+    elif arguments.action == "stop":
+        say("stopped" if database.stop() else "not running")
+    elif arguments.action == "status":
+        state = "running" if database.is_running() else ("stopped" if database.exists() else "not created")
+        print(f"{state}: {database.home} {database.url if database.exists() else ''}".rstrip())
+        return 0 if state == "running" else 1
+    else:
+        print(database.url)
+    return 0
+
+
+def discover_command(settings: Settings, arguments: argparse.Namespace) -> int:
+    if not arguments.names and not arguments.genre:
+        raise ConfigurationError("discover needs artist names or --genre GENRE")
+    with connect(settings) as conn:
+        for name in arguments.names:
+            row = conn.execute("SELECT start_artist_discovery(%s) AS msg_id", (name,)).fetchone()
+            print(f"queued {name!r} (message {row['msg_id']})" if row else name)
+        if arguments.genre:
+            rows = conn.execute(
+                "SELECT * FROM start_bulk_artist_discovery(%s, %s, %s)",
+                (arguments.genre, arguments.min_popularity, arguments.limit),
+            ).fetchall()
+            for row in rows:
+                print(f"queued {row['artist_name']} (message {row['msg_id']}, {row['source']})")
+    return 0
+
+
+def status_command(settings: Settings, arguments: argparse.Namespace) -> int:
+    with connect(settings) as conn:
+        report = {
+            "queues": conn.execute(query("queue_depths")).fetchall(),
+            "processing": conn.execute("SELECT * FROM get_processing_stats()").fetchall(),
+            "dead_letters": conn.execute("SELECT count(*) AS n FROM dlq_messages").fetchone()["n"],
+            "throughput_last_15_minutes": conn.execute(query("recent_throughput")).fetchall(),
+        }
+    if arguments.json:
+        print(json.dumps(report, default=str, indent=2))
+        return 0
+    console = Console()
+    console.print(table("Queues", report["queues"]))
+    console.print(table("Processing", report["processing"]))
+    console.print(table("Finished in the last 15 minutes", report["throughput_last_15_minutes"]))
+    console.print(f"Dead letters: {report['dead_letters']}")
+    return 0
+
+
+def health_command(settings: Settings, arguments: argparse.Namespace) -> int:
+    with connect(settings) as conn:
+        health = conn.execute("SELECT get_system_health() AS h").fetchone()["h"]
+    if arguments.json:
+        print(json.dumps(health, indent=2))
+    else:
+        print(f"overall: {health['overall_status']}")
+        for part in ("queue_health", "processing_health", "worker_health"):
+            details = ", ".join(f"{k}={v}" for k, v in health[part].items() if k != "status")
+            print(f"{part.replace('_', ' ')}: {health[part]['status']} ({details})")
+    return HEALTH_EXIT.get(health["overall_status"], 2)
+
+
+def dlq_command(settings: Settings, arguments: argparse.Namespace) -> int:
+    with connect(settings) as conn:
+        if arguments.dlq_action == "list":
+            rows = conn.execute(query("dlq_list")).fetchall()
+            Console().print(table("Dead letters", rows))
+            return 0
+        rows = conn.execute(
+            query("dlq_replay"), {"queue": arguments.queue, "message_id": arguments.message_id}
+        ).fetchall()
+    for row in rows:
+        print(f"replayed {row['queue_name']} #{row['message_id']} → {row['source_queue']} #{row['new_msg_id']}")
+    if not rows:
+        say("no dead letters matched")
+    return 0
+
+
+def table(title: str, rows: Sequence[dict[str, Any]]) -> Table:
+    grid = Table(title=title)
+    if not rows:
+        grid.add_column("(none)")
+        return grid
+    for column in rows[0]:
+        grid.add_column(column)
+    for row in rows:
+        grid.add_row(*("" if value is None else str(value) for value in row.values()))
+    return grid
