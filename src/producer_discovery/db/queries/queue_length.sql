@@ -1,0 +1,1 @@
+SELECT queue_length FROM pgmq.metrics(%(queue)s)

@@ -1,0 +1,80 @@
+"""What a stage's handler may use, built once per worker process and passed down."""
+
+from __future__ import annotations
+
+import os
+import socket
+from dataclasses import dataclass
+from typing import Any
+
+from psycopg_pool import ConnectionPool
+
+from producer_discovery.metrics import BufferedMetrics
+from producer_discovery.ratelimit import PostgresRateLimiter, budgets
+from producer_discovery.retry import RetryPolicy
+from producer_discovery.settings import Settings
+
+SESSION_SETTINGS = (
+    # A worker never holds a transaction open while it waits: these make sure of it.
+    "SET idle_in_transaction_session_timeout = '60s'",
+    "SET statement_timeout = '60s'",
+    "SET application_name = 'producer-discovery'",
+)
+
+
+def configure_connection(conn: Any) -> None:
+    for statement in SESSION_SETTINGS:
+        conn.execute(statement)
+
+
+def open_pool(url: str, size: int) -> ConnectionPool:
+    """A pool of autocommit connections; broken ones are replaced (reconnects after a restart)."""
+    return ConnectionPool(
+        url,
+        min_size=1,
+        max_size=size,
+        kwargs={"autocommit": True},
+        configure=configure_connection,
+        check=ConnectionPool.check_connection,
+        reconnect_timeout=3600,
+        open=True,
+        name="producer-discovery",
+    )
+
+
+@dataclass
+class Resources:
+    settings: Settings
+    pool: ConnectionPool
+    limiter: PostgresRateLimiter
+    metrics: BufferedMetrics
+    retry_policy: RetryPolicy
+    worker_id: str
+
+    @classmethod
+    def build(cls, settings: Settings, url: str, stage: str) -> Resources:
+        pool = open_pool(url, size=settings.worker_concurrency * 2 + 3)
+        return cls(
+            settings=settings,
+            pool=pool,
+            limiter=PostgresRateLimiter(pool, budgets(settings)),
+            metrics=BufferedMetrics(pool, stage),
+            retry_policy=RetryPolicy(settings.retry_base_seconds, settings.retry_cap_seconds),
+            worker_id=f"{socket.gethostname()}:{os.getpid()}:{stage}",
+        )
+
+    def client_options(self) -> dict[str, Any]:
+        """The keyword arguments every ApiClient takes from the runtime."""
+        return {
+            "user_agent": self.settings.user_agent,
+            "limiter": self.limiter,
+            "metrics": self.metrics,
+            "retry_policy": self.retry_policy,
+            "timeout": self.settings.http_timeout_seconds,
+        }
+
+    def close(self) -> None:
+        try:
+            self.metrics.flush()
+        finally:
+            self.pool.close()

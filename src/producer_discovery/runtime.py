@@ -1,0 +1,385 @@
+"""The one generic worker loop: read, validate, lock, handle, commit once, fail well.
+
+Concurrency is threads (a ThreadPoolExecutor of `concurrency` workers) rather than asyncio:
+the work is blocking I/O (HTTP calls, psycopg), the GIL is released while waiting, the
+handlers stay plain functions, and concurrency is small (≈ 2× cores; pgmq anti-scales past
+that). The main thread reads and dispatches; one heartbeat thread extends the visibility
+timeout of every in-flight message and the heartbeat of every lock, and flushes metrics.
+
+Per message (architecture.md, "One message, one transaction"):
+1. the read commits on its own (autocommit), so read_ct counts every delivery;
+2. invalid JSON shape / fields → queue_mgmt.problematic_messages + archive;
+3. a message whose effect is already recorded (idempotency key) → archive;
+4. more than max_attempts deliveries → dead letter;
+5. acquire_processing_lock: COMPLETED → archive; held by a live worker → hide and move on;
+6. the handler calls APIs outside any transaction;
+7. one commit: the handler's writes, the sends to the next stage, status COMPLETED, the
+   idempotency record and the archive of the message;
+8. transient error → status PENDING + last_error, message hidden for the retry policy's
+   delay (Retry-After honoured); permanent error or attempts exhausted → DLQ + worker issue.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import signal
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+import psycopg
+import structlog
+from pgmq import PGMQueue
+from pgmq.messages import Message
+from psycopg import sql
+from psycopg.types.json import Jsonb
+from psycopg_pool import PoolTimeout
+from pydantic import ValidationError
+
+from producer_discovery.db.queries import query
+from producer_discovery.errors import PermanentError, is_transient, retry_after_of
+from producer_discovery.resources import Resources
+from producer_discovery.stage import Delivery, Send, Stage
+
+log = structlog.get_logger("producer_discovery.runtime")
+
+DATABASE_ERRORS = (psycopg.OperationalError, PoolTimeout)
+
+
+class LockLost(Exception):
+    """Another worker took this entity's lock over: this attempt must not commit."""
+
+
+@dataclass
+class InFlight:
+    message: Message
+    entity: tuple[str, str] | None = None
+    locked: bool = False
+    lost: bool = False
+
+
+def idempotency_key(queue: str, body: Any) -> str:
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return f"{queue}:{hashlib.sha256(canonical.encode()).hexdigest()}"
+
+
+class Worker:
+    """Runs one stage until stopped (or, with `drain`, until its queue is empty)."""
+
+    def __init__(self, stage: Stage[Any], resources: Resources, *, drain: bool = False) -> None:
+        self.stage = stage
+        self.resources = resources
+        self.settings = resources.settings
+        self.drain = drain
+        self.concurrency = self.settings.worker_concurrency
+        self.vt = self.settings.visibility_timeout_seconds
+        self.queue = PGMQueue(pool=resources.pool, init_extension=False)
+        self.in_flight: dict[int, InFlight] = {}
+        self.guard = threading.Lock()
+        self.stopping = threading.Event()
+        self.slot_freed = threading.Event()
+        self.on_committed: list[Callable[[int], None]] = []
+        self.signals = 0
+        self.log = log.bind(stage=stage.queue, worker=resources.worker_id)
+
+    # The loop ---------------------------------------------------------------------------
+    def run(self) -> int:
+        self._install_signal_handlers()
+        heartbeat = threading.Thread(target=self._heartbeat_loop, name="heartbeat", daemon=True)
+        heartbeat.start()
+        listener = Listener(self.resources.pool.conninfo, self.stage.queue)
+        executor = ThreadPoolExecutor(self.concurrency, thread_name_prefix=self.stage.queue)
+        self.log.info("worker_started", concurrency=self.concurrency, visibility_timeout=self.vt,
+                      drain=self.drain)
+        outage = 0
+        try:
+            while not self.stopping.is_set():
+                try:
+                    if self._cycle(executor, listener):
+                        break
+                    outage = 0
+                except DATABASE_ERRORS as error:
+                    outage += 1
+                    wait = min(10.0, 0.5 * 2 ** min(outage, 5))
+                    self.log.warning("database_unavailable", error=str(error).strip()[:200], retry_in=wait)
+                    self.stopping.wait(wait)
+        finally:
+            self._finish_in_flight(executor)
+            listener.close()
+            self.stopping.set()
+            heartbeat.join(timeout=5)
+            self._flush_metrics()
+            self.log.info("worker_stopped")
+        return 0
+
+    def _cycle(self, executor: ThreadPoolExecutor, listener: Listener) -> bool:
+        """Read and dispatch once; True when a draining worker is done."""
+        free = self.concurrency - len(self.in_flight)
+        messages = self._read(free) if free > 0 else []
+        for message in messages:
+            with self.guard:
+                self.in_flight[message.msg_id] = InFlight(message)
+            executor.submit(self._process, message)
+        if messages and len(messages) == free:
+            return False  # more may be waiting; a full worker waits below on the next turn
+        if free <= 0:
+            self.slot_freed.wait(0.5)
+            self.slot_freed.clear()
+            return False
+        if self.drain and not self.in_flight and self._queue_length() == 0:
+            return True
+        listener.wait(self.settings.poll_interval_seconds, self.stopping)
+        return False
+
+    def _read(self, quantity: int) -> list[Message]:
+        result = self.queue.read(self.stage.queue, vt=self.vt, qty=quantity)
+        if result is None:
+            return []
+        return result if isinstance(result, list) else [result]
+
+    def _queue_length(self) -> int:
+        with self.resources.pool.connection() as conn:
+            row = conn.execute(query("queue_length"), {"queue": self.stage.queue}).fetchone()
+        return int(row[0]) if row else 0
+
+    # One message ------------------------------------------------------------------------
+    def _process(self, message: Message) -> None:
+        started = time.perf_counter()
+        flight = self.in_flight[message.msg_id]
+        outcome = "unknown"
+        try:
+            outcome = self._handle(flight)
+        except Exception as error:  # the runtime is the one place that catches broadly
+            outcome = self._fail(flight, error)
+        finally:
+            with self.guard:
+                self.in_flight.pop(message.msg_id, None)
+            self.slot_freed.set()
+            self.log.info(
+                "message_processed", msg_id=message.msg_id, read_ct=message.read_ct,
+                entity=":".join(flight.entity) if flight.entity else None, outcome=outcome,
+                duration_ms=round((time.perf_counter() - started) * 1000, 1),
+            )
+
+    def _handle(self, flight: InFlight) -> str:
+        message = flight.message
+        body = message.message
+        problem = self._validation_problem(body)
+        if problem is not None:
+            self._set_aside(message, *problem)
+            return "invalid"
+        model = self.stage.model.model_validate(body)
+        key = idempotency_key(self.stage.queue, body)
+        if self._already_done(key):
+            self.queue.archive(self.stage.queue, message.msg_id)
+            return "duplicate"
+        flight.entity = self.stage.entity(model)
+        if message.read_ct > self.settings.max_attempts:
+            self._dead_letter(flight, f"exceeded max_attempts ({self.settings.max_attempts} deliveries)")
+            return "dead_lettered"
+        acquired, state = self._acquire(flight)
+        if not acquired:
+            if state == "COMPLETED":
+                self.queue.archive(self.stage.queue, message.msg_id)
+                return "already_completed"
+            self.queue.set_vt(self.stage.queue, message.msg_id, self.vt)
+            return "busy"
+        flight.locked = True
+        delivery = Delivery(message.msg_id, message.read_ct, model, self.resources.worker_id)
+        result = self.stage.handle(delivery)
+        if flight.lost:
+            raise LockLost(f"lock on {':'.join(flight.entity)} was taken over")
+        self._commit(flight, key, result.write, result.metadata)
+        for observer in self.on_committed:
+            observer(message.msg_id)
+        return str(result.metadata.get("outcome", "completed"))
+
+    def _validation_problem(self, body: Any) -> tuple[str, str] | None:
+        with self.resources.pool.connection() as conn:
+            row = conn.execute("SELECT validate_queue_message(%s, %s)",
+                               (self.stage.queue, Jsonb(body))).fetchone()
+        verdict = row[0] if row else {"valid": False, "error": "no verdict"}
+        if not verdict.get("valid"):
+            return "invalid_message", str(verdict.get("error"))
+        try:
+            self.stage.model.model_validate(body)
+        except ValidationError as error:
+            return "invalid_fields", "; ".join(
+                f"{'.'.join(map(str, e['loc'])) or 'message'}: {e['msg']}" for e in error.errors())
+        return None
+
+    def _set_aside(self, message: Message, error_type: str, details: str) -> None:
+        with self.resources.pool.connection() as conn, conn.transaction():
+            conn.execute(query("record_problematic_message"), {
+                "queue": self.stage.queue, "message_id": str(message.msg_id),
+                "body": Jsonb(message.message), "error_type": error_type, "error_details": details})
+            self.queue.archive(self.stage.queue, message.msg_id, conn=conn)
+
+    def _already_done(self, key: str) -> bool:
+        with self.resources.pool.connection() as conn:
+            row = conn.execute(query("idempotency_seen"), {"key": key}).fetchone()
+        return bool(row and row[0])
+
+    def _acquire(self, flight: InFlight) -> tuple[bool, str | None]:
+        assert flight.entity is not None
+        with self.resources.pool.connection() as conn:
+            row = conn.execute(query("acquire_lock"), {
+                "entity_type": flight.entity[0], "entity_id": flight.entity[1],
+                "correlation": str(flight.message.msg_id), "worker": self.resources.worker_id,
+                "ttl": self.vt}).fetchone()
+        return (bool(row[0]), row[1]) if row else (False, None)
+
+    def _commit(self, flight: InFlight, key: str, write: Callable[[Any], list[Send]],
+                metadata: dict[str, Any]) -> None:
+        assert flight.entity is not None
+        message = flight.message
+        with self.resources.pool.connection() as conn, conn.transaction():
+            sends = write(conn)
+            by_queue: dict[str, list[dict[str, Any]]] = {}
+            for send in sends:
+                by_queue.setdefault(send.queue, []).append(send.message)
+            for queue, bodies in by_queue.items():
+                self.queue.send_batch(queue, bodies, conn=conn)
+            conn.execute("SELECT finish_processing(%s, %s, %s, 'COMPLETED', NULL, %s)",
+                         (*flight.entity, self.resources.worker_id, Jsonb(metadata)))
+            conn.execute(query("idempotency_record"), {
+                "key": key, "queue": self.stage.queue, "msg_id": message.msg_id,
+                "result": Jsonb({**metadata, "sent": {q: len(b) for q, b in by_queue.items()}})})
+            self.queue.archive(self.stage.queue, message.msg_id, conn=conn)
+
+    # Failures ---------------------------------------------------------------------------
+    def _fail(self, flight: InFlight, error: Exception) -> str:
+        message = flight.message
+        if isinstance(error, LockLost) or isinstance(error, psycopg.errors.LockNotAvailable):
+            self.log.warning("lock_lost", msg_id=message.msg_id, error=str(error))
+            return "lock_lost"
+        description = f"{type(error).__name__}: {error}"[:1000]
+        expected = isinstance(error, PermanentError) or is_transient(error)
+        if not expected:
+            self.log.exception("handler_crashed", msg_id=message.msg_id, exc_info=error)
+        try:
+            if is_transient(error) and message.read_ct < self.settings.max_attempts:
+                delay = self.resources.retry_policy.delay(message.read_ct, retry_after_of(error))
+                self._retry_later(flight, description, delay)
+                return "retry"
+            reason = description if not is_transient(error) else (
+                f"gave up after {message.read_ct} attempts: {description}")
+            self._dead_letter(flight, reason)
+            return "dead_lettered"
+        except Exception as recording_error:  # the message comes back after its timeout
+            self.log.warning("failure_not_recorded", msg_id=message.msg_id,
+                             error=f"{type(recording_error).__name__}: {recording_error}"[:300])
+            return "retry_after_visibility_timeout"
+
+    def _retry_later(self, flight: InFlight, description: str, delay: float) -> None:
+        with self.resources.pool.connection() as conn, conn.transaction():
+            if flight.locked and flight.entity:
+                conn.execute("SELECT finish_processing(%s, %s, %s, 'PENDING', %s)",
+                             (*flight.entity, self.resources.worker_id, description))
+            self.queue.set_vt(self.stage.queue, flight.message.msg_id, max(1, round(delay)), conn=conn)
+
+    def _dead_letter(self, flight: InFlight, reason: str) -> None:
+        entity_type, entity_id = flight.entity or (None, None)
+        metadata = {"attempts": flight.message.read_ct, "stage": self.stage.queue}
+        with self.resources.pool.connection() as conn:
+            conn.execute("SELECT dead_letter_message(%s, %s, %s, %s, %s, %s, %s)", (
+                self.stage.queue, flight.message.msg_id, entity_type, entity_id,
+                self.resources.worker_id, reason, Jsonb(metadata)))
+
+    # Heartbeat, shutdown ----------------------------------------------------------------
+    def _heartbeat_loop(self) -> None:
+        interval = max(1.0, self.vt / 3)
+        while not self.stopping.wait(interval):
+            try:
+                self._heartbeat()
+                self._flush_metrics()
+            except DATABASE_ERRORS as error:
+                self.log.warning("heartbeat_failed", error=str(error).strip()[:200])
+
+    def _heartbeat(self) -> None:
+        with self.guard:
+            flights = list(self.in_flight.values())
+        if not flights:
+            return
+        with self.resources.pool.connection() as conn:
+            self.queue.set_vt(self.stage.queue, [f.message.msg_id for f in flights], self.vt, conn=conn)
+            for flight in flights:
+                if flight.locked and flight.entity:
+                    row = conn.execute("SELECT heartbeat_processing_lock(%s, %s, %s)",
+                                       (*flight.entity, self.resources.worker_id)).fetchone()
+                    flight.lost = not (row and row[0])
+
+    def _flush_metrics(self) -> None:
+        try:
+            self.resources.metrics.flush()
+        except DATABASE_ERRORS as error:
+            self.log.warning("metrics_not_written", error=str(error).strip()[:200])
+
+    def _finish_in_flight(self, executor: ThreadPoolExecutor) -> None:
+        deadline = time.monotonic() + self.settings.shutdown_grace_seconds
+        while self.in_flight and time.monotonic() < deadline:
+            self.slot_freed.wait(0.2)
+            self.slot_freed.clear()
+        if self.in_flight:
+            self.log.warning("grace_period_over", unfinished=sorted(self.in_flight))
+        executor.shutdown(wait=not self.in_flight, cancel_futures=True)
+
+    def stop(self) -> None:
+        self.stopping.set()
+
+    def _install_signal_handlers(self) -> None:
+        if threading.current_thread() is not threading.main_thread():
+            return
+
+        def on_signal(number: int, frame: object) -> None:
+            self.signals += 1
+            if self.signals > 1:
+                self.log.warning("second_signal_exiting_now", signal=number)
+                import os
+                os._exit(128 + number)
+            self.log.info("stopping", signal=number, in_flight=len(self.in_flight))
+            self.stop()
+
+        signal.signal(signal.SIGTERM, on_signal)
+        signal.signal(signal.SIGINT, on_signal)
+
+
+class Listener:
+    """Wakes the loop on pgmq's insert notification for one queue; polling is the fallback."""
+
+    def __init__(self, conninfo: str, queue: str) -> None:
+        self.conninfo = conninfo
+        self.channel = f"pgmq.q_{queue}.INSERT"
+        self.conn: psycopg.Connection[Any] | None = None
+
+    def wait(self, timeout: float, stopping: threading.Event) -> None:
+        deadline = time.monotonic() + timeout
+        while not stopping.is_set():
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return
+            try:
+                connection = self._connection()
+                for _ in connection.notifies(timeout=min(remaining, 0.5), stop_after=1):
+                    return
+            except psycopg.Error:
+                self.close()
+                stopping.wait(min(remaining, 1.0))
+
+    def _connection(self) -> psycopg.Connection[Any]:
+        if self.conn is None or self.conn.closed:
+            self.conn = psycopg.connect(self.conninfo, autocommit=True)
+            self.conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(self.channel)))
+        return self.conn
+
+    def close(self) -> None:
+        if self.conn is not None:
+            try:
+                self.conn.close()
+            except psycopg.Error:
+                pass
+            self.conn = None

@@ -1,0 +1,113 @@
+"""A pipeline stage for testing the runtime, whose handler does what each message says.
+
+Message: {"key": "k1", "behaviour": "succeed" | "transient" | "permanent" | "hang" |
+"hang_first" | "crash" | "sleep" | "rate_limited", "seconds": 0.5, "entity": "e1", "api": "x"}.
+Its one write is a row in runtime_effects (no unique key, so a doubled effect would show).
+Run as a process: python -m tests.support.runtime_stage URL [--drain] [--exit-after-commit] …
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import time
+from typing import Any
+
+import psycopg
+from pydantic import BaseModel
+
+from producer_discovery.errors import PermanentError, RateLimited, TransientError
+from producer_discovery.logging import configure
+from producer_discovery.resources import Resources
+from producer_discovery.runtime import Worker
+from producer_discovery.settings import Settings
+from producer_discovery.stage import Delivery, Outcome, Send, Stage
+
+QUEUE = "runtime_test"
+NEXT_QUEUE = "runtime_test_next"
+
+SETUP_SQL = f"""
+CREATE TABLE IF NOT EXISTS runtime_effects (key TEXT NOT NULL, msg_id BIGINT, worker TEXT,
+                                            started_at TIMESTAMPTZ, finished_at TIMESTAMPTZ);
+SELECT pgmq.create('{QUEUE}');
+SELECT pgmq.create('{QUEUE}_dlq');
+SELECT pgmq.create('{NEXT_QUEUE}');
+SELECT pgmq.enable_notify_insert('{QUEUE}', 0);
+"""
+
+
+class TestMessage(BaseModel):
+    key: str
+    behaviour: str = "succeed"
+    seconds: float = 0.0
+    entity: str | None = None
+    api: str = "testapi"
+
+
+def build_stage(resources: Resources) -> Stage[TestMessage]:
+    def handle(delivery: Delivery[TestMessage]) -> Outcome:
+        body = delivery.body
+        started = time.time()
+        behaviour = body.behaviour
+        if behaviour == "transient":
+            raise TransientError("the test API is having a bad day")
+        if behaviour == "permanent":
+            raise PermanentError("the test API says no")
+        if behaviour == "crash":
+            raise ZeroDivisionError("a bug in the handler")
+        if behaviour == "rate_limited":
+            resources.limiter.pause(body.api, body.seconds)
+            raise RateLimited("429 from the test API", body.seconds)
+        if behaviour == "hang" or (behaviour == "hang_first" and delivery.read_ct == 1):
+            time.sleep(3600)
+        if behaviour == "sleep":
+            time.sleep(body.seconds)
+        if behaviour == "call_api":
+            resources.limiter.acquire(body.api)
+            resources.metrics.record_api_call(body.api, "probe", 200, 1.0, True)
+
+        def write(conn: psycopg.Connection[Any]) -> list[Send]:
+            conn.execute(
+                "INSERT INTO runtime_effects (key, msg_id, worker, started_at, finished_at) "
+                "VALUES (%s, %s, %s, to_timestamp(%s), clock_timestamp())",
+                (body.key, delivery.msg_id, delivery.worker_id, started),
+            )
+            return [Send(NEXT_QUEUE, {"from": body.key})]
+
+        return Outcome(write=write)
+
+    return Stage(QUEUE, TestMessage, lambda body: ("test", body.entity or body.key), handle)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("url")
+    parser.add_argument("--drain", action="store_true")
+    parser.add_argument("--exit-after-commit", action="store_true")
+    parser.add_argument("--concurrency", type=int, default=4)
+    parser.add_argument("--vt", type=int, default=5)
+    parser.add_argument("--max-attempts", type=int, default=3)
+    parser.add_argument("--grace", type=float, default=10)
+    arguments = parser.parse_args()
+    configure("json")
+    settings = Settings(
+        database_url=arguments.url, worker_concurrency=arguments.concurrency,
+        visibility_timeout_seconds=arguments.vt, max_attempts=arguments.max_attempts,
+        shutdown_grace_seconds=arguments.grace, retry_base_seconds=0.5, retry_cap_seconds=2,
+        poll_interval_seconds=1,
+    )
+    resources = Resources.build(settings, arguments.url, QUEUE)
+    resources.limiter.limits["testapi"] = resources.limiter.limits["spotify"].__class__(2.0, 1)
+    worker = Worker(build_stage(resources), resources, drain=arguments.drain)
+    if arguments.exit_after_commit:
+        worker.on_committed.append(lambda msg_id: os.kill(os.getpid(), signal.SIGKILL))
+    try:
+        code = worker.run()
+    finally:
+        resources.close()
+    raise SystemExit(code)
+
+
+if __name__ == "__main__":
+    main()
