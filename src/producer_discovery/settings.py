@@ -58,7 +58,7 @@ class Settings(BaseSettings):
 
     # Worker runtime ---------------------------------------------------------------------
     worker_concurrency: int = Field(4, ge=1, le=64)
-    visibility_timeout_seconds: int = Field(60, ge=5, le=3600)
+    visibility_timeout_seconds: int = Field(60, ge=1, le=3600)
     max_attempts: int = Field(5, ge=1, le=100)
     shutdown_grace_seconds: float = Field(25.0, ge=0, le=600)
     poll_interval_seconds: float = Field(2.0, gt=0, le=60)

@@ -15,7 +15,7 @@ import time
 from typing import Any
 
 import psycopg
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from producer_discovery.errors import PermanentError, RateLimited, TransientError
 from producer_discovery.logging import configure
@@ -38,7 +38,7 @@ SELECT pgmq.enable_notify_insert('{QUEUE}', 0);
 
 
 class TestMessage(BaseModel):
-    key: str
+    key: str = Field(min_length=1)
     behaviour: str = "succeed"
     seconds: float = 0.0
     entity: str | None = None
@@ -65,6 +65,7 @@ def build_stage(resources: Resources) -> Stage[TestMessage]:
             time.sleep(body.seconds)
         if behaviour == "call_api":
             resources.limiter.acquire(body.api)
+            started = time.time()
             resources.metrics.record_api_call(body.api, "probe", 200, 1.0, True)
 
         def write(conn: psycopg.Connection[Any]) -> list[Send]:

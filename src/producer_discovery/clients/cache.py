@@ -1,0 +1,105 @@
+"""Caching provider answers: a stable resource or a search is fetched once.
+
+The credits clients (Genius, MusicBrainz, Discogs) read through a `ResponseCache`: songs,
+recordings, releases and artists rarely change, and a search is keyed by its full query, so
+a re-run of a stage or a second track of the same album costs no request. Values are the
+providers' JSON documents exactly as decoded: they double as evidence of where a credit came
+from. Only successful answers are cached; a 404 reads as "nothing there" (None) and is asked
+again next time.
+
+    client.fetch(path, endpoint=..., params=...)
+        cache.get(api, key) ── hit ──► the cached document
+              │ miss
+        ApiClient.get_json (shared limiter, retries, metrics) ──► cache.put(api, key, document)
+"""
+
+from __future__ import annotations
+
+import copy
+import threading
+from collections.abc import Mapping
+from typing import Any, Protocol
+from urllib.parse import urlencode
+
+import httpx
+
+from producer_discovery.clients.base import ApiClient, MetricsRecorder, RateLimiter
+from producer_discovery.errors import NotFound
+from producer_discovery.retry import RetryPolicy
+from producer_discovery.settings import Settings
+
+JsonDocument = dict[str, Any]
+
+
+class ResponseCache(Protocol):
+    def get(self, api: str, key: str) -> JsonDocument | None:
+        """The document cached for `key` of `api`, or None."""
+
+    def put(self, api: str, key: str, value: JsonDocument) -> None:
+        """Remember a document for `key` of `api`."""
+
+
+class MemoryResponseCache:
+    """A ResponseCache in a dict (tests, one-off runs). Hands out copies, never its own."""
+
+    def __init__(self) -> None:
+        self.documents: dict[tuple[str, str], JsonDocument] = {}
+        self.lock = threading.Lock()
+
+    def get(self, api: str, key: str) -> JsonDocument | None:
+        with self.lock:
+            document = self.documents.get((api, key))
+        return copy.deepcopy(document) if document is not None else None
+
+    def put(self, api: str, key: str, value: JsonDocument) -> None:
+        with self.lock:
+            self.documents[(api, key)] = copy.deepcopy(value)
+
+
+def cache_key(path: str, params: Mapping[str, Any]) -> str:
+    """The request a document answers: path plus sorted query, "songs/1?text_format=plain"."""
+    return f"{path}?{urlencode(sorted(params.items()))}"
+
+
+class CachingClient(ApiClient):
+    """An ApiClient configured from Settings whose GETs go through an optional cache."""
+
+    def __init__(
+        self,
+        base_url: str,
+        settings: Settings,
+        *,
+        cache: ResponseCache | None = None,
+        limiter: RateLimiter | None = None,
+        metrics: MetricsRecorder | None = None,
+        retry_policy: RetryPolicy | None = None,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        settings_policy = RetryPolicy(
+            base_seconds=settings.retry_base_seconds, cap_seconds=settings.retry_cap_seconds
+        )
+        super().__init__(
+            base_url,
+            user_agent=settings.user_agent,
+            limiter=limiter,
+            metrics=metrics,
+            retry_policy=retry_policy or settings_policy,
+            timeout=settings.http_timeout_seconds,
+            transport=transport,
+        )
+        self.cache = cache
+
+    def fetch(self, path: str, *, endpoint: str, params: Mapping[str, Any]) -> JsonDocument | None:
+        """The provider's document for a GET, from the cache when it is there; None on 404."""
+        key = cache_key(path, params)
+        if self.cache is not None:
+            cached = self.cache.get(self.api, key)
+            if cached is not None:
+                return cached
+        try:
+            document = self.get_json(path, endpoint=endpoint, params=dict(params))
+        except NotFound:
+            return None
+        if self.cache is not None:
+            self.cache.put(self.api, key, document)
+        return document

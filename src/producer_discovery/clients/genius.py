@@ -1,0 +1,75 @@
+"""Genius API client: song search, song credits, artist profiles.
+
+    search(query)     GET /search?q=             → the hits' `result` songs (no producers)
+    song(song_id)     GET /songs/{id}            → `response.song` with producer_artists,
+                                                   writer_artists, custom_performances
+    artist(artist_id) GET /artists/{id}          → `response.artist` with instagram_name,
+                                                   image_url, description.plain
+
+Authentication is the client access token as `Authorization: Bearer`. A 403 is taken as the
+CDN refusing for a while (transient), not as a permanent refusal. Descriptions are asked for
+as plain text. A song or artist Genius does not have reads as None.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from producer_discovery.clients.base import MetricsRecorder, RateLimiter
+from producer_discovery.clients.cache import CachingClient, JsonDocument, ResponseCache
+from producer_discovery.errors import ConfigurationError
+from producer_discovery.retry import RetryPolicy
+from producer_discovery.settings import Settings
+
+PLAIN_TEXT = {"text_format": "plain"}
+
+
+class GeniusClient(CachingClient):
+    api = "genius"
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        cache: ResponseCache | None = None,
+        limiter: RateLimiter | None = None,
+        metrics: MetricsRecorder | None = None,
+        retry_policy: RetryPolicy | None = None,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        if settings.genius_access_token is None:
+            raise ConfigurationError("GENIUS_ACCESS_TOKEN is not set: the Genius source is off")
+        super().__init__(
+            settings.genius_api_url,
+            settings,
+            cache=cache,
+            limiter=limiter,
+            metrics=metrics,
+            retry_policy=retry_policy,
+            transport=transport,
+        )
+        self.access_token = settings.genius_access_token
+
+    def auth_headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.access_token.get_secret_value()}"}
+
+    def is_transient_status(self, status: int) -> bool:
+        return status == 403 or super().is_transient_status(status)
+
+    def search(self, query: str) -> list[JsonDocument]:
+        """The songs Genius finds for a query, in its order (often not the right one first)."""
+        document = self.fetch("search", endpoint="search", params={"q": query})
+        hits: list[dict[str, Any]] = document["response"]["hits"] if document else []
+        return [hit["result"] for hit in hits if hit.get("type") == "song"]
+
+    def song(self, song_id: int) -> JsonDocument | None:
+        """A song with its credits, or None when Genius has no such song."""
+        document = self.fetch(f"songs/{song_id}", endpoint="songs", params=PLAIN_TEXT)
+        return document["response"]["song"] if document else None
+
+    def artist(self, artist_id: int) -> JsonDocument | None:
+        """An artist's profile, or None when Genius has no such artist."""
+        document = self.fetch(f"artists/{artist_id}", endpoint="artists", params=PLAIN_TEXT)
+        return document["response"]["artist"] if document else None

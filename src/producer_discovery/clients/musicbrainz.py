@@ -1,0 +1,99 @@
+"""MusicBrainz web service client: recordings, releases and artists with their relations.
+
+    recordings_by_isrc(isrc)          GET /isrc/{isrc}                 → recordings
+    recording(mbid)                   GET /recording/{mbid}            inc=artist-rels+…
+    search_recordings(title, artist)  GET /recording?query=recording:"…" AND artist:"…"
+    releases_by_barcode(upc)          GET /release?query=barcode:…
+    search_releases(title, artist)    GET /release?query=release:"…" AND artist:"…"
+    release(mbid)                     GET /release/{mbid}              inc=recordings+
+                                      recording-level-rels+artist-rels+isrcs+artist-credits:
+                                      every track's producers in one request
+    artist(mbid)                      GET /artist/{mbid}               inc=url-rels
+
+No key; the User-Agent from Settings ("App/Version ( contact )") is mandatory, and every
+request asks for JSON (`fmt=json`). The service allows one request per second per IP and
+answers 503 beyond it: the shared limiter must be set to that rate, and a 503 is transient.
+An unknown ISRC or MBID reads as "nothing" ([] or None).
+"""
+
+from __future__ import annotations
+
+import httpx
+
+from producer_discovery.clients.base import MetricsRecorder, RateLimiter
+from producer_discovery.clients.cache import CachingClient, JsonDocument, ResponseCache
+from producer_discovery.retry import RetryPolicy
+from producer_discovery.settings import Settings
+
+RECORDING_INCLUDES = "artist-rels+artist-credits+isrcs"
+RELEASE_INCLUDES = "recordings+recording-level-rels+artist-rels+isrcs+artist-credits"
+ARTIST_INCLUDES = "url-rels"
+
+
+def phrase(text: str) -> str:
+    """A Lucene phrase: the text in double quotes, with quotes and backslashes escaped."""
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"')
+    return f'"{escaped}"'
+
+
+class MusicBrainzClient(CachingClient):
+    api = "musicbrainz"
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        cache: ResponseCache | None = None,
+        limiter: RateLimiter | None = None,
+        metrics: MetricsRecorder | None = None,
+        retry_policy: RetryPolicy | None = None,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        super().__init__(
+            settings.musicbrainz_api_url,
+            settings,
+            cache=cache,
+            limiter=limiter,
+            metrics=metrics,
+            retry_policy=retry_policy,
+            transport=transport,
+        )
+
+    def _lookup(self, path: str, endpoint: str, includes: str | None = None) -> JsonDocument | None:
+        params = {"fmt": "json", "inc": includes} if includes else {"fmt": "json"}
+        return self.fetch(path, endpoint=endpoint, params=params)
+
+    def _search(self, entity: str, query: str) -> list[JsonDocument]:
+        params = {"fmt": "json", "query": query}
+        document = self.fetch(entity, endpoint=f"{entity}-search", params=params)
+        return document[f"{entity}s"] if document else []
+
+    def recordings_by_isrc(self, isrc: str) -> list[JsonDocument]:
+        """The recordings that carry an ISRC (usually one); [] when MusicBrainz has none."""
+        document = self._lookup(f"isrc/{isrc.strip().upper()}", "isrc")
+        return document["recordings"] if document else []
+
+    def recording(self, mbid: str) -> JsonDocument | None:
+        """A recording with its artist relations (producers, engineers…), credits and ISRCs."""
+        return self._lookup(f"recording/{mbid}", "recording", RECORDING_INCLUDES)
+
+    def search_recordings(self, title: str, artist: str) -> list[JsonDocument]:
+        """Recordings matching a title and an artist, best score first."""
+        return self._search("recording", f"recording:{phrase(title)} AND artist:{phrase(artist)}")
+
+    def releases_by_barcode(self, upc: str) -> list[JsonDocument]:
+        """Releases with a barcode (the Spotify album's UPC)."""
+        return self._search("release", f"barcode:{upc.strip()}")
+
+    def search_releases(self, title: str, artist: str) -> list[JsonDocument]:
+        """Releases matching a title and an artist, best score first."""
+        return self._search("release", f"release:{phrase(title)} AND artist:{phrase(artist)}")
+
+    def release(self, mbid: str) -> JsonDocument | None:
+        """A release with every track's recording, its ISRCs and its relations, and the
+        release's own relations."""
+        return self._lookup(f"release/{mbid}", "release", RELEASE_INCLUDES)
+
+    def artist(self, mbid: str) -> JsonDocument | None:
+        """An artist with its URL relations (social networks, homepage…)."""
+        return self._lookup(f"artist/{mbid}", "artist", ARTIST_INCLUDES)

@@ -1,0 +1,183 @@
+"""Producer credits from a Discogs release (`GET /releases/{id}`).
+
+Credits sit in two places: `extraartists` of the release, and `extraartists` of each
+`tracklist` entry. A release-level credit names the tracks it covers in its `tracks` field
+("A1 to A3, B2", "1, 3-5"); an empty field means the whole release.
+
+`role` is free text holding several comma-separated roles, each with optional bracket
+qualifiers: "Producer, Written-By", "Producer [Additional]", "Co-producer",
+"Executive-Producer", "Recorded By [Vocals]". Each role is read on its own through the
+shared role vocabulary; bracket words that are known qualifiers ("Additional") shape the
+role, others ("Tracks 1 To 3") are kept only as attributes.
+
+Names carry disambiguation suffixes ("John Smith (2)"), stripped for matching; the release's
+name variation (`anv`) is the name shown.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from producer_discovery.credits import Credit, production_role, unique_credits
+from producer_discovery.names import comparable_title, display_name, strip_discogs_suffix
+
+TRACK_CONFIDENCE = 0.75  # on the track, or a release credit whose `tracks` names it
+RELEASE_WIDE_CONFIDENCE = 0.60  # a release credit covering every track
+BRACKETED = re.compile(r"\[([^\]]*)\]")
+TRACKS_SEPARATOR = re.compile(r",|&|\band\b", re.IGNORECASE)
+RANGE_WORD = re.compile(r"\s+to\s+", re.IGNORECASE)
+RANGE_DASH = re.compile(r"^(\w+)\s*[-–]\s*(\w+)$")
+
+
+# Roles -----------------------------------------------------------------------------------
+def split_roles(role: str) -> list[str]:
+    """Split a role string on the commas outside brackets:
+    "Producer [Additional, Vocals], Mixed By" → ["Producer [Additional, Vocals]", "Mixed By"]."""
+    parts: list[str] = []
+    depth = 0
+    current: list[str] = []
+    for character in role:
+        depth += {"[": 1, "]": -1}.get(character, 0)
+        if character == "," and depth <= 0:
+            parts.append("".join(current))
+            current = []
+        else:
+            current.append(character)
+    parts.append("".join(current))
+    return [part.strip() for part in parts if part.strip()]
+
+
+def discogs_roles(role: str) -> list[tuple[str, str, list[str]]]:
+    """The production roles in a Discogs role string, as (role, label as written,
+    bracket qualifiers); roles that are not production are left out."""
+    found: list[tuple[str, str, list[str]]] = []
+    for label in split_roles(role):
+        qualifiers = [q.strip() for q in BRACKETED.findall(label) if q.strip()]
+        production = production_role(BRACKETED.sub(" ", label), qualifiers)
+        if production is not None:
+            found.append((production, label, qualifiers))
+    return found
+
+
+# Tracks ----------------------------------------------------------------------------------
+def position_key(position: str) -> str:
+    """A track position compared without case or spaces: " a1 " == "A1"."""
+    return re.sub(r"\s+", "", position).casefold()
+
+
+def flatten_tracklist(release: dict[str, Any]) -> list[dict[str, Any]]:
+    """The playable tracks in order: headings dropped, index tracks' sub-tracks included."""
+    tracks: list[dict[str, Any]] = []
+    for entry in release.get("tracklist") or []:
+        kind = entry.get("type_", "track")
+        if kind == "track":
+            tracks.append(entry)
+        elif kind == "index":
+            tracks.extend(entry.get("sub_tracks") or [])
+    return tracks
+
+
+def position_range(first: str, last: str, ordered: list[str]) -> set[str]:
+    """Positions from `first` to `last` inclusive, in tracklist order ("A1 to B2" crosses
+    sides); empty when either end is not on the release."""
+    first_key, last_key = position_key(first), position_key(last)
+    if first_key not in ordered or last_key not in ordered:
+        return set()
+    start, end = sorted((ordered.index(first_key), ordered.index(last_key)))
+    return set(ordered[start : end + 1])
+
+
+def positions_in(tracks_field: str, ordered_positions: list[str]) -> set[str]:
+    """The position keys a release credit's `tracks` field covers.
+
+    Parts are separated by commas, "&" or "and"; a part is a position ("B2"), a range
+    written "A1 to A3", or a dashed range "3-5". A multi-disc position such as "1-3" that
+    exists on the release is read as that position, not as a range.
+    """
+    ordered = [position_key(position) for position in ordered_positions]
+    covered: set[str] = set()
+    for part in filter(None, (p.strip() for p in TRACKS_SEPARATOR.split(tracks_field))):
+        ends = RANGE_WORD.split(part)
+        dashed = RANGE_DASH.match(part)
+        if len(ends) == 2:
+            covered |= position_range(ends[0], ends[1], ordered)
+        elif position_key(part) in ordered:
+            covered.add(position_key(part))
+        elif dashed:
+            covered |= position_range(dashed.group(1), dashed.group(2), ordered)
+    return covered
+
+
+def find_track(
+    tracks: list[dict[str, Any]], title: str, position: str | None
+) -> dict[str, Any] | None:
+    """The tracklist entry of a track: by title (decorations removed), using the position
+    to choose between equal titles; by position alone when no title matches."""
+    wanted = comparable_title(title)
+    by_title = [t for t in tracks if wanted and comparable_title(t.get("title") or "") == wanted]
+    at_position = [
+        t
+        for t in tracks
+        if position and position_key(t.get("position") or "") == position_key(position)
+    ]
+    if by_title:
+        chosen = [t for t in by_title if t in at_position]
+        return (chosen or by_title)[0]
+    return at_position[0] if at_position else None
+
+
+# Credits ---------------------------------------------------------------------------------
+def artist_credits(artist: dict[str, Any], confidence: float) -> list[Credit]:
+    """One credit per production role of one `extraartists` item."""
+    name = (artist.get("name") or "").strip()
+    if not name:
+        return []
+    return [
+        Credit.create(
+            name=display_name(name, artist.get("anv")),
+            identity_name=strip_discogs_suffix(name),
+            role=role,
+            source="discogs",
+            source_id=artist.get("id") or None,
+            role_label=label,
+            attributes=qualifiers,
+            confidence=confidence,
+        )
+        for role, label, qualifiers in discogs_roles(artist.get("role") or "")
+    ]
+
+
+def release_level_confidence(
+    artist: dict[str, Any], track: dict[str, Any], ordered_positions: list[str]
+) -> float | None:
+    """How much a release-level credit says about this track: 0.75 when its `tracks` names
+    the track, 0.6 when it covers the whole release, None when it covers other tracks."""
+    tracks_field = (artist.get("tracks") or "").strip()
+    if not tracks_field:
+        return RELEASE_WIDE_CONFIDENCE
+    covered = positions_in(tracks_field, ordered_positions)
+    return TRACK_CONFIDENCE if position_key(track.get("position") or "") in covered else None
+
+
+def discogs_release_credits(
+    release: dict[str, Any], track_title: str, track_position: str | None = None
+) -> list[Credit]:
+    """Production credits of one track of a Discogs release.
+
+    The track is found in the tracklist (see `find_track`); when it is not there, the
+    release is not known to contain it and nothing is credited.
+    """
+    tracks = flatten_tracklist(release)
+    track = find_track(tracks, track_title, track_position)
+    if track is None:
+        return []
+    ordered_positions = [t.get("position") or "" for t in tracks]
+    credits: list[Credit] = []
+    for artist in track.get("extraartists") or []:
+        credits.extend(artist_credits(artist, TRACK_CONFIDENCE))
+    for artist in release.get("extraartists") or []:
+        confidence = release_level_confidence(artist, track, ordered_positions)
+        if confidence is not None:
+            credits.extend(artist_credits(artist, confidence))
+    return unique_credits(credits)

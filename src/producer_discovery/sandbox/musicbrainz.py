@@ -1,0 +1,422 @@
+"""A fake MusicBrainz web service (/ws/2) over the credits catalogue's `musicbrainz` section.
+
+Endpoints (JSON, asked for with `fmt=json`):
+- `GET /ws/2/isrc/{isrc}` → `{"isrc", "recordings": [...]}`; 404 for an unknown ISRC.
+- `GET /ws/2/recording/{mbid}?inc=artist-rels+artist-credits+isrcs` → the recording; with
+  `artist-rels` its `relations[]` (producer, engineer, mix…) in the real relation shape.
+- `GET /ws/2/recording?query=recording:"…" AND artist:"…"` (also `isrc:`, `release:`) →
+  `{"created", "count", "offset", "recordings": [... with "score"]}`.
+- `GET /ws/2/release?query=barcode:… | release:"…" AND artist:"…"` → `{"releases": [...]}`.
+- `GET /ws/2/release/{mbid}?inc=recordings+recording-level-rels+artist-rels+isrcs+artist-credits`
+  → the release, its media and tracks, every recording with its own relations, and the
+  release-level relations: one lookup carries the producers of every track.
+- `GET /ws/2/artist/{mbid}?inc=url-rels` → the artist with its URL relations.
+An unknown `inc` answers 400, an unknown MBID 404; errors are `{"error": …, "help": …}`.
+
+Limits: a User-Agent `App/Version ( contact )` is required (403 otherwise); requests from all
+clients together faster than `requests_per_second` (default 1, `tolerance_seconds` absorbing
+timer jitter) answer 503 and are counted in `rejected`.
+
+Standalone: `python -m producer_discovery.sandbox.musicbrainz --port 8083`.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from producer_discovery.sandbox.credits_data import (
+    CREDITS_CATALOGUE,
+    bounded_number,
+    index_by,
+    load_credits,
+    search_score,
+    serve_until_interrupted,
+    standalone_parser,
+)
+from producer_discovery.sandbox.server import Faults, Request, Response, SandboxServer
+
+USER_AGENT = re.compile(r"^[^\s/]+/\S+.*\(\s*\S[^()]*\)")
+MBID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+ISRC = re.compile(r"^[A-Z]{2}[A-Z0-9]{3}\d{7}$")
+LUCENE_FIELD = re.compile(r'(?P<field>[\w-]+):(?P<value>"(?:[^"\\]|\\.)*"|\S+)')
+LUCENE_OPERATORS = re.compile(r"\b(?:AND|OR|NOT)\b")
+HELP = "For usage, please see: https://musicbrainz.org/development/mmd"
+RATE_MESSAGE = (
+    "Your requests are exceeding the allowable rate limit. Please see "
+    "http://wiki.musicbrainz.org/XMLWebService for more information."
+)
+USER_AGENT_MESSAGE = "A User-Agent of the form 'AppName/Version ( contact )' is required."
+RELATION_TYPE_IDS = {
+    ("recording", "producer"): "5c0ceac3-feb4-41f0-868d-dc06f6e27fc0",
+    ("recording", "engineer"): "5dcc52af-7064-4051-8d62-7d80f4c3c907",
+    ("recording", "mix"): "3e3102e1-1896-4f50-b5b2-dd9824e46efe",
+    ("recording", "recording"): "a01ee869-80a8-45ef-9447-c59e91aa7926",
+    ("release", "producer"): "8bf377ba-8d71-4ecc-97f2-7bb2d8a2a75f",
+    ("release", "engineer"): "87e9224f-c6c5-42a5-86b9-70f92349a0cf",
+    ("release", "mastering"): "84453d28-c3e8-4864-9aae-25aa968bcf9e",
+    ("release", "mix"): "6cc958c0-533b-4540-a281-058fbb941890",
+    ("artist", "social network"): "99429741-f3f6-484b-84f8-23af51991770",
+    ("artist", "youtube"): "6a540e5b-58c6-4192-b6ba-dbc71ec8fcf0",
+    ("artist", "soundcloud"): "89e4a949-0976-440d-bda1-5f772c1e5710",
+    ("artist", "official homepage"): "fe33d22f-c3b0-4d68-bd53-a856badf2b15",
+}
+ATTRIBUTE_IDS = {
+    "additional": "0a5341f8-3b1d-4f99-a0c6-26b7f4e42c7f",
+    "assistant": "8c4196b1-7053-4b16-921a-f22b2898ed44",
+    "associate": "8d23d2dd-13df-43ea-85a0-d7eb38dc32ec",
+    "co": "ac6f6b4c-a4ec-4483-a04e-9f425a914573",
+    "executive": "e0039285-6667-4f94-80d6-aa6520c6d359",
+}
+ARTIST_TYPE_IDS = {
+    "Person": "b6e035f4-3ce9-331c-97df-83397230b0df",
+    "Group": "e431f5f6-b5d2-343d-8b36-72607fffb74b",
+}
+OFFICIAL_STATUS_ID = "4e304316-386d-3409-af2e-78857eec5cfe"
+RELATIONS = "artist-rels url-rels recording-rels release-rels work-rels aliases tags"
+VALID_INCLUDES = {
+    "isrc": {"artists", "artist-credits", "releases", "isrcs"},
+    "recording": set(f"{RELATIONS} artists artist-credits releases isrcs".split()),
+    "release": set(
+        f"{RELATIONS} artists artist-credits labels recordings release-groups media "
+        "isrcs recording-level-rels work-level-rels".split()
+    ),
+    "artist": set(f"{RELATIONS} recordings releases release-groups works".split()),
+}
+Table = dict[str, dict[str, Any]]
+Renderer = Callable[[dict[str, Any], set[str]], dict[str, Any]]
+DEFAULT_LIMIT = 25
+MAXIMUM_LIMIT = 100
+
+
+def derived_mbid(*parts: str) -> str:
+    """A stable MBID for things the catalogue does not name (tracks, URLs)."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, "/".join(parts)))
+
+
+def relation_envelope(
+    kind: str, type_id: str, target_type: str, attributes: list[str], target_credit: str = ""
+) -> dict[str, Any]:
+    """The fields every MusicBrainz relation has, whatever its target."""
+    return {
+        "type": kind,
+        "type-id": type_id,
+        "target-type": target_type,
+        "direction": "backward" if target_type == "artist" else "forward",
+        "begin": None,
+        "end": None,
+        "ended": False,
+        "attributes": attributes,
+        "attribute-ids": {name: ATTRIBUTE_IDS[name] for name in attributes},
+        "attribute-values": {},
+        "source-credit": "",
+        "target-credit": target_credit,
+    }
+
+
+def parse_query(query: str, default_field: str) -> dict[str, str]:
+    """Lucene-ish `field:"value" AND field:value` → {field: value}; free words go to the
+    default field, `artistname` to `artist`."""
+    fields = {}
+    for match in LUCENE_FIELD.finditer(query):
+        value = match["value"]
+        if value.startswith('"'):
+            value = re.sub(r"\\(.)", r"\1", value[1:-1])
+        fields[match["field"].lower().replace("artistname", "artist")] = value
+    free_text = LUCENE_OPERATORS.sub(" ", LUCENE_FIELD.sub(" ", query)).strip()
+    if free_text:
+        fields[default_field] = free_text
+    return fields
+
+
+class MusicBrainzSandbox(SandboxServer):
+    name = "musicbrainz"
+
+    def __init__(
+        self,
+        catalogue: Path = CREDITS_CATALOGUE,
+        *,
+        requests_per_second: float = 1.0,
+        tolerance_seconds: float = 0.05,
+        faults: Faults | None = None,
+        port: int = 0,
+    ) -> None:
+        super().__init__(faults, port)
+        section = load_credits(catalogue)["musicbrainz"]
+        self.artists = index_by(section["artists"])
+        self.recordings = index_by(section["recordings"])
+        self.releases = index_by(section["releases"])
+        self.window_limit = 1
+        self.window_seconds = max(0.0, 1.0 / requests_per_second - tolerance_seconds)
+        mbid = r"(?P<mbid>[^/]+)"
+        self.route("GET", r"/ws/2/isrc/(?P<isrc>[^/]+)", "isrc", self.isrc)
+        self.route("GET", rf"/ws/2/recording/{mbid}", "recording", self.recording)
+        self.route("GET", r"/ws/2/recording/?", "recording-search", self.search_recordings)
+        self.route("GET", rf"/ws/2/release/{mbid}", "release", self.release)
+        self.route("GET", r"/ws/2/release/?", "release-search", self.search_releases)
+        self.route("GET", rf"/ws/2/artist/{mbid}", "artist", self.artist)
+
+    # Provider behaviour -----------------------------------------------------------------
+    def error(self, status: int, message: str) -> Response:
+        return Response(status, {"error": message, "help": HELP})
+
+    def check_request(self, request: Request, endpoint: str) -> Response | None:
+        if not USER_AGENT.match(request.headers.get("user-agent", "")):
+            return self.error(403, USER_AGENT_MESSAGE)
+        if self.over_window_limit():
+            return self.reject(endpoint, self.error(503, RATE_MESSAGE))
+        return None
+
+    def includes(self, request: Request, resource: str) -> set[str] | Response:
+        """The `inc` values asked for, or the 400 the real service gives for an unknown one."""
+        asked = {value for value in re.split(r"[+\s]", request.param("inc") or "") if value}
+        unknown = sorted(asked - VALID_INCLUDES[resource])
+        if unknown:
+            message = f"{unknown[0]} is not a valid inc parameter for the {resource} resource."
+            return self.error(400, message)
+        return asked
+
+    def lookup(self, request: Request, resource: str, table: Table, render: Renderer) -> Response:
+        """One entity by MBID, rendered with the `inc` values asked for."""
+        includes = self.includes(request, resource)
+        if isinstance(includes, Response):
+            return includes
+        mbid = request.match["mbid"]
+        if not MBID.match(mbid):
+            return self.error(400, "Invalid mbid.")
+        if mbid not in table:
+            return self.error(404, "Not Found")
+        return Response(200, render(table[mbid], includes))
+
+    # Lookups ----------------------------------------------------------------------------
+    def isrc(self, request: Request) -> Response:
+        code = request.match["isrc"].upper()
+        includes = self.includes(request, "isrc")
+        if isinstance(includes, Response):
+            return includes
+        if not ISRC.match(code):
+            return self.error(400, "Invalid isrc.")
+        recordings = [r for r in self.recordings.values() if code in r["isrcs"]]
+        if not recordings:
+            return self.error(404, "Not Found")
+        rendered = [self.recording_json(recording, includes) for recording in recordings]
+        return Response(200, {"isrc": code, "recordings": rendered})
+
+    def recording(self, request: Request) -> Response:
+        return self.lookup(request, "recording", self.recordings, self.recording_json)
+
+    def release(self, request: Request) -> Response:
+        return self.lookup(request, "release", self.releases, self.release_json)
+
+    def artist(self, request: Request) -> Response:
+        return self.lookup(request, "artist", self.artists, self.artist_json)
+
+    # Searches ---------------------------------------------------------------------------
+    def search_recordings(self, request: Request) -> Response:
+        wanted = parse_query(request.param("query") or "", "recording")
+        scored = []
+        for recording in self.recordings.values():
+            releases = self.releases_with(recording["id"])
+            available = {
+                "recording": [recording["title"]],
+                "artist": self.credited_names(recording["artist-credit"]),
+                "isrc": recording["isrcs"],
+                "release": [release["title"] for release in releases],
+            }
+            score = search_score(wanted, available)
+            if score is not None:
+                summary = self.recording_json(recording, {"artist-credits", "isrcs"})
+                summary["releases"] = [self.release_summary(release) for release in releases]
+                scored.append({"score": score, **summary})
+        return self.search_page(request, "recordings", scored)
+
+    def search_releases(self, request: Request) -> Response:
+        wanted = parse_query(request.param("query") or "", "release")
+        scored = []
+        for release in self.releases.values():
+            available = {
+                "release": [release["title"]],
+                "artist": self.credited_names(release["artist-credit"]),
+                "barcode": [release["barcode"] or ""],
+            }
+            score = search_score(wanted, available)
+            if score is not None:
+                scored.append({"score": score, **self.release_summary(release)})
+        return self.search_page(request, "releases", scored)
+
+    @staticmethod
+    def search_page(request: Request, key: str, scored: list[dict[str, Any]]) -> Response:
+        """One page of search results, best score first, in MusicBrainz' search envelope."""
+        scored.sort(key=lambda item: (-item["score"], item["title"]))
+        limit = bounded_number(request.param("limit"), DEFAULT_LIMIT, 1, MAXIMUM_LIMIT)
+        offset = bounded_number(request.param("offset"), 0, 0, 1_000_000)
+        created = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        body = {"created": created, "count": len(scored), "offset": offset}
+        return Response(200, {**body, key: scored[offset : offset + limit]})
+
+    # Shapes -----------------------------------------------------------------------------
+    def artist_summary(self, artist: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "id": artist["id"],
+            "name": artist["name"],
+            "sort-name": artist["sort-name"],
+            "disambiguation": artist.get("disambiguation", ""),
+            "type": artist["type"],
+            "type-id": ARTIST_TYPE_IDS[artist["type"]],
+        }
+
+    def artist_credit(self, credits: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return [
+            {
+                "name": self.artists[credit["artist"]]["name"],
+                "joinphrase": credit.get("joinphrase", ""),
+                "artist": self.artist_summary(self.artists[credit["artist"]]),
+            }
+            for credit in credits
+        ]
+
+    def credited_names(self, credits: list[dict[str, Any]]) -> list[str]:
+        """Each credited artist's name, and the whole credit ("Nova Reyes feat. Juno Vale")."""
+        names = [self.artists[credit["artist"]]["name"] for credit in credits]
+        return [*names, "".join(n + c.get("joinphrase", "") for n, c in zip(names, credits))]
+
+    def relation_json(self, relation: dict[str, Any], entity: str) -> dict[str, Any]:
+        kind, attributes = relation["type"], relation.get("attributes", [])
+        type_id = RELATION_TYPE_IDS[(entity, kind)]
+        credit = relation.get("credited-as", "")
+        return {
+            **relation_envelope(kind, type_id, "artist", attributes, credit),
+            "artist": self.artist_summary(self.artists[relation["artist"]]),
+        }
+
+    @staticmethod
+    def url_relation_json(link: dict[str, Any]) -> dict[str, Any]:
+        type_id = RELATION_TYPE_IDS[("artist", link["type"])]
+        url = {"id": derived_mbid(link["resource"]), "resource": link["resource"]}
+        return {**relation_envelope(link["type"], type_id, "url", []), "url": url}
+
+    def recording_json(self, recording: dict[str, Any], includes: set[str]) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "id": recording["id"],
+            "title": recording["title"],
+            "length": recording["length"],
+            "disambiguation": recording.get("disambiguation", ""),
+            "video": False,
+            "first-release-date": recording["first-release-date"],
+        }
+        if includes & {"artists", "artist-credits"}:
+            body["artist-credit"] = self.artist_credit(recording["artist-credit"])
+        if "isrcs" in includes:
+            body["isrcs"] = recording["isrcs"]
+        if "artist-rels" in includes:
+            body["relations"] = [self.relation_json(r, "recording") for r in recording["relations"]]
+        return body
+
+    def releases_with(self, recording_id: str) -> list[dict[str, Any]]:
+        return [
+            release
+            for release in self.releases.values()
+            if any(recording_id in medium["recordings"] for medium in release["media"])
+        ]
+
+    def release_core(self, release: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "id": release["id"],
+            "title": release["title"],
+            "status": "Official",
+            "status-id": OFFICIAL_STATUS_ID,
+            "date": release["date"],
+            "country": release["country"],
+            "barcode": release["barcode"],
+            "disambiguation": release.get("disambiguation", ""),
+        }
+
+    def release_summary(self, release: dict[str, Any]) -> dict[str, Any]:
+        """A release as search results and recordings' `releases` show it."""
+        media = [
+            {"format": medium["format"], "disc-count": 0, "track-count": len(medium["recordings"])}
+            for medium in release["media"]
+        ]
+        return {
+            **self.release_core(release),
+            "artist-credit": self.artist_credit(release["artist-credit"]),
+            "track-count": sum(len(medium["recordings"]) for medium in release["media"]),
+            "media": media,
+        }
+
+    def release_json(self, release: dict[str, Any], includes: set[str]) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            **self.release_core(release),
+            "packaging": None,
+            "quality": "normal",
+            "text-representation": {"language": "eng", "script": "Latn"},
+        }
+        if includes & {"artists", "artist-credits"}:
+            body["artist-credit"] = self.artist_credit(release["artist-credit"])
+        if "artist-rels" in includes:
+            body["relations"] = [self.relation_json(r, "release") for r in release["relations"]]
+        if includes & {"recordings", "media"}:
+            body["media"] = [
+                self.medium_json(release["id"], position, medium, includes)
+                for position, medium in enumerate(release["media"], start=1)
+            ]
+        return body
+
+    def medium_json(
+        self, release_id: str, position: int, medium: dict[str, Any], includes: set[str]
+    ) -> dict[str, Any]:
+        recording_ids = medium["recordings"]
+        body: dict[str, Any] = {
+            "position": position,
+            "title": "",
+            "format": medium["format"],
+            "track-count": len(recording_ids),
+            "track-offset": 0,
+        }
+        if "recordings" in includes:
+            numbers = medium.get("numbers") or [str(n) for n in range(1, len(recording_ids) + 1)]
+            nested = {"isrcs", "artist-credits"} & includes
+            if {"recording-level-rels", "artist-rels"} <= includes:  # the recordings' relations
+                nested.add("artist-rels")
+            body["tracks"] = [
+                {
+                    "id": derived_mbid(release_id, str(position), number),
+                    "position": index,
+                    "number": number,
+                    "title": self.recordings[recording_id]["title"],
+                    "length": self.recordings[recording_id]["length"],
+                    "recording": self.recording_json(self.recordings[recording_id], nested),
+                }
+                for index, (recording_id, number) in enumerate(zip(recording_ids, numbers), 1)
+            ]
+        return body
+
+    def artist_json(self, artist: dict[str, Any], includes: set[str]) -> dict[str, Any]:
+        body = {
+            **self.artist_summary(artist),
+            "country": artist.get("country"),
+            "life-span": {"begin": None, "end": None, "ended": False},
+            "isnis": [],
+            "ipis": [],
+        }
+        if "url-rels" in includes:
+            body["relations"] = [self.url_relation_json(link) for link in artist["urls"]]
+        return body
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = standalone_parser("A fake MusicBrainz web service over the sample credits catalogue.")
+    parser.add_argument("--requests-per-second", type=float, default=1.0)
+    options = parser.parse_args(argv)
+    sandbox = MusicBrainzSandbox(
+        options.catalogue, requests_per_second=options.requests_per_second, port=options.port
+    )
+    serve_until_interrupted(sandbox)
+
+
+if __name__ == "__main__":
+    main()

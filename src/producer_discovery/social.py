@@ -1,0 +1,289 @@
+"""Public social data about a producer, with where each value came from.
+
+Each reader turns one provider's documented JSON into `SocialFinding`s (field, value,
+source, seen_at, trust); `merge_findings` picks one value per field and keeps the rest.
+
+Where values may come from (nothing is guessed, nothing is scraped):
+- Genius artist: `instagram_name`, `twitter_name`, `facebook_name`, `image_url` (unless it is
+  Genius's default avatar), `alternate_names` as aliases, e-mails written in
+  `description.plain`.
+- MusicBrainz artist (`inc=url-rels`): "social network", "youtube", "soundcloud",
+  "bandcamp", "video channel" and "official homepage" links still in use (not `ended`).
+- Discogs artist: its `urls` classified by host, `namevariations` as aliases, e-mails in
+  `profile`.
+- Instagram Graph API Business Discovery: `biography` (the only source of a bio), `website`,
+  `name`, and an e-mail only when the biography shows one.
+
+Trust, highest first, decides the winner of every field: genius (0.9) > musicbrainz (0.8) >
+discogs (0.6) > instagram-graph (0.5); equal trust goes to the most recently seen value. The
+bio is only ever taken from instagram-graph. Losing values that differ are kept as
+disagreements, and aliases are all kept.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from producer_discovery.names import normalise_name
+from producer_discovery.social_links import (
+    classify_url,
+    extract_emails,
+    normalise_handle,
+    normalise_twitter_handle,
+)
+
+__all__ = [
+    "SocialFinding",
+    "SocialProfile",
+    "extract_emails",
+    "from_discogs_artist",
+    "from_genius_artist",
+    "from_instagram_business",
+    "from_musicbrainz_artist",
+    "is_placeholder_image",
+    "merge_findings",
+    "normalise_handle",
+]
+
+SOURCE_TRUST = {"genius": 0.9, "musicbrainz": 0.8, "discogs": 0.6, "instagram-graph": 0.5}
+ONLY_FROM = {"instagram_bio": frozenset({"instagram-graph"})}
+ALIAS = "alias"
+COLUMNS = ("instagram_handle", "instagram_bio", "email", "image_url")
+MUSICBRAINZ_LINK_TYPES = frozenset(
+    {"social network", "youtube", "soundcloud", "bandcamp", "video channel", "official homepage"}
+)
+GENIUS_PLACEHOLDER_MARKERS = ("default_avatar", "default_cover", "/images/default", "no_image")
+
+
+@dataclass(frozen=True)
+class SocialFinding:
+    """One value of one profile field, as one source showed it at one time."""
+
+    field: str
+    value: str
+    source: str
+    seen_at: datetime
+    trust: float
+
+    def provenance(self) -> dict[str, str]:
+        """{"value", "source", "seen_at"} for `metadata.social`."""
+        return {"value": self.value, "source": self.source, "seen_at": self.seen_at.isoformat()}
+
+
+def findings_of(
+    values: Iterable[tuple[str, str | None]], source: str, seen_at: datetime
+) -> list[SocialFinding]:
+    """Findings for the (field, value) pairs whose value is not empty."""
+    return [
+        SocialFinding(field, str(value).strip(), source, seen_at, SOURCE_TRUST[source])
+        for field, value in values
+        if value is not None and str(value).strip()
+    ]
+
+
+def now_if_missing(seen_at: datetime | None) -> datetime:
+    """The time a value was seen: the caller's, or now in UTC."""
+    return seen_at or datetime.now(UTC)
+
+
+def first_per_field(findings: Iterable[SocialFinding]) -> list[SocialFinding]:
+    """One finding per field from one source (its first link of a kind), aliases all kept."""
+    kept: dict[str, SocialFinding] = {}
+    aliases: list[SocialFinding] = []
+    for item in findings:
+        if item.field == ALIAS:
+            aliases.append(item)
+        else:
+            kept.setdefault(item.field, item)
+    return list(kept.values()) + aliases
+
+
+def text_findings(
+    emails_in: str | None, aliases: Iterable[str] | None, source: str, seen_at: datetime
+) -> list[SocialFinding]:
+    """E-mails written in a public text, and the other names a source knows the person by."""
+    pairs = [("email", email) for email in extract_emails(emails_in)]
+    pairs += [(ALIAS, alias) for alias in aliases or []]
+    return findings_of(pairs, source, seen_at)
+
+
+# Readers ---------------------------------------------------------------------------------
+def is_placeholder_image(url: str) -> bool:
+    """True for Genius's stand-in pictures (`assets.genius.com/images/default_avatar_300.png`,
+    default cover art) that say nothing about the person."""
+    lowered = url.casefold()
+    return "assets.genius.com/" in lowered or any(m in lowered for m in GENIUS_PLACEHOLDER_MARKERS)
+
+
+def from_genius_artist(
+    artist: dict[str, Any], seen_at: datetime | None = None
+) -> list[SocialFinding]:
+    """Findings from a Genius artist (`response.artist` of `GET /artists/{id}`)."""
+    seen = now_if_missing(seen_at)
+    image_url = artist.get("image_url")
+    profile = [
+        ("instagram_handle", normalise_handle(artist.get("instagram_name"))),
+        ("twitter_handle", normalise_twitter_handle(artist.get("twitter_name"))),
+        ("facebook", artist.get("facebook_name")),
+        ("image_url", image_url if image_url and not is_placeholder_image(image_url) else None),
+    ]
+    description = (artist.get("description") or {}).get("plain")
+    return first_per_field(
+        findings_of(profile, "genius", seen)
+        + text_findings(description, artist.get("alternate_names"), "genius", seen)
+    )
+
+
+def musicbrainz_link(relation: dict[str, Any]) -> tuple[str, str] | None:
+    """(field, value) of one url relation of a MusicBrainz artist, if it is a profile link
+    still in use."""
+    kind = relation.get("type")
+    resource = (relation.get("url") or {}).get("resource")
+    if kind not in MUSICBRAINZ_LINK_TYPES or relation.get("ended") or not resource:
+        return None
+    classified = classify_url(resource)
+    if classified is None or (classified[0] == "website" and kind != "official homepage"):
+        return None
+    return classified
+
+
+def from_musicbrainz_artist(
+    artist: dict[str, Any], seen_at: datetime | None = None
+) -> list[SocialFinding]:
+    """Findings from a MusicBrainz artist looked up with `inc=url-rels` (and `aliases`)."""
+    seen = now_if_missing(seen_at)
+    relations = artist.get("relations") or []
+    links = [link for relation in relations if (link := musicbrainz_link(relation))]
+    aliases = [alias.get("name") for alias in artist.get("aliases") or [] if alias.get("name")]
+    return first_per_field(
+        findings_of(links, "musicbrainz", seen) + text_findings(None, aliases, "musicbrainz", seen)
+    )
+
+
+def from_discogs_artist(
+    artist: dict[str, Any], seen_at: datetime | None = None
+) -> list[SocialFinding]:
+    """Findings from a Discogs artist (`GET /artists/{id}`): `urls`, name variations and
+    e-mails written in `profile`."""
+    seen = now_if_missing(seen_at)
+    links = [link for url in artist.get("urls") or [] if (link := classify_url(url))]
+    return first_per_field(
+        findings_of(links, "discogs", seen)
+        + text_findings(artist.get("profile"), artist.get("namevariations"), "discogs", seen)
+    )
+
+
+def from_instagram_business(
+    payload: dict[str, Any], seen_at: datetime | None = None
+) -> list[SocialFinding]:
+    """Findings from a Business Discovery answer (the whole response or its
+    `business_discovery` object): bio, website, display name, and e-mails in the bio."""
+    seen = now_if_missing(seen_at)
+    account = payload.get("business_discovery", payload)
+    biography = account.get("biography")
+    profile = [
+        ("instagram_handle", normalise_handle(account.get("username"))),
+        ("instagram_bio", biography),
+        ("website", account.get("website")),
+        ("instagram_name", account.get("name")),
+    ]
+    return first_per_field(
+        findings_of(profile, "instagram-graph", seen)
+        + text_findings(biography, None, "instagram-graph", seen)
+    )
+
+
+# Merging ---------------------------------------------------------------------------------
+@dataclass
+class SocialProfile:
+    """The chosen value of each field, the values that lost, and every alias."""
+
+    chosen: dict[str, SocialFinding]
+    disagreements: list[dict[str, Any]]
+    aliases: list[str]
+
+    def value(self, field: str) -> str | None:
+        """The chosen value of a field, or None."""
+        chosen = self.chosen.get(field)
+        return chosen.value if chosen else None
+
+    @property
+    def instagram_handle(self) -> str | None:
+        return self.value("instagram_handle")
+
+    @property
+    def instagram_bio(self) -> str | None:
+        return self.value("instagram_bio")
+
+    @property
+    def email(self) -> str | None:
+        return self.value("email")
+
+    @property
+    def image_url(self) -> str | None:
+        return self.value("image_url")
+
+    def columns(self) -> dict[str, str | None]:
+        """The values of the `producers` columns: instagram_handle, instagram_bio, email,
+        image_url (None where nothing was found)."""
+        return {column: self.value(column) for column in COLUMNS}
+
+    def metadata_social(self) -> dict[str, Any]:
+        """`{field: {value, source, seen_at}, …, "disagreements": […], "aliases": […]}`."""
+        metadata: dict[str, Any] = {
+            field: chosen.provenance() for field, chosen in sorted(self.chosen.items())
+        }
+        metadata["disagreements"] = self.disagreements
+        metadata["aliases"] = self.aliases
+        return metadata
+
+
+def allowed(item: SocialFinding) -> bool:
+    """False for a value a source may not give (a bio from anything but instagram-graph)."""
+    sources = ONLY_FROM.get(item.field)
+    return sources is None or item.source in sources
+
+
+def disagreement(field: str, candidates: list[SocialFinding]) -> dict[str, Any] | None:
+    """The distinct values (case-insensitive) that sources gave for a field, when more than
+    one."""
+    values: list[dict[str, str]] = []
+    seen_values: set[str] = set()
+    for item in candidates:
+        if item.value.casefold() not in seen_values:
+            seen_values.add(item.value.casefold())
+            values.append({"value": item.value, "source": item.source})
+    return {"field": field, "values": values} if len(values) > 1 else None
+
+
+def distinct_aliases(findings: Iterable[SocialFinding]) -> list[str]:
+    """Alias names once each (by normalised name), in the order first seen."""
+    keys: set[str] = set()
+    aliases: list[str] = []
+    for item in findings:
+        key = normalise_name(item.value)
+        if key not in keys:
+            keys.add(key)
+            aliases.append(item.value)
+    return aliases
+
+
+def merge_findings(findings: Iterable[SocialFinding]) -> SocialProfile:
+    """One value per field: the most trusted source's, then the most recently seen."""
+    by_field: dict[str, list[SocialFinding]] = {}
+    for item in findings:
+        if allowed(item):
+            by_field.setdefault(item.field, []).append(item)
+    aliases = distinct_aliases(by_field.pop(ALIAS, []))
+    chosen: dict[str, SocialFinding] = {}
+    disagreements: list[dict[str, Any]] = []
+    for field, candidates in sorted(by_field.items()):
+        ranked = sorted(candidates, key=lambda item: (-item.trust, -item.seen_at.timestamp()))
+        chosen[field] = ranked[0]
+        conflict = disagreement(field, ranked)
+        if conflict:
+            disagreements.append(conflict)
+    return SocialProfile(chosen=chosen, disagreements=disagreements, aliases=aliases)

@@ -1,0 +1,242 @@
+"""The worker runtime as separate processes on a real PostgreSQL: crashes, duplicates, poison,
+malformed input, signals, a database restart and concurrent workers."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+from psycopg.rows import dict_row
+from psycopg.types.json import Jsonb
+
+from tests.conftest import Server
+from tests.support.runtime_stage import QUEUE, SETUP_SQL
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def url(database_url: str) -> str:
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        conn.execute(SETUP_SQL)
+    return database_url
+
+
+class Workers:
+    """Starts test-stage worker processes (logs to files, never a full pipe) and cleans them up."""
+
+    def __init__(self, url: str, logs: Path) -> None:
+        self.url = url
+        self.logs = logs
+        self.processes: list[subprocess.Popen[str]] = []
+
+    def start(self, *arguments: str) -> subprocess.Popen[str]:
+        log = (self.logs / f"worker-{len(self.processes)}.log").open("w")
+        process = subprocess.Popen(
+            [sys.executable, "-m", "tests.support.runtime_stage", self.url, *arguments],
+            cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, text=True,
+        )
+        self.processes.append(process)
+        return process
+
+    def stop_all(self) -> None:
+        for number, process in enumerate(self.processes):
+            if process.poll() is None:
+                process.kill()
+            process.wait(timeout=30)
+            if process.returncode not in (0, -signal.SIGKILL):
+                print((self.logs / f"worker-{number}.log").read_text()[-3000:])
+
+
+@pytest.fixture
+def workers(url: str, tmp_path: Path) -> Iterator[Workers]:
+    pool = Workers(url, tmp_path)
+    yield pool
+    pool.stop_all()
+
+
+def sql(url: str, statement: str, parameters: Any = None) -> list[dict[str, Any]]:
+    with psycopg.connect(url, autocommit=True, row_factory=dict_row) as conn:
+        cursor = conn.execute(statement, parameters)
+        return cursor.fetchall() if cursor.description else []
+
+
+def send(url: str, *messages: Any) -> list[int]:
+    rows = sql(url, "SELECT pgmq.send_batch(%s, %s::jsonb[]) AS id", (QUEUE, [Jsonb(m) for m in messages]))
+    return [row["id"] for row in rows]
+
+
+def wait_until(predicate: Callable[[], bool], timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+
+
+def effects(url: str) -> dict[str, int]:
+    rows = sql(url, "SELECT key, count(*) AS n FROM runtime_effects GROUP BY key")
+    return {row["key"]: row["n"] for row in rows}
+
+
+def queue_length(url: str, queue: str = QUEUE) -> int:
+    return sql(url, "SELECT queue_length FROM pgmq.metrics(%s)", (queue,))[0]["queue_length"]
+
+
+def test_sigkill_before_commit_redoes_the_message_once(url: str, workers: Workers) -> None:
+    """A worker killed mid-handler leaves no effect; after the visibility timeout another does it once."""
+    send(url, {"key": "k1", "behaviour": "hang_first"}, {"key": "k2"})
+    first = workers.start("--vt", "3")
+    wait_until(lambda: effects(url).get("k2") == 1, 20, "the healthy message")
+    first.send_signal(signal.SIGKILL)
+    first.wait(timeout=10)
+    assert "k1" not in effects(url)
+    workers.start("--vt", "3", "--drain")
+    wait_until(lambda: queue_length(url) == 0, 30, "the redelivery")
+    assert effects(url) == {"k1": 1, "k2": 1}
+    status = sql(url, "SELECT state, attempts FROM processing_status WHERE entity_id = 'k1'")[0]
+    assert status == {"state": "COMPLETED", "attempts": 2}
+
+
+def test_sigkill_after_commit_does_not_redo_work(url: str, workers: Workers) -> None:
+    """A worker killed right after its commit: the effect, the next-stage send and the archive all stand."""
+    send(url, {"key": "k1"})
+    first = workers.start("--exit-after-commit", "--concurrency", "1")
+    assert first.wait(timeout=30) == -signal.SIGKILL
+    later = workers.start("--drain", "--vt", "2")
+    assert later.wait(timeout=30) == 0
+    assert effects(url) == {"k1": 1}
+    assert queue_length(url, "runtime_test_next") == 1
+    assert sql(url, "SELECT count(*) AS n FROM pgmq.a_runtime_test")[0]["n"] == 1
+
+
+def test_duplicate_send_has_its_effect_once(url: str, workers: Workers) -> None:
+    """The same message sent twice (and a third time later) is applied once."""
+    send(url, {"key": "same", "behaviour": "sleep", "seconds": 0.5}, {"key": "same", "behaviour": "sleep", "seconds": 0.5})
+    workers.start("--drain", "--vt", "2").wait(timeout=30)
+    send(url, {"key": "same", "behaviour": "sleep", "seconds": 0.5})
+    assert workers.start("--drain", "--vt", "2").wait(timeout=30) == 0
+    assert effects(url) == {"same": 1}
+    assert queue_length(url, "runtime_test_next") == 1
+
+
+def test_poison_message_reaches_the_dlq_while_others_are_served(url: str, workers: Workers) -> None:
+    """A message that always fails transiently is dead-lettered after max_attempts; the rest finish meanwhile."""
+    send(url, {"key": "poison", "behaviour": "transient"}, *({"key": f"ok{n}"} for n in range(20)))
+    worker = workers.start("--drain", "--max-attempts", "3")
+    assert worker.wait(timeout=60) == 0
+    assert effects(url) == {f"ok{n}": 1 for n in range(20)}
+    dead = sql(url, "SELECT * FROM dlq_messages")
+    assert len(dead) == 1
+    assert dead[0]["failure_reason"].startswith("gave up after 3 attempts: TransientError")
+    assert dead[0]["full_message"]["_dlq_metadata"]["read_ct"] == 3
+    status = sql(url, "SELECT state, dead_lettered, attempts FROM processing_status WHERE entity_id = 'poison'")[0]
+    assert status == {"state": "FAILED", "dead_lettered": True, "attempts": 3}
+    issue = sql(url, "SELECT issue_type, details FROM monitoring.worker_issues")[0]
+    assert issue["issue_type"] == "dead_letter" and issue["details"]["attempts"] == 3
+
+
+def test_permanent_error_and_crash_go_to_the_dlq_at_once(url: str, workers: Workers) -> None:
+    """A permanent error or a bug in the handler is dead-lettered on the first delivery, with its reason."""
+    send(url, {"key": "no", "behaviour": "permanent"}, {"key": "bug", "behaviour": "crash"})
+    assert workers.start("--drain").wait(timeout=30) == 0
+    reasons = sorted(row["failure_reason"] for row in sql(url, "SELECT failure_reason FROM dlq_messages"))
+    assert reasons == ["PermanentError: the test API says no", "ZeroDivisionError: a bug in the handler"]
+
+
+def test_malformed_messages_are_set_aside_and_valid_ones_processed(url: str, workers: Workers) -> None:
+    """500 malformed messages mixed with 500 valid ones: every valid one done, every bad one recorded."""
+    malformed: list[Any] = []
+    for number in range(500):
+        malformed.append([{"key": 1}, {}, "a string", None, [number], {"key": ""}, {"nokey": number},
+                          {"key": "x", "seconds": "soon"}][number % 8])
+    valid = [{"key": f"v{number}"} for number in range(500)]
+    mixed = [item for pair in zip(malformed, valid, strict=True) for item in pair]
+    send(url, *mixed)
+    worker = workers.start("--drain", "--concurrency", "8")
+    assert worker.wait(timeout=240) == 0
+    assert effects(url) == {f"v{number}": 1 for number in range(500)}
+    recorded = sql(url, "SELECT count(*) AS n, count(DISTINCT message_id) AS ids FROM queue_mgmt.problematic_messages")[0]
+    assert recorded == {"n": 500, "ids": 500}
+    assert queue_length(url) == 0
+
+
+def test_sigterm_finishes_in_flight_messages_and_exits_0(url: str, workers: Workers) -> None:
+    """On SIGTERM the worker stops reading, finishes what it holds and exits 0."""
+    send(url, *({"key": f"s{n}", "behaviour": "sleep", "seconds": 2} for n in range(4)), *({"key": f"later{n}"} for n in range(4)))
+    worker = workers.start("--concurrency", "4", "--vt", "30")
+    wait_until(lambda: sql(url, "SELECT count(*) AS n FROM processing_status")[0]["n"] >= 4, 20, "four in flight")
+    worker.send_signal(signal.SIGTERM)
+    assert worker.wait(timeout=30) == 0
+    done = effects(url)
+    assert {f"s{n}" for n in range(4)} <= set(done)
+    assert all(count == 1 for count in done.values())
+    assert queue_length(url) == 8 - len(done)
+
+
+def test_second_signal_exits_at_once(url: str, workers: Workers) -> None:
+    """A second signal during the grace period ends the process immediately."""
+    send(url, {"key": "long", "behaviour": "hang"})
+    worker = workers.start("--grace", "60")
+    wait_until(lambda: sql(url, "SELECT count(*) AS n FROM processing_status")[0]["n"] == 1, 20, "the hang")
+    worker.send_signal(signal.SIGTERM)
+    time.sleep(0.5)
+    assert worker.poll() is None, "the first signal waits for in-flight work"
+    worker.send_signal(signal.SIGINT)
+    assert worker.wait(timeout=5) == 128 + signal.SIGINT
+    assert "long" not in effects(url)
+
+
+def test_worker_survives_a_database_restart(url: str, workers: Workers, pg_server: Server) -> None:
+    """The database restarts under a running worker: it reconnects and finishes the work."""
+    if pg_server.cluster is None:
+        pytest.skip("needs the tests' own cluster to restart")
+    send(url, *({"key": f"a{n}"} for n in range(10)))
+    worker = workers.start("--vt", "3")
+    wait_until(lambda: len(effects(url)) == 10, 30, "the first batch")
+    pg_server.cluster.restart()
+    send(url, *({"key": f"b{n}"} for n in range(10)))
+    wait_until(lambda: len(effects(url)) == 20, 60, "the batch after the restart")
+    assert worker.poll() is None, "the worker kept running"
+    assert set(effects(url).values()) == {1}
+
+
+def test_two_workers_never_process_one_entity_at_once(url: str, workers: Workers) -> None:
+    """Many messages for a few entities across two processes: each entity's work happens once, never twice at once."""
+    messages = [{"key": f"m{n}", "entity": f"e{n % 4}", "behaviour": "sleep", "seconds": 0.3} for n in range(40)]
+    send(url, *messages)
+    first = workers.start("--drain", "--vt", "3")
+    second = workers.start("--drain", "--vt", "3")
+    assert first.wait(timeout=90) == 0 and second.wait(timeout=90) == 0
+    rows = sql(url, "SELECT m.key, m.worker FROM runtime_effects m")
+    by_entity: dict[str, int] = {}
+    for row in rows:
+        entity = next(m["entity"] for m in messages if m["key"] == row["key"])
+        by_entity[entity] = by_entity.get(entity, 0) + 1
+    assert by_entity == {"e0": 1, "e1": 1, "e2": 1, "e3": 1}
+    assert queue_length(url) == 0
+
+
+def test_idle_worker_wakes_on_insert_notification(url: str, workers: Workers) -> None:
+    """With a 1-second poll fallback, a message sent to an idle worker is still done within a second."""
+    worker = workers.start("--vt", "5")
+    wait_until(lambda: sql(url, "SELECT count(*) AS n FROM pg_stat_activity WHERE query LIKE 'LISTEN%%'")[0]["n"] >= 1,
+               20, "the worker to listen")
+    time.sleep(1.5)
+    latencies = []
+    for number in range(5):
+        sent = time.monotonic()
+        send(url, {"key": f"n{number}"})
+        wait_until(lambda: f"n{number}" in effects(url), 5, "the message")
+        latencies.append(time.monotonic() - sent)
+        time.sleep(0.3)
+    assert worker.poll() is None
+    assert sorted(latencies)[2] < 1.0, latencies
