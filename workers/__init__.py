@@ -1,0 +1,16 @@
+"""The pipeline, one module per stage, in order. Each exposes `build(resources) -> Stage`.
+
+    artist_discovery         Spotify search + artist        → artists   → album_discovery
+    album_discovery          artist albums, pages of 10     → albums    → track_discovery
+    track_discovery          album + its tracks             → tracks, normalized_tracks → producer_identification
+    producer_identification  Genius + MusicBrainz + Discogs + titles → producers, credits → social_enrichment
+    social_enrichment        public profiles                → producers
+"""
+
+STAGES = (
+    "artist_discovery",
+    "album_discovery",
+    "track_discovery",
+    "producer_identification",
+    "social_enrichment",
+)

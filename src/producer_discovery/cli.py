@@ -13,12 +13,12 @@ from typing import NoReturn
 
 from pydantic import ValidationError
 
-from producer_discovery import operations
+from producer_discovery import operations, supervisor
 from producer_discovery.errors import ProducerDiscoveryError
+from producer_discovery.logging import configure as configure_logging
 from producer_discovery.settings import Settings
 
-STAGES = ["artist_discovery", "album_discovery", "track_discovery",
-          "producer_identification", "social_enrichment"]
+STAGES = list(supervisor.STAGES)
 
 
 class Parser(argparse.ArgumentParser):
@@ -65,6 +65,12 @@ def build_parser() -> Parser:
                           help="only where Spotify reports popularity (not in development mode)")
     discover.add_argument("--limit", type=positive_int, default=50, help="artists of the genre (default 50)")
 
+    worker = commands.add_parser("worker", help="run one pipeline stage")
+    worker.add_argument("stage", choices=STAGES)
+    add_runtime_options(worker)
+    run = commands.add_parser("run", help="run all five stages as child processes")
+    add_runtime_options(run)
+
     status = commands.add_parser("status", help="queue depths, processing states, DLQ, throughput")
     status.add_argument("--json", action="store_true")
     health = commands.add_parser("health", help="get_system_health(); exit 0/1/2")
@@ -79,15 +85,43 @@ def build_parser() -> Parser:
     return parser
 
 
+RUNTIME_OPTIONS = {
+    # option: (settings field, type, help)
+    "--concurrency": ("worker_concurrency", positive_int, "messages processed at once"),
+    "--visibility-timeout": ("visibility_timeout_seconds", positive_int,
+                             "seconds a read message stays hidden (extended while it runs)"),
+    "--max-attempts": ("max_attempts", positive_int, "deliveries before a message is dead-lettered"),
+    "--shutdown-grace": ("shutdown_grace_seconds", positive_int,
+                         "seconds to finish in-flight work after SIGTERM"),
+}
+
+
+def add_runtime_options(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--drain", action="store_true",
+                         help="exit 0 once the queue (for run: the whole pipeline) is idle")
+    for option, (field, kind, text) in RUNTIME_OPTIONS.items():
+        default = Settings.model_fields[field].default
+        command.add_argument(option, type=kind, dest=field, default=None, metavar="N",
+                             help=f"{text} (env {field.upper()}, default {default})")
+
+
+def runtime_overrides(arguments: argparse.Namespace) -> dict[str, object]:
+    return {field: value for field, _, _ in RUNTIME_OPTIONS.values()
+            if (value := getattr(arguments, field, None)) is not None}
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     arguments = build_parser().parse_args(argv)
     try:
-        settings = Settings()
+        settings = Settings(**runtime_overrides(arguments))  # type: ignore[arg-type]
+        configure_logging(settings.log_format)
     except ValidationError as error:
         first = error.errors()[0]
         fail(f"invalid setting {'.'.join(map(str, first['loc'])).upper()}: {first['msg']}")
     handlers: dict[str, Callable[[Settings, argparse.Namespace], int]] = {
         "migrate": operations.migrate_command,
+        "worker": operations.worker_command,
+        "run": operations.run_command,
         "db": operations.database_command,
         "discover": operations.discover_command,
         "status": operations.status_command,

@@ -13,6 +13,7 @@ from psycopg.rows import dict_row
 from rich.console import Console
 from rich.table import Table
 
+from producer_discovery import supervisor
 from producer_discovery.db.embedded import EmbeddedDatabase, default_home
 from producer_discovery.db.migrations import migrate
 from producer_discovery.db.queries import query
@@ -72,6 +73,20 @@ def database_command(settings: Settings, arguments: argparse.Namespace) -> int:
     else:
         print(database.url)
     return 0
+
+
+def worker_command(settings: Settings, arguments: argparse.Namespace) -> int:
+    return supervisor.run_worker(settings, database_url(settings), arguments.stage, arguments.drain)
+
+
+def run_command(settings: Settings, arguments: argparse.Namespace) -> int:
+    passed_on = []
+    for option, value in (("--concurrency", settings.worker_concurrency),
+                          ("--visibility-timeout", settings.visibility_timeout_seconds),
+                          ("--max-attempts", settings.max_attempts)):
+        passed_on += [option, str(value)]
+    return supervisor.Supervisor(database_url(settings), drain=arguments.drain,
+                                 extra_arguments=passed_on).run()
 
 
 def discover_command(settings: Settings, arguments: argparse.Namespace) -> int:

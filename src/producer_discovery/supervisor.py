@@ -1,0 +1,142 @@
+"""Running stages: one stage in this process (`worker`), or all five as child processes (`run`).
+
+`run` restarts a crashed child with exponential backoff (1 s doubling to 60 s, reset after a
+minute of good health). With `--drain` it stops every child and exits 0 once the whole
+pipeline is idle: every stage queue empty. That is enough, because a message stays in its
+queue (invisible) while it is processed and its next-stage sends commit together with its
+archive, so an empty set of queues means nothing is in flight anywhere.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import psycopg
+import structlog
+
+from producer_discovery.errors import ConfigurationError
+from producer_discovery.resources import Resources
+from producer_discovery.runtime import Worker
+from producer_discovery.settings import Settings
+
+log = structlog.get_logger("producer_discovery.supervisor")
+
+# The stage modules live in the top-level `workers` package, which imports this package;
+# they are looked up by name at run time so no import goes from here back to them.
+STAGES = ("artist_discovery", "album_discovery", "track_discovery",
+          "producer_identification", "social_enrichment")
+
+
+def run_worker(settings: Settings, url: str, stage_name: str, drain: bool) -> int:
+    """Run one stage in this process until stopped; the exit code."""
+    module = importlib.import_module(f"workers.{stage_name}")
+    resources = Resources.build(settings, url, stage_name)
+    try:
+        stage = module.build(resources)
+        return Worker(stage, resources, drain=drain).run()
+    finally:
+        resources.close()
+
+
+@dataclass
+class Child:
+    stage: str
+    process: subprocess.Popen[bytes] | None = None
+    started_at: float = 0.0
+    failures: int = 0
+    next_start: float = 0.0
+    arguments: list[str] = field(default_factory=list)
+
+
+class Supervisor:
+    """Keeps one worker process per stage alive."""
+
+    def __init__(self, url: str, stages: tuple[str, ...] = STAGES, drain: bool = False,
+                 extra_arguments: list[str] | None = None) -> None:
+        self.url = url
+        self.drain = drain
+        self.children = [Child(stage, arguments=extra_arguments or []) for stage in stages]
+        self.stopping = False
+        self.signals = 0
+
+    def run(self) -> int:
+        signal.signal(signal.SIGTERM, self._on_signal)
+        signal.signal(signal.SIGINT, self._on_signal)
+        idle_checks = 0
+        try:
+            while not self.stopping:
+                for child in self.children:
+                    self._keep_alive(child)
+                if self.drain:
+                    idle_checks = idle_checks + 1 if self._pipeline_idle() else 0
+                    if idle_checks >= 2:
+                        log.info("pipeline_idle")
+                        break
+                time.sleep(0.5)
+        finally:
+            self._stop_children()
+        return 0
+
+    def _keep_alive(self, child: Child) -> None:
+        process = child.process
+        if process is not None and process.poll() is None:
+            if time.monotonic() - child.started_at > 60:
+                child.failures = 0
+            return
+        if process is not None:
+            code = process.returncode
+            child.failures += 1
+            delay = min(60.0, 2.0 ** (child.failures - 1))
+            child.next_start = time.monotonic() + delay
+            child.process = None
+            log.warning("worker_exited", stage=child.stage, exit_code=code, restart_in=delay)
+            return
+        if time.monotonic() < child.next_start:
+            return
+        command = [sys.executable, "-m", "producer_discovery", "worker", child.stage, *child.arguments]
+        environment = {**os.environ, "DATABASE_URL": self.url}
+        child.process = subprocess.Popen(command, env=environment)
+        child.started_at = time.monotonic()
+        log.info("worker_started", stage=child.stage, pid=child.process.pid)
+
+    def _pipeline_idle(self) -> bool:
+        try:
+            with psycopg.connect(self.url, autocommit=True) as conn:
+                row = conn.execute(
+                    "SELECT coalesce(sum(queue_length), 0) FROM pgmq.metrics_all() "
+                    "WHERE queue_name = ANY(%s)", (list(STAGES),)).fetchone()
+        except psycopg.OperationalError:
+            return False
+        return bool(row) and int(row[0]) == 0
+
+    def _on_signal(self, number: int, frame: Any) -> None:
+        self.signals += 1
+        if self.signals > 1:
+            for child in self.children:
+                if child.process and child.process.poll() is None:
+                    child.process.kill()
+            os._exit(128 + number)
+        self.stopping = True
+
+    def _stop_children(self) -> None:
+        running = [c.process for c in self.children if c.process and c.process.poll() is None]
+        for process in running:
+            process.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + 60
+        for process in running:
+            try:
+                process.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+def check_stage(name: str) -> None:
+    if name not in STAGES:
+        raise ConfigurationError(f"unknown stage {name!r}; stages: {', '.join(STAGES)}")
