@@ -15,6 +15,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -55,20 +56,26 @@ class Child:
     arguments: list[str] = field(default_factory=list)
 
 
+def worker_command(stage: str) -> list[str]:
+    return [sys.executable, "-m", "producer_discovery", "worker", stage]
+
+
 class Supervisor:
     """Keeps one worker process per stage alive."""
 
     def __init__(self, url: str, stages: tuple[str, ...] = STAGES, drain: bool = False,
-                 extra_arguments: list[str] | None = None) -> None:
+                 extra_arguments: list[str] | None = None,
+                 command: Callable[[str], list[str]] = worker_command) -> None:
         self.url = url
         self.drain = drain
+        self.command = command
         self.children = [Child(stage, arguments=extra_arguments or []) for stage in stages]
         self.stopping = False
         self.signals = 0
 
     def run(self) -> int:
-        signal.signal(signal.SIGTERM, self._on_signal)
-        signal.signal(signal.SIGINT, self._on_signal)
+        previous = {number: signal.signal(number, self._on_signal)
+                    for number in (signal.SIGTERM, signal.SIGINT)}
         idle_checks = 0
         try:
             while not self.stopping:
@@ -82,6 +89,8 @@ class Supervisor:
                 time.sleep(0.5)
         finally:
             self._stop_children()
+            for number, handler in previous.items():
+                signal.signal(number, handler)
         return 0
 
     def _keep_alive(self, child: Child) -> None:
@@ -100,7 +109,7 @@ class Supervisor:
             return
         if time.monotonic() < child.next_start:
             return
-        command = [sys.executable, "-m", "producer_discovery", "worker", child.stage, *child.arguments]
+        command = [*self.command(child.stage), *child.arguments]
         environment = {**os.environ, "DATABASE_URL": self.url}
         child.process = subprocess.Popen(command, env=environment)
         child.started_at = time.monotonic()
@@ -111,7 +120,7 @@ class Supervisor:
             with psycopg.connect(self.url, autocommit=True) as conn:
                 row = conn.execute(
                     "SELECT coalesce(sum(queue_length), 0) FROM pgmq.metrics_all() "
-                    "WHERE queue_name = ANY(%s)", (list(STAGES),)).fetchone()
+                    "WHERE queue_name = ANY(%s)", ([c.stage for c in self.children],)).fetchone()
         except psycopg.OperationalError:
             return False
         return bool(row) and int(row[0]) == 0
