@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import signal
 import threading
 import time
@@ -88,7 +89,7 @@ class Worker:
 
     # The loop ---------------------------------------------------------------------------
     def run(self) -> int:
-        self._install_signal_handlers()
+        previous_handlers = self._install_signal_handlers()
         heartbeat = threading.Thread(target=self._heartbeat_loop, name="heartbeat", daemon=True)
         heartbeat.start()
         listener = Listener(self.resources.pool.conninfo, self.stage.queue)
@@ -113,6 +114,8 @@ class Worker:
             self.stopping.set()
             heartbeat.join(timeout=5)
             self._flush_metrics()
+            for number, handler in previous_handlers.items():
+                signal.signal(number, handler)
             self.log.info("worker_stopped")
         return 0
 
@@ -331,21 +334,20 @@ class Worker:
     def stop(self) -> None:
         self.stopping.set()
 
-    def _install_signal_handlers(self) -> None:
+    def _install_signal_handlers(self) -> dict[int, Any]:
+        """First SIGTERM/SIGINT: stop reading, finish in flight. Second: exit at once."""
         if threading.current_thread() is not threading.main_thread():
-            return
+            return {}
 
         def on_signal(number: int, frame: object) -> None:
             self.signals += 1
             if self.signals > 1:
                 self.log.warning("second_signal_exiting_now", signal=number)
-                import os
                 os._exit(128 + number)
             self.log.info("stopping", signal=number, in_flight=len(self.in_flight))
             self.stop()
 
-        signal.signal(signal.SIGTERM, on_signal)
-        signal.signal(signal.SIGINT, on_signal)
+        return {number: signal.signal(number, on_signal) for number in (signal.SIGTERM, signal.SIGINT)}
 
 
 class Listener:
