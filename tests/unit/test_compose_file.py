@@ -1,0 +1,55 @@
+"""docker-compose.yml: db → migrate → one service per stage, as operators run it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from producer_discovery.supervisor import STAGES
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def compose() -> dict[str, Any]:
+    return yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+
+
+def test_compose_has_db_migrate_and_one_service_per_stage() -> None:
+    """Exactly the database, the one-shot migration and the five stages."""
+    assert set(compose()["services"]) == {"db", "migrate", *STAGES}
+
+
+def test_db_preloads_pg_cron_and_has_a_healthcheck() -> None:
+    """The database runs pg_cron in the application database and reports its health."""
+    db = compose()["services"]["db"]
+    assert "shared_preload_libraries=pg_cron" in db["command"]
+    assert "cron.database_name=producer_discovery" in db["command"]
+    assert db["environment"]["POSTGRES_DB"] == "producer_discovery"
+    assert "pg_isready" in " ".join(db["healthcheck"]["test"])
+
+
+def test_migrate_waits_for_a_healthy_db_and_stages_wait_for_migrate() -> None:
+    """Start order: db healthy → migrate succeeded → workers."""
+    services = compose()["services"]
+    assert services["migrate"]["depends_on"] == {"db": {"condition": "service_healthy"}}
+    assert services["migrate"]["command"] == ["migrate"]
+    for stage in STAGES:
+        assert services[stage]["depends_on"] == {"migrate": {"condition": "service_completed_successfully"}}
+        assert services[stage]["command"] == ["worker", stage]
+        assert services[stage]["environment"]["DATABASE_URL"].endswith("@db:5432/producer_discovery")
+
+
+def test_compose_holds_no_secret_values() -> None:
+    """Credentials come from the environment, never from the file."""
+    environment = compose()["services"]["artist_discovery"]["environment"]
+    for name in ("SPOTIFY_CLIENT_SECRET", "GENIUS_ACCESS_TOKEN", "DISCOGS_TOKEN", "INSTAGRAM_ACCESS_TOKEN"):
+        assert environment[name] == "${" + name + ":-}"
+
+
+def test_images_build_from_the_repository() -> None:
+    """The worker image installs this project; the db image adds pg_cron to PostgreSQL 15."""
+    assert "pip install --no-cache-dir -e ." in (ROOT / "Dockerfile").read_text()
+    db_file = (ROOT / "docker" / "db.Dockerfile").read_text()
+    assert "FROM postgres:15" in db_file and "postgresql-15-cron" in db_file
