@@ -76,6 +76,12 @@ def build_parser() -> Parser:
     health = commands.add_parser("health", help="get_system_health(); exit 0/1/2")
     health.add_argument("--json", action="store_true")
 
+    producers = commands.add_parser("producers", help="the producer leaderboard, or who produced an artist")
+    producers.add_argument("--artist", help="only this artist's tracks (case-insensitive name)")
+    output = producers.add_mutually_exclusive_group()
+    output.add_argument("--json", action="store_true")
+    output.add_argument("--csv", action="store_true")
+
     dlq = commands.add_parser("dlq", help="inspect and re-drive dead letters")
     dlq_actions = dlq.add_subparsers(dest="dlq_action", required=True, parser_class=Parser)
     dlq_actions.add_parser("list", help="list dead letters")
@@ -114,7 +120,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     arguments = build_parser().parse_args(argv)
     try:
         settings = Settings(**runtime_overrides(arguments))  # type: ignore[arg-type]
-        configure_logging(settings.log_format)
+        configure_logging(settings.log_format, settings.log_level)
     except ValidationError as error:
         first = error.errors()[0]
         fail(f"invalid setting {'.'.join(map(str, first['loc'])).upper()}: {first['msg']}")
@@ -127,6 +133,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         "status": operations.status_command,
         "health": operations.health_command,
         "dlq": operations.dlq_command,
+        "producers": operations.producers_command,
     }
     try:
         code = handlers[arguments.command](settings, arguments)

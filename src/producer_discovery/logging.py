@@ -8,7 +8,9 @@ import sys
 import structlog
 
 
-def configure(log_format: str | None = None, level: int = logging.INFO) -> None:
+def configure(log_format: str | None = None, level: int | str = logging.INFO) -> None:
+    if isinstance(level, str):
+        level = logging.getLevelNamesMapping()[level.upper()]
     if log_format is None:
         log_format = "console" if sys.stderr.isatty() else "json"
     renderer: structlog.typing.Processor = (

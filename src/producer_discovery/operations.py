@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 import sys
 from collections.abc import Sequence
@@ -151,6 +152,23 @@ def dlq_command(settings: Settings, arguments: argparse.Namespace) -> int:
         print(f"replayed {row['queue_name']} #{row['message_id']} → {row['source_queue']} #{row['new_msg_id']}")
     if not rows:
         say("no dead letters matched")
+    return 0
+
+
+def producers_command(settings: Settings, arguments: argparse.Namespace) -> int:
+    with connect(settings) as conn:
+        rows = conn.execute(query("producers_leaderboard"), {"artist": arguments.artist}).fetchall()
+    if arguments.json:
+        print(json.dumps(rows, default=str, indent=2))
+    elif arguments.csv:
+        writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]) if rows else ["producer"])
+        writer.writeheader()
+        writer.writerows(rows)
+    else:
+        title = f"Who produced {arguments.artist}" if arguments.artist else "Producers"
+        Console().print(table(title, rows))
+    if not rows and arguments.artist:
+        say(f"no producers known for {arguments.artist!r} (is it discovered and processed?)")
     return 0
 
 

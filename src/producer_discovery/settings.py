@@ -67,6 +67,7 @@ class Settings(BaseSettings):
 
     # Logging ----------------------------------------------------------------------------
     log_format: str | None = Field(None, description="json or console")
+    log_level: str = Field("info", description="debug, info, warning or error")
 
     @field_validator("log_format")
     @classmethod
@@ -74,6 +75,13 @@ class Settings(BaseSettings):
         if value is not None and value not in ("json", "console"):
             raise ValueError("LOG_FORMAT must be 'json' or 'console'")
         return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_level(cls, value: str) -> str:
+        if value.lower() not in ("debug", "info", "warning", "error"):
+            raise ValueError("LOG_LEVEL must be debug, info, warning or error")
+        return value.lower()
 
     @property
     def user_agent(self) -> str:

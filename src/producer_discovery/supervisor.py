@@ -65,9 +65,11 @@ class Supervisor:
 
     def __init__(self, url: str, stages: tuple[str, ...] = STAGES, drain: bool = False,
                  extra_arguments: list[str] | None = None,
-                 command: Callable[[str], list[str]] = worker_command) -> None:
+                 command: Callable[[str], list[str]] = worker_command,
+                 progress: Callable[[dict[str, int]], None] | None = None) -> None:
         self.url = url
         self.drain = drain
+        self.progress = progress
         self.command = command
         self.children = [Child(stage, arguments=extra_arguments or []) for stage in stages]
         self.stopping = False
@@ -77,10 +79,14 @@ class Supervisor:
         previous = {number: signal.signal(number, self._on_signal)
                     for number in (signal.SIGTERM, signal.SIGINT)}
         idle_checks = 0
+        next_report = 0.0
         try:
             while not self.stopping:
                 for child in self.children:
                     self._keep_alive(child)
+                if self.progress is not None and time.monotonic() >= next_report:
+                    self.progress(self.queue_depths())
+                    next_report = time.monotonic() + 2.0
                 if self.drain:
                     idle_checks = idle_checks + 1 if self._pipeline_idle() else 0
                     if idle_checks >= 2:
@@ -115,15 +121,20 @@ class Supervisor:
         child.started_at = time.monotonic()
         log.info("worker_started", stage=child.stage, pid=child.process.pid)
 
-    def _pipeline_idle(self) -> bool:
+    def queue_depths(self) -> dict[str, int]:
+        """Messages waiting or in flight per stage queue (empty when the database is away)."""
         try:
             with psycopg.connect(self.url, autocommit=True) as conn:
-                row = conn.execute(
-                    "SELECT coalesce(sum(queue_length), 0) FROM pgmq.metrics_all() "
-                    "WHERE queue_name = ANY(%s)", ([c.stage for c in self.children],)).fetchone()
+                rows = conn.execute(
+                    "SELECT queue_name, queue_length FROM pgmq.metrics_all() WHERE queue_name = ANY(%s)",
+                    ([c.stage for c in self.children],)).fetchall()
         except psycopg.OperationalError:
-            return False
-        return bool(row) and int(row[0]) == 0
+            return {}
+        return {name: int(length) for name, length in rows}
+
+    def _pipeline_idle(self) -> bool:
+        depths = self.queue_depths()
+        return bool(depths) and sum(depths.values()) == 0
 
     def _on_signal(self, number: int, frame: Any) -> None:
         self.signals += 1
