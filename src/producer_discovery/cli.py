@@ -82,6 +82,8 @@ def build_parser() -> Parser:
     output.add_argument("--json", action="store_true")
     output.add_argument("--csv", action="store_true")
 
+    commands.add_parser("demo", help="the whole pipeline offline on a bundled sample catalogue")
+
     dlq = commands.add_parser("dlq", help="inspect and re-drive dead letters")
     dlq_actions = dlq.add_subparsers(dest="dlq_action", required=True, parser_class=Parser)
     dlq_actions.add_parser("list", help="list dead letters")
@@ -134,6 +136,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         "health": operations.health_command,
         "dlq": operations.dlq_command,
         "producers": operations.producers_command,
+        "demo": operations.demo_command,
     }
     try:
         code = handlers[arguments.command](settings, arguments)

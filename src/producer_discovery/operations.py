@@ -5,8 +5,10 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import os
 import sys
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import psycopg
@@ -19,6 +21,7 @@ from producer_discovery.db.embedded import EmbeddedDatabase, default_home
 from producer_discovery.db.migrations import migrate
 from producer_discovery.db.queries import query
 from producer_discovery.errors import ConfigurationError
+from producer_discovery.sandbox.environment import SandboxEnvironment
 from producer_discovery.settings import Settings
 
 HEALTH_EXIT = {"healthy": 0, "warning": 1, "critical": 2}
@@ -153,6 +156,37 @@ def dlq_command(settings: Settings, arguments: argparse.Namespace) -> int:
     if not rows:
         say("no dead letters matched")
     return 0
+
+
+DEMO_ARTISTS = ("Nova Reyes", "The Velvet Arcade")
+
+
+def demo_command(settings: Settings, arguments: argparse.Namespace) -> int:
+    """The whole pipeline offline: bundled sandbox APIs, the sample catalogue, all five stages."""
+    url = database_url(settings)
+    with SandboxEnvironment() as sandboxes:
+        os.environ.update(sandboxes.variables())
+        os.environ["DATABASE_URL"] = url
+        os.environ.setdefault("LOG_LEVEL", "warning")
+        with psycopg.connect(url, autocommit=True) as conn:
+            for name in DEMO_ARTISTS:
+                conn.execute("SELECT start_artist_discovery(%s)", (name,))
+        say(f"sandbox APIs up; discovering {', '.join(DEMO_ARTISTS)} with all five stages")
+        started = time.monotonic()
+        supervisor.Supervisor(url, drain=True, progress=report_progress(started)).run()
+        say(f"pipeline idle after {time.monotonic() - started:.0f}s; API requests served: " + ", ".join(
+            f"{name} {sum(server.requests.values())}" for name, server in sandboxes.servers.items()))
+    arguments.artist = None
+    arguments.json = arguments.csv = False
+    return producers_command(settings, arguments)
+
+
+def report_progress(started: float) -> Callable[[dict[str, int]], None]:
+    def report(depths: dict[str, int]) -> None:
+        waiting = ", ".join(f"{stage} {count}" for stage, count in depths.items())
+        say(f"[{time.monotonic() - started:5.0f}s] queued: {waiting}")
+
+    return report
 
 
 def producers_command(settings: Settings, arguments: argparse.Namespace) -> int:
