@@ -171,13 +171,13 @@ class Worker:
     def _handle(self, flight: InFlight) -> str:
         message = flight.message
         body = message.message
-        problem = self._validation_problem(body)
-        if problem is not None:
+        key = idempotency_key(self.stage.queue, body)
+        verdict, seen = self._screen(body, key)
+        model, problem = self._parse(body, verdict)
+        if model is None:
             self._set_aside(message, *problem)
             return "invalid"
-        model = self.stage.model.model_validate(body)
-        key = idempotency_key(self.stage.queue, body)
-        if self._already_done(key):
+        if seen:
             self.queue.archive(self.stage.queue, message.msg_id)
             return "duplicate"
         flight.entity = self.stage.entity(model)
@@ -201,19 +201,24 @@ class Worker:
             observer(message.msg_id)
         return str(result.metadata.get("outcome", "completed"))
 
-    def _validation_problem(self, body: Any) -> tuple[str, str] | None:
+    def _screen(self, body: Any, key: str) -> tuple[dict[str, Any], bool]:
+        """validate_queue_message's verdict, and whether the effect is already recorded."""
         with self.resources.pool.connection() as conn:
-            row = conn.execute("SELECT validate_queue_message(%s, %s)",
-                               (self.stage.queue, Jsonb(body))).fetchone()
-        verdict = row[0] if row else {"valid": False, "error": "no verdict"}
+            row = conn.execute(query("message_screen"),
+                               {"queue": self.stage.queue, "body": Jsonb(body), "key": key}).fetchone()
+        if row is None:
+            return {"valid": False, "error": "no verdict"}, False
+        return row[0], bool(row[1])
+
+    def _parse(self, body: Any, verdict: dict[str, Any]) -> tuple[Any, tuple[str, str]]:
+        """The stage's model of the body, or None and (error type, details)."""
         if not verdict.get("valid"):
-            return "invalid_message", str(verdict.get("error"))
+            return None, ("invalid_message", str(verdict.get("error")))
         try:
-            self.stage.model.model_validate(body)
+            return self.stage.model.model_validate(body), ("", "")
         except ValidationError as error:
-            return "invalid_fields", "; ".join(
-                f"{'.'.join(map(str, e['loc'])) or 'message'}: {e['msg']}" for e in error.errors())
-        return None
+            return None, ("invalid_fields", "; ".join(
+                f"{'.'.join(map(str, e['loc'])) or 'message'}: {e['msg']}" for e in error.errors()))
 
     def _set_aside(self, message: Message, error_type: str, details: str) -> None:
         with self.resources.pool.connection() as conn, conn.transaction():
@@ -221,11 +226,6 @@ class Worker:
                 "queue": self.stage.queue, "message_id": str(message.msg_id),
                 "body": Jsonb(message.message), "error_type": error_type, "error_details": details})
             self.queue.archive(self.stage.queue, message.msg_id, conn=conn)
-
-    def _already_done(self, key: str) -> bool:
-        with self.resources.pool.connection() as conn:
-            row = conn.execute(query("idempotency_seen"), {"key": key}).fetchone()
-        return bool(row and row[0])
 
     def _acquire(self, flight: InFlight) -> tuple[bool, str | None]:
         assert flight.entity is not None
@@ -247,12 +247,9 @@ class Worker:
                 by_queue.setdefault(send.queue, []).append(send.message)
             for queue, bodies in by_queue.items():
                 self.queue.send_batch(queue, bodies, conn=conn)
-            conn.execute("SELECT finish_processing(%s, %s, %s, 'COMPLETED', NULL, %s)",
-                         (*flight.entity, self.resources.worker_id, Jsonb(metadata)))
-            conn.execute(query("idempotency_record"), {
-                "key": key, "queue": self.stage.queue, "msg_id": message.msg_id,
-                "result": Jsonb({**metadata, "sent": {q: len(b) for q, b in by_queue.items()}})})
-            self.queue.archive(self.stage.queue, message.msg_id, conn=conn)
+            conn.execute("SELECT complete_message(%s, %s, %s, %s, %s, %s, %s, %s)", (
+                self.stage.queue, message.msg_id, *flight.entity, self.resources.worker_id, key,
+                Jsonb(metadata), Jsonb({**metadata, "sent": {q: len(b) for q, b in by_queue.items()}})))
 
     # Failures ---------------------------------------------------------------------------
     def _fail(self, flight: InFlight, error: Exception) -> str:

@@ -1,1 +1,0 @@
-SELECT EXISTS (SELECT 1 FROM idempotency.processed_operations WHERE key = %(key)s) AS seen
