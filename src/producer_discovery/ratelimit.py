@@ -31,7 +31,7 @@ def budgets(settings: Settings) -> dict[str, Budget]:
         "genius": Budget(settings.genius_requests_per_second, burst=2),
         "musicbrainz": Budget(settings.musicbrainz_requests_per_second * STRICT_MARGIN, burst=1),
         "discogs": Budget(settings.discogs_requests_per_minute / 60.0 * STRICT_MARGIN, burst=1),
-        "instagram": Budget(1.0, burst=2),
+        "instagram": Budget(settings.instagram_requests_per_second, burst=2),
     }
 
 

@@ -52,6 +52,7 @@ class Settings(BaseSettings):
     instagram_access_token: SecretStr | None = None
     instagram_user_id: str | None = None
     instagram_api_url: str = "https://graph.facebook.com"
+    instagram_requests_per_second: float = Field(1.0, gt=0, le=100)
 
     # HTTP -------------------------------------------------------------------------------
     http_timeout_seconds: float = Field(20.0, gt=0, le=300)

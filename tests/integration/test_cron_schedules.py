@@ -37,6 +37,7 @@ def test_maintenance_is_scheduled_in_the_cron_database(cron_database_url: str) -
         "hourly-metrics-aggregation": "5 * * * *",
         "daily-metrics-aggregation": "15 0 * * *",
         "purge-cron-history": "30 3 * * *",
+        "social-enrichment-refresh": "30 4 * * *",
     }
 
 

@@ -1,0 +1,192 @@
+"""Social enrichment of one producer: ask each public source in order of trust, merge what
+they show (social.merge_findings), and record it with where every value came from.
+
+    genius           GET /artists/{id}                instagram_name, twitter_name, image
+                                                      (never the default avatar), aliases,
+                                                      e-mails in the public description
+    musicbrainz      GET /artist/{mbid}?inc=url-rels  social-network links, homepage
+    discogs          GET /artists/{id}                urls, e-mails in the profile
+    instagram-graph  Business Discovery of the handle the others found: bio, website, name,
+                     an e-mail only when the bio shows one
+
+A source is asked only when it is configured (its `lookup` is set) and the producer has an
+id there (for instagram-graph: once the other sources gave a handle). Each source ends in
+one status:
+
+    found      it answered with a profile
+    nothing    it answered that it has no such artist (404) or account (not discoverable)
+    no_id      not asked: the producer has no id there, or no handle was found
+    off        not asked: the source is not configured
+    failed     it could not be queried
+
+A transient error (5xx, timeout, 429) is raised while the runtime still has deliveries to
+give: the message is hidden and the whole run tried again later. On the last allowed
+delivery it is recorded as `failed` instead, and the run completes with what the other
+sources gave; the producer is then marked `enrichment_failed`, and the refresh function
+`requeue_producer_enrichment()` (migration 0040) sends it back later. A permanent refusal
+(a 4xx, a credential the provider rejects) is `failed` at once: retrying now cannot help.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
+
+import psycopg
+import structlog
+from psycopg.rows import dict_row
+from psycopg.types.json import Jsonb
+from psycopg_pool import ConnectionPool
+
+from producer_discovery.db.queries import query
+from producer_discovery.errors import PermanentError, ProducerDiscoveryError, is_transient
+from producer_discovery.social import SocialFinding, SocialProfile, merge_findings
+
+log = structlog.get_logger("producer_discovery.enrichment")
+
+JsonDocument = dict[str, Any]
+SourceLookup = Callable[[str], JsonDocument | None]
+Reader = Callable[[JsonDocument, datetime | None], list[SocialFinding]]
+
+ID_SOURCES = ("genius", "musicbrainz", "discogs")  # producer_source_ids.source values
+FOUND, NOTHING, NO_ID, OFF, FAILED = "found", "nothing", "no_id", "off", "failed"
+
+
+@dataclass(frozen=True)
+class ProfileSource:
+    """One public source: its name (as social.SOURCE_TRUST spells it), how to look a profile
+    up by id or handle (None when the source is not configured), and how to read it."""
+
+    name: str
+    lookup: SourceLookup | None
+    read: Reader
+
+
+@dataclass(frozen=True)
+class ProducerToEnrich:
+    producer_id: str
+    name: str
+    source_ids: dict[str, tuple[str, ...]]
+
+
+@dataclass(frozen=True)
+class SourceAnswer:
+    """What asking one source came to."""
+
+    status: str
+    findings: tuple[SocialFinding, ...] = ()
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class Enrichment:
+    """The merged profile of one run and each source's answer."""
+
+    profile: SocialProfile
+    answers: dict[str, SourceAnswer]
+
+    @property
+    def failed_sources(self) -> list[str]:
+        return [name for name, answer in self.answers.items() if answer.status == FAILED]
+
+    @property
+    def complete(self) -> bool:
+        """True when every source that was asked could answer."""
+        return not self.failed_sources
+
+    def record(self) -> dict[str, Any]:
+        """`metadata.enrichment`: each source's status and the errors of the failed ones."""
+        errors = {name: answer.error for name, answer in self.answers.items() if answer.error}
+        statuses = {name: answer.status for name, answer in self.answers.items()}
+        return {"sources": statuses, "errors": errors, "complete": self.complete}
+
+    def summary(self) -> dict[str, Any]:
+        """The run's outcome for processing_status.metadata and the worker's log line."""
+        found = sorted(field for field, value in self.profile.columns().items() if value)
+        outcome = "enriched" if self.complete else "enriched_partly"
+        return {"outcome": outcome, "found": found, "failed_sources": self.failed_sources}
+
+
+def numeric_lookup(lookup: Callable[[int], JsonDocument | None]) -> SourceLookup:
+    """A lookup by a numeric id (Genius, Discogs) that takes the id as stored, as text."""
+
+    def by_text(identifier: str) -> JsonDocument | None:
+        if not identifier.isdigit():
+            raise PermanentError(f"not a numeric id: {identifier!r}")
+        return lookup(int(identifier))
+
+    return by_text
+
+
+def describe(error: BaseException) -> str:
+    return f"{type(error).__name__}: {error}"[:300]
+
+
+def ask(source: ProfileSource, identifiers: Sequence[str], *, last_attempt: bool,
+        producer_id: str) -> SourceAnswer:
+    """Look the producer up at one source; raise a transient error unless this delivery is
+    the last one (see the module docstring)."""
+    if source.lookup is None:
+        return SourceAnswer(OFF)
+    if not identifiers:
+        return SourceAnswer(NO_ID)
+    try:
+        documents = [source.lookup(identifier) for identifier in identifiers]
+    except ProducerDiscoveryError as error:
+        if is_transient(error) and not last_attempt:
+            raise
+        log.warning("enrichment_source_failed", source=source.name, producer=producer_id,
+                    error=describe(error), transient=is_transient(error))
+        return SourceAnswer(FAILED, error=describe(error))
+    seen_at = datetime.now(UTC)
+    profiles = [document for document in documents if document is not None]
+    findings = tuple(item for document in profiles for item in source.read(document, seen_at))
+    return SourceAnswer(FOUND if profiles else NOTHING, findings)
+
+
+class Enricher:
+    """Asks the id sources in order of trust, then Business Discovery for the handle found."""
+
+    def __init__(self, by_id: Sequence[ProfileSource], by_handle: ProfileSource) -> None:
+        self.by_id = list(by_id)
+        self.by_handle = by_handle
+
+    def enrich(self, producer: ProducerToEnrich, *, last_attempt: bool) -> Enrichment:
+        answers = {
+            source.name: ask(source, producer.source_ids.get(source.name, ()),
+                             last_attempt=last_attempt, producer_id=producer.producer_id)
+            for source in self.by_id
+        }
+        findings = [item for answer in answers.values() for item in answer.findings]
+        handle = merge_findings(findings).instagram_handle
+        answers[self.by_handle.name] = ask(self.by_handle, [handle] if handle else [],
+                                           last_attempt=last_attempt,
+                                           producer_id=producer.producer_id)
+        findings += answers[self.by_handle.name].findings
+        return Enrichment(merge_findings(findings), answers)
+
+
+# Database ---------------------------------------------------------------------------------
+def load_producer(pool: ConnectionPool, producer_id: UUID) -> ProducerToEnrich | None:
+    """The producer and its source ids, or None when there is no such producer."""
+    with pool.connection() as conn, conn.cursor(row_factory=dict_row) as cursor:
+        row = cursor.execute(query("enrichment_producer"), {"producer_id": producer_id}).fetchone()
+    if row is None:
+        return None
+    source_ids = {source: tuple(row[source]) for source in ID_SOURCES}
+    return ProducerToEnrich(row["producer_id"], row["name"], source_ids)
+
+
+def record_enrichment(conn: psycopg.Connection[Any], producer_id: str,
+                      enrichment: Enrichment) -> None:
+    """Write one run's outcome (see db/queries/enrichment_record.sql), inside the commit."""
+    conn.execute(query("enrichment_record"), {
+        **enrichment.profile.columns(),
+        "producer_id": producer_id,
+        "complete": enrichment.complete,
+        "social": Jsonb(enrichment.profile.metadata_social()),
+        "enrichment": Jsonb(enrichment.record()),
+    })
