@@ -1,0 +1,243 @@
+"""API requests per identified song: the producer_identification stage next to a per-track
+client, on the whole sample catalogue and the credit sandboxes, in the same run.
+
+    .venv/bin/python benchmarks/producer_requests.py
+
+The per-track client is what the original system did for every song, without a cache:
+Spotify GET /tracks/{id} for the ISRC, MusicBrainz /isrc/{isrc} then /recording/{mbid} (two
+MusicBrainz calls per song), Genius search then /songs/{id} of the first hit, Discogs search
+then /releases/{id} of the first hit. The stage asks MusicBrainz and Discogs once per album
+(barcode or title search + one release lookup holding every track's credits), falls back to
+the per-track route only where that cannot pay off, and shares every answer through the
+PostgreSQL response cache. Requests are counted by the sandboxes themselves (Spotify's token
+requests left out). MusicBrainz runs at 50/s here: counts do not depend on the rate.
+
+Uses a new database on the server of DATABASE_URL when set (created and dropped), else a
+throwaway cluster like the tests'.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import threading
+import uuid
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Self
+
+import psycopg
+from psycopg import sql
+from psycopg.conninfo import make_conninfo
+from psycopg.types.json import Jsonb
+
+from producer_discovery.clients.discogs import DiscogsClient
+from producer_discovery.clients.genius import GeniusClient
+from producer_discovery.clients.musicbrainz import MusicBrainzClient
+from producer_discovery.clients.spotify import SpotifyClient
+from producer_discovery.db.cluster import LocalCluster, free_port
+from producer_discovery.db.migrations import migrate
+from producer_discovery.identification import load_track
+from producer_discovery.identification_sources import TrackToIdentify, search_title
+from producer_discovery.logging import configure
+from producer_discovery.resources import Resources
+from producer_discovery.runtime import Worker
+from producer_discovery.sandbox.catalogue_seed import seed_catalogue
+from producer_discovery.sandbox.discogs import DiscogsSandbox
+from producer_discovery.sandbox.genius import GeniusSandbox
+from producer_discovery.sandbox.musicbrainz import MusicBrainzSandbox
+from producer_discovery.sandbox.server import SandboxServer
+from producer_discovery.sandbox.spotify import SpotifySandbox
+from producer_discovery.settings import Settings
+from workers.producer_identification import QUEUE, build
+
+APIS = ("musicbrainz", "genius", "discogs", "spotify")
+GENIUS_TOKEN = "genius-benchmark-token"
+DISCOGS_TOKEN = "discogs-benchmark-token"
+
+
+@contextmanager
+def scratch_database() -> Iterator[str]:
+    """A migrated database: on DATABASE_URL's server when set, else on a throwaway cluster."""
+    server = os.environ.get("DATABASE_URL")
+    cluster, root = None, None
+    if not server:
+        root = Path(tempfile.mkdtemp(prefix="pd-bench-", dir="/tmp"))
+        cluster = LocalCluster(root / "data", free_port())
+        cluster.initialise(fsync=False)
+        cluster.start()
+        server = cluster.url("postgres")
+    name = f"pd_bench_{uuid.uuid4().hex[:8]}"
+    url = make_conninfo(server, dbname=name)
+    with psycopg.connect(server, autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    try:
+        migrate(url)
+        yield url
+    finally:
+        with psycopg.connect(server, autocommit=True) as conn:
+            conn.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+            )
+        if cluster is not None:
+            cluster.destroy()
+            shutil.rmtree(root or "", ignore_errors=True)
+
+
+class Sandboxes:
+    def __init__(self) -> None:
+        self.servers: dict[str, SandboxServer] = {
+            "genius": GeniusSandbox(access_token=GENIUS_TOKEN),
+            "musicbrainz": MusicBrainzSandbox(requests_per_second=50),
+            "discogs": DiscogsSandbox(token=DISCOGS_TOKEN, requests_per_minute=100_000),
+            "spotify": SpotifySandbox(),
+        }
+
+    def __enter__(self) -> Self:
+        for server in self.servers.values():
+            server.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for server in self.servers.values():
+            server.stop()
+
+    def requests(self) -> Counter[str]:
+        counts = Counter({api: server.total for api, server in self.servers.items()})
+        counts["spotify"] -= self.servers["spotify"].requests["token"]
+        return counts
+
+    def reset(self) -> None:
+        for server in self.servers.values():
+            server.reset_counts()
+
+    def settings(self, url: str) -> Settings:
+        spotify = self.servers["spotify"]
+        assert isinstance(spotify, SpotifySandbox)
+        values: dict[str, object] = {
+            "database_url": url,
+            "worker_concurrency": 4,
+            "poll_interval_seconds": 0.2,
+            "genius_api_url": self.servers["genius"].url,
+            "genius_access_token": GENIUS_TOKEN,
+            "genius_requests_per_second": 50,
+            "musicbrainz_api_url": f"{self.servers['musicbrainz'].url}/ws/2",
+            "musicbrainz_requests_per_second": 40,
+            "musicbrainz_contact": "benchmark@example.com",
+            "discogs_api_url": self.servers["discogs"].url,
+            "discogs_token": DISCOGS_TOKEN,
+            "discogs_requests_per_minute": 1000,
+            "spotify_client_id": "sandbox-client-id",
+            "spotify_client_secret": "sandbox-client-secret",
+            "spotify_api_url": spotify.api_url,
+            "spotify_token_url": spotify.token_url,
+            "spotify_requests_per_second": 50,
+        }
+        return Settings(**values)  # type: ignore[arg-type]
+
+
+# The stage ---------------------------------------------------------------------------------
+def run_stage(url: str, settings: Settings, messages: list[dict[str, str]]) -> int:
+    """Identify every song with one draining worker; the songs credited to someone."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(
+            "SELECT pgmq.send_batch(%s, %s::jsonb[])",
+            (QUEUE, [Jsonb(message) for message in messages]),
+        )
+    resources = Resources.build(settings, url, QUEUE)
+    try:
+        worker = Worker(build(resources), resources, drain=True)
+        thread = threading.Thread(target=worker.run)
+        thread.start()
+        thread.join()
+    finally:
+        resources.close()
+    with psycopg.connect(url) as conn:
+        row = conn.execute("SELECT count(DISTINCT track_id) FROM track_producers").fetchone()
+    return int(row[0]) if row else 0
+
+
+# The per-track client ----------------------------------------------------------------------
+def per_track(settings: Settings, tracks: list[TrackToIdentify]) -> None:
+    """Every song on its own, no cache: the original system's request pattern."""
+    secret = settings.spotify_client_secret
+    assert secret is not None
+    spotify = SpotifyClient(
+        settings.spotify_client_id,
+        secret.get_secret_value(),
+        api_url=settings.spotify_api_url,
+        token_url=settings.spotify_token_url,
+    )
+    genius, musicbrainz, discogs = (
+        GeniusClient(settings),
+        MusicBrainzClient(settings),
+        DiscogsClient(settings),
+    )
+    for track in tracks:
+        assert track.spotify_id is not None
+        isrc = spotify.get_track(track.spotify_id).isrc
+        recordings = musicbrainz.recordings_by_isrc(isrc) if isrc else []
+        if recordings:
+            musicbrainz.recording(recordings[0]["id"])
+        first_song = next(
+            iter(genius.search(f"{search_title(track.title)} {track.artist_name}")), None
+        )
+        if first_song:
+            genius.song(first_song["id"])
+        first_release = next(
+            iter(discogs.search_releases(track.artist_name, search_title(track.title))), None
+        )
+        if first_release:
+            discogs.release(first_release["id"])
+    for client in (spotify, genius, musicbrainz, discogs):
+        client.close()
+
+
+def stored_tracks(
+    url: str, settings: Settings, messages: list[dict[str, str]]
+) -> list[TrackToIdentify]:
+    """The seeded songs' representative tracks, as the stage loads them."""
+    resources = Resources.build(settings, url, QUEUE)
+    try:
+        tracks = [load_track(resources.pool, m["trackId"], m["artistId"]) for m in messages]
+    finally:
+        resources.close()
+    return [track for track in tracks if track is not None]
+
+
+# Report ------------------------------------------------------------------------------------
+def report(songs: int, credited: int, stage: Counter[str], baseline: Counter[str]) -> list[str]:
+    lines = [
+        f"songs identified: {songs} (credited to at least one producer: {credited})",
+        f"{'API':<12}{'stage':>8}{'/song':>8}{'per-track':>11}{'/song':>8}{'ratio':>8}",
+    ]
+    for api in (*APIS, "total"):
+        ours = stage[api] if api != "total" else sum(stage.values())
+        theirs = baseline[api] if api != "total" else sum(baseline.values())
+        ratio = f"{theirs / ours:.1f}x" if ours else "-"
+        lines.append(
+            f"{api:<12}{ours:>8}{ours / songs:>8.2f}{theirs:>11}{theirs / songs:>8.2f}{ratio:>8}"
+        )
+    return lines
+
+
+def main() -> None:
+    configure("json", level=40)
+    with scratch_database() as url, Sandboxes() as sandboxes:
+        settings = sandboxes.settings(url)
+        with psycopg.connect(url, autocommit=True) as conn:
+            messages = seed_catalogue(conn)
+        credited = run_stage(url, settings, messages)
+        stage = sandboxes.requests()
+        tracks = stored_tracks(url, settings, messages)
+        sandboxes.reset()
+        per_track(settings, tracks)
+        baseline = sandboxes.requests()
+    print("\n".join(report(len(messages), credited, stage, baseline)))
+
+
+if __name__ == "__main__":
+    main()

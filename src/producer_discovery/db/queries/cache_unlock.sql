@@ -1,0 +1,1 @@
+SELECT pg_advisory_unlock(hashtextextended(%(key)s, 0)) AS unlocked

@@ -1,0 +1,1 @@
+DELETE FROM public.track_producer_evidence WHERE track_id = %(track_id)s::UUID

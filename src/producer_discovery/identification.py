@@ -1,0 +1,199 @@
+"""Producer identification: gather every configured source's credits for one song.
+
+    load_track(pool, track_id, artist_id)    the representative track, its album and artist
+    build_identifier(resources)              the configured sources, their clients sharing the
+                                             PostgreSQL response cache and rate limits
+    Identifier.identify(track)               every source's credits + what each one used
+
+A source is configured by its credentials: Genius by GENIUS_ACCESS_TOKEN, Discogs by
+DISCOGS_TOKEN; MusicBrainz and titles need nothing; Spotify (SPOTIFY_CLIENT_ID/SECRET) only
+supplies ISRCs, without which MusicBrainz falls back to searching by title. A missing
+credential skips that source, is logged once when the identifier is built, and is listed in
+every outcome (`skipped_sources`). Fusion and storage happen later, inside the commit
+(`producer_store`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import structlog
+from psycopg.rows import dict_row
+from psycopg_pool import ConnectionPool
+
+from producer_discovery.clients.discogs import DiscogsClient
+from producer_discovery.clients.genius import GeniusClient
+from producer_discovery.clients.musicbrainz import MusicBrainzClient
+from producer_discovery.clients.spotify import SpotifyClient
+from producer_discovery.credits import Credit, title_credits
+from producer_discovery.db.queries import query
+from producer_discovery.identification_sources import (
+    DiscogsSource,
+    GeniusSource,
+    MusicBrainzSource,
+    SourceAnswer,
+    TrackIsrc,
+    TrackToIdentify,
+)
+from producer_discovery.resources import Resources
+from producer_discovery.response_cache import PostgresResponseCache, SingleFlight
+from producer_discovery.titles import producer_names_in_title
+
+log = structlog.get_logger("producer_discovery.identification")
+
+
+class SharedGeniusClient(SingleFlight, GeniusClient):
+    """Genius through the shared cache, one fetch per resource at a time."""
+
+
+class SharedMusicBrainzClient(SingleFlight, MusicBrainzClient):
+    """MusicBrainz through the shared cache, one fetch per resource at a time."""
+
+
+class SharedDiscogsClient(SingleFlight, DiscogsClient):
+    """Discogs through the shared cache, one fetch per resource at a time."""
+
+
+# The track -------------------------------------------------------------------------------
+def load_track(
+    pool: ConnectionPool, track_id: str, artist_id: str | None
+) -> TrackToIdentify | None:
+    """The track to identify, or None when it is no longer stored."""
+    with pool.connection() as conn, conn.cursor(row_factory=dict_row) as cursor:
+        row = cursor.execute(
+            query("producer_track_context"), {"track_id": track_id, "artist_id": artist_id}
+        ).fetchone()
+    return track_from_row(row) if row else None
+
+
+def track_from_row(row: dict[str, Any]) -> TrackToIdentify:
+    track_metadata: dict[str, Any] = row["track_metadata"] or {}
+    album_metadata: dict[str, Any] = row["album_metadata"] or {}
+    return TrackToIdentify(
+        track_id=row["track_id"],
+        title=row["title"],
+        spotify_id=row["spotify_id"],
+        artist_names=artist_names(track_metadata, row["artist_name"]),
+        album_title=row["album_title"],
+        upc=external_id(album_metadata, "upc"),
+        album_track_count=album_metadata.get("total_tracks"),
+        album_songs=int(row["album_songs"] or 0),
+        isrc=external_id(track_metadata, "isrc"),
+    )
+
+
+def artist_names(track_metadata: dict[str, Any], song_artist: str) -> tuple[str, ...]:
+    """The track's primary artist (first in Spotify's list), then the song's artist."""
+    listed = track_metadata.get("artists") or []
+    first = listed[0] if listed else None
+    primary = first.get("name") if isinstance(first, dict) else first
+    names = [name for name in (primary, song_artist) if isinstance(name, str) and name.strip()]
+    return tuple(dict.fromkeys(names))
+
+
+def external_id(metadata: dict[str, Any], name: str) -> str | None:
+    """An id stored flat (`isrc`) or as Spotify nests it (`external_ids.isrc`)."""
+    value = metadata.get(name) or (metadata.get("external_ids") or {}).get(name)
+    return str(value) if value else None
+
+
+# Identification ---------------------------------------------------------------------------
+@dataclass
+class Identification:
+    """Every credit the consulted sources gave for one track."""
+
+    credits: list[Credit] = field(default_factory=list)
+    consulted: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    notes: dict[str, Any] = field(default_factory=dict)
+    isrc_lookup: bool = True  # False: no Spotify credentials, so no ISRC from Spotify
+
+    def summary(self) -> dict[str, Any]:
+        """The outcome metadata: sources asked and skipped, credits per source, documents."""
+        counts = {source: 0 for source in self.consulted}
+        for credit in self.credits:
+            counts[credit.source] = counts.get(credit.source, 0) + 1
+        return {
+            "consulted_sources": self.consulted,
+            "skipped_sources": self.skipped,
+            "isrc_lookup": "spotify" if self.isrc_lookup else "off",
+            "credits": counts,
+            "documents": self.notes,
+        }
+
+
+@dataclass
+class Identifier:
+    musicbrainz: MusicBrainzSource
+    genius: GeniusSource | None = None
+    discogs: DiscogsSource | None = None
+    spotify: SpotifyClient | None = None
+    skipped: list[str] = field(default_factory=list)
+
+    def identify(self, track: TrackToIdentify) -> Identification:
+        """Ask every configured source about the track (API calls; no database writes)."""
+        found = Identification(skipped=list(self.skipped), isrc_lookup=self.spotify is not None)
+        if self.genius is not None:
+            self._add(found, self.genius.name, self.genius.credits(track))
+        isrc = TrackIsrc(track, self.spotify)
+        self._add(found, self.musicbrainz.name, self.musicbrainz.credits(track, isrc))
+        if self.discogs is not None:
+            self._add(found, self.discogs.name, self.discogs.credits(track))
+        found.consulted.append("title")
+        found.credits.extend(title_credits(producer_names_in_title(track.title)))
+        return found
+
+    @staticmethod
+    def _add(found: Identification, source: str, answer: SourceAnswer) -> None:
+        found.consulted.append(source)
+        found.credits.extend(answer.credits)
+        found.notes[source] = answer.note
+
+
+def build_identifier(resources: Resources) -> Identifier:
+    """The sources the settings configure; each skipped one is logged here, once."""
+    settings = resources.settings
+    cache = PostgresResponseCache(resources.pool)
+    options: dict[str, Any] = {
+        "cache": cache,
+        "limiter": resources.limiter,
+        "metrics": resources.metrics,
+        "retry_policy": resources.retry_policy,
+    }
+    identifier = Identifier(MusicBrainzSource(SharedMusicBrainzClient(settings, **options)))
+    if settings.genius_access_token is not None:
+        identifier.genius = GeniusSource(SharedGeniusClient(settings, **options))
+    else:
+        skip(identifier, "genius", "GENIUS_ACCESS_TOKEN is not set")
+    if settings.discogs_token is not None:
+        identifier.discogs = DiscogsSource(SharedDiscogsClient(settings, **options))
+    else:
+        skip(identifier, "discogs", "DISCOGS_TOKEN is not set")
+    identifier.spotify = spotify_for_isrcs(resources)
+    return identifier
+
+
+def skip(identifier: Identifier, source: str, reason: str) -> None:
+    identifier.skipped.append(source)
+    log.warning("credit_source_skipped", source=source, reason=reason)
+
+
+def spotify_for_isrcs(resources: Resources) -> SpotifyClient | None:
+    """Spotify, asked for ISRCs only; None (logged once) without credentials."""
+    settings = resources.settings
+    secret = settings.spotify_client_secret
+    if not settings.spotify_client_id or secret is None:
+        log.warning(
+            "isrc_lookup_skipped",
+            reason="SPOTIFY_CLIENT_ID/SPOTIFY_CLIENT_SECRET not set",
+            effect="MusicBrainz recordings are searched by title and artist",
+        )
+        return None
+    return SpotifyClient(
+        settings.spotify_client_id,
+        secret.get_secret_value(),
+        api_url=settings.spotify_api_url,
+        token_url=settings.spotify_token_url,
+        **resources.client_options(),
+    )

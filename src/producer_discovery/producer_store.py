@@ -1,0 +1,268 @@
+"""Storing one track's identification: one producer per person, credits, evidence, hand-off.
+
+Runs inside the worker's one commit (`Outcome.write`):
+
+1. Keep: evidence stored earlier from a source that is skipped this time (its token is
+   missing) is read back and fused again, so a skipped source never erases what it said.
+2. Fuse (`credits_fusion.fuse`); only people whose fused `counts_as_producer` is true go on
+   (executive producers, engineers, writers and featured artists never become producers).
+3. Resolve each person to a `producers` row, under transaction advisory locks on their
+   normalised names and source ids (sorted, so two workers never deadlock and never both
+   create the same person):
+   - by source ids (`producer_source_ids`): the owner of the most trusted matching id;
+   - else by normalised name, among the stored namesakes whose ids do not contradict the
+     credit's (same source, different id = another person, never merged on name alone);
+     several left → the one already credited on this artist's tracks, if only one is;
+   - else a new producer. Every source id of the credit is attached to the producer unless
+     another producer already holds it. The display name follows the most trusted source.
+4. Replace the track's credits: `track_producers` (fused confidence 1 − Π(1 − cₛ), every
+   source joined with '+', roles) and `track_producer_evidence` (one row per source and
+   role); producers no longer credited lose their credit on this track.
+5. Hand-off: the producers never enriched nor queued yet are marked queued and returned, so
+   the caller sends exactly one social_enrichment message for each.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import psycopg
+from psycopg.rows import dict_row
+from psycopg.types.json import Jsonb
+
+from producer_discovery.credits import EXECUTIVE_PRODUCER, SOURCES, Credit
+from producer_discovery.credits_fusion import (
+    FusedProducer,
+    fuse,
+    fused_confidence,
+    ordered_roles,
+    trust_rank,
+)
+from producer_discovery.db.queries import query
+
+Connection = psycopg.Connection[Any]
+
+
+@dataclass
+class StoredCredits:
+    """What one track's write did."""
+
+    producers: dict[str, list[Credit]] = field(default_factory=dict)  # producer id → credits
+    created: list[str] = field(default_factory=list)
+    to_enrich: list[str] = field(default_factory=list)
+    not_producers: list[str] = field(default_factory=list)  # names credited in other roles
+    kept: int = 0
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "outcome": "identified" if self.producers else "no_producer_found",
+            "producers": len(self.producers),
+            "new_producers": len(self.created),
+            "enrichment_queued": len(self.to_enrich),
+            "not_producers": sorted(self.not_producers),
+            "kept_from_skipped_sources": self.kept,
+        }
+
+
+def store_identification(
+    conn: Connection, track_id: str, credits: list[Credit], skipped_sources: list[str]
+) -> StoredCredits:
+    """Fuse a track's credits and store them (module docstring); call inside a transaction."""
+    kept = kept_credits(conn, track_id, skipped_sources)
+    fused = fuse([*credits, *kept])
+    producers = [person for person in fused if person.counts_as_producer]
+    stored = StoredCredits(kept=len(kept))
+    stored.not_producers = [
+        person.display_name for person in fused if not person.counts_as_producer
+    ]
+    lock_identities(conn, producers)
+    for producer in producers:
+        producer_id, created = resolve_producer(conn, producer, track_id)
+        stored.producers.setdefault(producer_id, []).extend(producer.evidence)
+        if created:
+            stored.created.append(producer_id)
+    replace_track_credits(conn, track_id, stored.producers)
+    stored.to_enrich = mark_enrichment_queued(conn, list(stored.producers))
+    return stored
+
+
+# Kept evidence -----------------------------------------------------------------------------
+def kept_credits(conn: Connection, track_id: str, sources: list[str]) -> list[Credit]:
+    """The track's stored evidence from the given (skipped) sources, as credits again."""
+    if not sources:
+        return []
+    with conn.cursor(row_factory=dict_row) as cursor:
+        rows = cursor.execute(
+            query("producer_kept_evidence"), {"track_id": track_id, "sources": sources}
+        ).fetchall()
+    return [credit_from_evidence(row) for row in rows]
+
+
+def credit_from_evidence(row: dict[str, Any]) -> Credit:
+    return Credit(
+        name=row["name"],
+        normalised_name=row["normalized_name"],
+        role=row["role"],
+        counts_as_producer=row["role"] != EXECUTIVE_PRODUCER,
+        source=row["source"],
+        source_id=row["source_id"],
+        role_label=row["role_label"] or row["role"],
+        attributes=tuple(row["attributes"] or ()),
+        confidence=float(row["confidence"]),
+    )
+
+
+# Identity ----------------------------------------------------------------------------------
+def identity_names(producer: FusedProducer) -> list[str]:
+    """The normalised names the person's credits identify them by."""
+    return sorted(
+        {credit.normalised_name for credit in producer.evidence} | {producer.normalised_name}
+    )
+
+
+def lock_keys(producers: Iterable[FusedProducer]) -> list[str]:
+    keys: set[str] = set()
+    for producer in producers:
+        keys |= {f"producer name {name}" for name in identity_names(producer)}
+        keys |= {f"producer id {source} {source_id}" for source, source_id in producer.ids.items()}
+    return sorted(keys)
+
+
+def lock_identities(conn: Connection, producers: list[FusedProducer]) -> None:
+    """Transaction locks on every name and id about to be resolved, in one global order."""
+    for key in lock_keys(producers):
+        conn.execute(query("producer_lock"), {"key": key})
+
+
+def resolve_producer(conn: Connection, producer: FusedProducer, track_id: str) -> tuple[str, bool]:
+    """The producer row of a fused person (module docstring, step 3) and whether it is new."""
+    owner = owner_by_source_ids(conn, producer) or owner_by_name(conn, producer, track_id)
+    created = owner is None
+    if owner is None:
+        owner = insert_producer(conn, producer)
+    else:
+        rename_producer(conn, owner, producer)
+    for source, source_id in producer.ids.items():
+        conn.execute(
+            query("producer_attach_source_id"),
+            {"source": source, "source_id": source_id, "producer_id": owner},
+        )
+    return owner, created
+
+
+def owner_by_source_ids(conn: Connection, producer: FusedProducer) -> str | None:
+    """The producer holding one of the person's source ids; the most trusted source wins."""
+    if not producer.ids:
+        return None
+    sources, source_ids = zip(*producer.ids.items(), strict=True)
+    with conn.cursor(row_factory=dict_row) as cursor:
+        rows = cursor.execute(
+            query("producer_by_source_ids"),
+            {"sources": list(sources), "source_ids": list(source_ids)},
+        ).fetchall()
+    rows.sort(key=lambda row: trust_rank(row["source"]))
+    return str(rows[0]["producer_id"]) if rows else None
+
+
+def owner_by_name(conn: Connection, producer: FusedProducer, track_id: str) -> str | None:
+    """The one stored namesake who can be this person, or None (module docstring)."""
+    with conn.cursor(row_factory=dict_row) as cursor:
+        candidates = cursor.execute(
+            query("producer_candidates_by_name"),
+            {"names": identity_names(producer), "track_id": track_id},
+        ).fetchall()
+    compatible = [c for c in candidates if not contradicts(c["ids"], producer.ids)]
+    if len(compatible) > 1:
+        compatible = [c for c in compatible if c["artist_credits"] > 0]
+    return str(compatible[0]["producer_id"]) if len(compatible) == 1 else None
+
+
+def contradicts(stored_ids: dict[str, list[str]], credited_ids: dict[str, str]) -> bool:
+    """True when a stored producer has, for a source, ids that are not the credit's id."""
+    return any(
+        source in stored_ids and source_id not in stored_ids[source]
+        for source, source_id in credited_ids.items()
+    )
+
+
+def name_source(producer: FusedProducer) -> str:
+    """The source whose credit names the person (the most trusted one)."""
+    return min((credit.source for credit in producer.evidence), key=trust_rank)
+
+
+def insert_producer(conn: Connection, producer: FusedProducer) -> str:
+    row = conn.execute(
+        query("producer_insert"),
+        {
+            "name": producer.display_name,
+            "normalized_name": producer.normalised_name,
+            "source": name_source(producer),
+        },
+    ).fetchone()
+    assert row is not None
+    return str(row[0])
+
+
+def rename_producer(conn: Connection, producer_id: str, producer: FusedProducer) -> None:
+    conn.execute(
+        query("producer_rename"),
+        {
+            "producer_id": producer_id,
+            "name": producer.display_name,
+            "source": name_source(producer),
+            "ranking": list(SOURCES),
+        },
+    )
+
+
+# Credits -----------------------------------------------------------------------------------
+def replace_track_credits(
+    conn: Connection, track_id: str, producers: dict[str, list[Credit]]
+) -> None:
+    """The track's credits and evidence become exactly these (module docstring, step 4)."""
+    conn.execute(query("producer_clear_evidence"), {"track_id": track_id})
+    conn.execute(
+        query("producer_remove_stale_credits"),
+        {"track_id": track_id, "producer_ids": list(producers)},
+    )
+    for producer_id, credits in producers.items():
+        conn.execute(
+            query("producer_upsert_track_credit"),
+            {
+                "track_id": track_id,
+                "producer_id": producer_id,
+                "confidence": round(fused_confidence(credits), 6),
+                "source": "+".join(sorted({credit.source for credit in credits})),
+                "roles": ordered_roles(credits),
+            },
+        )
+        with conn.cursor() as cursor:
+            cursor.executemany(
+                query("producer_insert_evidence"),
+                [evidence_row(track_id, producer_id, credit) for credit in credits],
+            )
+
+
+def evidence_row(track_id: str, producer_id: str, credit: Credit) -> dict[str, Any]:
+    return {
+        "track_id": track_id,
+        "producer_id": producer_id,
+        "source": credit.source,
+        "source_id": credit.source_id,
+        "role": credit.role,
+        "role_label": credit.role_label,
+        "attributes": Jsonb(list(credit.attributes)),
+        "confidence": credit.confidence,
+    }
+
+
+def mark_enrichment_queued(conn: Connection, producer_ids: list[str]) -> list[str]:
+    """The producers to send to social enrichment now, marked so no other commit does."""
+    if not producer_ids:
+        return []
+    rows = conn.execute(
+        query("producer_mark_enrichment_queued"), {"producer_ids": producer_ids}
+    ).fetchall()
+    return sorted(str(row[0]) for row in rows)

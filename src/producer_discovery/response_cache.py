@@ -1,0 +1,112 @@
+"""The shared API response cache in PostgreSQL (`api_response_cache`), with a TTL.
+
+Every credits client reads through it (see `clients.cache.CachingClient`), so the other
+tracks of an album, the other worker processes and tomorrow's re-run reuse one answer:
+
+    get(api, resource)   the stored response while `expires_at` is in the future, else None
+    put(api, resource)   upsert, `expires_at = now() + ttl` (per API, default 7 days)
+
+Single flight. Tracks of one album arrive together, in several threads and processes; each
+would miss the cache at the same moment and send the same release lookup. `SingleFlight`
+clients therefore fetch a missing resource under `exclusive(api, resource)`: a PostgreSQL
+session advisory lock on that resource, held on one pooled connection (outside any
+transaction) for the duration of the fetch. The others poll for the lock, then find the
+response in the cache. A crashed holder's session ends and its lock with it; a waiter that
+has waited `wait_seconds` fetches anyway (a duplicate request, never a deadlock).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from datetime import timedelta
+from typing import Any
+
+import psycopg
+from psycopg.types.json import Jsonb
+from psycopg_pool import ConnectionPool
+
+from producer_discovery.clients.cache import CachingClient, JsonDocument, cache_key
+from producer_discovery.db.queries import query
+
+DEFAULT_TTL = timedelta(days=7)
+DEFAULT_WAIT_SECONDS = 120.0
+POLL_SECONDS = 0.1
+
+
+class PostgresResponseCache:
+    """A `ResponseCache` (clients.cache) shared by every process through PostgreSQL."""
+
+    def __init__(
+        self,
+        pool: ConnectionPool,
+        ttl: timedelta = DEFAULT_TTL,
+        ttl_by_api: Mapping[str, timedelta] | None = None,
+        wait_seconds: float = DEFAULT_WAIT_SECONDS,
+    ) -> None:
+        self.pool = pool
+        self.ttl = ttl
+        self.ttl_by_api = dict(ttl_by_api or {})
+        self.wait_seconds = wait_seconds
+
+    def get(self, api: str, key: str) -> JsonDocument | None:
+        with self.pool.connection() as conn:
+            row = conn.execute(query("cache_get"), {"api": api, "resource": key}).fetchone()
+        return row[0] if row else None
+
+    def put(self, api: str, key: str, value: JsonDocument) -> None:
+        ttl = self.ttl_by_api.get(api, self.ttl)
+        parameters = {
+            "api": api,
+            "resource": key,
+            "response": Jsonb(value),
+            "ttl_seconds": ttl.total_seconds(),
+        }
+        with self.pool.connection() as conn:
+            conn.execute(query("cache_put"), parameters)
+
+    @contextmanager
+    def exclusive(self, api: str, key: str) -> Iterator[None]:
+        """Hold the one right to fetch `key` of `api` (see the module docstring)."""
+        lock_key = f"api_response_cache {api} {key}"
+        deadline = time.monotonic() + self.wait_seconds
+        while time.monotonic() < deadline:
+            with self.pool.connection() as conn:
+                if self._try_lock(conn, lock_key):
+                    try:
+                        yield
+                    finally:
+                        self._unlock(conn, lock_key)
+                    return
+            time.sleep(POLL_SECONDS)
+        yield  # waited long enough: fetch without the lock
+
+    @staticmethod
+    def _try_lock(conn: psycopg.Connection[Any], lock_key: str) -> bool:
+        row = conn.execute(query("cache_try_lock"), {"key": lock_key}).fetchone()
+        return bool(row and row[0])
+
+    @staticmethod
+    def _unlock(conn: psycopg.Connection[Any], lock_key: str) -> None:
+        try:
+            conn.execute(query("cache_unlock"), {"key": lock_key})
+        except psycopg.Error:
+            pass  # the session is gone, and its lock with it
+
+
+class SingleFlight(CachingClient):
+    """Mixin for a CachingClient: a cache miss is fetched by one caller at a time per
+    resource when the cache offers `exclusive()` (PostgresResponseCache); the others wait
+    and read the cached answer."""
+
+    def fetch(self, path: str, *, endpoint: str, params: Mapping[str, Any]) -> JsonDocument | None:
+        cache = self.cache
+        if not isinstance(cache, PostgresResponseCache):
+            return super().fetch(path, endpoint=endpoint, params=params)
+        key = cache_key(path, params)
+        cached = cache.get(self.api, key)
+        if cached is not None:
+            return cached
+        with cache.exclusive(self.api, key):
+            return super().fetch(path, endpoint=endpoint, params=params)

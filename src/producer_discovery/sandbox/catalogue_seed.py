@@ -1,0 +1,134 @@
+"""The sample Spotify catalogue written straight into the catalogue tables, as artist, album
+and track discovery leave it, so the later stages can be tested and measured on their own.
+
+    seed_catalogue(conn)  artists → albums (metadata: album_type, total_tracks, artists,
+                          upc) → tracks and normalized_tracks through process_track_batch
+                          (metadata: track_number, disc_number, artists, album_spotify_id;
+                          the ISRC only with `with_isrc`, as with extended quota), and returns
+                          one producer_identification message per new normalised song.
+
+Albums are taken in catalogue order, each under its primary artist, for the artists named
+(by default the three whose songs `credits_catalogue.json`'s `_expected` describes); the
+compilation by Various Artists is left out, as album discovery drops it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import psycopg
+from psycopg.types.json import Jsonb
+
+from producer_discovery.db.queries import query
+from producer_discovery.titles import normalise_title
+
+SPOTIFY_CATALOGUE = Path(__file__).parent / "data" / "spotify_catalogue.json"
+SEEDED_ARTISTS = ("Nova Reyes", "The Velvet Arcade", "Juno Vale")
+
+
+def seed_catalogue(
+    conn: psycopg.Connection[Any],
+    artist_names: Iterable[str] = SEEDED_ARTISTS,
+    *,
+    with_isrc: bool = False,
+    album_names: Iterable[str] | None = None,
+) -> list[dict[str, str]]:
+    """Seed the albums of these artists (optionally only the named albums); the messages."""
+    catalogue = json.loads(SPOTIFY_CATALOGUE.read_text(encoding="utf-8"))
+    artists = {artist["id"]: artist for artist in catalogue["artists"]}
+    wanted_artists = set(artist_names)
+    wanted_albums = set(album_names) if album_names is not None else None
+    messages: list[dict[str, str]] = []
+    for album in catalogue["albums"]:
+        primary = artists[album["artist_ids"][0]]
+        if primary["name"] not in wanted_artists:
+            continue
+        if wanted_albums is not None and album["name"] not in wanted_albums:
+            continue
+        messages.extend(seed_album(conn, album, primary, artists, with_isrc))
+    return messages
+
+
+def seed_album(
+    conn: psycopg.Connection[Any],
+    album: dict[str, Any],
+    primary: dict[str, Any],
+    artists: dict[str, dict[str, Any]],
+    with_isrc: bool,
+) -> list[dict[str, str]]:
+    artist_id = returned(
+        conn,
+        "producer_seed_artist",
+        {"name": primary["name"], "spotify_id": primary["id"], "metadata": Jsonb({})},
+    )
+    album_id = returned(
+        conn,
+        "producer_seed_album",
+        {
+            "artist_id": artist_id,
+            "name": album["name"],
+            "spotify_id": album["id"],
+            "metadata": Jsonb(album_metadata(album, artists)),
+        },
+    )
+    rows = [Jsonb(track_row(track, album, artists, with_isrc)) for track in album["tracks"]]
+    result = conn.execute(
+        query("producer_seed_tracks"),
+        {"tracks": rows, "album_id": album_id, "artist_id": artist_id},
+    ).fetchone()
+    assert result is not None and "error" not in result[0], result
+    return [
+        {
+            "trackId": song["track_id"],
+            "normalizedTrackId": song["normalized_track_id"],
+            "artistId": artist_id,
+        }
+        for song in result[0]["results"]
+        if song["is_new_song"]
+    ]
+
+
+def returned(conn: psycopg.Connection[Any], name: str, parameters: dict[str, Any]) -> str:
+    row = conn.execute(query(name), parameters).fetchone()
+    assert row is not None
+    return str(row[0])
+
+
+def simple_artists(ids: list[str], artists: dict[str, dict[str, Any]]) -> list[dict[str, str]]:
+    return [{"id": artist_id, "name": artists[artist_id]["name"]} for artist_id in ids]
+
+
+def album_metadata(album: dict[str, Any], artists: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "album_type": album["album_type"],
+        "total_tracks": len(album["tracks"]),
+        "artists": simple_artists(album["artist_ids"], artists),
+        "upc": album["upc"],
+    }
+
+
+def track_row(
+    track: dict[str, Any],
+    album: dict[str, Any],
+    artists: dict[str, dict[str, Any]],
+    with_isrc: bool,
+) -> dict[str, Any]:
+    metadata: dict[str, Any] = {
+        "track_number": track["track_number"],
+        "disc_number": track["disc_number"],
+        "artists": simple_artists(track["artist_ids"], artists),
+        "album_spotify_id": album["id"],
+    }
+    if with_isrc:
+        metadata["isrc"] = track["isrc"]
+    return {
+        "spotify_id": track["id"],
+        "name": track["name"],
+        "normalized_name": normalise_title(track["name"]),
+        "duration_ms": track["duration_ms"],
+        "popularity": track["popularity"],
+        "metadata": metadata,
+    }

@@ -1,0 +1,488 @@
+"""The producer_identification stage in-process, against the credit sandboxes over real HTTP
+and a real PostgreSQL: identity, roles, verification, re-runs, hand-off, skipped sources and
+the API economy. (MusicBrainz runs fast here; its 1 request/s is kept in the e2e test.)"""
+
+from __future__ import annotations
+
+import json
+import threading
+import uuid
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import psycopg
+import pytest
+import structlog
+from psycopg import sql
+from psycopg.rows import dict_row
+from psycopg.types.json import Jsonb
+from psycopg_pool import ConnectionPool
+
+from producer_discovery.credits import EXECUTIVE_PRODUCER
+from producer_discovery.identification import SharedMusicBrainzClient
+from producer_discovery.names import normalise_name
+from producer_discovery.resources import Resources
+from producer_discovery.response_cache import PostgresResponseCache
+from producer_discovery.runtime import Worker
+from producer_discovery.sandbox.catalogue_seed import SPOTIFY_CATALOGUE, seed_catalogue
+from producer_discovery.sandbox.credits_data import load_credits
+from producer_discovery.sandbox.discogs import DiscogsSandbox
+from producer_discovery.sandbox.genius import GeniusSandbox
+from producer_discovery.sandbox.musicbrainz import MusicBrainzSandbox
+from producer_discovery.sandbox.spotify import SpotifySandbox
+from producer_discovery.settings import Settings
+from producer_discovery.stage import Delivery, Send
+from workers.producer_identification import QUEUE, ProducerIdentificationMessage, build
+
+GENIUS_TOKEN = "genius-test-token"
+DISCOGS_TOKEN = "discogs-test-token"
+EXPECTED: dict[str, Any] = load_credits()["_expected"]
+ISRC_OF_TRACK = {
+    track["id"]: track["isrc"]
+    for album in json.loads(SPOTIFY_CATALOGUE.read_text(encoding="utf-8"))["albums"]
+    for track in album["tracks"]
+}
+SONG_OF_ISRC = {song["isrc"]: song for song in EXPECTED["songs"]}
+
+
+@dataclass
+class Sandboxes:
+    genius: GeniusSandbox
+    musicbrainz: MusicBrainzSandbox
+    discogs: DiscogsSandbox
+    spotify: SpotifySandbox
+
+    def reset_counts(self) -> None:
+        for sandbox in (self.genius, self.musicbrainz, self.discogs, self.spotify):
+            sandbox.reset_counts()
+
+
+@pytest.fixture(scope="module")
+def sandboxes() -> Iterator[Sandboxes]:
+    genius = GeniusSandbox(access_token=GENIUS_TOKEN)
+    musicbrainz = MusicBrainzSandbox(requests_per_second=50)
+    discogs = DiscogsSandbox(token=DISCOGS_TOKEN, requests_per_minute=100_000)
+    spotify = SpotifySandbox()
+    with genius, musicbrainz, discogs, spotify:
+        yield Sandboxes(genius, musicbrainz, discogs, spotify)
+
+
+def settings_for(url: str, sandboxes: Sandboxes, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "database_url": url,
+        "genius_api_url": sandboxes.genius.url,
+        "genius_access_token": GENIUS_TOKEN,
+        "genius_requests_per_second": 50,
+        "musicbrainz_api_url": f"{sandboxes.musicbrainz.url}/ws/2",
+        "musicbrainz_requests_per_second": 40,
+        "musicbrainz_contact": "tests@example.com",
+        "discogs_api_url": sandboxes.discogs.url,
+        "discogs_token": DISCOGS_TOKEN,
+        "discogs_requests_per_minute": 1000,
+        "spotify_client_id": "sandbox-client-id",
+        "spotify_client_secret": "sandbox-client-secret",
+        "spotify_api_url": sandboxes.spotify.api_url,
+        "spotify_token_url": sandboxes.spotify.token_url,
+        "spotify_requests_per_second": 50,
+        "worker_concurrency": 4,
+        "poll_interval_seconds": 0.2,
+        "retry_base_seconds": 0.1,
+        "retry_cap_seconds": 1,
+    }
+    return Settings(**{**values, **overrides})
+
+
+# Helpers -----------------------------------------------------------------------------------
+def seed(url: str, *albums: str) -> list[dict[str, str]]:
+    with psycopg.connect(url, autocommit=True) as conn:
+        return seed_catalogue(conn, album_names=albums)
+
+
+def run_stage(url: str, settings: Settings, messages: list[dict[str, str]]) -> None:
+    """Queue the messages and run one draining worker (in a thread: no signal handlers)."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(
+            "SELECT pgmq.send_batch(%s, %s::jsonb[])",
+            (QUEUE, [Jsonb(message) for message in messages]),
+        )
+    resources = Resources.build(settings, url, QUEUE)
+    try:
+        worker = Worker(build(resources), resources, drain=True)
+        thread = threading.Thread(target=worker.run)
+        thread.start()
+        thread.join(timeout=120)
+        assert not thread.is_alive(), "the worker did not drain its queue"
+    finally:
+        resources.close()
+
+
+def rerun_directly(url: str, settings: Settings, messages: list[dict[str, str]]) -> list[Send]:
+    """Handle and commit each message again, as a later refresh of the same tracks would."""
+    resources = Resources.build(settings, url, QUEUE)
+    sends: list[Send] = []
+    try:
+        stage = build(resources)
+        for number, message in enumerate(messages):
+            body = ProducerIdentificationMessage.model_validate(message)
+            outcome = stage.handle(Delivery(number, 1, body, "rerun"))
+            with resources.pool.connection() as conn, conn.transaction():
+                sends.extend(outcome.write(conn))
+    finally:
+        resources.close()
+    return sends
+
+
+def rows(url: str, statement: str | sql.Composed, parameters: Any = None) -> list[dict[str, Any]]:
+    with psycopg.connect(url, autocommit=True, row_factory=dict_row) as conn:
+        cursor = conn.execute(statement, parameters)
+        return cursor.fetchall() if cursor.description else []
+
+
+def producers_named(url: str, normalised_name: str) -> list[dict[str, Any]]:
+    """The producers stored under a normalised name, each with its ids {source: [ids]}."""
+    return rows(
+        url,
+        """
+        SELECT p.id, p.name,
+               COALESCE(jsonb_object_agg(s.source, s.source_id) FILTER (WHERE s.source IS NOT NULL),
+                        '{}') AS ids
+        FROM producers p LEFT JOIN producer_source_ids s ON s.producer_id = p.id
+        WHERE p.normalized_name = %s GROUP BY p.id, p.name ORDER BY p.created_at""",
+        (normalised_name,),
+    )
+
+
+def credits_on(url: str, track_name: str) -> dict[str, dict[str, Any]]:
+    """The stored credits of one track by producer name: confidence, source, roles."""
+    found = rows(
+        url,
+        """
+        SELECT p.name, tp.confidence::FLOAT8 AS confidence, tp.source, tp.roles, p.id AS producer_id
+        FROM track_producers tp JOIN tracks t ON t.id = tp.track_id
+        JOIN producers p ON p.id = tp.producer_id WHERE t.name = %s""",
+        (track_name,),
+    )
+    return {row["name"]: row for row in found}
+
+
+def table_counts(url: str) -> dict[str, int]:
+    tables = ("producers", "producer_source_ids", "track_producers", "track_producer_evidence")
+    count = sql.SQL("SELECT count(*) AS n FROM {}")
+    return {table: rows(url, count.format(sql.Identifier(table)))[0]["n"] for table in tables}
+
+
+def expected_ids(key: str) -> dict[str, str]:
+    producer = EXPECTED["producers"][key]
+    ids = {
+        "genius": producer["genius_artist_id"],
+        "musicbrainz": producer["musicbrainz_id"],
+        "discogs": producer["discogs_id"],
+    }
+    return {source: str(value) for source, value in ids.items() if value is not None}
+
+
+def song_metadata(url: str) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+    """(expected song, processing metadata) of every identified song."""
+    found = rows(
+        url,
+        """
+        SELECT t.spotify_id, s.metadata FROM processing_status s
+        JOIN normalized_tracks nt ON nt.id::TEXT = s.entity_id
+        JOIN tracks t ON t.id = nt.representative_track_id WHERE s.entity_type = 'track'""",
+    )
+    return [(SONG_OF_ISRC[ISRC_OF_TRACK[row["spotify_id"]]], row["metadata"]) for row in found]
+
+
+# Identity ----------------------------------------------------------------------------------
+def test_production_team_is_one_producer_known_by_every_source(
+    database_url: str, sandboxes: Sandboxes
+) -> None:
+    """The team "Kelso & Marr" is one producer, known by its Genius id, MBID and Discogs id."""
+    run_stage(
+        database_url, settings_for(database_url, sandboxes), seed(database_url, "Neon Cathedral")
+    )
+    (team,) = producers_named(database_url, "kelso and marr")
+    assert team["name"] == "Kelso & Marr"
+    assert team["ids"] == expected_ids("kelso-and-marr")
+    assert (
+        rows(
+            database_url,
+            "SELECT count(*) AS n FROM producers WHERE name ILIKE 'kelso' OR name ILIKE 'marr'",
+        )[0]["n"]
+        == 0
+    )
+    credit = credits_on(database_url, "Neon Cathedral")["Kelso & Marr"]
+    assert credit["source"] == "discogs+genius+musicbrainz"
+    assert credit["roles"] == ["producer"]
+    assert credit["confidence"] == pytest.approx(1 - (1 - 0.85) * (1 - 0.8) * (1 - 0.6))
+
+
+def test_apostrophes_and_diacritics_name_one_person_across_sources(
+    database_url: str, sandboxes: Sandboxes
+) -> None:
+    """Dev O'Neil/O’Neil and Chloë/Chloe Marsh are one producer each, whatever the source."""
+    messages = seed(database_url, "Neon Cathedral", "Satellite Heart (Remixes)")
+    run_stage(database_url, settings_for(database_url, sandboxes), messages)
+    (dev,) = producers_named(database_url, "dev oneil")
+    assert dev["ids"] == expected_ids("dev-oneil")
+    (chloe,) = producers_named(database_url, "chloe marsh")
+    assert chloe["name"] == "Chloë Marsh"
+    assert chloe["ids"] == expected_ids("chloe-marsh")
+    evidence = rows(
+        database_url,
+        """
+        SELECT e.source FROM track_producer_evidence e JOIN tracks t ON t.id = e.track_id
+        WHERE t.name = 'Halogen Saints' AND e.producer_id = %s ORDER BY 1""",
+        (chloe["id"],),
+    )
+    assert [row["source"] for row in evidence] == ["discogs", "genius"]
+
+
+def test_discogs_suffix_is_stripped_and_namesakes_with_other_ids_stay_apart(
+    database_url: str, sandboxes: Sandboxes
+) -> None:
+    """Discogs' "Sam Rivers (2)" is Sam Rivers; two "Alex Kim"s with other ids stay two people."""
+    messages = seed(database_url, "Neon Cathedral", "Midnight Transit", "Rooms & Corridors")
+    run_stage(database_url, settings_for(database_url, sandboxes), messages)
+    (rivers,) = producers_named(database_url, "sam rivers")
+    assert rivers["name"] == "Sam Rivers" and rivers["ids"] == expected_ids("sam-rivers")
+    namesakes = producers_named(database_url, "alex kim")
+    assert sorted(p["ids"]["genius"] for p in namesakes) == ["2400105", "2400106"]
+    by_genius = {p["ids"]["genius"]: p for p in namesakes}
+    assert by_genius["2400105"]["ids"] == expected_ids("alex-kim-nova")
+    assert by_genius["2400106"]["ids"] == expected_ids("alex-kim-arcade")
+    assert (
+        credits_on(database_url, "Ultraviolet Sermon")["Alex Kim"]["producer_id"]
+        == by_genius["2400105"]["id"]
+    )
+    assert (
+        credits_on(database_url, "Quiet Staircase")["Alex Kim"]["producer_id"]
+        == by_genius["2400106"]["id"]
+    )
+
+
+def test_writers_engineers_featured_artists_and_executives_are_never_producers(
+    database_url: str, sandboxes: Sandboxes
+) -> None:
+    """Only production roles become producers; the others are named in the outcome only."""
+    messages = seed(database_url, "Neon Cathedral", "Midnight Transit", "Static Bloom")
+    run_stage(database_url, settings_for(database_url, sandboxes), messages)
+    excluded = {normalise_name(person["name"]) for person in EXPECTED["non_producers"].values()}
+    stored = {
+        row["normalized_name"]
+        for row in rows(database_url, "SELECT normalized_name FROM producers")
+    }
+    assert stored and not stored & excluded
+    roles = rows(database_url, "SELECT DISTINCT unnest(roles) AS role FROM track_producers")
+    assert EXECUTIVE_PRODUCER not in {row["role"] for row in roles}
+    noted = {
+        name for _, metadata in song_metadata(database_url) for name in metadata["not_producers"]
+    }
+    assert "Dana Whitlock" in noted
+
+
+def test_title_marker_credits_its_producers_with_low_confidence(
+    database_url: str, sandboxes: Sandboxes
+) -> None:
+    """A "[prod. Kaito Mercer & Lena Ortiz]" title credits both, with title evidence at 0.4."""
+    run_stage(
+        database_url, settings_for(database_url, sandboxes), seed(database_url, "Glass Coast")
+    )
+    credits = credits_on(database_url, "Glass Coast [prod. Kaito Mercer & Lena Ortiz]")
+    assert {"Kaito Mercer", "Lena Ortiz"} <= set(credits)
+    title_evidence = rows(
+        database_url,
+        "SELECT confidence::FLOAT8 AS c FROM track_producer_evidence WHERE source = 'title'",
+    )
+    assert [row["c"] for row in title_evidence] == [0.4, 0.4]
+
+
+# Verification ------------------------------------------------------------------------------
+def test_decoy_genius_hits_ranked_first_are_rejected_for_the_right_song(
+    database_url: str, sandboxes: Sandboxes
+) -> None:
+    """Where Genius ranks a live page, a tribute or a namesake first, the right song is used."""
+    messages = seed(database_url, "Neon Cathedral", "Midnight Transit", "Static Bloom")
+    run_stage(database_url, settings_for(database_url, sandboxes), messages)
+    decoyed = [
+        (song, metadata)
+        for song, metadata in song_metadata(database_url)
+        if song["genius_decoys_ranked_first"]
+    ]
+    assert {"Neon Cathedral", "Satellite Heart", "Midnight Transit", "Marigold"} <= {
+        song["title"] for song, _ in decoyed
+    }
+    for song, metadata in decoyed:
+        assert metadata["documents"]["genius"]["song"] == song["genius_song_id"], song["title"]
+
+
+# Re-runs and hand-off ----------------------------------------------------------------------
+def test_rerun_updates_credits_and_never_duplicates(
+    database_url: str, sandboxes: Sandboxes
+) -> None:
+    """Identifying the same songs again restores their credits without a second row or message."""
+    settings = settings_for(database_url, sandboxes)
+    messages = seed(database_url, "Midnight Transit")
+    run_stage(database_url, settings, messages)
+    before = table_counts(database_url)
+    rows(
+        database_url, "UPDATE track_producers SET confidence = 0.01, source = 'stale', roles = '{}'"
+    )
+    sends = rerun_directly(database_url, settings, messages)
+    assert sends == []
+    assert table_counts(database_url) == before
+    credit = credits_on(database_url, "Midnight Transit")["Dev O'Neil"]
+    assert credit["source"] == "discogs+genius+musicbrainz" and credit["confidence"] > 0.9
+
+
+def test_each_new_producer_is_sent_to_social_enrichment_once(
+    database_url: str, sandboxes: Sandboxes
+) -> None:
+    """One social_enrichment message per producer, however many tracks credit them."""
+    settings = settings_for(database_url, sandboxes)
+    messages = seed(database_url, "Neon Cathedral", "Neon Cathedral (Deluxe Edition)")
+    run_stage(database_url, settings, messages)
+    sent = Counter(
+        row["message"]["producerId"]
+        for row in rows(database_url, "SELECT message FROM pgmq.q_social_enrichment")
+    )
+    producers = {str(row["id"]) for row in rows(database_url, "SELECT id FROM producers")}
+    assert set(sent) == producers and set(sent.values()) == {1}
+    assert (
+        rows(
+            database_url, "SELECT count(*) AS n FROM producers WHERE enrichment_queued_at IS NULL"
+        )[0]["n"]
+        == 0
+    )
+    rows(database_url, "UPDATE producers SET enrichment_queued_at = NULL, enriched_at = now()")
+    assert rerun_directly(database_url, settings, messages) == []
+
+
+def test_missing_track_completes_without_credits(database_url: str, sandboxes: Sandboxes) -> None:
+    """A message for a track that is no longer stored completes, with nothing written."""
+    track_id = str(uuid.uuid4())
+    run_stage(database_url, settings_for(database_url, sandboxes), [{"trackId": track_id}])
+    (status,) = rows(database_url, "SELECT state, metadata FROM processing_status")
+    assert status["state"] == "COMPLETED" and status["metadata"]["outcome"] == "track_not_found"
+    assert table_counts(database_url)["track_producers"] == 0
+
+
+# Skipped sources ---------------------------------------------------------------------------
+def test_missing_token_skips_the_source_and_says_so_once(
+    database_url: str, sandboxes: Sandboxes
+) -> None:
+    """Without GENIUS_ACCESS_TOKEN Genius is never called, logged once, listed per outcome."""
+    settings = settings_for(database_url, sandboxes, genius_access_token=None)
+    messages = seed(database_url, "Neon Cathedral")
+    sandboxes.reset_counts()
+    with structlog.testing.capture_logs() as logs:
+        run_stage(database_url, settings, messages)
+    skipped = [entry for entry in logs if entry["event"] == "credit_source_skipped"]
+    assert [entry["source"] for entry in skipped] == ["genius"]
+    assert sum(sandboxes.genius.requests.values()) == 0
+    outcomes = song_metadata(database_url)
+    assert len(outcomes) == len(messages)
+    assert all(metadata["skipped_sources"] == ["genius"] for _, metadata in outcomes)
+    sources = {row["source"] for row in rows(database_url, "SELECT source FROM track_producers")}
+    assert sources and not any("genius" in source for source in sources)
+
+
+def test_skipped_source_keeps_the_credits_it_gave_before(
+    database_url: str, sandboxes: Sandboxes
+) -> None:
+    """A re-run without DISCOGS_TOKEN keeps the Discogs evidence already stored."""
+    messages = seed(database_url, "Neon Cathedral")
+    run_stage(database_url, settings_for(database_url, sandboxes), messages)
+    before = rows(
+        database_url, "SELECT count(*) AS n FROM track_producer_evidence WHERE source = 'discogs'"
+    )
+    sandboxes.reset_counts()
+    rerun_directly(
+        database_url, settings_for(database_url, sandboxes, discogs_token=None), messages
+    )
+    assert sum(sandboxes.discogs.requests.values()) == 0
+    after = rows(
+        database_url, "SELECT count(*) AS n FROM track_producer_evidence WHERE source = 'discogs'"
+    )
+    assert after == before and before[0]["n"] > 0
+    assert (
+        credits_on(database_url, "Neon Cathedral")["Kelso & Marr"]["source"]
+        == "discogs+genius+musicbrainz"
+    )
+
+
+def test_without_spotify_musicbrainz_finds_the_recording_by_title_and_artist(
+    database_url: str, sandboxes: Sandboxes
+) -> None:
+    """No Spotify credentials, so no ISRC: a verified recording search still credits Milo Tran."""
+    settings = settings_for(database_url, sandboxes, spotify_client_id=None)
+    messages = seed(database_url, "Terminal Bloom")
+    sandboxes.reset_counts()
+    run_stage(database_url, settings, messages)
+    assert sandboxes.spotify.total == 0
+    assert sandboxes.musicbrainz.requests["recording-search"] == 1
+    credit = credits_on(database_url, "Terminal Bloom")["Milo Tran"]
+    assert credit["source"] == "musicbrainz" and credit["roles"] == ["assistant producer"]
+    ((_, metadata),) = song_metadata(database_url)
+    assert metadata["isrc_lookup"] == "off"
+
+
+# API economy -------------------------------------------------------------------------------
+def test_songs_of_one_album_share_one_release_lookup_per_api(
+    database_url: str, sandboxes: Sandboxes
+) -> None:
+    """Ten songs of one album: one MusicBrainz barcode search and release lookup, one Discogs
+    search and release; a re-run in another process asks MusicBrainz and Discogs nothing."""
+    settings = settings_for(database_url, sandboxes)
+    messages = seed(database_url, "Neon Cathedral")
+    sandboxes.reset_counts()
+    run_stage(database_url, settings, messages)
+    assert len(messages) == 10
+    assert dict(sandboxes.musicbrainz.requests) == {"release-search": 1, "release": 1}
+    assert dict(sandboxes.discogs.requests) == {"search": 1, "releases": 1}
+    assert sandboxes.spotify.requests["track"] == 0
+    sandboxes.reset_counts()
+    rerun_directly(database_url, settings, messages)
+    assert sandboxes.musicbrainz.total == sandboxes.discogs.total == sandboxes.genius.total == 0
+
+
+def test_concurrent_misses_of_one_resource_send_one_request(
+    database_url: str, sandboxes: Sandboxes
+) -> None:
+    """Threads missing the shared cache for one release at once cause one request, not one each."""
+    settings = settings_for(database_url, sandboxes)
+    resources = Resources.build(settings, database_url, QUEUE)
+    release_id = "c02e14bb-c89f-59a5-8f18-9e49bc46b331"
+    try:
+        cache = PostgresResponseCache(resources.pool)
+        client = SharedMusicBrainzClient(settings, cache=cache)
+        sandboxes.reset_counts()
+        answers: list[Any] = []
+        threads = [
+            threading.Thread(target=lambda: answers.append(client.release(release_id)))
+            for _ in range(4)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        client.close()
+    finally:
+        resources.close()
+    assert len(answers) == 4 and all(answer and answer["id"] == release_id for answer in answers)
+    assert sandboxes.musicbrainz.requests["release"] == 1
+
+
+def test_cached_response_is_served_until_it_expires(database_url: str) -> None:
+    """A response is reused while fresh; past its TTL it reads as missing."""
+    with ConnectionPool(database_url, kwargs={"autocommit": True}, min_size=1, max_size=2) as pool:
+        fresh = PostgresResponseCache(pool)
+        fresh.put("genius", "songs/1?text_format=plain", {"song": 1})
+        assert fresh.get("genius", "songs/1?text_format=plain") == {"song": 1}
+        assert fresh.get("discogs", "songs/1?text_format=plain") is None
+        expired = PostgresResponseCache(pool, ttl_by_api={"genius": timedelta(seconds=-1)})
+        expired.put("genius", "songs/1?text_format=plain", {"song": 2})
+        assert fresh.get("genius", "songs/1?text_format=plain") is None

@@ -1,0 +1,69 @@
+"""producer_identification: who produced one song, from every configured source, fused.
+
+    message   {"trackId": "<representative tracks.id>", "normalizedTrackId": "<uuid>",
+               "artistId": "<artists.id>"}: one per normalised song
+    entity    ("track", normalizedTrackId, else trackId)
+    handler   load the track, its album and artist (producer_discovery.identification)
+              → Genius, MusicBrainz, Discogs and the "(Prod. by …)" title; a source without
+                its token is skipped (logged once, listed in the outcome's skipped_sources)
+    writes    producers (+ producer_source_ids), track_producers, track_producer_evidence
+              (producer_discovery.producer_store), then ONE social_enrichment message
+              {"producerId"} per producer never enriched nor queued before.
+
+A track that is no longer stored, or that nobody is credited on, completes normally.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+import psycopg
+from pydantic import BaseModel, ConfigDict, Field
+
+from producer_discovery.identification import Identifier, build_identifier, load_track
+from producer_discovery.producer_store import store_identification
+from producer_discovery.resources import Resources
+from producer_discovery.stage import Delivery, Outcome, Send, Stage
+
+QUEUE = "producer_identification"
+NEXT_QUEUE = "social_enrichment"
+
+
+class ProducerIdentificationMessage(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    track_id: UUID = Field(alias="trackId")
+    normalized_track_id: UUID | None = Field(None, alias="normalizedTrackId")
+    artist_id: UUID | None = Field(None, alias="artistId")
+
+
+def entity_of(message: ProducerIdentificationMessage) -> tuple[str, str]:
+    return "track", str(message.normalized_track_id or message.track_id)
+
+
+def build(resources: Resources) -> Stage[ProducerIdentificationMessage]:
+    identifier = build_identifier(resources)
+
+    def handle(delivery: Delivery[ProducerIdentificationMessage]) -> Outcome:
+        return identify(resources, identifier, delivery.body)
+
+    return Stage(QUEUE, ProducerIdentificationMessage, entity_of, handle)
+
+
+def identify(
+    resources: Resources, identifier: Identifier, message: ProducerIdentificationMessage
+) -> Outcome:
+    artist_id = str(message.artist_id) if message.artist_id else None
+    track = load_track(resources.pool, str(message.track_id), artist_id)
+    if track is None:
+        return Outcome(metadata={"outcome": "track_not_found", "track_id": str(message.track_id)})
+    found = identifier.identify(track)
+    metadata = found.summary()
+
+    def write(conn: psycopg.Connection[Any]) -> list[Send]:
+        stored = store_identification(conn, track.track_id, found.credits, found.skipped)
+        metadata.update(stored.summary())  # recorded by the runtime after this write
+        return [Send(NEXT_QUEUE, {"producerId": producer_id}) for producer_id in stored.to_enrich]
+
+    return Outcome(write=write, metadata=metadata)
