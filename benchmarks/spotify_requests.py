@@ -1,0 +1,174 @@
+"""Spotify requests per stored track: the three catalogue stages next to a naive client, on
+the whole sample catalogue and the Spotify sandbox (development mode), in one run.
+
+    .venv/bin/python benchmarks/spotify_requests.py
+
+Every artist of the sample catalogue with releases of its own is discovered by name, then
+artist_discovery, album_discovery and track_discovery each run as one draining worker. The
+sandbox counts the requests it served. The naive client is the count the issue names for the
+same rows: one artist-albums page per 10 albums listed, one album call per stored album and
+one track call per stored track (what a client asking `GET /tracks/{id}` for every track
+makes). The pipeline's count includes everything it sent — search, artist, the extended-quota
+probe — except token requests (one per process, not per track), shown apart.
+
+Uses a new database on the server of DATABASE_URL when set (created and dropped), else a
+throwaway cluster like the tests'.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import shutil
+import tempfile
+import threading
+import uuid
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import psycopg
+from psycopg import sql
+from psycopg.conninfo import make_conninfo
+
+from producer_discovery.db.cluster import LocalCluster, free_port
+from producer_discovery.db.migrations import migrate
+from producer_discovery.logging import configure
+from producer_discovery.resources import Resources
+from producer_discovery.runtime import Worker
+from producer_discovery.sandbox.spotify import SpotifySandbox
+from producer_discovery.settings import Settings
+from workers import album_discovery, artist_discovery, track_discovery
+
+STAGES = (artist_discovery, album_discovery, track_discovery)
+PLACEHOLDER_ARTISTS = {"Various Artists"}
+PAGE_SIZE = 10
+
+
+@contextmanager
+def scratch_database() -> Iterator[str]:
+    """A migrated database: on DATABASE_URL's server when set, else on a throwaway cluster."""
+    server = os.environ.get("DATABASE_URL")
+    cluster, root = None, None
+    if not server:
+        root = Path(tempfile.mkdtemp(prefix="pd-bench-", dir="/tmp"))
+        cluster = LocalCluster(root / "data", free_port())
+        cluster.initialise(fsync=False)
+        cluster.start()
+        server = cluster.url("postgres")
+    name = f"pd_bench_{uuid.uuid4().hex[:8]}"
+    url = make_conninfo(server, dbname=name)
+    with psycopg.connect(server, autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    try:
+        migrate(url)
+        yield url
+    finally:
+        with psycopg.connect(server, autocommit=True) as conn:
+            conn.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+            )
+        if cluster is not None:
+            cluster.destroy()
+            shutil.rmtree(root or "", ignore_errors=True)
+
+
+def settings_for(url: str, sandbox: SpotifySandbox) -> Settings:
+    values: dict[str, object] = {
+        "database_url": url,
+        "spotify_client_id": sandbox.client_id,
+        "spotify_client_secret": sandbox.client_secret,
+        "spotify_api_url": sandbox.api_url,
+        "spotify_token_url": sandbox.token_url,
+        "spotify_requests_per_second": 50,  # counts do not depend on the rate
+        "worker_concurrency": 4,
+        "poll_interval_seconds": 0.2,
+    }
+    return Settings(**values)  # type: ignore[arg-type]
+
+
+def artists_with_releases(sandbox: SpotifySandbox) -> list[str]:
+    catalogue = sandbox.catalogue
+    primary = {album.artist_ids[0] for album in catalogue.albums.values()}
+    names = [catalogue.artists[artist_id].name for artist_id in primary]
+    return sorted(name for name in names if name not in PLACEHOLDER_ARTISTS)
+
+
+def run_pipeline(url: str, settings: Settings, names: list[str]) -> None:
+    """Queue the names, then drain each stage in turn with one worker."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        for name in names:
+            conn.execute("SELECT start_artist_discovery(%s)", (name,))
+    for module in STAGES:
+        resources = Resources.build(settings, url, module.QUEUE)
+        try:
+            worker = Worker(module.build(resources), resources, drain=True)
+            thread = threading.Thread(target=worker.run)  # off the main thread: no signal set-up
+            thread.start()
+            thread.join()
+        finally:
+            resources.close()
+
+
+def naive_requests(url: str, sandbox: SpotifySandbox, include_groups: str) -> Counter[str]:
+    """One artist-albums page per 10 listed albums, one album and one track call per row."""
+    groups = set(include_groups.split(","))
+    with psycopg.connect(url) as conn:
+        artist_ids = [row[0] for row in conn.execute("SELECT spotify_id FROM artists")]
+        albums = conn.execute("SELECT count(*) FROM albums").fetchone()
+        tracks = conn.execute("SELECT count(*) FROM tracks").fetchone()
+    listed = [len(sandbox.catalogue.discography(artist_id, groups)) for artist_id in artist_ids]
+    return Counter({
+        "artist_albums": sum(math.ceil(count / PAGE_SIZE) for count in listed),
+        "album": albums[0] if albums else 0,
+        "track": tracks[0] if tracks else 0,
+    })
+
+
+def stored_counts(url: str) -> tuple[int, int, int, int]:
+    with psycopg.connect(url) as conn:
+        row = conn.execute(
+            "SELECT (SELECT count(*) FROM artists), (SELECT count(*) FROM albums), "
+            "(SELECT count(*) FROM tracks), (SELECT count(*) FROM normalized_tracks)"
+        ).fetchone()
+    assert row is not None
+    return row[0], row[1], row[2], row[3]
+
+
+def report(stored: tuple[int, int, int, int], ours: Counter[str], naive: Counter[str]) -> list[str]:
+    artists, albums, tracks, songs = stored
+    ours_total = sum(count for endpoint, count in ours.items() if endpoint != "token")
+    naive_total = sum(naive.values())
+
+    def breakdown(counts: Counter[str]) -> str:
+        return ", ".join(f"{endpoint} {count}" for endpoint, count in sorted(counts.items()))
+
+    return [
+        f"stored: {artists} artists, {albums} albums, {tracks} tracks, {songs} songs",
+        f"{'client':<16}{'requests':>10}{'/track':>9}  endpoints",
+        f"{'naive':<16}{naive_total:>10}{naive_total / tracks:>9.3f}  {breakdown(naive)}",
+        f"{'pipeline':<16}{ours_total:>10}{ours_total / tracks:>9.3f}  {breakdown(ours)}",
+        (f"ratio (naive / pipeline): {naive_total / ours_total:.1f}x "
+         f"(token requests, {ours['token']}, left out)"),
+    ]
+
+
+def main() -> None:
+    configure("json", level=40)
+    sandbox = SpotifySandbox()
+    sandbox.start()
+    try:
+        with scratch_database() as url:
+            settings = settings_for(url, sandbox)
+            run_pipeline(url, settings, artists_with_releases(sandbox))
+            ours = Counter(sandbox.requests)
+            naive = naive_requests(url, sandbox, settings.album_include_groups)
+            lines = report(stored_counts(url), ours, naive)
+    finally:
+        sandbox.stop()
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,180 @@
+"""artist_discovery: who an artist is on Spotify → `artists` → album_discovery.
+
+    {"artistName": "Nova Reyes"}   search (one page of 10), choose the hit whose normalised
+                                   name matches (not blindly the first: a more popular
+                                   "Nova Reyes Tribute" often comes first), fetch it, upsert
+    {"spotifyId": "7Ks…"}          fetch that artist, upsert ("artistName" may come along)
+    {"genre": "synthwave", "minPopularity": 40, "limit": 50}
+                                   `genre:"…"` search, 10 a page up to `limit` → one
+                                   {"spotifyId", "artistName"} message per hit, to this queue
+
+No matching hit (or an unknown id) is a COMPLETED outcome with
+`metadata = {"outcome": "not_found", …}`, not an error. Popularity, followers and genres are
+stored only when Spotify sends them (development mode does not) and a known value is never
+overwritten with null. The popularity filter of a genre search applies only to artists whose
+popularity Spotify reports; the others are kept.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import psycopg
+from psycopg.types.json import Jsonb
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from producer_discovery.clients.spotify import SpotifyClient
+from producer_discovery.clients.spotify_models import Artist
+from producer_discovery.db.queries import query
+from producer_discovery.errors import NotFound
+from producer_discovery.names import normalise_name
+from producer_discovery.resources import Resources
+from producer_discovery.stage import Delivery, Outcome, Send, Stage
+
+QUEUE = "artist_discovery"
+NEXT_QUEUE = "album_discovery"
+SEARCH_PAGE_SIZE = 10
+DEFAULT_GENRE_LIMIT = 50
+
+
+class ArtistDiscoveryMessage(BaseModel):
+    """One artist by name or Spotify id, or a genre to expand into artists."""
+
+    model_config = ConfigDict(populate_by_name=True, str_strip_whitespace=True)
+
+    artist_name: str | None = Field(None, alias="artistName", min_length=1)
+    spotify_id: str | None = Field(None, alias="spotifyId", min_length=1)
+    genre: str | None = Field(None, min_length=1)
+    min_popularity: int | None = Field(None, alias="minPopularity", ge=0, le=100)
+    limit: int = Field(DEFAULT_GENRE_LIMIT, ge=1, le=1000)
+
+    @model_validator(mode="after")
+    def _one_subject(self) -> ArtistDiscoveryMessage:
+        if self.genre is not None and (self.artist_name or self.spotify_id):
+            raise ValueError("a genre message names no artist (artistName/spotifyId)")
+        if not (self.genre or self.artist_name or self.spotify_id):
+            raise ValueError("needs artistName, spotifyId or genre")
+        return self
+
+
+def entity_of(message: ArtistDiscoveryMessage) -> tuple[str, str]:
+    """("artist", "name:<normalised>" | "spotify:<id>" | "genre:<genre>:<min>:<limit>")."""
+    if message.genre is not None:
+        minimum = "" if message.min_popularity is None else str(message.min_popularity)
+        return "artist", f"genre:{message.genre.casefold()}:{minimum}:{message.limit}"
+    if message.spotify_id is not None:
+        return "artist", f"spotify:{message.spotify_id}"
+    assert message.artist_name is not None
+    return "artist", f"name:{normalise_name(message.artist_name)}"
+
+
+def spotify_client(resources: Resources) -> SpotifyClient:
+    """The Spotify client of a stage; a ConfigurationError when the credentials are missing."""
+    settings = resources.settings
+    secret = settings.spotify_client_secret
+    return SpotifyClient(
+        settings.spotify_client_id,
+        secret.get_secret_value() if secret else None,
+        api_url=settings.spotify_api_url,
+        token_url=settings.spotify_token_url,
+        **resources.client_options(),
+    )
+
+
+def build(resources: Resources) -> Stage[ArtistDiscoveryMessage]:
+    spotify = spotify_client(resources)
+
+    def handle(delivery: Delivery[ArtistDiscoveryMessage]) -> Outcome:
+        return discover(spotify, delivery.body)
+
+    return Stage(QUEUE, ArtistDiscoveryMessage, entity_of, handle)
+
+
+def discover(spotify: SpotifyClient, message: ArtistDiscoveryMessage) -> Outcome:
+    if message.genre is not None:
+        return discover_genre(spotify, message.genre, message.min_popularity, message.limit)
+    if message.spotify_id is not None:
+        return discover_by_id(spotify, message.spotify_id)
+    assert message.artist_name is not None
+    return discover_by_name(spotify, message.artist_name)
+
+
+# By name or id -------------------------------------------------------------------------
+def discover_by_name(spotify: SpotifyClient, name: str) -> Outcome:
+    hits = spotify.search_artists(name, limit=SEARCH_PAGE_SIZE).items
+    chosen = matching_artist(name, hits)
+    if chosen is None:
+        return not_found(query=name, candidates=[hit.name for hit in hits])
+    return store(spotify.get_artist(chosen.id))
+
+
+def discover_by_id(spotify: SpotifyClient, spotify_id: str) -> Outcome:
+    try:
+        artist = spotify.get_artist(spotify_id)
+    except NotFound:
+        return not_found(spotify_id=spotify_id)
+    return store(artist)
+
+
+def matching_artist(name: str, hits: list[Artist]) -> Artist | None:
+    """The first hit (in Spotify's order) whose normalised name is the wanted one."""
+    wanted = normalise_name(name)
+    return next((hit for hit in hits if normalise_name(hit.name) == wanted), None)
+
+
+def not_found(**details: Any) -> Outcome:
+    return Outcome(metadata={"outcome": "not_found", **details})
+
+
+def store(artist: Artist) -> Outcome:
+    """Upsert the artist and queue the first page of its albums, in the runtime's commit."""
+    row = artist_row(artist)
+
+    def write(conn: psycopg.Connection[Any]) -> list[Send]:
+        stored = conn.execute(query("artist_upsert"), row).fetchone()
+        assert stored is not None
+        first_page = {"artistId": str(stored[0]), "spotifyId": artist.id, "offset": 0}
+        return [Send(NEXT_QUEUE, first_page)]
+
+    return Outcome(write=write, metadata={"spotify_id": artist.id, "name": artist.name})
+
+
+def artist_row(artist: Artist) -> dict[str, Any]:
+    metadata: dict[str, Any] = {
+        "images": [image.model_dump() for image in artist.images],
+        "spotify_uri": f"spotify:artist:{artist.id}",
+    }
+    if artist.genres:
+        metadata["genres"] = [genre.casefold() for genre in artist.genres]
+    return {
+        "name": artist.name,
+        "spotify_id": artist.id,
+        "followers": artist.follower_count,
+        "popularity": artist.popularity,
+        "image_url": artist.images[0].url if artist.images else None,
+        "metadata": Jsonb(metadata),
+    }
+
+
+# By genre ------------------------------------------------------------------------------
+def discover_genre(
+    spotify: SpotifyClient, genre: str, min_popularity: int | None, limit: int
+) -> Outcome:
+    """One artist_discovery message by Spotify id for each artist of the genre."""
+    hits = unique_by_id(spotify.search_artists_by_genre(genre, limit))
+    kept = [hit for hit in hits if popular_enough(hit, min_popularity)]
+    sends = [Send(QUEUE, {"spotifyId": hit.id, "artistName": hit.name}) for hit in kept]
+    metadata = {"outcome": "genre_expanded", "genre": genre, "found": len(hits),
+                "queued": len(sends)}
+    return Outcome(write=lambda conn: sends, metadata=metadata)
+
+
+def popular_enough(artist: Artist, min_popularity: int | None) -> bool:
+    """Development mode sends no popularity: an unknown popularity passes the filter."""
+    if min_popularity is None or artist.popularity is None:
+        return True
+    return artist.popularity >= min_popularity
+
+
+def unique_by_id(artists: list[Artist]) -> list[Artist]:
+    return list({artist.id: artist for artist in artists}.values())

@@ -1,0 +1,169 @@
+"""track_discovery: one album's tracks → `tracks`, `normalized_tracks` → producer_identification.
+
+    {"albumId": "<albums.id>", "spotifyId": "<album's Spotify id>", "artistId": "<artists.id>"}
+
+Fetches the full album (its first 50 tracks embedded) and follows `next` for the rest, keeps
+the tracks on which the artist appears (a compilation holds other artists' songs), and writes
+them through `process_track_batch` with `normalized_name = titles.normalise_title(name)`, so
+one song on the original, the deluxe edition and the remaster is one `normalized_tracks` row.
+One producer_identification message goes out per normalised track that is new (`is_new_song`),
+never one per edition. Album-track items carry no ISRC: it is stored only when the app has
+extended quota (one probe per process), where the batch `GET /tracks?ids=` adds it cheaply.
+The batch is sorted by normalised title so that two workers writing editions of the same
+songs take their row locks in the same order and cannot deadlock.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+from uuid import UUID
+
+import psycopg
+from psycopg.types.json import Jsonb
+from psycopg_pool import ConnectionPool
+from pydantic import BaseModel, ConfigDict, Field
+
+from producer_discovery.clients.spotify import SpotifyClient
+from producer_discovery.clients.spotify_models import Album, SimpleTrack, Track
+from producer_discovery.db.queries import query
+from producer_discovery.errors import PermanentError, TransientError
+from producer_discovery.resources import Resources
+from producer_discovery.stage import Delivery, Outcome, Send, Stage
+from producer_discovery.titles import normalise_title
+from workers.artist_discovery import spotify_client
+
+QUEUE = "track_discovery"
+NEXT_QUEUE = "producer_identification"
+RETRYABLE_SQLSTATE_CLASS = "40"  # serialization failure, deadlock detected
+
+
+class TrackDiscoveryMessage(BaseModel):
+    """One stored album of one stored artist."""
+
+    model_config = ConfigDict(populate_by_name=True, str_strip_whitespace=True)
+
+    album_id: UUID = Field(alias="albumId")
+    spotify_id: str = Field(alias="spotifyId", min_length=1)
+    artist_id: UUID = Field(alias="artistId")
+
+
+def entity_of(message: TrackDiscoveryMessage) -> tuple[str, str]:
+    return "album", str(message.album_id)
+
+
+def build(resources: Resources) -> Stage[TrackDiscoveryMessage]:
+    spotify = spotify_client(resources)
+    probe_lock = threading.Lock()
+
+    def extended_quota() -> bool:
+        """The client's one remembered probe, asked by one handler thread at a time."""
+        with probe_lock:
+            return spotify.has_extended_quota()
+
+    def handle(delivery: Delivery[TrackDiscoveryMessage]) -> Outcome:
+        artist_spotify_id = stored_artist_spotify_id(resources.pool, delivery.body.artist_id)
+        return discover_tracks(spotify, extended_quota, delivery.body, artist_spotify_id)
+
+    return Stage(QUEUE, TrackDiscoveryMessage, entity_of, handle)
+
+
+def stored_artist_spotify_id(pool: ConnectionPool, artist_id: UUID) -> str:
+    with pool.connection() as conn:
+        row = conn.execute(query("artist_spotify_id"), {"artist_id": artist_id}).fetchone()
+    if row is None or not row[0]:
+        raise PermanentError(f"artist {artist_id} is not stored (or has no Spotify id)")
+    return str(row[0])
+
+
+def discover_tracks(
+    spotify: SpotifyClient,
+    extended_quota: Callable[[], bool],
+    message: TrackDiscoveryMessage,
+    artist_spotify_id: str,
+) -> Outcome:
+    album = spotify.get_album(message.spotify_id)
+    listed = spotify.album_tracks(album)
+    kept = [track for track in listed if performs_on(artist_spotify_id, track)]
+    full_tracks = full_tracks_by_id(spotify, kept) if kept and extended_quota() else {}
+    rows = sorted(
+        (track_row(track, album, full_tracks.get(track.id)) for track in kept),
+        key=lambda row: (row["normalized_name"], row["spotify_id"]),
+    )
+
+    def write(conn: psycopg.Connection[Any]) -> list[Send]:
+        conn.execute(query("album_record_details"),
+                     {"album_id": message.album_id, "details": Jsonb(album_details(album))})
+        results = process_track_batch(conn, rows, message) if rows else []
+        return [producer_identification(result, message) for result in results
+                if result["is_new_song"]]
+
+    return Outcome(write=write, metadata={"listed": len(listed), "kept": len(kept)})
+
+
+def performs_on(artist_spotify_id: str, track: SimpleTrack) -> bool:
+    return any(artist.id == artist_spotify_id for artist in track.artists)
+
+
+def full_tracks_by_id(spotify: SpotifyClient, tracks: list[SimpleTrack]) -> dict[str, Track]:
+    """Full tracks (with ISRC) by the batch endpoint: only with extended quota, because in
+    development mode one request per track would cost more than the ISRC is worth here."""
+    return {track.id: track for track in spotify.get_tracks([track.id for track in tracks])}
+
+
+def track_row(track: SimpleTrack, album: Album, full_track: Track | None) -> dict[str, Any]:
+    """One element of process_track_batch's jsonb[] argument."""
+    metadata: dict[str, Any] = {
+        "track_number": track.track_number,
+        "disc_number": track.disc_number,
+        "artists": [artist.model_dump() for artist in track.artists],
+        "explicit": track.explicit,
+        "album_spotify_id": album.id,
+    }
+    if full_track is not None and full_track.isrc:
+        metadata["isrc"] = full_track.isrc
+    return {
+        "spotify_id": track.id,
+        "name": track.name,
+        "normalized_name": normalise_title(track.name),
+        "duration_ms": track.duration_ms,
+        "popularity": full_track.popularity if full_track is not None else None,
+        "spotify_preview_url": track.preview_url,
+        "metadata": metadata,
+    }
+
+
+def album_details(album: Album) -> dict[str, Any]:
+    """What the full album adds to the listing: the UPC, and the label where Spotify sends it."""
+    details = {"upc": album.upc, "label": album.label}
+    return {key: value for key, value in details.items() if value is not None}
+
+
+def process_track_batch(
+    conn: psycopg.Connection[Any], rows: list[dict[str, Any]], message: TrackDiscoveryMessage
+) -> list[dict[str, Any]]:
+    parameters = {"tracks": [Jsonb(row) for row in rows], "album_id": message.album_id,
+                  "artist_id": message.artist_id}
+    answer = conn.execute(query("track_process_batch"), parameters).fetchone()
+    assert answer is not None
+    result: dict[str, Any] = answer[0]
+    raise_for_batch_error(result)
+    return list(result["results"])
+
+
+def raise_for_batch_error(result: dict[str, Any]) -> None:
+    """process_track_batch reports a failure as {"error", "detail": SQLSTATE}: raise it."""
+    if "error" not in result:
+        return
+    sqlstate = str(result.get("detail") or "")
+    description = f"process_track_batch failed: {result['error']} (SQLSTATE {sqlstate})"
+    if sqlstate.startswith(RETRYABLE_SQLSTATE_CLASS):
+        raise TransientError(description)
+    raise PermanentError(description)
+
+
+def producer_identification(result: dict[str, Any], message: TrackDiscoveryMessage) -> Send:
+    body = {"trackId": result["track_id"], "normalizedTrackId": result["normalized_track_id"],
+            "artistId": str(message.artist_id)}
+    return Send(NEXT_QUEUE, body)
