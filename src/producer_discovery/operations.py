@@ -21,6 +21,7 @@ from producer_discovery.db.embedded import EmbeddedDatabase, default_home
 from producer_discovery.db.migrations import migrate
 from producer_discovery.db.queries import query
 from producer_discovery.errors import ConfigurationError
+from producer_discovery.logging import configure as configure_logging
 from producer_discovery.sandbox.environment import SandboxEnvironment
 from producer_discovery.settings import Settings
 
@@ -164,6 +165,8 @@ DEMO_ARTISTS = ("Nova Reyes", "The Velvet Arcade")
 def demo_command(settings: Settings, arguments: argparse.Namespace) -> int:
     """The whole pipeline offline: bundled sandbox APIs, the sample catalogue, all five stages."""
     url = database_url(settings)
+    migrate(url, log=say)
+    configure_logging(settings.log_format, "warning")
     with SandboxEnvironment() as sandboxes:
         os.environ.update(sandboxes.variables())
         os.environ["DATABASE_URL"] = url
@@ -200,7 +203,7 @@ def producers_command(settings: Settings, arguments: argparse.Namespace) -> int:
         writer.writerows(rows)
     else:
         title = f"Who produced {arguments.artist}" if arguments.artist else "Producers"
-        Console().print(table(title, rows))
+        Console(width=None if sys.stdout.isatty() else 200).print(table(title, rows))
     if not rows and arguments.artist:
         say(f"no producers known for {arguments.artist!r} (is it discovered and processed?)")
     return 0
