@@ -18,28 +18,18 @@ throwaway cluster like the tests'.
 
 from __future__ import annotations
 
-import os
-import shutil
-import tempfile
 import threading
-import uuid
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
 from typing import Self
 
 import psycopg
-from psycopg import sql
-from psycopg.conninfo import make_conninfo
 from psycopg.types.json import Jsonb
 
 from producer_discovery.clients.discogs import DiscogsClient
 from producer_discovery.clients.genius import GeniusClient
 from producer_discovery.clients.musicbrainz import MusicBrainzClient
 from producer_discovery.clients.spotify import SpotifyClient
-from producer_discovery.db.cluster import LocalCluster, free_port
-from producer_discovery.db.migrations import migrate
+from producer_discovery.db.scratch import scratch_database
 from producer_discovery.identification import load_track
 from producer_discovery.identification_sources import TrackToIdentify, search_title
 from producer_discovery.logging import configure
@@ -57,34 +47,6 @@ from workers.producer_identification import QUEUE, build
 APIS = ("musicbrainz", "genius", "discogs", "spotify")
 GENIUS_TOKEN = "genius-benchmark-token"
 DISCOGS_TOKEN = "discogs-benchmark-token"
-
-
-@contextmanager
-def scratch_database() -> Iterator[str]:
-    """A migrated database: on DATABASE_URL's server when set, else on a throwaway cluster."""
-    server = os.environ.get("DATABASE_URL")
-    cluster, root = None, None
-    if not server:
-        root = Path(tempfile.mkdtemp(prefix="pd-bench-", dir="/tmp"))
-        cluster = LocalCluster(root / "data", free_port())
-        cluster.initialise(fsync=False)
-        cluster.start()
-        server = cluster.url("postgres")
-    name = f"pd_bench_{uuid.uuid4().hex[:8]}"
-    url = make_conninfo(server, dbname=name)
-    with psycopg.connect(server, autocommit=True) as conn:
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    try:
-        migrate(url)
-        yield url
-    finally:
-        with psycopg.connect(server, autocommit=True) as conn:
-            conn.execute(
-                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-            )
-        if cluster is not None:
-            cluster.destroy()
-            shutil.rmtree(root or "", ignore_errors=True)
 
 
 class Sandboxes:

@@ -3,8 +3,7 @@ read + archive on the same database in the same run, and their ratio.
 
     .venv/bin/python benchmarks/runtime_throughput.py [--messages 2000] [--concurrency 4]
 
-Uses DATABASE_URL when set (it creates and drops a queue `bench_runtime` there), else a
-throwaway cluster like the tests'. The runtime does per message what the raw loop does not:
+Uses a scratch database on DATABASE_URL's server when set, else on a throwaway cluster. The runtime does per message what the raw loop does not:
 validation, an idempotency check, the entity lock, a commit with status, idempotency record
 and archive; the ratio is the price of "never lose or duplicate work".
 """
@@ -12,18 +11,13 @@ and archive; the ratio is the price of "never lose or duplicate work".
 from __future__ import annotations
 
 import argparse
-import os
-import shutil
-import tempfile
 import time
-from pathlib import Path
 
 import psycopg
 from psycopg.types.json import Jsonb
 from pydantic import BaseModel
 
-from producer_discovery.db.cluster import LocalCluster, free_port
-from producer_discovery.db.migrations import migrate
+from producer_discovery.db.scratch import scratch_database
 from producer_discovery.logging import configure
 from producer_discovery.resources import Resources
 from producer_discovery.runtime import Worker
@@ -81,23 +75,9 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=4)
     arguments = parser.parse_args()
     configure("json", level=40)
-    url = os.environ.get("DATABASE_URL")
-    cluster = None
-    root = None
-    if not url:
-        root = Path(tempfile.mkdtemp(prefix="pd-bench-", dir="/tmp"))
-        cluster = LocalCluster(root / "data", free_port())
-        cluster.initialise()
-        cluster.start()
-        url = cluster.url("postgres")
-        migrate(url)
-    try:
+    with scratch_database() as url:
         raw = raw_pgmq(url, arguments.messages, arguments.concurrency)
         ours = runtime(url, arguments.messages, arguments.concurrency)
-    finally:
-        if cluster is not None:
-            cluster.destroy()
-            shutil.rmtree(root, ignore_errors=True)
     print(f"messages: {arguments.messages}, concurrency/batch: {arguments.concurrency}")
     print(f"raw pgmq read+archive: {raw:8.0f} msg/s")
     print(f"runtime, no-op handler: {ours:8.0f} msg/s")

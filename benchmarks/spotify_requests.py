@@ -18,22 +18,12 @@ throwaway cluster like the tests'.
 from __future__ import annotations
 
 import math
-import os
-import shutil
-import tempfile
 import threading
-import uuid
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
 
 import psycopg
-from psycopg import sql
-from psycopg.conninfo import make_conninfo
 
-from producer_discovery.db.cluster import LocalCluster, free_port
-from producer_discovery.db.migrations import migrate
+from producer_discovery.db.scratch import scratch_database
 from producer_discovery.logging import configure
 from producer_discovery.resources import Resources
 from producer_discovery.runtime import Worker
@@ -44,34 +34,6 @@ from workers import album_discovery, artist_discovery, track_discovery
 STAGES = (artist_discovery, album_discovery, track_discovery)
 PLACEHOLDER_ARTISTS = {"Various Artists"}
 PAGE_SIZE = 10
-
-
-@contextmanager
-def scratch_database() -> Iterator[str]:
-    """A migrated database: on DATABASE_URL's server when set, else on a throwaway cluster."""
-    server = os.environ.get("DATABASE_URL")
-    cluster, root = None, None
-    if not server:
-        root = Path(tempfile.mkdtemp(prefix="pd-bench-", dir="/tmp"))
-        cluster = LocalCluster(root / "data", free_port())
-        cluster.initialise(fsync=False)
-        cluster.start()
-        server = cluster.url("postgres")
-    name = f"pd_bench_{uuid.uuid4().hex[:8]}"
-    url = make_conninfo(server, dbname=name)
-    with psycopg.connect(server, autocommit=True) as conn:
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    try:
-        migrate(url)
-        yield url
-    finally:
-        with psycopg.connect(server, autocommit=True) as conn:
-            conn.execute(
-                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-            )
-        if cluster is not None:
-            cluster.destroy()
-            shutil.rmtree(root or "", ignore_errors=True)
 
 
 def settings_for(url: str, sandbox: SpotifySandbox) -> Settings:

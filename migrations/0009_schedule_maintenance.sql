@@ -4,25 +4,33 @@
 -- cron.database_name, and only when it is preloaded: anywhere else this migration succeeds
 -- and says (NOTICE, logged by `producer-discovery migrate`) that the schedules were skipped.
 -- Debian 12 ships pg_cron 1.4: minute granularity.
-DO $$
-DECLARE
-  v_reason TEXT;
+-- Why pg_cron cannot be used in this database (NULL: it can, and the extension now exists).
+-- Shared by every migration that schedules a job.
+CREATE OR REPLACE FUNCTION public.pg_cron_unavailable_reason()
+RETURNS TEXT
+LANGUAGE plpgsql
+SET search_path = pg_catalog, public, pg_temp
+AS $$
 BEGIN
   IF NOT EXISTS (SELECT 1 FROM pg_available_extensions WHERE name = 'pg_cron') THEN
-    v_reason := 'the pg_cron extension is not installed on this server';
+    RETURN 'the pg_cron extension is not installed on this server';
   ELSIF current_setting('cron.database_name', TRUE) IS NULL THEN
-    v_reason := 'pg_cron is not in shared_preload_libraries';
+    RETURN 'pg_cron is not in shared_preload_libraries';
   ELSIF current_setting('cron.database_name', TRUE) <> current_database() THEN
-    v_reason := format('pg_cron runs in database %L (cron.database_name), not in %L',
-                       current_setting('cron.database_name', TRUE), current_database());
-  ELSE
-    BEGIN
-      CREATE EXTENSION IF NOT EXISTS pg_cron;
-    EXCEPTION WHEN OTHERS THEN
-      v_reason := 'CREATE EXTENSION pg_cron failed: ' || SQLERRM;
-    END;
+    RETURN format('pg_cron runs in database %L (cron.database_name), not in %L',
+                  current_setting('cron.database_name', TRUE), current_database());
   END IF;
+  CREATE EXTENSION IF NOT EXISTS pg_cron;
+  RETURN NULL;
+EXCEPTION WHEN OTHERS THEN
+  RETURN 'CREATE EXTENSION pg_cron failed: ' || SQLERRM;
+END;
+$$;
 
+DO $$
+DECLARE
+  v_reason TEXT := public.pg_cron_unavailable_reason();
+BEGIN
   IF v_reason IS NOT NULL THEN
     RAISE NOTICE 'maintenance schedules skipped: %. Run the maintenance functions by hand '
                  '(cleanup_stale_locks, maintenance_clear_stale_entities, monitor_queues, '

@@ -59,28 +59,13 @@ BEGIN
 END;
 $$;
 
--- pg_cron runs the refresh daily where it can, with the same guard as 0009: elsewhere this
+-- pg_cron runs the refresh daily where it can (the guard of 0009): elsewhere this
 -- migration succeeds and says (NOTICE) that the schedule was not installed; the function
 -- can always be run by hand: SELECT * FROM requeue_producer_enrichment();
 DO $$
 DECLARE
-  v_reason TEXT;
+  v_reason TEXT := public.pg_cron_unavailable_reason();
 BEGIN
-  IF NOT EXISTS (SELECT 1 FROM pg_available_extensions WHERE name = 'pg_cron') THEN
-    v_reason := 'the pg_cron extension is not installed on this server';
-  ELSIF current_setting('cron.database_name', TRUE) IS NULL THEN
-    v_reason := 'pg_cron is not in shared_preload_libraries';
-  ELSIF current_setting('cron.database_name', TRUE) <> current_database() THEN
-    v_reason := format('pg_cron runs in database %L (cron.database_name), not in %L',
-                       current_setting('cron.database_name', TRUE), current_database());
-  ELSE
-    BEGIN
-      CREATE EXTENSION IF NOT EXISTS pg_cron;
-    EXCEPTION WHEN OTHERS THEN
-      v_reason := 'CREATE EXTENSION pg_cron failed: ' || SQLERRM;
-    END;
-  END IF;
-
   IF v_reason IS NOT NULL THEN
     RAISE NOTICE 'enrichment refresh schedule skipped: %. Run '
                  'SELECT * FROM requeue_producer_enrichment() by hand.', v_reason;

@@ -113,3 +113,15 @@ def db(database_url: str) -> Iterator[psycopg.Connection]:
     """An autocommit connection (dict rows) to the test's database."""
     with psycopg.connect(database_url, autocommit=True, row_factory=dict_row) as conn:
         yield conn
+
+
+@pytest.fixture
+def cron_database_url(pg_server: Server) -> Iterator[str]:
+    """A fresh, empty database named as cron.database_name, so pg_cron can be created in it."""
+    if pg_server.cluster is None or not pg_server.cluster.has_pg_cron:
+        pytest.skip("needs the tests' own cluster with pg_cron preloaded")
+    janitor = pg_server.janitor(CRON_DATABASE)
+    janitor.drop()
+    janitor.init()
+    yield pg_server.url(CRON_DATABASE)
+    janitor.drop()

@@ -2,24 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import psycopg
-import pytest
 
 from producer_discovery.db.migrations import migrate
-from tests.conftest import CRON_DATABASE, Server
-
-
-@pytest.fixture
-def cron_database_url(pg_server: Server) -> Iterator[str]:
-    if pg_server.cluster is None or not pg_server.cluster.has_pg_cron:
-        pytest.skip("needs the tests' own cluster with pg_cron preloaded")
-    janitor = pg_server.janitor(CRON_DATABASE)
-    janitor.drop()
-    janitor.init()
-    yield pg_server.url(CRON_DATABASE)
-    janitor.drop()
 
 
 def test_maintenance_is_scheduled_in_the_cron_database(cron_database_url: str) -> None:

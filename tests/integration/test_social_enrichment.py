@@ -37,7 +37,6 @@ from producer_discovery.sandbox.musicbrainz import MusicBrainzSandbox
 from producer_discovery.sandbox.server import Faults
 from producer_discovery.settings import Settings
 from producer_discovery.social import SOURCE_TRUST, from_genius_artist
-from tests.conftest import CRON_DATABASE, Server
 from workers.social_enrichment import QUEUE, build
 
 EXPECTED: dict[str, dict[str, Any]] = load_credits()["_expected"]["producers"]
@@ -412,17 +411,6 @@ def test_requeue_sends_nothing_twice_while_a_message_waits(database_url: str) ->
     assert len(requeue(database_url)) == 2
     assert requeue(database_url) == {}
     assert queue_length(database_url) == 2
-
-
-@pytest.fixture
-def cron_database_url(pg_server: Server) -> Iterator[str]:
-    if pg_server.cluster is None or not pg_server.cluster.has_pg_cron:
-        pytest.skip("needs the tests' own cluster with pg_cron preloaded")
-    janitor = pg_server.janitor(CRON_DATABASE)
-    janitor.drop()
-    janitor.init()
-    yield pg_server.url(CRON_DATABASE)
-    janitor.drop()
 
 
 def test_refresh_is_scheduled_daily_where_pg_cron_runs(cron_database_url: str) -> None:

@@ -12,39 +12,21 @@ the shared limiter must hold that budget. An unknown release or artist reads as 
 
 from __future__ import annotations
 
-import httpx
+from typing import Any
 
-from producer_discovery.clients.base import MetricsRecorder, RateLimiter
-from producer_discovery.clients.cache import CachingClient, JsonDocument, ResponseCache
+from producer_discovery.clients.cache import CachingClient, JsonDocument
 from producer_discovery.errors import ConfigurationError
-from producer_discovery.retry import RetryPolicy
 from producer_discovery.settings import Settings
 
 
 class DiscogsClient(CachingClient):
     api = "discogs"
 
-    def __init__(
-        self,
-        settings: Settings,
-        *,
-        cache: ResponseCache | None = None,
-        limiter: RateLimiter | None = None,
-        metrics: MetricsRecorder | None = None,
-        retry_policy: RetryPolicy | None = None,
-        transport: httpx.BaseTransport | None = None,
-    ) -> None:
+    def __init__(self, settings: Settings, **options: Any) -> None:
+        """`options`: cache, limiter, metrics, retry_policy, transport (see CachingClient)."""
         if settings.discogs_token is None:
             raise ConfigurationError("DISCOGS_TOKEN is not set: the Discogs source is off")
-        super().__init__(
-            settings.discogs_api_url,
-            settings,
-            cache=cache,
-            limiter=limiter,
-            metrics=metrics,
-            retry_policy=retry_policy,
-            transport=transport,
-        )
+        super().__init__(settings.discogs_api_url, settings, **options)
         self.token = settings.discogs_token
 
     def auth_headers(self) -> dict[str, str]:

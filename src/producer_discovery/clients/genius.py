@@ -15,12 +15,8 @@ from __future__ import annotations
 
 from typing import Any
 
-import httpx
-
-from producer_discovery.clients.base import MetricsRecorder, RateLimiter
-from producer_discovery.clients.cache import CachingClient, JsonDocument, ResponseCache
+from producer_discovery.clients.cache import CachingClient, JsonDocument
 from producer_discovery.errors import ConfigurationError
-from producer_discovery.retry import RetryPolicy
 from producer_discovery.settings import Settings
 
 PLAIN_TEXT = {"text_format": "plain"}
@@ -29,27 +25,11 @@ PLAIN_TEXT = {"text_format": "plain"}
 class GeniusClient(CachingClient):
     api = "genius"
 
-    def __init__(
-        self,
-        settings: Settings,
-        *,
-        cache: ResponseCache | None = None,
-        limiter: RateLimiter | None = None,
-        metrics: MetricsRecorder | None = None,
-        retry_policy: RetryPolicy | None = None,
-        transport: httpx.BaseTransport | None = None,
-    ) -> None:
+    def __init__(self, settings: Settings, **options: Any) -> None:
+        """`options`: cache, limiter, metrics, retry_policy, transport (see CachingClient)."""
         if settings.genius_access_token is None:
             raise ConfigurationError("GENIUS_ACCESS_TOKEN is not set: the Genius source is off")
-        super().__init__(
-            settings.genius_api_url,
-            settings,
-            cache=cache,
-            limiter=limiter,
-            metrics=metrics,
-            retry_policy=retry_policy,
-            transport=transport,
-        )
+        super().__init__(settings.genius_api_url, settings, **options)
         self.access_token = settings.genius_access_token
 
     def auth_headers(self) -> dict[str, str]:

@@ -18,11 +18,9 @@ An unknown ISRC or MBID reads as "nothing" ([] or None).
 
 from __future__ import annotations
 
-import httpx
+from typing import Any
 
-from producer_discovery.clients.base import MetricsRecorder, RateLimiter
-from producer_discovery.clients.cache import CachingClient, JsonDocument, ResponseCache
-from producer_discovery.retry import RetryPolicy
+from producer_discovery.clients.cache import CachingClient, JsonDocument
 from producer_discovery.settings import Settings
 
 RECORDING_INCLUDES = "artist-rels+artist-credits+isrcs"
@@ -39,25 +37,9 @@ def phrase(text: str) -> str:
 class MusicBrainzClient(CachingClient):
     api = "musicbrainz"
 
-    def __init__(
-        self,
-        settings: Settings,
-        *,
-        cache: ResponseCache | None = None,
-        limiter: RateLimiter | None = None,
-        metrics: MetricsRecorder | None = None,
-        retry_policy: RetryPolicy | None = None,
-        transport: httpx.BaseTransport | None = None,
-    ) -> None:
-        super().__init__(
-            settings.musicbrainz_api_url,
-            settings,
-            cache=cache,
-            limiter=limiter,
-            metrics=metrics,
-            retry_policy=retry_policy,
-            transport=transport,
-        )
+    def __init__(self, settings: Settings, **options: Any) -> None:
+        """`options`: cache, limiter, metrics, retry_policy, transport (see CachingClient)."""
+        super().__init__(settings.musicbrainz_api_url, settings, **options)
 
     def _lookup(self, path: str, endpoint: str, includes: str | None = None) -> JsonDocument | None:
         params = {"fmt": "json", "inc": includes} if includes else {"fmt": "json"}
