@@ -15,7 +15,6 @@ songs take their row locks in the same order and cannot deadlock.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from typing import Any
 from uuid import UUID
@@ -55,16 +54,10 @@ def entity_of(message: TrackDiscoveryMessage) -> tuple[str, str]:
 
 def build(resources: Resources) -> Stage[TrackDiscoveryMessage]:
     spotify = spotify_client(resources)
-    probe_lock = threading.Lock()
-
-    def extended_quota() -> bool:
-        """The client's one remembered probe, asked by one handler thread at a time."""
-        with probe_lock:
-            return spotify.has_extended_quota()
 
     def handle(delivery: Delivery[TrackDiscoveryMessage]) -> Outcome:
         artist_spotify_id = stored_artist_spotify_id(resources.pool, delivery.body.artist_id)
-        return discover_tracks(spotify, extended_quota, delivery.body, artist_spotify_id)
+        return discover_tracks(spotify, spotify.has_extended_quota, delivery.body, artist_spotify_id)
 
     return Stage(QUEUE, TrackDiscoveryMessage, entity_of, handle)
 

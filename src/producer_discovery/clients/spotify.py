@@ -85,6 +85,7 @@ class SpotifyClient(ApiClient):
         self._token: str | None = None
         self._token_valid_until = 0.0
         self._token_lock = threading.Lock()
+        self._probe_lock = threading.Lock()
         self._extended_quota: bool | None = None
 
     # Authentication ---------------------------------------------------------------------
@@ -234,11 +235,12 @@ class SpotifyClient(ApiClient):
         Development mode answers 403; any permanent refusal means "use single requests".
         Transient failures are raised and not remembered.
         """
-        if self._extended_quota is None:
-            params = {"ids": EXTENDED_QUOTA_PROBE_ID}
-            try:
-                self.get_json("tracks", endpoint="tracks_batch", params=params)
-                self._extended_quota = True
-            except PermanentError:
-                self._extended_quota = False
-        return self._extended_quota
+        with self._probe_lock:  # handler threads share the client: one probe, not one each
+            if self._extended_quota is None:
+                params = {"ids": EXTENDED_QUOTA_PROBE_ID}
+                try:
+                    self.get_json("tracks", endpoint="tracks_batch", params=params)
+                    self._extended_quota = True
+                except PermanentError:
+                    self._extended_quota = False
+            return self._extended_quota
