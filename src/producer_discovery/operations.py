@@ -122,7 +122,7 @@ def status_command(settings: Settings, arguments: argparse.Namespace) -> int:
     if arguments.json:
         print(json.dumps(report, default=str, indent=2))
         return 0
-    console = Console()
+    console = output_console()
     console.print(table("Queues", report["queues"]))
     console.print(table("Processing", report["processing"]))
     console.print(table("Finished in the last 15 minutes", report["throughput_last_15_minutes"]))
@@ -147,7 +147,7 @@ def dlq_command(settings: Settings, arguments: argparse.Namespace) -> int:
     with connect(settings) as conn:
         if arguments.dlq_action == "list":
             rows = conn.execute(query("dlq_list")).fetchall()
-            Console().print(table("Dead letters", rows))
+            output_console().print(table("Dead letters", rows))
             return 0
         rows = conn.execute(
             query("dlq_replay"), {"queue": arguments.queue, "message_id": arguments.message_id}
@@ -203,10 +203,15 @@ def producers_command(settings: Settings, arguments: argparse.Namespace) -> int:
         writer.writerows(rows)
     else:
         title = f"Who produced {arguments.artist}" if arguments.artist else "Producers"
-        Console(width=None if sys.stdout.isatty() else 200).print(table(title, rows))
+        output_console().print(table(title, rows))
     if not rows and arguments.artist:
         say(f"no producers known for {arguments.artist!r} (is it discovered and processed?)")
     return 0
+
+
+def output_console() -> Console:
+    """Rich output; wide when piped, so tables are not cut to 80 columns."""
+    return Console(width=None if sys.stdout.isatty() else 200)
 
 
 def table(title: str, rows: Sequence[dict[str, Any]]) -> Table:
