@@ -1,0 +1,84 @@
+"""Operator commands against a real database: discover, dlq, health, status, producers."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import subprocess
+import sys
+
+import psycopg
+from psycopg.rows import dict_row
+
+
+def cli(database_url: str, *arguments: str) -> subprocess.CompletedProcess[str]:
+    environment = {**os.environ, "DATABASE_URL": database_url}
+    return subprocess.run([sys.executable, "-m", "producer_discovery", *arguments], capture_output=True,
+                          text=True, env=environment, timeout=120)
+
+
+def sql(database_url: str, statement: str) -> list[dict]:
+    with psycopg.connect(database_url, autocommit=True, row_factory=dict_row) as conn:
+        cursor = conn.execute(statement)
+        return cursor.fetchall() if cursor.description else []
+
+
+def test_discover_queues_each_name_and_a_genre(database_url: str) -> None:
+    """`discover A B` queues two names; `discover --genre` queues the genre search."""
+    assert cli(database_url, "discover", "Nova Reyes", "The Velvet Arcade").returncode == 0
+    result = cli(database_url, "discover", "--genre", "Synthwave", "--limit", "20")
+    assert result.returncode == 0 and 'genre:"synthwave"' in result.stdout
+    messages = [row["message"] for row in sql(database_url, "SELECT message FROM pgmq.q_artist_discovery ORDER BY msg_id")]
+    assert messages == [{"artistName": "Nova Reyes"}, {"artistName": "The Velvet Arcade"},
+                        {"genre": "synthwave", "limit": 20}]
+
+
+def test_dlq_list_and_replay(database_url: str) -> None:
+    """A dead letter is listed, then replayed to its stage without its _dlq_metadata."""
+    sql(database_url, "SELECT pgmq.send('track_discovery', '{\"albumId\": \"a1\"}')")
+    sql(database_url, "SELECT move_to_dead_letter_queue('track_discovery', 'track_discovery_dlq', '1', 'boom')")
+    listed = cli(database_url, "dlq", "list")
+    assert listed.returncode == 0 and "boom" in listed.stdout
+    replayed = cli(database_url, "dlq", "replay", "--queue", "track_discovery")
+    assert replayed.returncode == 0 and "replayed track_discovery_dlq" in replayed.stdout
+    assert sql(database_url, "SELECT count(*) AS n FROM dlq_messages")[0]["n"] == 0
+    assert [r["message"] for r in sql(database_url, "SELECT message FROM pgmq.q_track_discovery")] == [{"albumId": "a1"}]
+    again = cli(database_url, "dlq", "replay")
+    assert again.returncode == 0 and "no dead letters matched" in again.stderr
+
+
+def test_health_exit_code_follows_the_overall_status(database_url: str) -> None:
+    """health exits 0 healthy, 1 warning, 2 critical, and --json prints get_system_health()."""
+    assert cli(database_url, "health").returncode == 0
+    sql(database_url, "INSERT INTO processing_status (entity_type, entity_id, state) VALUES ('track', 'x', 'FAILED')")
+    warning = cli(database_url, "health", "--json")
+    assert warning.returncode == 1 and json.loads(warning.stdout)["overall_status"] == "warning"
+    sql(database_url, "INSERT INTO processing_status (entity_type, entity_id, state) "
+                      "SELECT 'track', 'f' || n, 'FAILED' FROM generate_series(1, 11) n")
+    assert cli(database_url, "health").returncode == 2
+
+
+def test_status_json_reports_queues_and_processing(database_url: str) -> None:
+    """status --json has every queue's depth, processing states and the DLQ size."""
+    sql(database_url, "SELECT start_artist_discovery('Nova Reyes')")
+    report = json.loads(cli(database_url, "status", "--json").stdout)
+    depths = {queue["queue_name"]: queue["queue_length"] for queue in report["queues"]}
+    assert depths["artist_discovery"] == 1 and len(depths) == 10
+    assert report["dead_letters"] == 0
+
+
+def test_producers_leaderboard_as_csv_and_for_one_artist(database_url: str) -> None:
+    """producers lists producers by credited tracks; --artist narrows; --csv is machine-readable."""
+    sql(database_url, """
+        WITH a AS (INSERT INTO artists (name) VALUES ('Nova Reyes'), ('Other') RETURNING id, name),
+             al AS (INSERT INTO albums (artist_id, name) SELECT id, name || ' LP' FROM a RETURNING id, name),
+             t AS (INSERT INTO tracks (album_id, name) SELECT id, 'song ' || g FROM al, generate_series(1, 2) g RETURNING id, album_id),
+             p AS (INSERT INTO producers (name, normalized_name, instagram_handle) VALUES ('Kelso & Marr', 'kelso and marr', 'kelsoandmarr') RETURNING id)
+        INSERT INTO track_producers (track_id, producer_id, confidence, source)
+        SELECT t.id, p.id, 0.9, 'genius' FROM t, p""")
+    everyone = list(csv.DictReader(io.StringIO(cli(database_url, "producers", "--csv").stdout)))
+    assert [(row["producer"], row["tracks"], row["artists"]) for row in everyone] == [("Kelso & Marr", "4", "2")]
+    one = json.loads(cli(database_url, "producers", "--artist", "nova reyes", "--json").stdout)
+    assert [(row["producer"], row["tracks"], row["instagram_handle"]) for row in one] == [("Kelso & Marr", 2, "kelsoandmarr")]
