@@ -9,7 +9,9 @@
 -- {"producerId": "<uuid>", "refresh": "2026-11-03T04:30:00.123456Z"}.
 -- A producer whose message is still waiting in the queue is not sent a second one, so a
 -- second call (by hand or by cron) before the worker has caught up enqueues nothing twice.
--- Producers never enriched are left alone: the producer identification stage sends those.
+-- Producers never enriched are left to the producer identification stage, which queues each
+-- once (enrichment_queued_at); only one queued more than a day ago and still not enriched is
+-- sent again.
 CREATE OR REPLACE FUNCTION public.requeue_producer_enrichment(p_limit INTEGER DEFAULT 10000)
 RETURNS TABLE(producer_id UUID, reason TEXT, msg_id BIGINT)
 LANGUAGE plpgsql
@@ -34,9 +36,14 @@ BEGIN
   RETURN QUERY
   WITH due AS (
     SELECT p.id,
-           CASE WHEN p.enrichment_failed THEN 'failed' ELSE 'expired' END AS reason
+           CASE WHEN p.enrichment_failed THEN 'failed'
+                WHEN p.enriched_at IS NULL THEN 'never_finished'
+                ELSE 'expired' END AS reason
     FROM public.producers p
-    WHERE (p.enrichment_failed OR p.enriched_at < NOW() - v_ttl)
+    WHERE (p.enrichment_failed OR p.enriched_at < NOW() - v_ttl
+           -- queued by producer identification a day ago and never finished (its message
+           -- was dead-lettered or lost): try again
+           OR (p.enriched_at IS NULL AND p.enrichment_queued_at < NOW() - INTERVAL '1 day'))
       AND NOT EXISTS (
         SELECT 1 FROM pgmq.q_social_enrichment q
         WHERE q.message ->> 'producerId' = p.id::TEXT)

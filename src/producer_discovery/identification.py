@@ -16,6 +16,7 @@ every outcome (`skipped_sources`). Fusion and storage happen later, inside the c
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 import structlog
@@ -154,7 +155,7 @@ class Identifier:
 def build_identifier(resources: Resources) -> Identifier:
     """The sources the settings configure; each skipped one is logged here, once."""
     settings = resources.settings
-    cache = PostgresResponseCache(resources.pool)
+    cache = PostgresResponseCache(resources.pool, ttl=timedelta(hours=settings.api_cache_ttl_hours))
     options: dict[str, Any] = {
         "cache": cache,
         "limiter": resources.limiter,

@@ -54,6 +54,9 @@ class Settings(BaseSettings):
     instagram_api_url: str = "https://graph.facebook.com"
     instagram_requests_per_second: float = Field(1.0, gt=0, le=100)
 
+    # Shared API response cache (api_response_cache) -------------------------------------
+    api_cache_ttl_hours: float = Field(168.0, gt=0, le=24 * 365)
+
     # HTTP -------------------------------------------------------------------------------
     http_timeout_seconds: float = Field(20.0, gt=0, le=300)
 

@@ -486,3 +486,13 @@ def test_cached_response_is_served_until_it_expires(database_url: str) -> None:
         expired = PostgresResponseCache(pool, ttl_by_api={"genius": timedelta(seconds=-1)})
         expired.put("genius", "songs/1?text_format=plain", {"song": 2})
         assert fresh.get("genius", "songs/1?text_format=plain") is None
+
+
+def test_expired_api_responses_are_purged(database_url: str) -> None:
+    """purge_expired_api_cache deletes expired responses and keeps live ones."""
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        conn.execute("INSERT INTO api_response_cache (api, resource, response, expires_at) VALUES "
+                     "('genius', 'songs/1', '{}', now() - interval '1 minute'), "
+                     "('genius', 'songs/2', '{}', now() + interval '1 day')")
+        assert conn.execute("SELECT purge_expired_api_cache()").fetchone() == (1,)
+        assert conn.execute("SELECT resource FROM api_response_cache").fetchall() == [("songs/2",)]

@@ -429,3 +429,15 @@ def test_refresh_schedule_is_skipped_elsewhere_with_a_reason(empty_database_url:
     said: list[str] = []
     migrate(empty_database_url, log=said.append)
     assert len([line for line in said if line.startswith("enrichment refresh schedule skipped")]) == 1
+
+
+def test_requeue_retries_a_first_enrichment_that_never_finished(database_url: str) -> None:
+    """A producer queued by identification over a day ago and still not enriched is sent again;
+    one queued an hour ago is left to its message."""
+    ids = seed_producers(database_url, ["kaito-mercer", "lena-ortiz"])
+    sql(database_url, "UPDATE producers SET enrichment_queued_at = now() - interval '2 days' WHERE id = %s",
+        (ids["kaito-mercer"],))
+    sql(database_url, "UPDATE producers SET enrichment_queued_at = now() - interval '1 hour' WHERE id = %s",
+        (ids["lena-ortiz"],))
+    assert requeue(database_url) == {ids["kaito-mercer"]: "never_finished"}
+    assert queue_length(database_url) == 1
