@@ -90,13 +90,14 @@ def main() -> None:
     parser.add_argument("--vt", type=int, default=5)
     parser.add_argument("--max-attempts", type=int, default=3)
     parser.add_argument("--grace", type=float, default=10)
+    parser.add_argument("--poll", type=float, default=1, help="fallback poll interval, seconds")
     arguments = parser.parse_args()
     configure("json")
     settings = Settings(
         database_url=arguments.url, worker_concurrency=arguments.concurrency,
         visibility_timeout_seconds=arguments.vt, max_attempts=arguments.max_attempts,
         shutdown_grace_seconds=arguments.grace, retry_base_seconds=0.5, retry_cap_seconds=2,
-        poll_interval_seconds=1,
+        poll_interval_seconds=arguments.poll,
     )
     resources = Resources.build(settings, arguments.url, QUEUE)
     resources.limiter.limits["testapi"] = resources.limiter.limits["spotify"].__class__(2.0, 1)
