@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Run the whole test suite: every test against a throwaway PostgreSQL the tests start
-# themselves (one per pytest-xdist worker). Extra arguments go to pytest.
+# themselves (one per pytest-xdist worker), after ruff and mypy. Extra arguments go to pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+.venv/bin/ruff check src workers tests benchmarks
+.venv/bin/mypy
 exec .venv/bin/python -m pytest -n 2 -p no:cacheprovider "$@"

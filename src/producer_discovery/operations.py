@@ -56,6 +56,13 @@ def connect(settings: Settings) -> psycopg.Connection[dict[str, Any]]:
         raise ConfigurationError(f"cannot connect to the database: {str(error).strip().splitlines()[0]}") from error
 
 
+def one(conn: psycopg.Connection[dict[str, Any]], statement: str) -> dict[str, Any]:
+    """The single row a statement returns."""
+    row = conn.execute(statement).fetchone()
+    assert row is not None, statement
+    return row
+
+
 def migrate_command(settings: Settings, arguments: argparse.Namespace) -> int:
     if settings.database_url:
         applied = migrate(settings.database_url, log=say)
@@ -116,7 +123,7 @@ def status_command(settings: Settings, arguments: argparse.Namespace) -> int:
         report = {
             "queues": conn.execute(query("queue_depths")).fetchall(),
             "processing": conn.execute("SELECT * FROM get_processing_stats()").fetchall(),
-            "dead_letters": conn.execute("SELECT count(*) AS n FROM dlq_messages").fetchone()["n"],
+            "dead_letters": one(conn, "SELECT count(*) AS n FROM dlq_messages")["n"],
             "throughput_last_15_minutes": conn.execute(query("recent_throughput")).fetchall(),
         }
     if arguments.json:
@@ -132,7 +139,7 @@ def status_command(settings: Settings, arguments: argparse.Namespace) -> int:
 
 def health_command(settings: Settings, arguments: argparse.Namespace) -> int:
     with connect(settings) as conn:
-        health = conn.execute("SELECT get_system_health() AS h").fetchone()["h"]
+        health = one(conn, "SELECT get_system_health() AS h")["h"]
     if arguments.json:
         print(json.dumps(health, indent=2))
     else:

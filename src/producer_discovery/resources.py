@@ -50,6 +50,7 @@ class Resources:
     metrics: BufferedMetrics
     retry_policy: RetryPolicy
     worker_id: str
+    url: str
 
     @classmethod
     def build(cls, settings: Settings, url: str, stage: str) -> Resources:
@@ -61,6 +62,7 @@ class Resources:
             metrics=BufferedMetrics(pool, stage),
             retry_policy=RetryPolicy(settings.retry_base_seconds, settings.retry_cap_seconds),
             worker_id=f"{socket.gethostname()}:{os.getpid()}:{stage}",
+            url=url,
         )
 
     def client_options(self) -> dict[str, Any]:

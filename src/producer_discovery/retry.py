@@ -52,7 +52,7 @@ class RetryPolicy:
             if state.outcome is None or not state.outcome.failed:
                 return False
             error = state.outcome.exception()
-            if not is_transient(error):
+            if error is None or not is_transient(error):
                 return False
             wanted = retry_after_of(error)
             return wanted is None or wanted <= self.in_call_max_wait

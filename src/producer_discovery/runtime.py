@@ -92,7 +92,7 @@ class Worker:
         previous_handlers = self._install_signal_handlers()
         heartbeat = threading.Thread(target=self._heartbeat_loop, name="heartbeat", daemon=True)
         heartbeat.start()
-        listener = Listener(self.resources.pool.conninfo, self.stage.queue)
+        listener = Listener(self.resources.url, self.stage.queue)
         executor = ThreadPoolExecutor(self.concurrency, thread_name_prefix=self.stage.queue)
         self.log.info("worker_started", concurrency=self.concurrency, visibility_timeout=self.vt,
                       drain=self.drain)

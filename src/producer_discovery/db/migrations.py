@@ -68,7 +68,8 @@ def migrate(
         conn.execute("SELECT pg_advisory_lock(%s)", (ADVISORY_LOCK_KEY,))
         try:
             conn.execute(LEDGER_SQL)
-            applied = dict(conn.execute("SELECT name, checksum FROM public.schema_migrations").fetchall())
+            rows = conn.execute("SELECT name, checksum FROM public.schema_migrations").fetchall()
+            applied: dict[str, str] = {name: checksum for name, checksum in rows}
             check_landed(migrations, applied)
             done = []
             if ensure_pgmq(conn, log):

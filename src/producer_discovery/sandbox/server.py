@@ -17,7 +17,7 @@ from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Self
 from urllib.parse import parse_qs, urlsplit
 
 
@@ -78,7 +78,7 @@ class SandboxServer:
         self._thread: threading.Thread | None = None
 
     # Lifecycle --------------------------------------------------------------------------
-    def start(self) -> SandboxServer:
+    def start(self) -> Self:
         sandbox = self
 
         class _Handler(BaseHTTPRequestHandler):
@@ -105,8 +105,9 @@ class SandboxServer:
             self._server.server_close()
             self._server = None
 
-    def __enter__(self) -> SandboxServer:
-        return self.start()
+    def __enter__(self) -> Self:
+        self.start()
+        return self
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
@@ -115,7 +116,7 @@ class SandboxServer:
     def url(self) -> str:
         assert self._server is not None, "server not started"
         host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{host if isinstance(host, str) else host.decode()}:{port}"
 
     # Registration -----------------------------------------------------------------------
     def route(self, method: str, pattern: str, endpoint: str, handler: Handler) -> None:
