@@ -8,8 +8,6 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -30,16 +28,6 @@ CATALOGUE = json.loads(DEFAULT_CATALOGUE.read_text(encoding="utf-8"))
 # 2 requests/s (burst 2), at most 10 in any 4 s; the track stage alone, unthrottled, sends
 # 17 within a second.
 WINDOW_LIMIT, WINDOW_SECONDS, LIMITED_RATE = 12, 4.0, "2"
-
-
-@contextmanager
-def running_sandbox(**options: Any) -> Iterator[SpotifySandbox]:
-    sandbox = SpotifySandbox(**options)
-    sandbox.start()
-    try:
-        yield sandbox
-    finally:
-        sandbox.stop()
 
 
 class Cli:
@@ -158,7 +146,7 @@ def test_discover_two_artists_and_drain_stores_the_exact_catalogue(
     database_url: str, tmp_path: Path
 ) -> None:
     """discover + three draining workers: the artists, kept albums, tracks and songs, exactly."""
-    with running_sandbox() as sandbox:
+    with SpotifySandbox() as sandbox:
         cli = Cli(database_url, sandbox, tmp_path)
         cli.discover_and_drain()
         assert sum(sandbox.rejected.values()) == 0, cli.report()
@@ -170,7 +158,7 @@ def test_injected_429s_and_502s_end_in_the_same_rows_without_breaking_a_limit(
 ) -> None:
     """A 429 (Retry-After 1) every 7th request and a 502 every 11th: same rows, nothing rejected."""
     faults = Faults(rate_limit_every=7, retry_after_seconds=1, server_error_every=11)
-    with running_sandbox(faults=faults, window_limit=WINDOW_LIMIT) as sandbox:
+    with SpotifySandbox(faults=faults, window_limit=WINDOW_LIMIT) as sandbox:
         sandbox.window_seconds = WINDOW_SECONDS
         cli = Cli(database_url, sandbox, tmp_path, SPOTIFY_REQUESTS_PER_SECOND=LIMITED_RATE)
         cli.discover_and_drain()
@@ -184,7 +172,7 @@ def test_the_window_limit_rejects_a_client_that_ignores_the_shared_rate(
     database_url: str, tmp_path: Path
 ) -> None:
     """Control: the same window rejects workers allowed 100 requests/s, so the run above counts."""
-    with running_sandbox(window_limit=WINDOW_LIMIT) as sandbox:
+    with SpotifySandbox(window_limit=WINDOW_LIMIT) as sandbox:
         sandbox.window_seconds = WINDOW_SECONDS
         cli = Cli(database_url, sandbox, tmp_path, SPOTIFY_REQUESTS_PER_SECOND="100")
         cli.discover_and_drain()
@@ -196,7 +184,7 @@ def test_worker_without_spotify_credentials_exits_1_with_one_clear_line(
     database_url: str, tmp_path: Path, missing: str
 ) -> None:
     """A Spotify stage started without credentials says which setting is missing and exits 1."""
-    with running_sandbox() as sandbox:
+    with SpotifySandbox() as sandbox:
         cli = Cli(database_url, sandbox, tmp_path)
     environment = {**cli.environment, missing: ""}
     process = subprocess.run(

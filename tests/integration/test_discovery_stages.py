@@ -40,7 +40,7 @@ CATALOGUE = json.loads(DEFAULT_CATALOGUE.read_text(encoding="utf-8"))
 # Harness ------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def shared_sandbox() -> Iterator[SpotifySandbox]:
-    with running_sandbox() as sandbox:
+    with SpotifySandbox() as sandbox:
         yield sandbox
 
 
@@ -48,16 +48,6 @@ def shared_sandbox() -> Iterator[SpotifySandbox]:
 def sandbox(shared_sandbox: SpotifySandbox) -> SpotifySandbox:
     shared_sandbox.reset_counts()
     return shared_sandbox
-
-
-@contextmanager
-def running_sandbox(**options: Any) -> Iterator[SpotifySandbox]:
-    sandbox = SpotifySandbox(**options)
-    sandbox.start()
-    try:
-        yield sandbox
-    finally:
-        sandbox.stop()
 
 
 def settings_for(url: str, sandbox: SpotifySandbox, **overrides: Any) -> Settings:
@@ -212,10 +202,10 @@ def test_popularity_and_followers_stay_null_in_development_mode(
 
 def test_known_popularity_is_not_overwritten_with_null(database_url: str) -> None:
     """Values stored under extended quota survive a later development-mode refresh."""
-    with running_sandbox(extended_quota=True) as extended:
+    with SpotifySandbox(extended_quota=True) as extended:
         send(database_url, "artist_discovery", {"artistName": "Nova Reyes"})
         drain(database_url, extended, "artist_discovery")
-    with running_sandbox() as development:
+    with SpotifySandbox() as development:
         send(database_url, "artist_discovery", {"spotifyId": NOVA_REYES})
         drain(database_url, development, "artist_discovery")
         assert development.requests["artist"] == 1, "the refresh did run"
@@ -245,7 +235,7 @@ def test_genre_popularity_filter_applies_where_spotify_reports_popularity(
     database_url: str,
 ) -> None:
     """With extended quota, minPopularity drops the artists below it."""
-    with running_sandbox(extended_quota=True) as extended:
+    with SpotifySandbox(extended_quota=True) as extended:
         send(database_url, "artist_discovery", {"genre": "synthwave", "minPopularity": 50})
         drain(database_url, extended, "artist_discovery")
     stored = rows(database_url, "SELECT name, popularity FROM artists")
@@ -359,7 +349,7 @@ def test_editions_of_one_song_make_one_normalized_track_and_one_message(
 
 def test_isrc_is_stored_with_extended_quota(database_url: str) -> None:
     """Where the batch endpoint is open, tracks carry their ISRC (one batch call, one probe)."""
-    with running_sandbox(extended_quota=True) as extended:
+    with SpotifySandbox(extended_quota=True) as extended:
         artist_id = store_artist(database_url, VELVET_ARCADE, "The Velvet Arcade")
         album_id = store_album(database_url, artist_id, ROOMS_AND_CORRIDORS)
         send(database_url, "track_discovery",

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -54,19 +53,9 @@ def client_for(
     )
 
 
-@contextmanager
-def running_sandbox(**options: Any) -> Iterator[SpotifySandbox]:
-    sandbox = SpotifySandbox(**options)
-    sandbox.start()
-    try:
-        yield sandbox
-    finally:
-        sandbox.stop()
-
-
 @pytest.fixture(scope="module")
 def shared_sandbox() -> Iterator[SpotifySandbox]:
-    with running_sandbox() as sandbox:
+    with SpotifySandbox() as sandbox:
         yield sandbox
 
 
@@ -115,7 +104,7 @@ def test_expired_token_is_refreshed_once_after_a_401(
 
 def test_a_second_401_after_the_refresh_is_a_permanent_error() -> None:
     """When even a fresh token is refused, the client fails instead of looping."""
-    with running_sandbox(token_lifetime_seconds=0) as sandbox:
+    with SpotifySandbox(token_lifetime_seconds=0) as sandbox:
         metrics = CountingMetrics()
         spotify = client_for(sandbox, metrics=metrics)
         with pytest.raises(PermanentError):
@@ -258,7 +247,7 @@ def test_dev_mode_probe_is_false_once_and_tracks_are_fetched_one_by_one(
 
 def test_extended_quota_probe_is_true_and_tracks_come_in_one_batch() -> None:
     """With extended quota, get_tracks uses one batch call and popularity is present."""
-    with running_sandbox(extended_quota=True) as sandbox:
+    with SpotifySandbox(extended_quota=True) as sandbox:
         spotify = client_for(sandbox)
         track_ids = [track.id for track in spotify.get_album(ROOMS_AND_CORRIDORS).tracks.items]
         assert spotify.has_extended_quota() is True
@@ -277,7 +266,7 @@ def test_injected_429s_and_502s_are_retried_to_the_right_answer(
     expected_albums = client.artist_albums(NOVA_REYES, "album,single").items
     expected_tracks = client.album_tracks(client.get_album(ROOMS_AND_CORRIDORS))
     faults = Faults(rate_limit_every=3, retry_after_seconds=1, server_error_every=5)
-    with running_sandbox(faults=faults) as sandbox:
+    with SpotifySandbox(faults=faults) as sandbox:
         limiter = RecordingLimiter()
         spotify = client_for(sandbox, limiter=limiter)
         albums = spotify.artist_albums(NOVA_REYES, "album,single").items
@@ -291,7 +280,7 @@ def test_injected_429s_and_502s_are_retried_to_the_right_answer(
 
 def test_the_window_limit_rejects_a_client_that_ignores_it() -> None:
     """Raw requests beyond the rolling-window budget get 429 with Retry-After, counted."""
-    with running_sandbox(window_limit=5) as sandbox:
+    with SpotifySandbox(window_limit=5) as sandbox:
         headers = {"Authorization": f"Bearer {raw_token(sandbox)}"}
         statuses = [
             httpx.get(f"{sandbox.api_url}/artists/{NOVA_REYES}", headers=headers) for _ in range(8)
@@ -303,7 +292,7 @@ def test_the_window_limit_rejects_a_client_that_ignores_it() -> None:
 
 def test_a_long_retry_after_is_handed_to_the_caller_without_sleeping() -> None:
     """A window 429 (about 30 s) pauses the shared limiter and raises RateLimited."""
-    with running_sandbox(window_limit=2) as sandbox:
+    with SpotifySandbox(window_limit=2) as sandbox:
         limiter = RecordingLimiter()
         spotify = client_for(sandbox, limiter=limiter)
         spotify.get_artist(NOVA_REYES)
