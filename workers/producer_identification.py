@@ -8,7 +8,9 @@
                 its token is skipped (logged once, listed in the outcome's skipped_sources)
     writes    producers (+ producer_source_ids), track_producers, track_producer_evidence
               (producer_discovery.producer_store), then ONE social_enrichment message
-              {"producerId"} per producer never enriched nor queued before.
+              {"producerId"} per producer never enriched nor queued before, and a refresh
+              {"producerId", "refresh": "new-ids:…"} for an already enriched producer that
+              learned a source id here (its first enrichment could not use it).
 
 A track that is no longer stored, or that nobody is credited on, completes normally.
 """
@@ -64,6 +66,12 @@ def identify(
     def write(conn: psycopg.Connection[Any]) -> list[Send]:
         stored = store_identification(conn, track.track_id, found.credits, found.skipped)
         metadata.update(stored.summary())  # recorded by the runtime after this write
-        return [Send(NEXT_QUEUE, {"producerId": producer_id}) for producer_id in stored.to_enrich]
+        first = [Send(NEXT_QUEUE, {"producerId": producer_id}) for producer_id in stored.to_enrich]
+        refreshes = [
+            Send(NEXT_QUEUE, {"producerId": producer_id,
+                              "refresh": "new-ids:" + ",".join(sorted(stored.learned[producer_id]))})
+            for producer_id in stored.to_refresh
+        ]
+        return first + refreshes
 
     return Outcome(write=write, metadata=metadata)

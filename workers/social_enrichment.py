@@ -20,6 +20,7 @@ producer completes with `enrichment_failed = true` (see producer_discovery.enric
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 from uuid import UUID
 
@@ -38,6 +39,7 @@ from producer_discovery.enrichment import (
     record_enrichment,
 )
 from producer_discovery.resources import Resources
+from producer_discovery.response_cache import PostgresResponseCache
 from producer_discovery.social import (
     from_discogs_artist,
     from_genius_artist,
@@ -63,13 +65,15 @@ def entity(message: EnrichmentMessage) -> tuple[str, str]:
 def profile_sources(resources: Resources) -> tuple[list[ProfileSource], ProfileSource]:
     """The id sources in order of trust, and Business Discovery; each off when unconfigured."""
     settings = resources.settings
-    limiter, metrics, retry_policy = resources.limiter, resources.metrics, resources.retry_policy
-    genius = (GeniusClient(settings, limiter=limiter, metrics=metrics, retry_policy=retry_policy)
-              if settings.genius_access_token else None)
-    musicbrainz = MusicBrainzClient(settings, limiter=limiter, metrics=metrics,
-                                    retry_policy=retry_policy)
-    discogs = (DiscogsClient(settings, limiter=limiter, metrics=metrics, retry_policy=retry_policy)
-               if settings.discogs_token else None)
+    # Profiles go through the shared response cache: a producer enriched again in the same
+    # pipeline run (it learned a source id after its first run) re-asks no source it had.
+    options = {"limiter": resources.limiter, "metrics": resources.metrics,
+               "retry_policy": resources.retry_policy,
+               "cache": PostgresResponseCache(
+                   resources.pool, ttl=timedelta(hours=settings.api_cache_ttl_hours))}
+    genius = GeniusClient(settings, **options) if settings.genius_access_token else None
+    musicbrainz = MusicBrainzClient(settings, **options)
+    discogs = DiscogsClient(settings, **options) if settings.discogs_token else None
     instagram = InstagramClient.from_settings(settings, **resources.client_options())
     by_id = [
         ProfileSource("genius", numeric_lookup(genius.artist) if genius else None,
@@ -95,7 +99,7 @@ def build(resources: Resources) -> Stage[EnrichmentMessage]:
         enrichment = enricher.enrich(producer, last_attempt=delivery.read_ct >= max_attempts)
 
         def write(conn: psycopg.Connection[Any]) -> list[Send]:
-            record_enrichment(conn, producer.producer_id, enrichment)
+            record_enrichment(conn, producer, enrichment)
             return []
 
         return Outcome(write=write, metadata=enrichment.summary())

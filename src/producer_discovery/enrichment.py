@@ -42,7 +42,12 @@ from psycopg.types.json import Jsonb
 from psycopg_pool import ConnectionPool
 
 from producer_discovery.db.queries import query
-from producer_discovery.errors import PermanentError, ProducerDiscoveryError, is_transient
+from producer_discovery.errors import (
+    PermanentError,
+    ProducerDiscoveryError,
+    TransientError,
+    is_transient,
+)
 from producer_discovery.social import SocialFinding, SocialProfile, merge_findings
 
 log = structlog.get_logger("producer_discovery.enrichment")
@@ -180,9 +185,16 @@ def load_producer(pool: ConnectionPool, producer_id: UUID) -> ProducerToEnrich |
     return ProducerToEnrich(row["producer_id"], row["name"], source_ids)
 
 
-def record_enrichment(conn: psycopg.Connection[Any], producer_id: str,
+def record_enrichment(conn: psycopg.Connection[Any], producer: ProducerToEnrich,
                       enrichment: Enrichment) -> None:
-    """Write one run's outcome (see db/queries/enrichment_record.sql), inside the commit."""
+    """Write one run's outcome (see db/queries/enrichment_record.sql), inside the commit.
+
+    The update locks the producer row first; then, if producer identification attached a new
+    source id since this run read them, the run is stale: TransientError rolls it back and the
+    message is tried again with every id (see db/queries/producer_refresh_enrichment.sql for
+    the other side of this ordering).
+    """
+    producer_id = producer.producer_id
     conn.execute(query("enrichment_record"), {
         **enrichment.profile.columns(),
         "producer_id": producer_id,
@@ -190,3 +202,7 @@ def record_enrichment(conn: psycopg.Connection[Any], producer_id: str,
         "social": Jsonb(enrichment.profile.metadata_social()),
         "enrichment": Jsonb(enrichment.record()),
     })
+    with conn.cursor(row_factory=dict_row) as cursor:
+        row = cursor.execute(query("enrichment_producer"), {"producer_id": producer_id}).fetchone()
+    if row is not None and {source: tuple(row[source]) for source in ID_SOURCES} != producer.source_ids:
+        raise TransientError(f"producer {producer_id} learned a source id during its enrichment")

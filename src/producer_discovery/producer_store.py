@@ -52,6 +52,8 @@ class StoredCredits:
     producers: dict[str, list[Credit]] = field(default_factory=dict)  # producer id → credits
     created: list[str] = field(default_factory=list)
     to_enrich: list[str] = field(default_factory=list)
+    learned: dict[str, list[str]] = field(default_factory=dict)  # producer id → new "source:id"
+    to_refresh: list[str] = field(default_factory=list)  # enriched producers that learned ids
     not_producers: list[str] = field(default_factory=list)  # names credited in other roles
     kept: int = 0
 
@@ -61,6 +63,7 @@ class StoredCredits:
             "producers": len(self.producers),
             "new_producers": len(self.created),
             "enrichment_queued": len(self.to_enrich),
+            "enrichment_refreshed": len(self.to_refresh),
             "not_producers": sorted(self.not_producers),
             "kept_from_skipped_sources": self.kept,
         }
@@ -79,12 +82,15 @@ def store_identification(
     ]
     lock_identities(conn, producers)
     for producer in producers:
-        producer_id, created = resolve_producer(conn, producer, track_id)
+        producer_id, created, new_ids = resolve_producer(conn, producer, track_id)
         stored.producers.setdefault(producer_id, []).extend(producer.evidence)
         if created:
             stored.created.append(producer_id)
+        elif new_ids:
+            stored.learned.setdefault(producer_id, []).extend(new_ids)
     replace_track_credits(conn, track_id, stored.producers)
     stored.to_enrich = mark_enrichment_queued(conn, list(stored.producers))
+    stored.to_refresh = refresh_enrichment(conn, list(stored.learned))
     return stored
 
 
@@ -136,20 +142,26 @@ def lock_identities(conn: Connection, producers: list[FusedProducer]) -> None:
         conn.execute(query("producer_lock"), {"key": key})
 
 
-def resolve_producer(conn: Connection, producer: FusedProducer, track_id: str) -> tuple[str, bool]:
-    """The producer row of a fused person (module docstring, step 3) and whether it is new."""
+def resolve_producer(
+    conn: Connection, producer: FusedProducer, track_id: str
+) -> tuple[str, bool, list[str]]:
+    """The producer row of a fused person (module docstring, step 3), whether it is new, and
+    the source ids ("source:id") it learned in this commit."""
     owner = owner_by_source_ids(conn, producer) or owner_by_name(conn, producer, track_id)
     created = owner is None
     if owner is None:
         owner = insert_producer(conn, producer)
     else:
         rename_producer(conn, owner, producer)
+    new_ids = []
     for source, source_id in producer.ids.items():
-        conn.execute(
+        attached = conn.execute(
             query("producer_attach_source_id"),
             {"source": source, "source_id": source_id, "producer_id": owner},
-        )
-    return owner, created
+        ).fetchone()
+        if attached is not None:
+            new_ids.append(f"{source}:{source_id}")
+    return owner, created, new_ids
 
 
 def owner_by_source_ids(conn: Connection, producer: FusedProducer) -> str | None:
@@ -256,6 +268,14 @@ def evidence_row(track_id: str, producer_id: str, credit: Credit) -> dict[str, A
         "attributes": Jsonb(list(credit.attributes)),
         "confidence": credit.confidence,
     }
+
+
+def refresh_enrichment(conn: Connection, producer_ids: list[str]) -> list[str]:
+    """The enriched producers that learned a source id: reopened for one more enrichment."""
+    if not producer_ids:
+        return []
+    rows = conn.execute(query("producer_refresh_enrichment"), {"producer_ids": producer_ids}).fetchall()
+    return [str(row[0]) for row in rows]
 
 
 def mark_enrichment_queued(conn: Connection, producer_ids: list[str]) -> list[str]:

@@ -496,3 +496,22 @@ def test_expired_api_responses_are_purged(database_url: str) -> None:
                      "('genius', 'songs/2', '{}', now() + interval '1 day')")
         assert conn.execute("SELECT purge_expired_api_cache()").fetchone() == (1,)
         assert conn.execute("SELECT resource FROM api_response_cache").fetchall() == [("songs/2",)]
+
+
+def test_enriched_producer_that_learns_a_source_id_is_refreshed_once(
+    database_url: str, sandboxes: Sandboxes
+) -> None:
+    """A producer enriched before its Genius id was known gets one refresh message when a later
+    commit attaches that id, and its enrichment status is reopened for it."""
+    messages = seed(database_url, "Neon Cathedral")
+    run_stage(database_url, settings_for(database_url, sandboxes, genius_access_token=None), messages)
+    kelso = producers_named(database_url, "kelso and marr")[0]
+    rows(database_url, "UPDATE producers SET enriched_at = now() WHERE id = %s", (kelso["id"],))
+    rows(database_url, "INSERT INTO processing_status (entity_type, entity_id, state) "
+                       "VALUES ('producer', %s, 'COMPLETED')", (str(kelso["id"]),))
+    sends = rerun_directly(database_url, settings_for(database_url, sandboxes), messages)
+    refreshes = [send.message for send in sends if "refresh" in send.message]
+    assert [message["producerId"] for message in refreshes] == [str(kelso["id"])]
+    assert refreshes[0]["refresh"] == f"new-ids:genius:{expected_ids('kelso-and-marr')['genius']}"
+    state = rows(database_url, "SELECT state FROM processing_status WHERE entity_type = 'producer'")
+    assert state == [{"state": "PENDING"}]

@@ -37,6 +37,7 @@ from producer_discovery.sandbox.musicbrainz import MusicBrainzSandbox
 from producer_discovery.sandbox.server import Faults
 from producer_discovery.settings import Settings
 from producer_discovery.social import SOURCE_TRUST, from_genius_artist
+from producer_discovery.stage import Delivery
 from workers.social_enrichment import QUEUE, build
 
 EXPECTED: dict[str, dict[str, Any]] = load_credits()["_expected"]["producers"]
@@ -441,3 +442,26 @@ def test_requeue_retries_a_first_enrichment_that_never_finished(database_url: st
         (ids["lena-ortiz"],))
     assert requeue(database_url) == {ids["kaito-mercer"]: "never_finished"}
     assert queue_length(database_url) == 1
+
+
+def test_enrichment_that_missed_a_new_source_id_is_not_committed(
+    database_url: str, sandboxes: Sandboxes
+) -> None:
+    """If producer identification attaches a source id while a run is in flight, the run's
+    commit is refused (transient) so the retry sees every id; the producer row is untouched."""
+    ids = seed_producers(database_url, ["kelso-and-marr"])
+    producer_id = ids["kelso-and-marr"]
+    discogs_id = sql(database_url, "DELETE FROM producer_source_ids WHERE source = 'discogs' RETURNING source_id")
+    resources = Resources.build(settings_for(sandboxes.environment(database_url)), database_url, QUEUE)
+    try:
+        stage = build(resources)
+        body = stage.model.model_validate({"producerId": producer_id})
+        outcome = stage.handle(Delivery(1, 1, body, "test"))
+        sql(database_url, "INSERT INTO producer_source_ids (source, source_id, producer_id) VALUES ('discogs', %s, %s)",
+            (discogs_id[0]["source_id"], producer_id))
+        with pytest.raises(TransientError, match="learned a source id"):
+            with resources.pool.connection() as conn, conn.transaction():
+                outcome.write(conn)
+    finally:
+        resources.close()
+    assert sql(database_url, "SELECT enriched_at FROM producers") == [{"enriched_at": None}]

@@ -66,6 +66,7 @@ class SandboxServer:
         self.faults = faults or Faults()
         self.routes: list[tuple[str, re.Pattern[str], str, Handler]] = []
         self.requests: Counter[str] = Counter()
+        self.paths: Counter[str] = Counter()  # requests per path (e.g. one artist's profile)
         self.rejected: Counter[str] = Counter()
         self.injected: Counter[str] = Counter()
         self.total = 0
@@ -126,6 +127,7 @@ class SandboxServer:
     def reset_counts(self) -> None:
         with self.lock:
             self.requests.clear()
+            self.paths.clear()
             self.rejected.clear()
             self.injected.clear()
             self.total = 0
@@ -201,6 +203,7 @@ class SandboxServer:
             with self.lock:
                 self.total += 1
                 self.requests[endpoint] += 1
+                self.paths[path] += 1
                 number = self.total
             if self.faults.latency_seconds:
                 time.sleep(self.faults.latency_seconds)
