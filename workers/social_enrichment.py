@@ -49,6 +49,7 @@ from producer_discovery.social import (
 from producer_discovery.stage import Delivery, Outcome, Send, Stage
 
 QUEUE = "social_enrichment"
+NEW_IDS = "new-ids:"  # the refresh stamp producer identification sends (producer_store)
 
 
 class EnrichmentMessage(BaseModel):
@@ -62,15 +63,13 @@ def entity(message: EnrichmentMessage) -> tuple[str, str]:
     return ("producer", str(message.producer_id))
 
 
-def profile_sources(resources: Resources) -> tuple[list[ProfileSource], ProfileSource]:
+def profile_sources(
+    resources: Resources, cache: PostgresResponseCache | None
+) -> tuple[list[ProfileSource], ProfileSource]:
     """The id sources in order of trust, and Business Discovery; each off when unconfigured."""
     settings = resources.settings
-    # Profiles go through the shared response cache: a producer enriched again in the same
-    # pipeline run (it learned a source id after its first run) re-asks no source it had.
     options = {"limiter": resources.limiter, "metrics": resources.metrics,
-               "retry_policy": resources.retry_policy,
-               "cache": PostgresResponseCache(
-                   resources.pool, ttl=timedelta(hours=settings.api_cache_ttl_hours))}
+               "retry_policy": resources.retry_policy, "cache": cache}
     genius = GeniusClient(settings, **options) if settings.genius_access_token else None
     musicbrainz = MusicBrainzClient(settings, **options)
     discogs = DiscogsClient(settings, **options) if settings.discogs_token else None
@@ -89,13 +88,21 @@ def profile_sources(resources: Resources) -> tuple[list[ProfileSource], ProfileS
 
 
 def build(resources: Resources) -> Stage[EnrichmentMessage]:
-    enricher = Enricher(*profile_sources(resources))
+    # A first enrichment, or one more because the producer learned a source id ("new-ids:…"),
+    # reads profiles through the shared response cache, so no source is asked twice for the
+    # same profile in one pipeline run. A refresh from requeue_producer_enrichment() (TTL
+    # expired, or a source failed) wants today's profiles: it bypasses the cache.
+    ttl = timedelta(hours=resources.settings.api_cache_ttl_hours)
+    cached = Enricher(*profile_sources(resources, PostgresResponseCache(resources.pool, ttl=ttl)))
+    fresh = Enricher(*profile_sources(resources, None))
     max_attempts = resources.settings.max_attempts
 
     def handle(delivery: Delivery[EnrichmentMessage]) -> Outcome:
         producer = load_producer(resources.pool, delivery.body.producer_id)
         if producer is None:
             return Outcome(metadata={"outcome": "producer_not_found"})
+        refresh = delivery.body.refresh
+        enricher = cached if refresh is None or refresh.startswith(NEW_IDS) else fresh
         enrichment = enricher.enrich(producer, last_attempt=delivery.read_ct >= max_attempts)
 
         def write(conn: psycopg.Connection[Any]) -> list[Send]:
