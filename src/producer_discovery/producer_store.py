@@ -9,9 +9,12 @@ Runs inside the worker's one commit (`Outcome.write`):
 3. Resolve each person to a `producers` row, under transaction advisory locks on their
    normalised names and source ids (sorted, so two workers never deadlock and never both
    create the same person):
-   - by source ids (`producer_source_ids`): the owner of the most trusted matching id;
+   - by source ids (`producer_source_ids`): the owner of the most trusted matching id; when
+     the ids point to two rows (the person was first seen through different sources on
+     different tracks), the rows are merged (`merge_producers`, migration 0041);
    - else by normalised name, among the stored namesakes whose ids do not contradict the
-     credit's (same source, different id = another person, never merged on name alone);
+     credit's (same source, different id = another person, never merged on name alone) and,
+     when both carry ids (of different sources), who are credited on this artist's tracks;
      several left → the one already credited on this artist's tracks, if only one is;
    - else a new producer. Every source id of the credit is attached to the producer unless
      another producer already holds it. The display name follows the most trusted source.
@@ -147,13 +150,16 @@ def resolve_producer(
 ) -> tuple[str, bool, list[str]]:
     """The producer row of a fused person (module docstring, step 3), whether it is new, and
     the source ids ("source:id") it learned in this commit."""
-    owner = owner_by_source_ids(conn, producer) or owner_by_name(conn, producer, track_id)
+    owners = owners_by_source_ids(conn, producer)
+    owner = owners[0] if owners else owner_by_name(conn, producer, track_id)
     created = owner is None
     if owner is None:
         owner = insert_producer(conn, producer)
     else:
         rename_producer(conn, owner, producer)
-    new_ids = []
+    new_ids: list[str] = []
+    for other in owners[1:]:
+        new_ids.extend(merge_producers(conn, owner, other))
     for source, source_id in producer.ids.items():
         attached = conn.execute(
             query("producer_attach_source_id"),
@@ -164,10 +170,10 @@ def resolve_producer(
     return owner, created, new_ids
 
 
-def owner_by_source_ids(conn: Connection, producer: FusedProducer) -> str | None:
-    """The producer holding one of the person's source ids; the most trusted source wins."""
+def owners_by_source_ids(conn: Connection, producer: FusedProducer) -> list[str]:
+    """The producers holding the person's source ids, the most trusted source's first."""
     if not producer.ids:
-        return None
+        return []
     sources, source_ids = zip(*producer.ids.items(), strict=True)
     with conn.cursor(row_factory=dict_row) as cursor:
         rows = cursor.execute(
@@ -175,7 +181,13 @@ def owner_by_source_ids(conn: Connection, producer: FusedProducer) -> str | None
             {"sources": list(sources), "source_ids": list(source_ids)},
         ).fetchall()
     rows.sort(key=lambda row: trust_rank(row["source"]))
-    return str(rows[0]["producer_id"]) if rows else None
+    return list(dict.fromkeys(str(row["producer_id"]) for row in rows))
+
+
+def merge_producers(conn: Connection, keep: str, gone: str) -> list[str]:
+    """One fused credit carries ids of two rows: they are one person (migration 0041)."""
+    row = conn.execute("SELECT merge_producers(%s::UUID, %s::UUID)", (keep, gone)).fetchone()
+    return list(row[0]) if row else []
 
 
 def owner_by_name(conn: Connection, producer: FusedProducer, track_id: str) -> str | None:
@@ -185,10 +197,21 @@ def owner_by_name(conn: Connection, producer: FusedProducer, track_id: str) -> s
             query("producer_candidates_by_name"),
             {"names": identity_names(producer), "track_id": track_id},
         ).fetchall()
-    compatible = [c for c in candidates if not contradicts(c["ids"], producer.ids)]
+    compatible = [c for c in candidates if can_be(c, producer)]
     if len(compatible) > 1:
         compatible = [c for c in compatible if c["artist_credits"] > 0]
     return str(compatible[0]["producer_id"]) if len(compatible) == 1 else None
+
+
+def can_be(candidate: dict[str, Any], producer: FusedProducer) -> bool:
+    """Whether a stored namesake may be this person. Both known by ids of other sources only
+    (Discogs here, Genius there): the name alone is not enough — two "Alex Kim"s — so it takes
+    the namesake's credits on this artist's tracks to corroborate it."""
+    if contradicts(candidate["ids"], producer.ids):
+        return False
+    if producer.ids and candidate["ids"]:
+        return bool(candidate["artist_credits"] > 0)
+    return True
 
 
 def contradicts(stored_ids: dict[str, list[str]], credited_ids: dict[str, str]) -> bool:

@@ -515,3 +515,35 @@ def test_enriched_producer_that_learns_a_source_id_is_refreshed_once(
     assert refreshes[0]["refresh"] == f"new-ids:genius:{expected_ids('kelso-and-marr')['genius']}"
     state = rows(database_url, "SELECT state FROM processing_status WHERE entity_type = 'producer'")
     assert state == [{"state": "PENDING"}]
+
+
+def test_merge_producers_moves_ids_credits_and_evidence(database_url: str) -> None:
+    """Two rows found to be one person become one: ids, credits and evidence move, the
+    shared track keeps one credit with both sources, the merged row is gone."""
+    statements = """
+        WITH a AS (INSERT INTO artists (name) VALUES ('A') RETURNING id),
+             al AS (INSERT INTO albums (artist_id, name) SELECT id, 'LP' FROM a RETURNING id)
+        INSERT INTO tracks (album_id, name) SELECT al.id, t FROM al, unnest(ARRAY['one', 'two']) t;
+        INSERT INTO producers (id, name, normalized_name) VALUES
+            ('00000000-0000-0000-0000-00000000000a', 'Lena Ortiz', 'lena ortiz'),
+            ('00000000-0000-0000-0000-00000000000b', 'Lena Ortiz', 'lena ortiz');
+        INSERT INTO producer_source_ids (source, source_id, producer_id) VALUES
+            ('genius', '1', '00000000-0000-0000-0000-00000000000a'),
+            ('discogs', '2', '00000000-0000-0000-0000-00000000000b');
+        INSERT INTO track_producers (track_id, producer_id, confidence, source, roles)
+        SELECT t.id, p.id, CASE WHEN p.id::text LIKE '%a' THEN 0.85 ELSE 0.75 END,
+               CASE WHEN p.id::text LIKE '%a' THEN 'genius' ELSE 'discogs' END, '{producer}'
+        FROM tracks t, producers p WHERE t.name = 'one' OR p.id::text LIKE '%b';
+        INSERT INTO track_producer_evidence (track_id, producer_id, source, role, confidence)
+        SELECT track_id, producer_id, source, 'producer', confidence FROM track_producers;"""
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        conn.execute(statements)
+        moved = conn.execute("SELECT merge_producers('00000000-0000-0000-0000-00000000000a', "
+                             "'00000000-0000-0000-0000-00000000000b')").fetchone()
+    assert moved == (["discogs:2"],)
+    assert [r["id"] for r in rows(database_url, "SELECT id::text FROM producers")] == ["00000000-0000-0000-0000-00000000000a"]
+    credits = {r["name"]: (r["source"], float(r["confidence"])) for r in rows(
+        database_url, "SELECT t.name, tp.source, tp.confidence FROM track_producers tp JOIN tracks t ON t.id = tp.track_id")}
+    assert credits == {"one": ("discogs+genius", 0.85), "two": ("discogs", 0.75)}
+    assert rows(database_url, "SELECT count(*) AS n FROM track_producer_evidence")[0]["n"] == 3
+    assert rows(database_url, "SELECT count(*) AS n FROM producer_source_ids")[0]["n"] == 2
