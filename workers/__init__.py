@@ -1,4 +1,5 @@
-"""The pipeline, one module per stage, in order. Each exposes `build(resources) -> Stage`.
+"""The pipeline, one module per stage, in order. Each exposes `build(resources) -> Stage`;
+`producer_discovery.supervisor.STAGES` names them (looked up by name, so no import points back).
 
     artist_discovery         Spotify search + artist        → artists   → album_discovery
     album_discovery          artist albums, pages of 10     → albums    → track_discovery
@@ -6,11 +7,3 @@
     producer_identification  Genius + MusicBrainz + Discogs + titles → producers, credits → social_enrichment
     social_enrichment        public profiles                → producers
 """
-
-STAGES = (
-    "artist_discovery",
-    "album_discovery",
-    "track_discovery",
-    "producer_identification",
-    "social_enrichment",
-)
