@@ -30,11 +30,11 @@ from producer_discovery.clients.genius import GeniusClient
 from producer_discovery.clients.musicbrainz import MusicBrainzClient
 from producer_discovery.clients.spotify import SpotifyClient
 from producer_discovery.db.scratch import scratch_database
-from producer_discovery.identification import load_track
-from producer_discovery.identification_sources import TrackToIdentify, search_title
+from producer_discovery.identification.identify import load_track
+from producer_discovery.identification.track import TrackToIdentify, search_title
 from producer_discovery.logging import configure
-from producer_discovery.resources import Resources
-from producer_discovery.runtime import Worker
+from producer_discovery.runtime.resources import Resources
+from producer_discovery.runtime.worker import Worker
 from producer_discovery.sandbox.catalogue_seed import seed_catalogue
 from producer_discovery.sandbox.discogs import DiscogsSandbox
 from producer_discovery.sandbox.genius import GeniusSandbox
@@ -42,7 +42,7 @@ from producer_discovery.sandbox.musicbrainz import MusicBrainzSandbox
 from producer_discovery.sandbox.server import SandboxServer
 from producer_discovery.sandbox.spotify import SpotifySandbox
 from producer_discovery.settings import Settings
-from workers.producer_identification import QUEUE, build
+from producer_discovery.workers.producer_identification import QUEUE, build
 
 APIS = ("musicbrainz", "genius", "discogs", "spotify")
 GENIUS_TOKEN = "genius-benchmark-token"
@@ -125,18 +125,11 @@ def run_stage(url: str, settings: Settings, messages: list[dict[str, str]]) -> i
 # The per-track client ----------------------------------------------------------------------
 def per_track(settings: Settings, tracks: list[TrackToIdentify]) -> None:
     """Every song on its own, no cache: the original system's request pattern."""
-    secret = settings.spotify_client_secret
-    assert secret is not None
-    spotify = SpotifyClient(
-        settings.spotify_client_id,
-        secret.get_secret_value(),
-        api_url=settings.spotify_api_url,
-        token_url=settings.spotify_token_url,
-    )
+    spotify = SpotifyClient.from_settings(settings)
     genius, musicbrainz, discogs = (
-        GeniusClient(settings),
-        MusicBrainzClient(settings),
-        DiscogsClient(settings),
+        GeniusClient.from_settings(settings),
+        MusicBrainzClient.from_settings(settings),
+        DiscogsClient.from_settings(settings),
     )
     for track in tracks:
         assert track.spotify_id is not None

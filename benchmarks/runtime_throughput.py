@@ -19,10 +19,10 @@ from pydantic import BaseModel
 
 from producer_discovery.db.scratch import scratch_database
 from producer_discovery.logging import configure
-from producer_discovery.resources import Resources
-from producer_discovery.runtime import Worker
+from producer_discovery.runtime.resources import Resources
+from producer_discovery.runtime.stage import Outcome, Stage
+from producer_discovery.runtime.worker import Worker
 from producer_discovery.settings import Settings
-from producer_discovery.stage import Outcome, Stage
 
 QUEUE = "bench_runtime"
 

@@ -25,11 +25,11 @@ import psycopg
 
 from producer_discovery.db.scratch import scratch_database
 from producer_discovery.logging import configure
-from producer_discovery.resources import Resources
-from producer_discovery.runtime import Worker
+from producer_discovery.runtime.resources import Resources
+from producer_discovery.runtime.worker import Worker
 from producer_discovery.sandbox.spotify import SpotifySandbox
 from producer_discovery.settings import Settings
-from workers import album_discovery, artist_discovery, track_discovery
+from producer_discovery.workers import album_discovery, artist_discovery, track_discovery
 
 STAGES = (artist_discovery, album_discovery, track_discovery)
 PLACEHOLDER_ARTISTS = {"Various Artists"}

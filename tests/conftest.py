@@ -25,7 +25,7 @@ from psycopg.rows import dict_row
 from pytest_postgresql.janitor import DatabaseJanitor
 
 from producer_discovery.db.cluster import LocalCluster, free_port
-from producer_discovery.db.migrations import migrate
+from producer_discovery.db.migrate import migrate
 
 CRON_DATABASE = "pd_cron"
 

@@ -13,9 +13,10 @@ from typing import NoReturn
 
 from pydantic import ValidationError
 
-from producer_discovery import operations, supervisor
+from producer_discovery import operations
 from producer_discovery.errors import ProducerDiscoveryError
 from producer_discovery.logging import configure as configure_logging
+from producer_discovery.runtime import supervisor
 from producer_discovery.settings import Settings
 
 STAGES = list(supervisor.STAGES)

@@ -16,12 +16,12 @@ from psycopg.rows import dict_row
 from rich.console import Console
 from rich.table import Table
 
-from producer_discovery import supervisor
 from producer_discovery.db.embedded import EmbeddedDatabase, default_home
-from producer_discovery.db.migrations import migrate
+from producer_discovery.db.migrate import migrate
 from producer_discovery.db.queries import query
 from producer_discovery.errors import ConfigurationError
 from producer_discovery.logging import configure as configure_logging
+from producer_discovery.runtime import supervisor
 from producer_discovery.sandbox.environment import SandboxEnvironment
 from producer_discovery.settings import Settings
 

@@ -52,6 +52,7 @@ class Settings(BaseSettings):
     instagram_access_token: SecretStr | None = None
     instagram_user_id: str | None = None
     instagram_api_url: str = "https://graph.facebook.com"
+    instagram_graph_version: str = Field("v21.0", pattern=r"^v\d+\.\d+$")
     instagram_requests_per_second: float = Field(1.0, gt=0, le=100)
 
     # Shared API response cache (api_response_cache) -------------------------------------

@@ -18,7 +18,7 @@ from psycopg.rows import dict_row
 from producer_discovery.sandbox.catalogue import DEFAULT_CATALOGUE
 from producer_discovery.sandbox.server import Faults
 from producer_discovery.sandbox.spotify import SpotifySandbox
-from producer_discovery.titles import normalise_title
+from producer_discovery.text import normalise_title
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTISTS = ("Nova Reyes", "The Velvet Arcade")

@@ -13,9 +13,9 @@ from pathlib import Path
 import psycopg
 from psycopg.rows import dict_row
 
+from producer_discovery.runtime.supervisor import STAGES
 from producer_discovery.sandbox.credits_data import CREDITS_CATALOGUE
 from producer_discovery.sandbox.environment import SandboxEnvironment
-from producer_discovery.supervisor import STAGES
 
 ROOT = Path(__file__).resolve().parents[2]
 PROVIDERS = ("SPOTIFY_", "GENIUS_", "DISCOGS_", "INSTAGRAM_", "MUSICBRAINZ_")
@@ -66,13 +66,3 @@ def test_run_drain_takes_two_artists_to_enriched_producers(database_url: str, tm
     assert profile_requests["genius"], "Genius profiles were fetched"
     twice = {name: [path for path, count in paths.items() if count > 1] for name, paths in profile_requests.items()}
     assert twice == {"genius": [], "musicbrainz": [], "discogs": []}
-
-
-def test_demo_prints_the_leaderboard(database_url: str, tmp_path: Path) -> None:
-    """`producer-discovery demo` runs offline to an idle pipeline and prints who produced what."""
-    environment = {key: value for key, value in os.environ.items() if not key.startswith(PROVIDERS)}
-    environment["DATABASE_URL"] = database_url
-    result = cli(environment, tmp_path / "demo.log", "demo")
-    assert result.returncode == 0, (tmp_path / "demo.log").read_text()[-3000:]
-    assert "pipeline idle after" in (tmp_path / "demo.log").read_text()
-    assert "Kelso & Marr" in result.stdout and "Sam Rivers" in result.stdout

@@ -11,7 +11,7 @@ import time
 import psycopg
 from psycopg.types.json import Jsonb
 
-from producer_discovery.supervisor import Supervisor
+from producer_discovery.runtime.supervisor import Supervisor
 from tests.support.runtime_stage import QUEUE, SETUP_SQL
 
 

@@ -89,7 +89,7 @@ def settings_for(**urls: str) -> Settings:
 
 @pytest.fixture
 def genius(genius_sandbox: GeniusSandbox) -> Iterator[GeniusClient]:
-    client = GeniusClient(
+    client = GeniusClient.from_settings(
         settings_for(genius_api_url=genius_sandbox.url), retry_policy=FAST_RETRIES
     )
     yield client
@@ -106,14 +106,14 @@ def musicbrainz(
     musicbrainz_sandbox: MusicBrainzSandbox, musicbrainz_limiter: OnePerInterval
 ) -> Iterator[MusicBrainzClient]:
     settings = settings_for(musicbrainz_api_url=f"{musicbrainz_sandbox.url}/ws/2")
-    client = MusicBrainzClient(settings, limiter=musicbrainz_limiter, retry_policy=NO_RETRIES)
+    client = MusicBrainzClient.from_settings(settings, limiter=musicbrainz_limiter, retry_policy=NO_RETRIES)
     yield client
     client.close()
 
 
 @pytest.fixture
 def discogs(discogs_sandbox: DiscogsSandbox) -> Iterator[DiscogsClient]:
-    client = DiscogsClient(
+    client = DiscogsClient.from_settings(
         settings_for(discogs_api_url=discogs_sandbox.url), retry_policy=NO_RETRIES
     )
     yield client
@@ -183,7 +183,7 @@ def test_genius_cdn_403_is_retried_as_transient() -> None:
     """A 403 from Genius' CDN is retried in-process and the call then succeeds."""
     faults = Faults(server_error_every=2, server_error_status=403)
     with GeniusSandbox(access_token=GENIUS_TOKEN, faults=faults) as sandbox:
-        client = GeniusClient(settings_for(genius_api_url=sandbox.url), retry_policy=FAST_RETRIES)
+        client = GeniusClient.from_settings(settings_for(genius_api_url=sandbox.url), retry_policy=FAST_RETRIES)
         assert client.song(expected_song("Velour")["genius_song_id"]) is not None
         assert client.song(expected_song("Afterglow")["genius_song_id"]) is not None
         client.close()
@@ -192,7 +192,7 @@ def test_genius_cdn_403_is_retried_as_transient() -> None:
 
 def test_cache_hit_avoids_a_second_request(genius_sandbox: GeniusSandbox) -> None:
     """Stable lookups and searches are served from the cache the second time."""
-    client = GeniusClient(
+    client = GeniusClient.from_settings(
         settings_for(genius_api_url=genius_sandbox.url), cache=MemoryResponseCache()
     )
     song_id = expected_song("Bloom")["genius_song_id"]
@@ -334,7 +334,7 @@ def test_discogs_answers_carry_rate_limit_headers(discogs_sandbox: DiscogsSandbo
 def test_discogs_over_the_per_minute_budget_answers_429() -> None:
     """Past the per-minute budget Discogs answers 429, counted as rejected; the client raises."""
     with DiscogsSandbox(token=DISCOGS_TOKEN, requests_per_minute=3) as sandbox:
-        client = DiscogsClient(settings_for(discogs_api_url=sandbox.url), retry_policy=NO_RETRIES)
+        client = DiscogsClient.from_settings(settings_for(discogs_api_url=sandbox.url), retry_policy=NO_RETRIES)
         for release_id in (31000101, 31000102, 31000201):
             assert client.release(release_id) is not None
         with pytest.raises(RateLimited):

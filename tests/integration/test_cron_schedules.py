@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import psycopg
 
-from producer_discovery.db.migrations import migrate
+from producer_discovery.db.migrate import migrate
 
 
 def test_maintenance_is_scheduled_in_the_cron_database(cron_database_url: str) -> None:

@@ -17,14 +17,14 @@ from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 
 from producer_discovery.errors import ConfigurationError, PermanentError, TransientError
-from producer_discovery.resources import Resources
-from producer_discovery.runtime import Worker
+from producer_discovery.runtime.resources import Resources
+from producer_discovery.runtime.worker import Worker
 from producer_discovery.sandbox.catalogue import DEFAULT_CATALOGUE
 from producer_discovery.sandbox.spotify import SpotifySandbox
 from producer_discovery.settings import Settings
-from producer_discovery.titles import normalise_title
-from workers import album_discovery, artist_discovery, track_discovery
-from workers.track_discovery import raise_for_batch_error
+from producer_discovery.text import normalise_title
+from producer_discovery.workers import album_discovery, artist_discovery, track_discovery
+from producer_discovery.workers.track_discovery import raise_for_batch_error
 
 NOVA_REYES = "7KsaMWw0j7JGQabU6nnRQN"
 VELVET_ARCADE = "1Xo3cvj1G6s2ZHLlV6xsyk"

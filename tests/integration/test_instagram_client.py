@@ -13,12 +13,12 @@ from pydantic import SecretStr
 
 from producer_discovery.clients.base import CountingMetrics
 from producer_discovery.clients.instagram import InstagramClient
+from producer_discovery.enrichment.profiles import from_instagram_business, merge_findings
 from producer_discovery.errors import ConfigurationError, RateLimited
 from producer_discovery.retry import RetryPolicy
 from producer_discovery.sandbox.instagram import DEFAULT_USER_ID, InstagramGraphSandbox
 from producer_discovery.sandbox.server import Faults
 from producer_discovery.settings import Settings
-from producer_discovery.social import from_instagram_business, merge_findings
 
 TOKEN = "sandbox-instagram-token"
 FAST_RETRIES = RetryPolicy(base_seconds=0.02, cap_seconds=0.5, in_call_attempts=4)
@@ -64,12 +64,13 @@ def client_for(sandbox: InstagramGraphSandbox) -> Iterator[Callable[..., Instagr
 
     def make(**options: Any) -> InstagramClient:
         options.setdefault("retry_policy", FAST_RETRIES)
-        client = InstagramClient(
-            options.pop("access_token", TOKEN),
-            options.pop("user_id", DEFAULT_USER_ID),
-            api_url=sandbox.url,
-            **options,
+        settings = Settings(
+            instagram_access_token=SecretStr(options.pop("access_token", TOKEN)),
+            instagram_user_id=options.pop("user_id", DEFAULT_USER_ID),
+            instagram_api_url=sandbox.url,
+            instagram_graph_version=options.pop("graph_version", "v21.0"),
         )
+        client = InstagramClient.from_settings(settings, **options)
         made.append(client)
         return client
 
@@ -113,7 +114,7 @@ def test_creator_account_without_email_gives_a_bio_but_no_email(
     client_for: Callable[..., InstagramClient],
 ) -> None:
     """A creator bio without an address fills the bio and leaves the e-mail empty."""
-    account = client_for().business_discovery("https://www.instagram.com/devoneil.beats/")
+    account = client_for().business_discovery("devoneil.beats")
     assert account is not None
     profile = merge_findings(from_instagram_business(account))
     assert profile.instagram_bio and profile.email is None
@@ -131,8 +132,10 @@ def test_personal_or_unknown_account_is_none(
 def test_invalid_handle_is_none_without_a_request(
     sandbox: InstagramGraphSandbox, client_for: Callable[..., InstagramClient]
 ) -> None:
-    """A handle Instagram could not have is refused before any call."""
+    """A username Instagram could not have (or a link: enrichment reads links) is refused
+    before any call."""
     assert client_for().business_discovery("https://www.instagram.com/p/C0ffee/") is None
+    assert client_for().business_discovery("two..dots") is None
     assert sandbox.total == 0
 
 
@@ -156,24 +159,24 @@ def test_wrong_own_user_id_is_a_configuration_error(
 def test_missing_credentials_are_a_configuration_error() -> None:
     """A client cannot be built without both the token and the user id."""
     with pytest.raises(ConfigurationError):
-        InstagramClient(TOKEN, None)
+        InstagramClient.from_settings(Settings(instagram_access_token=SecretStr(TOKEN)))
     with pytest.raises(ConfigurationError):
-        InstagramClient(None, DEFAULT_USER_ID)
+        InstagramClient.from_settings(Settings(instagram_user_id=DEFAULT_USER_ID))
 
 
-def test_from_settings_is_none_when_instagram_is_not_configured(
+def test_instagram_is_optional_and_works_once_configured(
     sandbox: InstagramGraphSandbox,
 ) -> None:
-    """No token and no user id means no client (no bios); both set means a working one."""
+    """No token and no user id means not configured (no bios); both set means a working one."""
     unconfigured = Settings(instagram_access_token=None, instagram_user_id=None)
-    assert InstagramClient.from_settings(unconfigured) is None
+    assert not InstagramClient.is_configured(unconfigured)
     configured = Settings(
         instagram_access_token=SecretStr(TOKEN),
         instagram_user_id=DEFAULT_USER_ID,
         instagram_api_url=sandbox.url,
     )
+    assert InstagramClient.is_configured(configured)
     client = InstagramClient.from_settings(configured)
-    assert client is not None
     try:
         assert client.business_discovery("chloemarsh.music") is not None
     finally:

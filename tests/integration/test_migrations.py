@@ -8,7 +8,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from producer_discovery.db.migrations import MIGRATIONS_DIR, MigrationError, migrate
+from producer_discovery.db.migrate import MIGRATIONS_DIR, MigrationError, migrate
 
 
 def test_second_migrate_is_a_no_op(empty_database_url: str) -> None:
@@ -16,7 +16,7 @@ def test_second_migrate_is_a_no_op(empty_database_url: str) -> None:
     first = migrate(empty_database_url)
     assert first[0] == "pgmq"
     assert [name for name in first if name[0].isdigit()] == sorted(
-        path.stem for path in MIGRATIONS_DIR.glob("[0-9]*.sql")
+        entry.name.removesuffix(".sql") for entry in MIGRATIONS_DIR.iterdir() if entry.name[0].isdigit()
     )
     with psycopg.connect(empty_database_url) as conn:
         before = conn.execute("SELECT name, applied_at FROM public.schema_migrations ORDER BY name").fetchall()
@@ -29,7 +29,7 @@ def test_second_migrate_is_a_no_op(empty_database_url: str) -> None:
 def test_edited_landed_migration_is_refused(empty_database_url: str, tmp_path: Path) -> None:
     """Changing a migration that was applied stops `migrate` with a readable error."""
     copy = tmp_path / "migrations"
-    shutil.copytree(MIGRATIONS_DIR, copy)
+    shutil.copytree(str(MIGRATIONS_DIR), copy)
     migrate(empty_database_url, copy)
     edited = copy / "0002_create_catalogue_tables.sql"
     edited.write_text(edited.read_text() + "\n-- an edit\n")
@@ -40,7 +40,7 @@ def test_edited_landed_migration_is_refused(empty_database_url: str, tmp_path: P
 def test_new_migration_is_applied_after_the_landed_ones(empty_database_url: str, tmp_path: Path) -> None:
     """A file added later is applied alone, in its own transaction."""
     copy = tmp_path / "migrations"
-    shutil.copytree(MIGRATIONS_DIR, copy)
+    shutil.copytree(str(MIGRATIONS_DIR), copy)
     migrate(empty_database_url, copy)
     (copy / "9999_create_probe.sql").write_text("CREATE TABLE public.probe (id int);")
     assert migrate(empty_database_url, copy) == ["9999_create_probe"]
@@ -49,7 +49,7 @@ def test_new_migration_is_applied_after_the_landed_ones(empty_database_url: str,
 def test_failing_migration_leaves_nothing_behind(empty_database_url: str, tmp_path: Path) -> None:
     """A migration that fails is rolled back whole and not recorded."""
     copy = tmp_path / "migrations"
-    shutil.copytree(MIGRATIONS_DIR, copy)
+    shutil.copytree(str(MIGRATIONS_DIR), copy)
     migrate(empty_database_url, copy)
     (copy / "9999_break_things.sql").write_text(
         "CREATE TABLE public.half_done (id int);\nSELECT no_such_function();"

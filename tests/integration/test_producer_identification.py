@@ -21,12 +21,12 @@ from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 from psycopg_pool import ConnectionPool
 
-from producer_discovery.credits import EXECUTIVE_PRODUCER
-from producer_discovery.identification import SharedMusicBrainzClient
-from producer_discovery.names import normalise_name
-from producer_discovery.resources import Resources
-from producer_discovery.response_cache import PostgresResponseCache
-from producer_discovery.runtime import Worker
+from producer_discovery.clients.musicbrainz import MusicBrainzClient
+from producer_discovery.db.response_cache import PostgresResponseCache
+from producer_discovery.identification.credits import EXECUTIVE_PRODUCER
+from producer_discovery.runtime.resources import Resources
+from producer_discovery.runtime.stage import Delivery, Send
+from producer_discovery.runtime.worker import Worker
 from producer_discovery.sandbox.catalogue_seed import SPOTIFY_CATALOGUE, seed_catalogue
 from producer_discovery.sandbox.credits_data import load_credits
 from producer_discovery.sandbox.discogs import DiscogsSandbox
@@ -34,8 +34,12 @@ from producer_discovery.sandbox.genius import GeniusSandbox
 from producer_discovery.sandbox.musicbrainz import MusicBrainzSandbox
 from producer_discovery.sandbox.spotify import SpotifySandbox
 from producer_discovery.settings import Settings
-from producer_discovery.stage import Delivery, Send
-from workers.producer_identification import QUEUE, ProducerIdentificationMessage, build
+from producer_discovery.text import normalise_name
+from producer_discovery.workers.producer_identification import (
+    QUEUE,
+    ProducerIdentificationMessage,
+    build,
+)
 
 GENIUS_TOKEN = "genius-test-token"
 DISCOGS_TOKEN = "discogs-test-token"
@@ -458,7 +462,7 @@ def test_concurrent_misses_of_one_resource_send_one_request(
     release_id = "c02e14bb-c89f-59a5-8f18-9e49bc46b331"
     try:
         cache = PostgresResponseCache(resources.pool)
-        client = SharedMusicBrainzClient(settings, cache=cache)
+        client = MusicBrainzClient.from_settings(settings, cache=cache)
         sandboxes.reset_counts()
         answers: list[Any] = []
         threads = [

@@ -10,11 +10,12 @@ import pytest
 from psycopg_pool import ConnectionPool
 
 from producer_discovery.clients.base import ApiClient
+from producer_discovery.db.metrics import BufferedMetrics
+from producer_discovery.db.rate_limits import Budget, PostgresRateLimiter
 from producer_discovery.errors import RateLimited
-from producer_discovery.metrics import BufferedMetrics
-from producer_discovery.ratelimit import Budget, PostgresRateLimiter
 from producer_discovery.retry import RetryPolicy
 from producer_discovery.sandbox.server import Request, Response, SandboxServer
+from producer_discovery.settings import Settings
 
 
 class OneRateLimit(SandboxServer):
@@ -35,7 +36,13 @@ class OneRateLimit(SandboxServer):
 
 
 class ThingClient(ApiClient):
+    """A client of the one-rate-limit server; its URL travels in genius_api_url."""
+
     api = "thing"
+
+    @classmethod
+    def base_url_of(cls, settings: Settings) -> str:
+        return settings.genius_api_url
 
 
 @pytest.fixture
@@ -52,8 +59,8 @@ def test_429_retry_after_pauses_the_api_for_every_process(pools: list[Connection
     budgets = {"thing": Budget(100.0, burst=10)}
     with OneRateLimit() as server:
         no_retries = RetryPolicy(in_call_attempts=1)
-        first = ThingClient(server.url, user_agent="t", limiter=PostgresRateLimiter(pools[0], budgets), retry_policy=no_retries)
-        second = ThingClient(server.url, user_agent="t", limiter=PostgresRateLimiter(pools[1], budgets), retry_policy=no_retries)
+        first = ThingClient.from_settings(Settings(genius_api_url=server.url), limiter=PostgresRateLimiter(pools[0], budgets), retry_policy=no_retries)
+        second = ThingClient.from_settings(Settings(genius_api_url=server.url), limiter=PostgresRateLimiter(pools[1], budgets), retry_policy=no_retries)
         with pytest.raises(RateLimited) as raised:
             first.get_json("/thing", endpoint="thing")
         assert raised.value.retry_after == 2
@@ -87,7 +94,7 @@ def test_api_calls_are_recorded_in_batches(pools: list[ConnectionPool], database
     """Every call lands in monitoring.pipeline_metrics as api_call with its tags, written on flush."""
     metrics = BufferedMetrics(pools[0], stage="test_stage", flush_at=1000)
     with OneRateLimit() as server:
-        client = ThingClient(server.url, user_agent="t", metrics=metrics, retry_policy=RetryPolicy(in_call_attempts=1))
+        client = ThingClient.from_settings(Settings(genius_api_url=server.url), metrics=metrics, retry_policy=RetryPolicy(in_call_attempts=1))
         with pytest.raises(RateLimited):
             client.get_json("/thing", endpoint="thing")
         client.get_json("/thing", endpoint="thing")

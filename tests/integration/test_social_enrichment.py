@@ -17,18 +17,20 @@ from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 
 from producer_discovery.clients.genius import GeniusClient
-from producer_discovery.db.migrations import migrate
-from producer_discovery.enrichment import (
+from producer_discovery.db.migrate import migrate
+from producer_discovery.db.rate_limits import Budget
+from producer_discovery.enrichment.profiles import SOURCE_TRUST, from_genius_artist
+from producer_discovery.enrichment.store import (
     Enricher,
     ProducerToEnrich,
     ProfileSource,
     numeric_lookup,
 )
 from producer_discovery.errors import TransientError
-from producer_discovery.ratelimit import Budget
-from producer_discovery.resources import Resources
 from producer_discovery.retry import RetryPolicy
-from producer_discovery.runtime import Worker
+from producer_discovery.runtime.resources import Resources
+from producer_discovery.runtime.stage import Delivery
+from producer_discovery.runtime.worker import Worker
 from producer_discovery.sandbox.credits_data import load_credits
 from producer_discovery.sandbox.discogs import DiscogsSandbox
 from producer_discovery.sandbox.genius import GeniusSandbox
@@ -36,9 +38,7 @@ from producer_discovery.sandbox.instagram import DEFAULT_USER_ID, InstagramGraph
 from producer_discovery.sandbox.musicbrainz import MusicBrainzSandbox
 from producer_discovery.sandbox.server import Faults
 from producer_discovery.settings import Settings
-from producer_discovery.social import SOURCE_TRUST, from_genius_artist
-from producer_discovery.stage import Delivery
-from workers.social_enrichment import QUEUE, build
+from producer_discovery.workers.social_enrichment import QUEUE, build
 
 EXPECTED: dict[str, dict[str, Any]] = load_credits()["_expected"]["producers"]
 GENIUS_TOKEN = "genius-enrichment-token"
@@ -357,7 +357,7 @@ def test_transient_error_is_raised_until_the_last_delivery(sandboxes: Sandboxes)
     """Before the last delivery a 5xx goes up for the runtime to retry; on the last it is recorded as failed."""
     sandboxes.genius.faults = Faults(fail_paths=r"^/artists/")
     settings = settings_for(sandboxes.environment("unused"))
-    genius = GeniusClient(settings, retry_policy=RetryPolicy(in_call_attempts=1))
+    genius = GeniusClient.from_settings(settings, retry_policy=RetryPolicy(in_call_attempts=1))
     source = ProfileSource("genius", numeric_lookup(genius.artist), from_genius_artist)
     enricher = Enricher([source], ProfileSource("instagram-graph", None, from_genius_artist))
     producer = ProducerToEnrich("p1", "Kelso & Marr", {"genius": ("2400101",)})

@@ -10,6 +10,7 @@ from typing import Any
 
 import httpx
 import pytest
+from pydantic import SecretStr
 
 from producer_discovery.clients.base import CountingMetrics
 from producer_discovery.clients.spotify import SpotifyClient
@@ -17,6 +18,7 @@ from producer_discovery.errors import ConfigurationError, PermanentError, RateLi
 from producer_discovery.retry import RetryPolicy
 from producer_discovery.sandbox.server import Faults
 from producer_discovery.sandbox.spotify import SpotifySandbox
+from producer_discovery.settings import Settings
 
 CLIENT_ID = "sandbox-client-id"
 CLIENT_SECRET = "sandbox-client-secret"
@@ -43,14 +45,14 @@ class RecordingLimiter:
 def client_for(
     sandbox: SpotifySandbox, secret: str = CLIENT_SECRET, **options: Any
 ) -> SpotifyClient:
-    return SpotifyClient(
-        CLIENT_ID,
-        secret,
-        api_url=sandbox.api_url,
-        token_url=sandbox.token_url,
-        retry_policy=options.pop("retry_policy", FAST_RETRIES),
-        **options,
+    settings = Settings(
+        spotify_client_id=CLIENT_ID,
+        spotify_client_secret=SecretStr(secret),
+        spotify_api_url=sandbox.api_url,
+        spotify_token_url=sandbox.token_url,
     )
+    options.setdefault("retry_policy", FAST_RETRIES)
+    return SpotifyClient.from_settings(settings, **options)
 
 
 @pytest.fixture(scope="module")
@@ -127,7 +129,12 @@ def test_missing_credentials_are_a_configuration_error(
 ) -> None:
     """A client without an id or a secret refuses to start, naming the settings."""
     with pytest.raises(ConfigurationError, match="SPOTIFY_CLIENT_ID"):
-        SpotifyClient(client_id, client_secret)
+        SpotifyClient.from_settings(
+            Settings(
+                spotify_client_id=client_id,
+                spotify_client_secret=None if client_secret is None else SecretStr(client_secret),
+            )
+        )
 
 
 def test_token_request_goes_through_the_limiter_and_metrics(sandbox: SpotifySandbox) -> None:

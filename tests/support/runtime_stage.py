@@ -19,10 +19,10 @@ from pydantic import BaseModel, Field
 
 from producer_discovery.errors import PermanentError, RateLimited, TransientError
 from producer_discovery.logging import configure
-from producer_discovery.resources import Resources
-from producer_discovery.runtime import Worker
+from producer_discovery.runtime.resources import Resources
+from producer_discovery.runtime.stage import Delivery, Outcome, Send, Stage
+from producer_discovery.runtime.worker import Worker
 from producer_discovery.settings import Settings
-from producer_discovery.stage import Delivery, Outcome, Send, Stage
 
 QUEUE = "runtime_test"
 NEXT_QUEUE = "runtime_test_next"

@@ -7,7 +7,7 @@ from typing import Any
 
 import yaml
 
-from producer_discovery.supervisor import STAGES
+from producer_discovery.runtime.supervisor import STAGES
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -49,7 +49,10 @@ def test_compose_holds_no_secret_values() -> None:
 
 
 def test_images_build_from_the_repository() -> None:
-    """The worker image installs this project; the db image adds pg_cron to PostgreSQL 15."""
-    assert "pip install --no-cache-dir -e ." in (ROOT / "Dockerfile").read_text()
+    """The worker image installs this project as a wheel (not editable, no source tree); the
+    db image adds pg_cron to PostgreSQL 15."""
+    worker_file = (ROOT / "Dockerfile").read_text()
+    assert "pip wheel" in worker_file and "pip install --no-cache-dir /wheels/*.whl" in worker_file
+    assert " -e " not in worker_file
     db_file = (ROOT / "docker" / "db.Dockerfile").read_text()
     assert "FROM postgres:15" in db_file and "postgresql-15-cron" in db_file

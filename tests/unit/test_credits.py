@@ -7,16 +7,15 @@ from typing import Any
 
 import pytest
 
-from producer_discovery.credits import (
-    Credit,
-    genius_hit_matches,
-    genius_song_credits,
-    production_role,
-    title_credits,
+from producer_discovery.identification.credits import Credit, production_role, title_credits
+from producer_discovery.identification.discogs import (
+    discogs_release_credits,
+    discogs_roles,
+    positions_in,
 )
-from producer_discovery.credits_discogs import discogs_release_credits, discogs_roles, positions_in
-from producer_discovery.credits_fusion import fuse
-from producer_discovery.credits_musicbrainz import (
+from producer_discovery.identification.fusion import fuse
+from producer_discovery.identification.genius import genius_hit_matches, genius_song_credits
+from producer_discovery.identification.musicbrainz import (
     match_release_track,
     musicbrainz_recording_credits,
     musicbrainz_release_track_credits,

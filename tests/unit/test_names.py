@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from producer_discovery.names import (
+from producer_discovery.text import (
     comparable_title,
     display_name,
     normalise_name,
-    similar,
+    similarity,
     strip_discogs_suffix,
 )
 
@@ -90,14 +90,14 @@ def test_display_name_prefers_the_release_name_variation() -> None:
 
 def test_similar_ignores_accents_case_and_word_order() -> None:
     """Similarity is computed over normal forms and ignores word order."""
-    assert similar("Chloë Marsh", "chloe marsh") == 1.0
-    assert similar("Marsh Chloe", "Chloe Marsh") == 1.0
+    assert similarity("Chloë Marsh", "chloe marsh") == 1.0
+    assert similarity("Marsh Chloe", "Chloe Marsh") == 1.0
 
 
 def test_similar_does_not_score_a_contained_name_as_equal() -> None:
     """A short name inside a longer one is not a near match ("Metro" vs "Metro Boomin")."""
-    assert similar("Metro", "Metro Boomin") < 0.7
-    assert similar("", "Metro") == 0.0
+    assert similarity("Metro", "Metro Boomin") < 0.7
+    assert similarity("", "Metro") == 0.0
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from producer_discovery.social import (
+from producer_discovery.enrichment.profiles import (
     SocialFinding,
     extract_emails,
     from_discogs_artist,

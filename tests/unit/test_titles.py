@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from producer_discovery.titles import normalise_title, producer_names_in_title
+from producer_discovery.text import normalise_title, producer_names_in_title
 
 SAME_SONG_SHAPES = [
     # featured artists

@@ -1,7 +1,14 @@
-"""What every API client shares: one httpx client, the shared rate limit, metrics, errors.
+"""What every API client shares: one recipe, one send path, one status → error mapping.
 
-A request goes: rate limiter (shared by every process, in PostgreSQL) → HTTP → metric →
-classification into the error tree:
+Every client is built the same way, `Client.from_settings(settings, **options)`: its URLs,
+credentials, User-Agent and timeout come from Settings; `options` are what the runtime lends
+it (the shared `limiter`, `metrics`, `retry_policy`, a response `cache`, and in tests an httpx
+`transport`). A client whose credentials are missing raises ConfigurationError there;
+`is_configured(settings)` asks first, for optional sources.
+
+Every request (GET, the Spotify token POST, the Graph API call) goes through `send()`:
+rate limiter (shared by every process, in PostgreSQL) → HTTP → metric → `error_for()`, the
+one classification into the error tree:
 
     2xx          the response
     401          `on_unauthorized()` is asked to refresh credentials, then one more try
@@ -9,6 +16,8 @@ classification into the error tree:
     429          the limiter is paused for every process for Retry-After seconds → RateLimited
     5xx, network TransientError
     other 4xx    PermanentError
+    (a client refines this by overriding `refine_error()`: Spotify's invalid_client, the
+    Graph API's error codes, Genius' CDN 403)
 
 Transient errors are retried in-process by the one RetryPolicy; what is still failing goes up
 to the worker runtime, which hides the message for the policy's delay.
@@ -19,12 +28,13 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, Self
 
 import httpx
 
 from producer_discovery.errors import NotFound, PermanentError, RateLimited, TransientError
 from producer_discovery.retry import RetryPolicy
+from producer_discovery.settings import Settings
 
 
 class RateLimiter(Protocol):
@@ -79,31 +89,46 @@ def parse_retry_after(value: str | None, default: float = 1.0) -> float:
 
 
 class ApiClient:
-    """Base of every client. Subclasses set `api` and call `get_json`."""
+    """Base of every client. Subclasses set `api`, `base_url_of()` and call `get_json`."""
 
     api: str = "api"
 
     def __init__(
         self,
-        base_url: str,
+        settings: Settings,
         *,
-        user_agent: str,
         limiter: RateLimiter | None = None,
         metrics: MetricsRecorder | None = None,
         retry_policy: RetryPolicy | None = None,
-        timeout: float = 20.0,
         transport: httpx.BaseTransport | None = None,
     ) -> None:
-        self.base_url = base_url.rstrip("/")
+        self.settings = settings
+        self.base_url = self.base_url_of(settings).rstrip("/")
         self.limiter = limiter or Unlimited()
         self.metrics = metrics or CountingMetrics()
-        self.retry_policy = retry_policy or RetryPolicy()
+        self.retry_policy = retry_policy or RetryPolicy(
+            base_seconds=settings.retry_base_seconds, cap_seconds=settings.retry_cap_seconds
+        )
         self.http = httpx.Client(
-            timeout=timeout,
-            headers={"User-Agent": user_agent, "Accept": "application/json"},
+            timeout=settings.http_timeout_seconds,
+            headers={"User-Agent": settings.user_agent, "Accept": "application/json"},
             transport=transport,
             follow_redirects=True,
         )
+
+    @classmethod
+    def from_settings(cls, settings: Settings, **options: Any) -> Self:
+        """The one way to build a client (see the module docstring)."""
+        return cls(settings, **options)
+
+    @classmethod
+    def is_configured(cls, settings: Settings) -> bool:
+        """Whether Settings hold what this client needs (credentials)."""
+        return True
+
+    @classmethod
+    def base_url_of(cls, settings: Settings) -> str:
+        raise NotImplementedError
 
     def close(self) -> None:
         self.http.close()
@@ -117,8 +142,9 @@ class ApiClient:
         """Called on a 401; return True when credentials were refreshed and a retry may pass."""
         return False
 
-    def is_transient_status(self, status: int) -> bool:
-        return status >= 500
+    def refine_error(self, response: httpx.Response, endpoint: str) -> Exception | None:
+        """A provider-specific error for a failed response, or None for the default mapping."""
+        return None
 
     # Requests ---------------------------------------------------------------------------
     def url(self, path_or_url: str) -> str:
@@ -131,24 +157,32 @@ class ApiClient:
     ) -> Any:
         """GET and decode JSON, with the shared limit, in-process retries and metrics."""
         return self.retry_policy.call(
-            lambda: self._send("GET", path_or_url, endpoint=endpoint, params=params).json()
+            lambda: self.send("GET", path_or_url, endpoint=endpoint, params=params).json()
         )
 
-    def _send(
+    def send(
         self,
         method: str,
         path_or_url: str,
         *,
         endpoint: str,
         params: dict[str, Any] | None = None,
+        data: dict[str, str] | None = None,
+        headers: dict[str, str] | None = None,
         refreshed: bool = False,
     ) -> httpx.Response:
+        """One request through the limiter and the metrics; a failure raised as `error_for`
+        says. `headers` replace the authentication headers (the token request)."""
         self.limiter.acquire(self.api)
         started = time.perf_counter()
         status = 0
         try:
             response = self.http.request(
-                method, self.url(path_or_url), params=params, headers=self.auth_headers()
+                method,
+                self.url(path_or_url),
+                params=params,
+                data=data,
+                headers=self.auth_headers() if headers is None else headers,
             )
             status = response.status_code
         except httpx.TransportError as error:
@@ -157,19 +191,28 @@ class ApiClient:
         self._record(endpoint, status, started, response.is_success)
         if response.is_success:
             return response
+        if status == 401 and headers is None and not refreshed and self.on_unauthorized():
+            return self.send(method, path_or_url, endpoint=endpoint, params=params, data=data,
+                             refreshed=True)
+        raise self.error_for(response, endpoint)
+
+    def error_for(self, response: httpx.Response, endpoint: str) -> Exception:
+        """The one status → error mapping (see the module docstring)."""
+        refined = self.refine_error(response, endpoint)
+        if refined is not None:
+            return refined
+        status = response.status_code
         detail = f"{self.api} {endpoint}: HTTP {status} {response.text[:200]}"
-        if status == 401 and not refreshed and self.on_unauthorized():
-            return self._send(method, path_or_url, endpoint=endpoint, params=params, refreshed=True)
         if status == 429:
             retry_after = parse_retry_after(response.headers.get("Retry-After"))
             self.limiter.pause(self.api, retry_after)
-            raise RateLimited(detail, retry_after)
+            return RateLimited(detail, retry_after)
         if status == 404:
-            raise NotFound(detail)
-        if self.is_transient_status(status):
+            return NotFound(detail)
+        if status >= 500:
             retry_after = response.headers.get("Retry-After")
-            raise TransientError(detail, parse_retry_after(retry_after) if retry_after else None)
-        raise PermanentError(detail)
+            return TransientError(detail, parse_retry_after(retry_after) if retry_after else None)
+        return PermanentError(detail)
 
     def _record(self, endpoint: str, status: int, started: float, success: bool) -> None:
         elapsed_ms = (time.perf_counter() - started) * 1000.0

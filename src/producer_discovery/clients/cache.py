@@ -17,15 +17,13 @@ from __future__ import annotations
 
 import copy
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any, Protocol
 from urllib.parse import urlencode
 
-import httpx
-
-from producer_discovery.clients.base import ApiClient, MetricsRecorder, RateLimiter
+from producer_discovery.clients.base import ApiClient
 from producer_discovery.errors import NotFound
-from producer_discovery.retry import RetryPolicy
 from producer_discovery.settings import Settings
 
 JsonDocument = dict[str, Any]
@@ -38,6 +36,9 @@ class ResponseCache(Protocol):
     def put(self, api: str, key: str, value: JsonDocument) -> None:
         """Remember a document for `key` of `api`."""
 
+    def exclusive(self, api: str, key: str) -> AbstractContextManager[None]:
+        """Hold the one right to fetch `key` of `api` (single flight)."""
+
 
 class MemoryResponseCache:
     """A ResponseCache in a dict (tests, one-off runs). Hands out copies, never its own."""
@@ -45,6 +46,7 @@ class MemoryResponseCache:
     def __init__(self) -> None:
         self.documents: dict[tuple[str, str], JsonDocument] = {}
         self.lock = threading.Lock()
+        self.fetch_locks: dict[tuple[str, str], threading.Lock] = {}
 
     def get(self, api: str, key: str) -> JsonDocument | None:
         with self.lock:
@@ -55,6 +57,13 @@ class MemoryResponseCache:
         with self.lock:
             self.documents[(api, key)] = copy.deepcopy(value)
 
+    @contextmanager
+    def exclusive(self, api: str, key: str) -> Iterator[None]:
+        with self.lock:
+            fetch_lock = self.fetch_locks.setdefault((api, key), threading.Lock())
+        with fetch_lock:
+            yield
+
 
 def cache_key(path: str, params: Mapping[str, Any]) -> str:
     """The request a document answers: path plus sorted query, "songs/1?text_format=plain"."""
@@ -62,44 +71,33 @@ def cache_key(path: str, params: Mapping[str, Any]) -> str:
 
 
 class CachingClient(ApiClient):
-    """An ApiClient configured from Settings whose GETs go through an optional cache."""
+    """An ApiClient whose GETs go through an optional cache, one fetch per resource at once."""
 
-    def __init__(
-        self,
-        base_url: str,
-        settings: Settings,
-        *,
-        cache: ResponseCache | None = None,
-        limiter: RateLimiter | None = None,
-        metrics: MetricsRecorder | None = None,
-        retry_policy: RetryPolicy | None = None,
-        transport: httpx.BaseTransport | None = None,
-    ) -> None:
-        settings_policy = RetryPolicy(
-            base_seconds=settings.retry_base_seconds, cap_seconds=settings.retry_cap_seconds
-        )
-        super().__init__(
-            base_url,
-            user_agent=settings.user_agent,
-            limiter=limiter,
-            metrics=metrics,
-            retry_policy=retry_policy or settings_policy,
-            timeout=settings.http_timeout_seconds,
-            transport=transport,
-        )
+    def __init__(self, settings: Settings, *, cache: ResponseCache | None = None,
+                 **options: Any) -> None:
+        super().__init__(settings, **options)
         self.cache = cache
 
     def fetch(self, path: str, *, endpoint: str, params: Mapping[str, Any]) -> JsonDocument | None:
         """The provider's document for a GET, from the cache when it is there; None on 404."""
+        if self.cache is None:
+            return self._fetch(path, endpoint, params)
         key = cache_key(path, params)
-        if self.cache is not None:
+        cached = self.cache.get(self.api, key)
+        if cached is not None:
+            return cached
+        with self.cache.exclusive(self.api, key):
             cached = self.cache.get(self.api, key)
             if cached is not None:
                 return cached
+            document = self._fetch(path, endpoint, params)
+            if document is not None:
+                self.cache.put(self.api, key, document)
+            return document
+
+    def _fetch(self, path: str, endpoint: str, params: Mapping[str, Any]) -> JsonDocument | None:
         try:
-            document = self.get_json(path, endpoint=endpoint, params=dict(params))
+            document: JsonDocument = self.get_json(path, endpoint=endpoint, params=dict(params))
         except NotFound:
             return None
-        if self.cache is not None:
-            self.cache.put(self.api, key, document)
         return document

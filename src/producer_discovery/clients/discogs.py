@@ -26,8 +26,16 @@ class DiscogsClient(CachingClient):
         """`options`: cache, limiter, metrics, retry_policy, transport (see CachingClient)."""
         if settings.discogs_token is None:
             raise ConfigurationError("DISCOGS_TOKEN is not set: the Discogs source is off")
-        super().__init__(settings.discogs_api_url, settings, **options)
+        super().__init__(settings, **options)
         self.token = settings.discogs_token
+
+    @classmethod
+    def is_configured(cls, settings: Settings) -> bool:
+        return settings.discogs_token is not None
+
+    @classmethod
+    def base_url_of(cls, settings: Settings) -> str:
+        return settings.discogs_api_url
 
     def auth_headers(self) -> dict[str, str]:
         return {"Authorization": f"Discogs token={self.token.get_secret_value()}"}

@@ -15,8 +15,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import httpx
+
 from producer_discovery.clients.cache import CachingClient, JsonDocument
-from producer_discovery.errors import ConfigurationError
+from producer_discovery.errors import ConfigurationError, TransientError
 from producer_discovery.settings import Settings
 
 PLAIN_TEXT = {"text_format": "plain"}
@@ -29,14 +31,24 @@ class GeniusClient(CachingClient):
         """`options`: cache, limiter, metrics, retry_policy, transport (see CachingClient)."""
         if settings.genius_access_token is None:
             raise ConfigurationError("GENIUS_ACCESS_TOKEN is not set: the Genius source is off")
-        super().__init__(settings.genius_api_url, settings, **options)
+        super().__init__(settings, **options)
         self.access_token = settings.genius_access_token
+
+    @classmethod
+    def is_configured(cls, settings: Settings) -> bool:
+        return settings.genius_access_token is not None
+
+    @classmethod
+    def base_url_of(cls, settings: Settings) -> str:
+        return settings.genius_api_url
 
     def auth_headers(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.access_token.get_secret_value()}"}
 
-    def is_transient_status(self, status: int) -> bool:
-        return status == 403 or super().is_transient_status(status)
+    def refine_error(self, response: httpx.Response, endpoint: str) -> Exception | None:
+        if response.status_code == 403:  # the CDN refusing for a while
+            return TransientError(f"genius {endpoint}: HTTP 403 (blocked for now)")
+        return None
 
     def search(self, query: str) -> list[JsonDocument]:
         """The songs Genius finds for a query, in its order (often not the right one first)."""

@@ -39,7 +39,11 @@ class MusicBrainzClient(CachingClient):
 
     def __init__(self, settings: Settings, **options: Any) -> None:
         """`options`: cache, limiter, metrics, retry_policy, transport (see CachingClient)."""
-        super().__init__(settings.musicbrainz_api_url, settings, **options)
+        super().__init__(settings, **options)
+
+    @classmethod
+    def base_url_of(cls, settings: Settings) -> str:
+        return settings.musicbrainz_api_url
 
     def _lookup(self, path: str, endpoint: str, includes: str | None = None) -> JsonDocument | None:
         params = {"fmt": "json", "inc": includes} if includes else {"fmt": "json"}

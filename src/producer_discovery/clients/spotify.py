@@ -27,7 +27,7 @@ from typing import Any
 import httpx
 from pydantic import BaseModel
 
-from producer_discovery.clients.base import ApiClient, parse_retry_after
+from producer_discovery.clients.base import ApiClient
 from producer_discovery.clients.spotify_models import (
     Album,
     Artist,
@@ -36,15 +36,9 @@ from producer_discovery.clients.spotify_models import (
     SimpleTrack,
     Track,
 )
-from producer_discovery.errors import (
-    ConfigurationError,
-    PermanentError,
-    RateLimited,
-    TransientError,
-)
+from producer_discovery.errors import ConfigurationError, PermanentError
+from producer_discovery.settings import Settings
 
-DEFAULT_API_URL = "https://api.spotify.com/v1"
-DEFAULT_TOKEN_URL = "https://accounts.spotify.com/api/token"
 SEARCH_LIMIT_MAX = 10
 SEARCH_OFFSET_MAX = 1000
 ARTIST_ALBUMS_LIMIT_MAX = 10
@@ -65,28 +59,32 @@ class SpotifyClient(ApiClient):
 
     api = "spotify"
 
-    def __init__(
-        self,
-        client_id: str | None,
-        client_secret: str | None,
-        *,
-        api_url: str = DEFAULT_API_URL,
-        token_url: str = DEFAULT_TOKEN_URL,
-        **options: Any,
-    ) -> None:
-        if not client_id or not client_secret:
+    def __init__(self, settings: Settings, **options: Any) -> None:
+        """`options`: limiter, metrics, retry_policy, transport (see ApiClient)."""
+        client_id = settings.spotify_client_id
+        secret = settings.spotify_client_secret
+        if not client_id or secret is None or not secret.get_secret_value():
             raise ConfigurationError(
                 "Spotify credentials are missing: set SPOTIFY_CLIENT_ID and SPOTIFY_CLIENT_SECRET."
             )
-        options.setdefault("user_agent", "producer-discovery")
-        super().__init__(api_url, **options)
-        self.token_url = token_url
-        self._basic = base64.b64encode(f"{client_id}:{client_secret}".encode()).decode()
+        super().__init__(settings, **options)
+        self.token_url = settings.spotify_token_url
+        credentials = f"{client_id}:{secret.get_secret_value()}"
+        self._basic = base64.b64encode(credentials.encode()).decode()
         self._token: str | None = None
         self._token_valid_until = 0.0
         self._token_lock = threading.Lock()
         self._probe_lock = threading.Lock()
         self._extended_quota: bool | None = None
+
+    @classmethod
+    def is_configured(cls, settings: Settings) -> bool:
+        secret = settings.spotify_client_secret
+        return bool(settings.spotify_client_id and secret and secret.get_secret_value())
+
+    @classmethod
+    def base_url_of(cls, settings: Settings) -> str:
+        return settings.spotify_api_url
 
     # Authentication ---------------------------------------------------------------------
     def auth_headers(self) -> dict[str, str]:
@@ -110,42 +108,28 @@ class SpotifyClient(ApiClient):
             return self._token
 
     def _request_token(self) -> AccessToken:
-        """POST the client credentials, through the shared limiter and metrics."""
-        self.limiter.acquire(self.api)
-        started = time.perf_counter()
-        try:
-            response = self.http.post(
-                self.token_url,
-                data={"grant_type": "client_credentials"},
-                headers={"Authorization": f"Basic {self._basic}"},
-            )
-        except httpx.TransportError as error:
-            self._record("token", 0, started, False)
-            raise TransientError(f"spotify token: {type(error).__name__}") from error
-        self._record("token", response.status_code, started, response.is_success)
-        self._raise_for_token_error(response)
+        """POST the client credentials, through the shared send path."""
+        response = self.send(
+            "POST",
+            self.token_url,
+            endpoint="token",
+            data={"grant_type": "client_credentials"},
+            headers={"Authorization": f"Basic {self._basic}"},
+        )
         token = AccessToken.model_validate(response.json())
         if token.token_type.casefold() != "bearer":
             raise PermanentError(f"spotify token: unexpected token_type {token.token_type!r}")
         return token
 
-    def _raise_for_token_error(self, response: httpx.Response) -> None:
-        status = response.status_code
-        if response.is_success:
-            return
-        detail = f"spotify token: HTTP {status} {response.text[:200]}"
-        if status in (400, 401) and "invalid_client" in response.text:
-            raise ConfigurationError(
+    def refine_error(self, response: httpx.Response, endpoint: str) -> Exception | None:
+        if endpoint == "token" and response.status_code in (400, 401) and (
+            "invalid_client" in response.text
+        ):
+            return ConfigurationError(
                 "Spotify refused the client credentials (invalid_client): "
                 "check SPOTIFY_CLIENT_ID and SPOTIFY_CLIENT_SECRET."
             )
-        if status == 429:
-            retry_after = parse_retry_after(response.headers.get("Retry-After"))
-            self.limiter.pause(self.api, retry_after)
-            raise RateLimited(detail, retry_after)
-        if self.is_transient_status(status):
-            raise TransientError(detail)
-        raise PermanentError(detail)
+        return None
 
     # Artists ----------------------------------------------------------------------------
     def search_artists(self, query: str, limit: int = 10, offset: int = 0) -> Paging[Artist]:

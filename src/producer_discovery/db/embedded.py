@@ -16,7 +16,7 @@ from pathlib import Path
 import psycopg
 
 from producer_discovery.db.cluster import LocalCluster, free_port, port_is_free
-from producer_discovery.db.migrations import migrate
+from producer_discovery.db.migrate import migrate
 
 DATABASE_NAME = "producer_discovery"
 PREFERRED_PORT = 54329

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from functools import cache
-from pathlib import Path
+from importlib.resources import files
 
-QUERIES_DIR = Path(__file__).with_name("queries")
+QUERIES_DIR = files("producer_discovery.db") / "queries"
 
 
 @cache

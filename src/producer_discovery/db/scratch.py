@@ -15,7 +15,7 @@ from psycopg import sql
 from psycopg.conninfo import make_conninfo
 
 from producer_discovery.db.cluster import LocalCluster, free_port
-from producer_discovery.db.migrations import migrate
+from producer_discovery.db.migrate import migrate
 
 
 @contextmanager

@@ -23,7 +23,7 @@ import psycopg
 from psycopg.types.json import Jsonb
 
 from producer_discovery.db.queries import query
-from producer_discovery.titles import normalise_title
+from producer_discovery.text import normalise_title
 
 SPOTIFY_CATALOGUE = Path(__file__).parent / "data" / "spotify_catalogue.json"
 SEEDED_ARTISTS = ("Nova Reyes", "The Velvet Arcade", "Juno Vale")

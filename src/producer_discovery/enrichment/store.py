@@ -42,15 +42,15 @@ from psycopg.types.json import Jsonb
 from psycopg_pool import ConnectionPool
 
 from producer_discovery.db.queries import query
+from producer_discovery.enrichment.profiles import SocialFinding, SocialProfile, merge_findings
 from producer_discovery.errors import (
     PermanentError,
     ProducerDiscoveryError,
     TransientError,
     is_transient,
 )
-from producer_discovery.social import SocialFinding, SocialProfile, merge_findings
 
-log = structlog.get_logger("producer_discovery.enrichment")
+log = structlog.get_logger("producer_discovery.enrichment.store")
 
 JsonDocument = dict[str, Any]
 SourceLookup = Callable[[str], JsonDocument | None]

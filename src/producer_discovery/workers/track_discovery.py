@@ -28,10 +28,9 @@ from producer_discovery.clients.spotify import SpotifyClient
 from producer_discovery.clients.spotify_models import Album, SimpleTrack, Track
 from producer_discovery.db.queries import query
 from producer_discovery.errors import PermanentError, TransientError
-from producer_discovery.resources import Resources
-from producer_discovery.stage import Delivery, Outcome, Send, Stage
-from producer_discovery.titles import normalise_title
-from workers.artist_discovery import spotify_client
+from producer_discovery.runtime.resources import Resources
+from producer_discovery.runtime.stage import Delivery, Outcome, Send, Stage
+from producer_discovery.text import normalise_title
 
 QUEUE = "track_discovery"
 NEXT_QUEUE = "producer_identification"
@@ -53,7 +52,7 @@ def entity_of(message: TrackDiscoveryMessage) -> tuple[str, str]:
 
 
 def build(resources: Resources) -> Stage[TrackDiscoveryMessage]:
-    spotify = spotify_client(resources)
+    spotify = resources.client(SpotifyClient)
 
     def handle(delivery: Delivery[TrackDiscoveryMessage]) -> Outcome:
         artist_spotify_id = stored_artist_spotify_id(resources.pool, delivery.body.artist_id)

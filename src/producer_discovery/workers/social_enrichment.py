@@ -15,41 +15,42 @@
               metadata.enrichment (each source's status); nothing sent onwards.
 
 A source still failing on the last delivery the runtime allows is recorded as failed and the
-producer completes with `enrichment_failed = true` (see producer_discovery.enrichment).
+producer completes with `enrichment_failed = true` (see producer_discovery.enrichment.store).
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar
 from uuid import UUID
 
 import psycopg
 from pydantic import BaseModel, ConfigDict, Field
 
+from producer_discovery.clients.base import ApiClient
 from producer_discovery.clients.discogs import DiscogsClient
 from producer_discovery.clients.genius import GeniusClient
 from producer_discovery.clients.instagram import InstagramClient
 from producer_discovery.clients.musicbrainz import MusicBrainzClient
-from producer_discovery.enrichment import (
+from producer_discovery.enrichment.profiles import (
+    from_discogs_artist,
+    from_genius_artist,
+    from_instagram_business,
+    from_musicbrainz_artist,
+)
+from producer_discovery.enrichment.store import (
     Enricher,
     ProfileSource,
     load_producer,
     numeric_lookup,
     record_enrichment,
 )
-from producer_discovery.resources import Resources
-from producer_discovery.response_cache import PostgresResponseCache
-from producer_discovery.social import (
-    from_discogs_artist,
-    from_genius_artist,
-    from_instagram_business,
-    from_musicbrainz_artist,
-)
-from producer_discovery.stage import Delivery, Outcome, Send, Stage
+from producer_discovery.runtime.resources import Resources
+from producer_discovery.runtime.stage import Delivery, Outcome, Send, Stage
 
 QUEUE = "social_enrichment"
 NEW_IDS = "new-ids:"  # the refresh stamp producer identification sends (producer_store)
+
+Client = TypeVar("Client", bound=ApiClient)
 
 
 class EnrichmentMessage(BaseModel):
@@ -64,16 +65,20 @@ def entity(message: EnrichmentMessage) -> tuple[str, str]:
 
 
 def profile_sources(
-    resources: Resources, cache: PostgresResponseCache | None
+    resources: Resources, cached: bool
 ) -> tuple[list[ProfileSource], ProfileSource]:
     """The id sources in order of trust, and Business Discovery; each off when unconfigured."""
     settings = resources.settings
-    options = {"limiter": resources.limiter, "metrics": resources.metrics,
-               "retry_policy": resources.retry_policy, "cache": cache}
-    genius = GeniusClient(settings, **options) if settings.genius_access_token else None
-    musicbrainz = MusicBrainzClient(settings, **options)
-    discogs = DiscogsClient(settings, **options) if settings.discogs_token else None
-    instagram = InstagramClient.from_settings(settings, **resources.client_options())
+
+    def configured(client_class: type[Client]) -> Client | None:
+        if not client_class.is_configured(settings):
+            return None
+        return resources.client(client_class, cached=cached)
+
+    genius = configured(GeniusClient)
+    musicbrainz = resources.client(MusicBrainzClient, cached=cached)
+    discogs = configured(DiscogsClient)
+    instagram = configured(InstagramClient)
     by_id = [
         ProfileSource("genius", numeric_lookup(genius.artist) if genius else None,
                       from_genius_artist),
@@ -92,9 +97,8 @@ def build(resources: Resources) -> Stage[EnrichmentMessage]:
     # reads profiles through the shared response cache, so no source is asked twice for the
     # same profile in one pipeline run. A refresh from requeue_producer_enrichment() (TTL
     # expired, or a source failed) wants today's profiles: it bypasses the cache.
-    ttl = timedelta(hours=resources.settings.api_cache_ttl_hours)
-    cached = Enricher(*profile_sources(resources, PostgresResponseCache(resources.pool, ttl=ttl)))
-    fresh = Enricher(*profile_sources(resources, None))
+    cached = Enricher(*profile_sources(resources, cached=True))
+    fresh = Enricher(*profile_sources(resources, cached=False))
     max_attempts = resources.settings.max_attempts
 
     def handle(delivery: Delivery[EnrichmentMessage]) -> Outcome:

@@ -27,9 +27,9 @@ from producer_discovery.clients.spotify import SpotifyClient
 from producer_discovery.clients.spotify_models import Artist
 from producer_discovery.db.queries import query
 from producer_discovery.errors import NotFound
-from producer_discovery.names import normalise_name
-from producer_discovery.resources import Resources
-from producer_discovery.stage import Delivery, Outcome, Send, Stage
+from producer_discovery.runtime.resources import Resources
+from producer_discovery.runtime.stage import Delivery, Outcome, Send, Stage
+from producer_discovery.text import normalise_name
 
 QUEUE = "artist_discovery"
 NEXT_QUEUE = "album_discovery"
@@ -68,21 +68,8 @@ def entity_of(message: ArtistDiscoveryMessage) -> tuple[str, str]:
     return "artist", f"name:{normalise_name(message.artist_name)}"
 
 
-def spotify_client(resources: Resources) -> SpotifyClient:
-    """The Spotify client of a stage; a ConfigurationError when the credentials are missing."""
-    settings = resources.settings
-    secret = settings.spotify_client_secret
-    return SpotifyClient(
-        settings.spotify_client_id,
-        secret.get_secret_value() if secret else None,
-        api_url=settings.spotify_api_url,
-        token_url=settings.spotify_token_url,
-        **resources.client_options(),
-    )
-
-
 def build(resources: Resources) -> Stage[ArtistDiscoveryMessage]:
-    spotify = spotify_client(resources)
+    spotify = resources.client(SpotifyClient)
 
     def handle(delivery: Delivery[ArtistDiscoveryMessage]) -> Outcome:
         return discover(spotify, delivery.body)

@@ -21,7 +21,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from producer_discovery.credits import PRODUCTION_ROLES, SOURCES, Credit
+from producer_discovery.identification.credits import PRODUCTION_ROLES, SOURCES, Credit
 
 
 @dataclass

@@ -2,9 +2,9 @@
 
 The extractors take the documented JSON exactly as the APIs return it (plain dicts) and
 never call anything. This module holds the credit model, the role vocabulary shared by every
-source, Genius and the "(Prod. by …)" title hint; MusicBrainz, Discogs and the fusion of
-several sources into one producer live in `credits_musicbrainz`, `credits_discogs` and
-`credits_fusion`.
+source and the "(Prod. by …)" title hint; each provider's module (`genius`, `musicbrainz`,
+`discogs`) holds both its queries and its reading, and `fusion` merges several sources'
+credits into one producer.
 
 Roles. A role label ("Co-Producer", "Additional Production", "Producer [Additional]",
 "Executive-Producer", a MusicBrainz attribute list) maps to one of `PRODUCTION_ROLES`, or to
@@ -30,9 +30,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from rapidfuzz import fuzz
-
-from producer_discovery.names import comparable_title, normalise_name
+from producer_discovery.text import normalise_name
 
 SOURCES = ("genius", "musicbrainz", "discogs", "title")  # most trusted first
 
@@ -66,35 +64,7 @@ NEUTRAL_QUALIFIERS = frozenset({"music", "beat", "beats", "track", "record", "le
 FUSED_CO_PREFIX = re.compile(r"^co(produc\w*)$")
 LABEL_WORD = re.compile(r"[^\W_]+")
 
-GENIUS_PRODUCER_CONFIDENCE = 0.85
-GENIUS_PERFORMANCE_CONFIDENCE = 0.80
 TITLE_CONFIDENCE = 0.40
-DEFAULT_HIT_THRESHOLD = 0.85
-VARIANT_WORDS = frozenset(
-    {
-        "remix",
-        "rmx",
-        "live",
-        "acoustic",
-        "instrumental",
-        "karaoke",
-        "cover",
-        "tribute",
-        "demo",
-        "sped",
-        "slowed",
-        "reverb",
-        "nightcore",
-        "reprise",
-        "unplugged",
-        "orchestral",
-        "piano",
-        "translation",
-        "traduccion",
-        "traducao",
-        "romanized",
-    }
-)
 
 
 @dataclass(frozen=True)
@@ -202,96 +172,6 @@ def unique_credits(credits: Iterable[Credit]) -> list[Credit]:
             seen.add(key)
             kept.append(credit)
     return kept
-
-
-# Genius ----------------------------------------------------------------------------------
-def genius_artist_credit(
-    artist: dict[str, Any], role: str, role_label: str, confidence: float
-) -> Credit | None:
-    """A credit for one Genius artist object; a team named "X & Y" stays one credit."""
-    name = (artist.get("name") or "").strip()
-    if not name:
-        return None
-    return Credit.create(
-        name=name,
-        role=role,
-        source="genius",
-        source_id=artist.get("id"),
-        role_label=role_label,
-        confidence=confidence,
-    )
-
-
-def genius_song_credits(song: dict[str, Any]) -> list[Credit]:
-    """Production credits of a Genius song (`response.song` of `GET /songs/{id}`).
-
-    `producer_artists` are producers; a `custom_performances` entry counts when its label
-    is a production role (Co-Producer, Additional Production, Vocal Producer, Executive
-    Producer…). Writers, featured artists, engineers, instruments and labels are never
-    credits here.
-    """
-    credits: list[Credit] = []
-    for artist in song.get("producer_artists") or []:
-        credit = genius_artist_credit(artist, PRODUCER, "Producer", GENIUS_PRODUCER_CONFIDENCE)
-        if credit:
-            credits.append(credit)
-    for performance in song.get("custom_performances") or []:
-        label = (performance.get("label") or "").strip()
-        role = production_role(label)
-        if role is None:
-            continue
-        for artist in performance.get("artists") or []:
-            credit = genius_artist_credit(artist, role, label, GENIUS_PERFORMANCE_CONFIDENCE)
-            if credit:
-                credits.append(credit)
-    return unique_credits(credits)
-
-
-def variant_words(comparable: str) -> list[str]:
-    """The variant markers (remix, live, acoustic, tribute…) of a comparable title, sorted,
-    repeats kept: "Live Forever (Live)" has two."""
-    return sorted(word for word in comparable.split() if word in VARIANT_WORDS)
-
-
-def text_similarity(first: str, second: str) -> float:
-    """Order-insensitive similarity of two already comparable texts, 0 to 1."""
-    if not first or not second:
-        return 0.0
-    return fuzz.token_sort_ratio(first, second) / 100.0
-
-
-def genius_hit_artists(song: dict[str, Any]) -> set[str]:
-    """Normalised names of a hit's primary artist(s) (`primary_artist`, `primary_artists`)."""
-    artists = [song.get("primary_artist") or {}] + list(song.get("primary_artists") or [])
-    return {normalise_name(artist["name"]) for artist in artists if artist.get("name")}
-
-
-def genius_hit_matches(
-    hit: dict[str, Any], title: str, artist: str, threshold: float = DEFAULT_HIT_THRESHOLD
-) -> float | None:
-    """The match score of a Genius search hit for a track, or None when it is another song.
-
-    Genius search often ranks another song first, so a hit is accepted only when:
-    - its primary artist is the track's artist once both are normalised (accents, case,
-      punctuation and "&"/"and" do not matter, but one letter does: "Nova Reys" is another
-      artist than "Nova Reyes", and "Nova Reyes Tribute" another again);
-    - its title reaches `threshold` (0–1, order-insensitive) against the track's title, both
-      without decorations ("feat.", "Remaster", "Prod. by");
-    - it carries the same variant markers: a "(Remix)", "Live", "Acoustic" or tribute
-      version is another recording.
-    The score returned is the title similarity.
-    """
-    song = hit.get("result", hit)
-    if hit.get("type", "song") != "song" or not song.get("id"):
-        return None
-    if normalise_name(artist) not in genius_hit_artists(song):
-        return None
-    hit_title = comparable_title(song.get("title") or "")
-    track_title = comparable_title(title)
-    if variant_words(hit_title) != variant_words(track_title):
-        return None
-    score = text_similarity(hit_title, track_title)
-    return score if score >= threshold else None
 
 
 # Title -----------------------------------------------------------------------------------

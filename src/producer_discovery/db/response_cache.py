@@ -1,14 +1,14 @@
 """The shared API response cache in PostgreSQL (`api_response_cache`), with a TTL.
 
-Every credits client reads through it (see `clients.cache.CachingClient`), so the other
-tracks of an album, the other worker processes and tomorrow's re-run reuse one answer:
+It is the `ResponseCache` (clients/cache.py) every credits and profile client reads through,
+so the other tracks of an album, the other worker processes and tomorrow's re-run reuse one
+answer:
 
     get(api, resource)   the stored response while `expires_at` is in the future, else None
     put(api, resource)   upsert, `expires_at = now() + ttl` (per API, default 7 days)
 
-Single flight. Tracks of one album arrive together, in several threads and processes; each
-would miss the cache at the same moment and send the same release lookup. `SingleFlight`
-clients therefore fetch a missing resource under `exclusive(api, resource)`: a PostgreSQL
+Single flight across processes: `CachingClient` fetches a missing resource under
+`exclusive(api, resource)`, here a PostgreSQL
 session advisory lock on that resource, held on one pooled connection (outside any
 transaction) for the duration of the fetch. The others poll for the lock, then find the
 response in the cache. A crashed holder's session ends and its lock with it; a waiter that
@@ -27,8 +27,9 @@ import psycopg
 from psycopg.types.json import Jsonb
 from psycopg_pool import ConnectionPool
 
-from producer_discovery.clients.cache import CachingClient, JsonDocument, cache_key
 from producer_discovery.db.queries import query
+
+JsonDocument = dict[str, Any]  # the shape clients.cache.ResponseCache stores
 
 DEFAULT_TTL = timedelta(days=7)
 DEFAULT_WAIT_SECONDS = 120.0
@@ -93,20 +94,3 @@ class PostgresResponseCache:
             conn.execute(query("cache_unlock"), {"key": lock_key})
         except psycopg.Error:
             pass  # the session is gone, and its lock with it
-
-
-class SingleFlight(CachingClient):
-    """Mixin for a CachingClient: a cache miss is fetched by one caller at a time per
-    resource when the cache offers `exclusive()` (PostgresResponseCache); the others wait
-    and read the cached answer."""
-
-    def fetch(self, path: str, *, endpoint: str, params: Mapping[str, Any]) -> JsonDocument | None:
-        cache = self.cache
-        if not isinstance(cache, PostgresResponseCache):
-            return super().fetch(path, endpoint=endpoint, params=params)
-        key = cache_key(path, params)
-        cached = cache.get(self.api, key)
-        if cached is not None:
-            return cached
-        with cache.exclusive(self.api, key):
-            return super().fetch(path, endpoint=endpoint, params=params)

@@ -1,5 +1,5 @@
 """The pipeline, one module per stage, in order. Each exposes `build(resources) -> Stage`;
-`producer_discovery.supervisor.STAGES` names them (looked up by name, so no import points back).
+`producer_discovery.runtime.supervisor.STAGES` names them (looked up by name, so no import points back).
 
     artist_discovery         Spotify search + artist        → artists   → album_discovery
     album_discovery          artist albums, pages of 10     → albums    → track_discovery

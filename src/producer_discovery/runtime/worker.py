@@ -43,10 +43,10 @@ from pydantic import ValidationError
 
 from producer_discovery.db.queries import query
 from producer_discovery.errors import PermanentError, is_transient, retry_after_of
-from producer_discovery.resources import Resources
-from producer_discovery.stage import Delivery, Send, Stage
+from producer_discovery.runtime.resources import Resources
+from producer_discovery.runtime.stage import Delivery, Send, Stage
 
-log = structlog.get_logger("producer_discovery.runtime")
+log = structlog.get_logger("producer_discovery.runtime.worker")
 
 DATABASE_ERRORS = (psycopg.OperationalError, PoolTimeout)
 

@@ -11,16 +11,20 @@ NOTICEs raised by migrations (e.g. "maintenance schedules skipped") are passed t
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
+from importlib.resources import files
+from importlib.resources.abc import Traversable
 
 import psycopg
 from pgmq.install import get_embedded_install_sql, get_embedded_sql_version
 
 from producer_discovery.errors import ConfigurationError
 
-MIGRATIONS_DIR = Path(__file__).resolve().parents[3] / "migrations"
+# Shipped as package data, so an installed wheel migrates as well as a source checkout.
+MIGRATIONS_DIR: Traversable = files("producer_discovery.db") / "migrations"
+MIGRATION_NAME = re.compile(r"^\d{4}_\w+\.sql$")
 ADVISORY_LOCK_KEY = 7_301_994_115  # any constant shared by every migrate run
 
 LEDGER_SQL = """
@@ -39,7 +43,7 @@ class MigrationError(ConfigurationError):
 @dataclass(frozen=True)
 class Migration:
     name: str
-    path: Path
+    path: Traversable
 
     @property
     def sql(self) -> str:
@@ -50,15 +54,20 @@ class Migration:
         return hashlib.sha256(self.path.read_bytes()).hexdigest()
 
 
-def discover(directory: Path = MIGRATIONS_DIR) -> list[Migration]:
+def discover(directory: Traversable = MIGRATIONS_DIR) -> list[Migration]:
     if not directory.is_dir():
         raise MigrationError(f"no migrations directory at {directory}")
-    return [Migration(path.stem, path) for path in sorted(directory.glob("[0-9][0-9][0-9][0-9]_*.sql"))]
+    names = sorted(
+        entry.name
+        for entry in directory.iterdir()
+        if MIGRATION_NAME.match(entry.name)
+    )
+    return [Migration(name.removesuffix(".sql"), directory / name) for name in names]
 
 
 def migrate(
     url: str,
-    directory: Path = MIGRATIONS_DIR,
+    directory: Traversable = MIGRATIONS_DIR,
     log: Callable[[str], None] = lambda line: None,
 ) -> list[str]:
     """Apply every pending migration; return the names applied (empty when up to date)."""
@@ -102,7 +111,7 @@ def check_landed(migrations: list[Migration], applied: dict[str, str]) -> None:
         if migration is None:
             raise MigrationError(
                 f"migration {name} is recorded as applied but {name}.sql is missing from "
-                f"{migrations[0].path.parent if migrations else MIGRATIONS_DIR}"
+                f"the migrations shipped with this version"
             )
         if migration.checksum != checksum:
             raise MigrationError(

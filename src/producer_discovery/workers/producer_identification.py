@@ -3,11 +3,11 @@
     message   {"trackId": "<representative tracks.id>", "normalizedTrackId": "<uuid>",
                "artistId": "<artists.id>"}: one per normalised song
     entity    ("track", normalizedTrackId, else trackId)
-    handler   load the track, its album and artist (producer_discovery.identification)
+    handler   load the track, its album and artist (producer_discovery.identification.identify)
               → Genius, MusicBrainz, Discogs and the "(Prod. by …)" title; a source without
                 its token is skipped (logged once, listed in the outcome's skipped_sources)
     writes    producers (+ producer_source_ids), track_producers, track_producer_evidence
-              (producer_discovery.producer_store), then ONE social_enrichment message
+              (producer_discovery.identification.store), then ONE social_enrichment message
               {"producerId"} per producer never enriched nor queued before, and a refresh
               {"producerId", "refresh": "new-ids:…"} for an already enriched producer that
               learned a source id here (its first enrichment could not use it).
@@ -23,10 +23,10 @@ from uuid import UUID
 import psycopg
 from pydantic import BaseModel, ConfigDict, Field
 
-from producer_discovery.identification import Identifier, build_identifier, load_track
-from producer_discovery.producer_store import store_identification
-from producer_discovery.resources import Resources
-from producer_discovery.stage import Delivery, Outcome, Send, Stage
+from producer_discovery.identification.identify import Identifier, build_identifier, load_track
+from producer_discovery.identification.store import store_identification
+from producer_discovery.runtime.resources import Resources
+from producer_discovery.runtime.stage import Delivery, Outcome, Send, Stage
 
 QUEUE = "producer_identification"
 NEXT_QUEUE = "social_enrichment"
@@ -45,7 +45,7 @@ def entity_of(message: ProducerIdentificationMessage) -> tuple[str, str]:
 
 
 def build(resources: Resources) -> Stage[ProducerIdentificationMessage]:
-    identifier = build_identifier(resources)
+    identifier = build_identifier(resources.settings, resources.client)
 
     def handle(delivery: Delivery[ProducerIdentificationMessage]) -> Outcome:
         return identify(resources, identifier, delivery.body)

@@ -1,8 +1,8 @@
 """Producer identification: gather every configured source's credits for one song.
 
     load_track(pool, track_id, artist_id)    the representative track, its album and artist
-    build_identifier(resources)              the configured sources, their clients sharing the
-                                             PostgreSQL response cache and rate limits
+    build_identifier(settings, client)       the configured sources, their clients (built by
+                                             the runtime) sharing the response cache and limits
     Identifier.identify(track)               every source's credits + what each one used
 
 A source is configured by its credentials: Genius by GENIUS_ACCESS_TOKEN, Discogs by
@@ -16,44 +16,29 @@ every outcome (`skipped_sources`). Fusion and storage happen later, inside the c
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timedelta
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 import structlog
 from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
 
+from producer_discovery.clients.base import ApiClient
 from producer_discovery.clients.discogs import DiscogsClient
 from producer_discovery.clients.genius import GeniusClient
 from producer_discovery.clients.musicbrainz import MusicBrainzClient
 from producer_discovery.clients.spotify import SpotifyClient
-from producer_discovery.credits import Credit, title_credits
 from producer_discovery.db.queries import query
-from producer_discovery.identification_sources import (
-    DiscogsSource,
-    GeniusSource,
-    MusicBrainzSource,
-    SourceAnswer,
-    TrackIsrc,
-    TrackToIdentify,
-)
-from producer_discovery.resources import Resources
-from producer_discovery.response_cache import PostgresResponseCache, SingleFlight
-from producer_discovery.titles import producer_names_in_title
+from producer_discovery.identification.credits import Credit, title_credits
+from producer_discovery.identification.discogs import DiscogsSource
+from producer_discovery.identification.genius import GeniusSource
+from producer_discovery.identification.musicbrainz import MusicBrainzSource
+from producer_discovery.identification.track import SourceAnswer, TrackIsrc, TrackToIdentify
+from producer_discovery.settings import Settings
+from producer_discovery.text import producer_names_in_title
 
-log = structlog.get_logger("producer_discovery.identification")
+Client = TypeVar("Client", bound=ApiClient)
 
-
-class SharedGeniusClient(SingleFlight, GeniusClient):
-    """Genius through the shared cache, one fetch per resource at a time."""
-
-
-class SharedMusicBrainzClient(SingleFlight, MusicBrainzClient):
-    """MusicBrainz through the shared cache, one fetch per resource at a time."""
-
-
-class SharedDiscogsClient(SingleFlight, DiscogsClient):
-    """Discogs through the shared cache, one fetch per resource at a time."""
+log = structlog.get_logger("producer_discovery.identification.identify")
 
 
 # The track -------------------------------------------------------------------------------
@@ -152,49 +137,33 @@ class Identifier:
         found.notes[source] = answer.note
 
 
-def build_identifier(resources: Resources) -> Identifier:
+class ClientFactory(Protocol):
+    def __call__(self, client_class: type[Client]) -> Client:
+        """A client of that class, built by the runtime (shared limits, metrics, cache)."""
+
+
+def build_identifier(settings: Settings, client: ClientFactory) -> Identifier:
     """The sources the settings configure; each skipped one is logged here, once."""
-    settings = resources.settings
-    cache = PostgresResponseCache(resources.pool, ttl=timedelta(hours=settings.api_cache_ttl_hours))
-    options: dict[str, Any] = {
-        "cache": cache,
-        "limiter": resources.limiter,
-        "metrics": resources.metrics,
-        "retry_policy": resources.retry_policy,
-    }
-    identifier = Identifier(MusicBrainzSource(SharedMusicBrainzClient(settings, **options)))
-    if settings.genius_access_token is not None:
-        identifier.genius = GeniusSource(SharedGeniusClient(settings, **options))
+    identifier = Identifier(MusicBrainzSource(client(MusicBrainzClient)))
+    if GeniusClient.is_configured(settings):
+        identifier.genius = GeniusSource(client(GeniusClient))
     else:
         skip(identifier, "genius", "GENIUS_ACCESS_TOKEN is not set")
-    if settings.discogs_token is not None:
-        identifier.discogs = DiscogsSource(SharedDiscogsClient(settings, **options))
+    if DiscogsClient.is_configured(settings):
+        identifier.discogs = DiscogsSource(client(DiscogsClient))
     else:
         skip(identifier, "discogs", "DISCOGS_TOKEN is not set")
-    identifier.spotify = spotify_for_isrcs(resources)
+    if SpotifyClient.is_configured(settings):
+        identifier.spotify = client(SpotifyClient)
+    else:
+        log.warning(
+            "isrc_lookup_skipped",
+            reason="SPOTIFY_CLIENT_ID/SPOTIFY_CLIENT_SECRET not set",
+            effect="MusicBrainz recordings are searched by title and artist",
+        )
     return identifier
 
 
 def skip(identifier: Identifier, source: str, reason: str) -> None:
     identifier.skipped.append(source)
     log.warning("credit_source_skipped", source=source, reason=reason)
-
-
-def spotify_for_isrcs(resources: Resources) -> SpotifyClient | None:
-    """Spotify, asked for ISRCs only; None (logged once) without credentials."""
-    settings = resources.settings
-    secret = settings.spotify_client_secret
-    if not settings.spotify_client_id or secret is None:
-        log.warning(
-            "isrc_lookup_skipped",
-            reason="SPOTIFY_CLIENT_ID/SPOTIFY_CLIENT_SECRET not set",
-            effect="MusicBrainz recordings are searched by title and artist",
-        )
-        return None
-    return SpotifyClient(
-        settings.spotify_client_id,
-        secret.get_secret_value(),
-        api_url=settings.spotify_api_url,
-        token_url=settings.spotify_token_url,
-        **resources.client_options(),
-    )

@@ -23,9 +23,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from producer_discovery.clients.spotify import ARTIST_ALBUMS_LIMIT_MAX, SpotifyClient
 from producer_discovery.clients.spotify_models import SimpleAlbum
 from producer_discovery.db.queries import query
-from producer_discovery.resources import Resources
-from producer_discovery.stage import Delivery, Outcome, Send, Stage
-from workers.artist_discovery import spotify_client
+from producer_discovery.runtime.resources import Resources
+from producer_discovery.runtime.stage import Delivery, Outcome, Send, Stage
 
 QUEUE = "album_discovery"
 NEXT_QUEUE = "track_discovery"
@@ -48,7 +47,7 @@ def entity_of(message: AlbumDiscoveryMessage) -> tuple[str, str]:
 
 
 def build(resources: Resources) -> Stage[AlbumDiscoveryMessage]:
-    spotify = spotify_client(resources)
+    spotify = resources.client(SpotifyClient)
     include_groups = resources.settings.album_include_groups
 
     def handle(delivery: Delivery[AlbumDiscoveryMessage]) -> Outcome:

@@ -5,14 +5,20 @@ from __future__ import annotations
 import os
 import socket
 from dataclasses import dataclass
-from typing import Any
+from datetime import timedelta
+from typing import Any, TypeVar
 
 from psycopg_pool import ConnectionPool
 
-from producer_discovery.metrics import BufferedMetrics
-from producer_discovery.ratelimit import PostgresRateLimiter, budgets
+from producer_discovery.clients.base import ApiClient
+from producer_discovery.clients.cache import CachingClient
+from producer_discovery.db.metrics import BufferedMetrics
+from producer_discovery.db.rate_limits import PostgresRateLimiter, budgets
+from producer_discovery.db.response_cache import PostgresResponseCache
 from producer_discovery.retry import RetryPolicy
 from producer_discovery.settings import Settings
+
+Client = TypeVar("Client", bound=ApiClient)
 
 SESSION_SETTINGS = (
     # A worker never holds a transaction open while it waits: these make sure of it.
@@ -49,6 +55,7 @@ class Resources:
     limiter: PostgresRateLimiter
     metrics: BufferedMetrics
     retry_policy: RetryPolicy
+    response_cache: PostgresResponseCache
     worker_id: str
     url: str
 
@@ -61,19 +68,24 @@ class Resources:
             limiter=PostgresRateLimiter(pool, budgets(settings)),
             metrics=BufferedMetrics(pool, stage),
             retry_policy=RetryPolicy(settings.retry_base_seconds, settings.retry_cap_seconds),
+            response_cache=PostgresResponseCache(
+                pool, ttl=timedelta(hours=settings.api_cache_ttl_hours)
+            ),
             worker_id=f"{socket.gethostname()}:{os.getpid()}:{stage}",
             url=url,
         )
 
-    def client_options(self) -> dict[str, Any]:
-        """The keyword arguments every ApiClient takes from the runtime."""
-        return {
-            "user_agent": self.settings.user_agent,
+    def client(self, client_class: type[Client], *, cached: bool = True) -> Client:
+        """A client built by the one recipe, lent the shared limiter, metrics and retry
+        policy, and (for a CachingClient, unless `cached` is False) the shared cache."""
+        options: dict[str, Any] = {
             "limiter": self.limiter,
             "metrics": self.metrics,
             "retry_policy": self.retry_policy,
-            "timeout": self.settings.http_timeout_seconds,
         }
+        if issubclass(client_class, CachingClient) and cached:
+            options["cache"] = self.response_cache
+        return client_class.from_settings(self.settings, **options)
 
     def close(self) -> None:
         try:

@@ -35,15 +35,15 @@ import psycopg
 from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 
-from producer_discovery.credits import EXECUTIVE_PRODUCER, SOURCES, Credit
-from producer_discovery.credits_fusion import (
+from producer_discovery.db.queries import query
+from producer_discovery.identification.credits import EXECUTIVE_PRODUCER, SOURCES, Credit
+from producer_discovery.identification.fusion import (
     FusedProducer,
     fuse,
     fused_confidence,
     ordered_roles,
     trust_rank,
 )
-from producer_discovery.db.queries import query
 
 Connection = psycopg.Connection[Any]
 

@@ -23,11 +23,11 @@ import psycopg
 import structlog
 
 from producer_discovery.errors import ConfigurationError
-from producer_discovery.resources import Resources
-from producer_discovery.runtime import Worker
+from producer_discovery.runtime.resources import Resources
+from producer_discovery.runtime.worker import Worker
 from producer_discovery.settings import Settings
 
-log = structlog.get_logger("producer_discovery.supervisor")
+log = structlog.get_logger("producer_discovery.runtime.supervisor")
 
 # The stage modules live in the top-level `workers` package, which imports this package;
 # they are looked up by name at run time so no import goes from here back to them.
@@ -37,7 +37,7 @@ STAGES = ("artist_discovery", "album_discovery", "track_discovery",
 
 def run_worker(settings: Settings, url: str, stage_name: str, drain: bool) -> int:
     """Run one stage in this process until stopped; the exit code."""
-    module = importlib.import_module(f"workers.{stage_name}")
+    module = importlib.import_module(f"producer_discovery.workers.{stage_name}")
     resources = Resources.build(settings, url, stage_name)
     try:
         stage = module.build(resources)

@@ -27,13 +27,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from producer_discovery.names import normalise_name
-from producer_discovery.social_links import (
+from producer_discovery.enrichment.links import (
     classify_url,
     extract_emails,
     normalise_handle,
     normalise_twitter_handle,
 )
+from producer_discovery.text import normalise_name
 
 __all__ = [
     "SocialFinding",

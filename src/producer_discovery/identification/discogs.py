@@ -12,21 +12,35 @@ role, others ("Tracks 1 To 3") are kept only as attributes.
 
 Names carry disambiguation suffixes ("John Smith (2)"), stripped for matching; the release's
 name variation (`anv`) is the name shown.
+
+Queries (60 a minute): release search by artist and album title → release lookup, 2 an
+album; a track not on it: search by artist and track title, +1 a track. A release is used
+only when its artist matches and it holds the track.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import Any
 
-from producer_discovery.credits import Credit, production_role, unique_credits
-from producer_discovery.names import comparable_title, display_name, strip_discogs_suffix
+from producer_discovery.clients.discogs import DiscogsClient
+from producer_discovery.identification.credits import Credit, production_role, unique_credits
+from producer_discovery.identification.track import (
+    SourceAnswer,
+    TrackToIdentify,
+    same_artist,
+    search_title,
+)
+from producer_discovery.text import comparable_title, display_name, fold, strip_discogs_suffix
 
 TRACK_CONFIDENCE = 0.75  # on the track, or a release credit whose `tracks` names it
 RELEASE_WIDE_CONFIDENCE = 0.60  # a release credit covering every track
 BRACKETED = re.compile(r"\[([^\]]*)\]")
 TRACKS_SEPARATOR = re.compile(r",|&|\band\b", re.IGNORECASE)
 RANGE_WORD = re.compile(r"\s+to\s+", re.IGNORECASE)
+MAXIMUM_DISCOGS_RELEASES = 3
+ARTIST_SEPARATORS = re.compile(r"\s*(?:&|,|\bfeat\.?|\bwith\b)\s*", re.IGNORECASE)
 RANGE_DASH = re.compile(r"^(\w+)\s*[-–]\s*(\w+)$")
 
 
@@ -181,3 +195,59 @@ def discogs_release_credits(
         if confidence is not None:
             credits.extend(artist_credits(artist, confidence))
     return unique_credits(credits)
+
+
+class DiscogsSource:
+    name = "discogs"
+
+    def __init__(self, client: DiscogsClient) -> None:
+        self.client = client
+
+    def credits(self, track: TrackToIdentify) -> SourceAnswer:
+        release = self.release_with_track(track)
+        if release is None:
+            return SourceAnswer(note={"release": None})
+        return SourceAnswer(
+            discogs_release_credits(release, track.title), {"release": release["id"]}
+        )
+
+    def release_with_track(self, track: TrackToIdentify) -> dict[str, Any] | None:
+        """The first candidate release (the album's, then others holding the title) on which
+        the track is found."""
+        tried: set[int] = set()
+        for release_id in self.candidate_ids(track):
+            if release_id in tried:
+                continue
+            if len(tried) >= MAXIMUM_DISCOGS_RELEASES:
+                break
+            tried.add(release_id)
+            release = self.client.release(release_id)
+            if release and find_track(flatten_tracklist(release), track.title, None):
+                return release
+        return None
+
+    def candidate_ids(self, track: TrackToIdentify) -> Iterator[int]:
+        """The album's release first (exact title before edition variants), then, searched
+        only when needed, the artist's releases that hold a track of this title."""
+        album_hits = self.artist_hits(track, track.album_title)
+        wanted = comparable_title(track.album_title)
+        same_album = [hit for hit in album_hits if comparable_title(hit_title(hit)) == wanted]
+        same_album.sort(key=lambda hit: fold(hit_title(hit)) != fold(track.album_title))
+        yield from (int(hit["id"]) for hit in same_album)
+        yield from (int(hit["id"]) for hit in self.artist_hits(track, track.title))
+
+    def artist_hits(self, track: TrackToIdentify, title: str) -> list[dict[str, Any]]:
+        hits = self.client.search_releases(track.artist_name, search_title(title))
+        return [hit for hit in hits if hit_artist_matches(hit, track.artist_names)]
+
+
+def hit_title(hit: dict[str, Any]) -> str:
+    """The release title of a Discogs search result ("Artist - Title")."""
+    return str(hit.get("title") or "").partition(" - ")[2]
+
+
+def hit_artist_matches(hit: dict[str, Any], wanted: tuple[str, ...]) -> bool:
+    """Whether the artist part of a Discogs result title is (or lists) the track's artist."""
+    artist_part = str(hit.get("title") or "").partition(" - ")[0]
+    names = [artist_part, *ARTIST_SEPARATORS.split(artist_part)]
+    return any(same_artist(name, wanted) for name in names if name.strip())
