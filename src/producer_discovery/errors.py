@@ -2,11 +2,14 @@
 
     ProducerDiscoveryError
     ├── ConfigurationError        a setting is missing or wrong; never retried
-    ├── PermanentError            retrying cannot help (404, 400, malformed data)
-    │   └── InvalidMessage        a queue message that fails validation
+    ├── PermanentError            retrying cannot help (400, 403, malformed data)
+    │   ├── InvalidMessage        a queue message that fails validation
+    │   └── NotFound              the provider has no such resource (404)
     └── TransientError            may succeed later (5xx, timeouts, lost connections)
         └── RateLimited           the provider said "slow down" (429), with retry_after seconds
 
+Also raised on purpose elsewhere: `db.migrate.MigrationError` (a ConfigurationError) and the
+runtime's `LockLost` (the entity's lock was taken over; the attempt must not commit).
 Only the worker runtime catches broadly; everything else raises one of these.
 `is_transient()` is the single place that decides whether an exception is worth a retry.
 """

@@ -91,14 +91,17 @@ def worker_command(settings: Settings, arguments: argparse.Namespace) -> int:
     return supervisor.run_worker(settings, database_url(settings), arguments.stage, arguments.drain)
 
 
+RUNTIME_SETTINGS = ("worker_concurrency", "visibility_timeout_seconds", "max_attempts",
+                    "shutdown_grace_seconds", "poll_interval_seconds")
+
+
 def run_command(settings: Settings, arguments: argparse.Namespace) -> int:
-    passed_on = []
-    for option, value in (("--concurrency", settings.worker_concurrency),
-                          ("--visibility-timeout", settings.visibility_timeout_seconds),
-                          ("--max-attempts", settings.max_attempts)):
-        passed_on += [option, str(value)]
+    """The five stages as children, each given this command's runtime settings (options and
+    environment alike) through its environment."""
+    passed_on = {field.upper(): str(getattr(settings, field)) for field in RUNTIME_SETTINGS}
     return supervisor.Supervisor(database_url(settings), drain=arguments.drain,
-                                 extra_arguments=passed_on).run()
+                                 environment=passed_on,
+                                 shutdown_grace=settings.shutdown_grace_seconds).run()
 
 
 def discover_command(settings: Settings, arguments: argparse.Namespace) -> int:
@@ -175,15 +178,14 @@ def demo_command(settings: Settings, arguments: argparse.Namespace) -> int:
     migrate(url, log=say)
     configure_logging(settings.log_format, "warning")
     with SandboxEnvironment() as sandboxes:
-        os.environ.update(sandboxes.variables())
-        os.environ["DATABASE_URL"] = url
-        os.environ.setdefault("LOG_LEVEL", "warning")
+        children = {**sandboxes.variables(), "LOG_LEVEL": os.environ.get("LOG_LEVEL", "warning")}
         with psycopg.connect(url, autocommit=True) as conn:
             for name in DEMO_ARTISTS:
                 conn.execute("SELECT start_artist_discovery(%s)", (name,))
         say(f"sandbox APIs up; discovering {', '.join(DEMO_ARTISTS)} with all five stages")
         started = time.monotonic()
-        supervisor.Supervisor(url, drain=True, progress=report_progress(started)).run()
+        supervisor.Supervisor(url, drain=True, progress=report_progress(started),
+                              environment=children).run()
         say(f"pipeline idle after {time.monotonic() - started:.0f}s; API requests served: " + ", ".join(
             f"{name} {sum(server.requests.values())}" for name, server in sandboxes.servers.items()))
     arguments.artist = None

@@ -1,4 +1,7 @@
-"""The one retry policy: exponential backoff with full jitter, a cap, and Retry-After honoured.
+"""The one retry policy: exponential backoff with equal jitter, a cap, and Retry-After honoured.
+
+Equal jitter: the wait is drawn between half and all of the exponential step, so a retry is
+never immediate (full jitter would draw from zero) while replicas still spread out.
 
 It is used in two places, with the same numbers:
 - `call_with_retries` retries one API call a few times in-process (tenacity), for short blips;

@@ -13,40 +13,13 @@ from psycopg_pool import ConnectionPool
 from producer_discovery.clients.base import ApiClient
 from producer_discovery.clients.cache import CachingClient
 from producer_discovery.db.metrics import BufferedMetrics
+from producer_discovery.db.pool import open_pool
 from producer_discovery.db.rate_limits import PostgresRateLimiter, budgets
 from producer_discovery.db.response_cache import PostgresResponseCache
 from producer_discovery.retry import RetryPolicy
 from producer_discovery.settings import Settings
 
 Client = TypeVar("Client", bound=ApiClient)
-
-SESSION_SETTINGS = (
-    # A worker never holds a transaction open while it waits: these make sure of it.
-    "SET idle_in_transaction_session_timeout = '60s'",
-    "SET statement_timeout = '60s'",
-    "SET application_name = 'producer-discovery'",
-)
-
-
-def configure_connection(conn: Any) -> None:
-    for statement in SESSION_SETTINGS:
-        conn.execute(statement)
-
-
-def open_pool(url: str, size: int) -> ConnectionPool:
-    """A pool of autocommit connections; broken ones are replaced (reconnects after a restart)."""
-    return ConnectionPool(
-        url,
-        min_size=1,
-        max_size=size,
-        kwargs={"autocommit": True},
-        configure=configure_connection,
-        check=ConnectionPool.check_connection,
-        reconnect_timeout=3600,
-        open=True,
-        name="producer-discovery",
-    )
-
 
 @dataclass
 class Resources:

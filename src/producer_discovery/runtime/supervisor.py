@@ -19,9 +19,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import psycopg
 import structlog
 
+from producer_discovery.db.queue import queue_depths
 from producer_discovery.errors import ConfigurationError
 from producer_discovery.runtime.resources import Resources
 from producer_discovery.runtime.worker import Worker
@@ -66,8 +66,14 @@ class Supervisor:
     def __init__(self, url: str, stages: tuple[str, ...] = STAGES, drain: bool = False,
                  extra_arguments: list[str] | None = None,
                  command: Callable[[str], list[str]] = worker_command,
-                 progress: Callable[[dict[str, int]], None] | None = None) -> None:
+                 progress: Callable[[dict[str, int]], None] | None = None,
+                 environment: dict[str, str] | None = None,
+                 shutdown_grace: float = 30.0) -> None:
         self.url = url
+        # Children get this process's environment plus `environment`: this process's own
+        # os.environ is never changed.
+        self.environment = {**(environment or {}), "DATABASE_URL": url}
+        self.shutdown_grace = shutdown_grace
         self.drain = drain
         self.progress = progress
         self.command = command
@@ -116,21 +122,13 @@ class Supervisor:
         if time.monotonic() < child.next_start:
             return
         command = [*self.command(child.stage), *child.arguments]
-        environment = {**os.environ, "DATABASE_URL": self.url}
-        child.process = subprocess.Popen(command, env=environment)
+        child.process = subprocess.Popen(command, env={**os.environ, **self.environment})
         child.started_at = time.monotonic()
         log.info("worker_started", stage=child.stage, pid=child.process.pid)
 
     def queue_depths(self) -> dict[str, int]:
         """Messages waiting or in flight per stage queue (empty when the database is away)."""
-        try:
-            with psycopg.connect(self.url, autocommit=True) as conn:
-                rows = conn.execute(
-                    "SELECT queue_name, queue_length FROM pgmq.metrics_all() WHERE queue_name = ANY(%s)",
-                    ([c.stage for c in self.children],)).fetchall()
-        except psycopg.OperationalError:
-            return {}
-        return {name: int(length) for name, length in rows}
+        return queue_depths(self.url, [child.stage for child in self.children])
 
     def _pipeline_idle(self) -> bool:
         depths = self.queue_depths()
@@ -149,7 +147,8 @@ class Supervisor:
         running = [c.process for c in self.children if c.process and c.process.poll() is None]
         for process in running:
             process.send_signal(signal.SIGTERM)
-        deadline = time.monotonic() + 60
+        # The children finish in-flight work within their own grace; a little more for exiting.
+        deadline = time.monotonic() + self.shutdown_grace + 5
         for process in running:
             try:
                 process.wait(timeout=max(0.1, deadline - time.monotonic()))

@@ -34,14 +34,11 @@ from typing import Any
 
 import psycopg
 import structlog
-from pgmq import PGMQueue
 from pgmq.messages import Message
-from psycopg import sql
-from psycopg.types.json import Jsonb
 from psycopg_pool import PoolTimeout
 from pydantic import ValidationError
 
-from producer_discovery.db.queries import query
+from producer_discovery.db.queue import Listener, StageQueue
 from producer_discovery.errors import PermanentError, is_transient, retry_after_of
 from producer_discovery.runtime.resources import Resources
 from producer_discovery.runtime.stage import Delivery, Send, Stage
@@ -78,7 +75,7 @@ class Worker:
         self.drain = drain
         self.concurrency = self.settings.worker_concurrency
         self.vt = self.settings.visibility_timeout_seconds
-        self.queue = PGMQueue(pool=resources.pool, init_extension=False)
+        self.queue = StageQueue(resources.pool, stage.queue)
         self.in_flight: dict[int, InFlight] = {}
         self.guard = threading.Lock()
         self.stopping = threading.Event()
@@ -133,63 +130,59 @@ class Worker:
             self.slot_freed.wait(0.5)
             self.slot_freed.clear()
             return False
-        if self.drain and not self.in_flight and self._queue_length() == 0:
+        if self.drain and not self.in_flight and self.queue.length() == 0:
             return True
         listener.wait(self.settings.poll_interval_seconds, self.stopping)
         return False
 
     def _read(self, quantity: int) -> list[Message]:
-        result = self.queue.read(self.stage.queue, vt=self.vt, qty=quantity)
-        if result is None:
-            return []
-        return result if isinstance(result, list) else [result]
-
-    def _queue_length(self) -> int:
-        with self.resources.pool.connection() as conn:
-            row = conn.execute(query("queue_length"), {"queue": self.stage.queue}).fetchone()
-        return int(row[0]) if row else 0
+        return self.queue.read(self.vt, quantity)
 
     # One message ------------------------------------------------------------------------
     def _process(self, message: Message) -> None:
-        started = time.perf_counter()
-        flight = self.in_flight[message.msg_id]
-        outcome = "unknown"
-        try:
-            outcome = self._handle(flight)
-        except Exception as error:  # the runtime is the one place that catches broadly
-            outcome = self._fail(flight, error)
-        finally:
-            with self.guard:
-                self.in_flight.pop(message.msg_id, None)
-            self.slot_freed.set()
-            self.log.info(
-                "message_processed", msg_id=message.msg_id, read_ct=message.read_ct,
-                entity=":".join(flight.entity) if flight.entity else None, outcome=outcome,
-                duration_ms=round((time.perf_counter() - started) * 1000, 1),
-            )
+        # Every line logged while this message is handled (by the runtime, a stage, a client)
+        # carries its stage and msg_id, and its entity once known (structlog contextvars).
+        with structlog.contextvars.bound_contextvars(stage=self.stage.queue, msg_id=message.msg_id):
+            started = time.perf_counter()
+            flight = self.in_flight[message.msg_id]
+            outcome = "unknown"
+            try:
+                outcome = self._handle(flight)
+            except Exception as error:  # the runtime is the one place that catches broadly
+                outcome = self._fail(flight, error)
+            finally:
+                with self.guard:
+                    self.in_flight.pop(message.msg_id, None)
+                self.slot_freed.set()
+                self.log.info(
+                    "message_processed", read_ct=message.read_ct, outcome=outcome,
+                    duration_ms=round((time.perf_counter() - started) * 1000, 1),
+                )
 
     def _handle(self, flight: InFlight) -> str:
         message = flight.message
         body = message.message
         key = idempotency_key(self.stage.queue, body)
-        verdict, seen = self._screen(body, key)
-        model, problem = self._parse(body, verdict)
+        screen = self.queue.screen(body, key)
+        model, problem = self._parse(body, screen.verdict)
         if model is None:
-            self._set_aside(message, *problem)
+            self.queue.set_aside(message, *problem)
             return "invalid"
-        if seen:
-            self.queue.archive(self.stage.queue, message.msg_id)
+        if screen.seen:
+            self.queue.archive(message.msg_id)
             return "duplicate"
         flight.entity = self.stage.entity(model)
+        structlog.contextvars.bind_contextvars(entity=":".join(flight.entity))
         if message.read_ct > self.settings.max_attempts:
             self._dead_letter(flight, f"exceeded max_attempts ({self.settings.max_attempts} deliveries)")
             return "dead_lettered"
-        acquired, state = self._acquire(flight)
+        acquired, state = self.queue.acquire(flight.entity, message.msg_id,
+                                             self.resources.worker_id, self.vt)
         if not acquired:
             if state == "COMPLETED":
-                self.queue.archive(self.stage.queue, message.msg_id)
+                self.queue.archive(message.msg_id)
                 return "already_completed"
-            self.queue.set_vt(self.stage.queue, message.msg_id, self.vt)
+            self.queue.hide(message.msg_id, self.vt)
             return "busy"
         flight.locked = True
         delivery = Delivery(message.msg_id, message.read_ct, model, self.resources.worker_id)
@@ -201,15 +194,6 @@ class Worker:
             observer(message.msg_id)
         return str(result.metadata.get("outcome", "completed"))
 
-    def _screen(self, body: Any, key: str) -> tuple[dict[str, Any], bool]:
-        """validate_queue_message's verdict, and whether the effect is already recorded."""
-        with self.resources.pool.connection() as conn:
-            row = conn.execute(query("message_screen"),
-                               {"queue": self.stage.queue, "body": Jsonb(body), "key": key}).fetchone()
-        if row is None:
-            return {"valid": False, "error": "no verdict"}, False
-        return row[0], bool(row[1])
-
     def _parse(self, body: Any, verdict: dict[str, Any]) -> tuple[Any, tuple[str, str]]:
         """The stage's model of the body, or None and (error type, details)."""
         if not verdict.get("valid"):
@@ -220,47 +204,26 @@ class Worker:
             return None, ("invalid_fields", "; ".join(
                 f"{'.'.join(map(str, e['loc'])) or 'message'}: {e['msg']}" for e in error.errors()))
 
-    def _set_aside(self, message: Message, error_type: str, details: str) -> None:
-        with self.resources.pool.connection() as conn, conn.transaction():
-            conn.execute(query("record_problematic_message"), {
-                "queue": self.stage.queue, "message_id": str(message.msg_id),
-                "body": Jsonb(message.message), "error_type": error_type, "error_details": details})
-            self.queue.archive(self.stage.queue, message.msg_id, conn=conn)
-
-    def _acquire(self, flight: InFlight) -> tuple[bool, str | None]:
-        assert flight.entity is not None
-        with self.resources.pool.connection() as conn:
-            row = conn.execute(query("acquire_lock"), {
-                "entity_type": flight.entity[0], "entity_id": flight.entity[1],
-                "correlation": str(flight.message.msg_id), "worker": self.resources.worker_id,
-                "ttl": self.vt}).fetchone()
-        return (bool(row[0]), row[1]) if row else (False, None)
-
     def _commit(self, flight: InFlight, key: str, write: Callable[[Any], list[Send]],
                 metadata: dict[str, Any]) -> None:
         assert flight.entity is not None
-        message = flight.message
-        with self.resources.pool.connection() as conn, conn.transaction():
-            sends = write(conn)
-            by_queue: dict[str, list[dict[str, Any]]] = {}
-            for send in sends:
-                by_queue.setdefault(send.queue, []).append(send.message)
-            for queue, bodies in by_queue.items():
-                self.queue.send_batch(queue, bodies, conn=conn)
-            conn.execute("SELECT complete_message(%s, %s, %s, %s, %s, %s, %s, %s)", (
-                self.stage.queue, message.msg_id, *flight.entity, self.resources.worker_id, key,
-                Jsonb(metadata), Jsonb({**metadata, "sent": {q: len(b) for q, b in by_queue.items()}})))
+
+        def write_and_send(conn: psycopg.Connection[Any]) -> list[tuple[str, dict[str, Any]]]:
+            return [(send.queue, send.message) for send in write(conn)]
+
+        self.queue.commit(flight.message.msg_id, flight.entity, self.resources.worker_id, key,
+                          write_and_send, metadata)
 
     # Failures ---------------------------------------------------------------------------
     def _fail(self, flight: InFlight, error: Exception) -> str:
         message = flight.message
         if isinstance(error, LockLost) or isinstance(error, psycopg.errors.LockNotAvailable):
-            self.log.warning("lock_lost", msg_id=message.msg_id, error=str(error))
+            self.log.warning("lock_lost", error=str(error))
             return "lock_lost"
         description = f"{type(error).__name__}: {error}"[:1000]
         expected = isinstance(error, PermanentError) or is_transient(error)
         if not expected:
-            self.log.exception("handler_crashed", msg_id=message.msg_id, exc_info=error)
+            self.log.exception("handler_crashed", exc_info=error)
         try:
             if is_transient(error) and message.read_ct < self.settings.max_attempts:
                 delay = self.resources.retry_policy.delay(message.read_ct, retry_after_of(error))
@@ -271,24 +234,19 @@ class Worker:
             self._dead_letter(flight, reason)
             return "dead_lettered"
         except Exception as recording_error:  # the message comes back after its timeout
-            self.log.warning("failure_not_recorded", msg_id=message.msg_id,
+            self.log.warning("failure_not_recorded",
                              error=f"{type(recording_error).__name__}: {recording_error}"[:300])
             return "retry_after_visibility_timeout"
 
     def _retry_later(self, flight: InFlight, description: str, delay: float) -> None:
-        with self.resources.pool.connection() as conn, conn.transaction():
-            if flight.locked and flight.entity:
-                conn.execute("SELECT finish_processing(%s, %s, %s, 'PENDING', %s)",
-                             (*flight.entity, self.resources.worker_id, description))
-            self.queue.set_vt(self.stage.queue, flight.message.msg_id, max(1, round(delay)), conn=conn)
+        locked = flight.entity if flight.locked else None
+        self.queue.retry_later(flight.message.msg_id, locked, self.resources.worker_id,
+                               description, max(1, round(delay)))
 
     def _dead_letter(self, flight: InFlight, reason: str) -> None:
-        entity_type, entity_id = flight.entity or (None, None)
         metadata = {"attempts": flight.message.read_ct, "stage": self.stage.queue}
-        with self.resources.pool.connection() as conn:
-            conn.execute("SELECT dead_letter_message(%s, %s, %s, %s, %s, %s, %s)", (
-                self.stage.queue, flight.message.msg_id, entity_type, entity_id,
-                self.resources.worker_id, reason, Jsonb(metadata)))
+        self.queue.dead_letter(flight.message.msg_id, flight.entity, self.resources.worker_id,
+                               reason, metadata)
 
     # Heartbeat, shutdown ----------------------------------------------------------------
     def _heartbeat_loop(self) -> None:
@@ -305,13 +263,12 @@ class Worker:
             flights = list(self.in_flight.values())
         if not flights:
             return
-        with self.resources.pool.connection() as conn:
-            self.queue.set_vt(self.stage.queue, [f.message.msg_id for f in flights], self.vt, conn=conn)
-            for flight in flights:
-                if flight.locked and flight.entity:
-                    row = conn.execute("SELECT heartbeat_processing_lock(%s, %s, %s)",
-                                       (*flight.entity, self.resources.worker_id)).fetchone()
-                    flight.lost = not (row and row[0])
+        locked = [f.entity for f in flights if f.locked and f.entity]
+        lost = self.queue.heartbeat([f.message.msg_id for f in flights], locked,
+                                    self.resources.worker_id, self.vt)
+        for flight in flights:
+            if flight.locked and flight.entity:
+                flight.lost = flight.entity in lost
 
     def _flush_metrics(self) -> None:
         try:
@@ -345,40 +302,3 @@ class Worker:
             self.stop()
 
         return {number: signal.signal(number, on_signal) for number in (signal.SIGTERM, signal.SIGINT)}
-
-
-class Listener:
-    """Wakes the loop on pgmq's insert notification for one queue; polling is the fallback."""
-
-    def __init__(self, conninfo: str, queue: str) -> None:
-        self.conninfo = conninfo
-        self.channel = f"pgmq.q_{queue}.INSERT"
-        self.conn: psycopg.Connection[Any] | None = None
-
-    def wait(self, timeout: float, stopping: threading.Event) -> None:
-        deadline = time.monotonic() + timeout
-        while not stopping.is_set():
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                return
-            try:
-                connection = self._connection()
-                for _ in connection.notifies(timeout=min(remaining, 0.5), stop_after=1):
-                    return
-            except psycopg.Error:
-                self.close()
-                stopping.wait(min(remaining, 1.0))
-
-    def _connection(self) -> psycopg.Connection[Any]:
-        if self.conn is None or self.conn.closed:
-            self.conn = psycopg.connect(self.conninfo, autocommit=True)
-            self.conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(self.channel)))
-        return self.conn
-
-    def close(self) -> None:
-        if self.conn is not None:
-            try:
-                self.conn.close()
-            except psycopg.Error:
-                pass
-            self.conn = None

@@ -1,0 +1,189 @@
+"""The runtime's database calls for one stage queue: pgmq through its own client, and the
+runtime's stored procedures (screen, lock, commit, retry, dead letter, heartbeat).
+
+    read(vt, quantity)            pgmq.read: up to `quantity` messages, hidden `vt` seconds
+    screen(body, key)             validate_queue_message's verdict + "effect already recorded?"
+    set_aside(message, …)         queue_mgmt.problematic_messages + archive, one transaction
+    acquire(entity, …)            acquire_processing_lock (and the entity's current state)
+    commit(message, entity, …)    the handler's writes, the sends to the next stages and
+                                  complete_message (COMPLETED, idempotency, archive): one commit
+    retry_later(…)                entity PENDING with its error + the message hidden for a delay
+    dead_letter(…)                dead_letter_message (DLQ + status FAILED + worker issue)
+    heartbeat(…)                  extend every in-flight message's vt and every lock's heartbeat
+    Listener                      LISTEN for pgmq's insert notification of the queue
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import psycopg
+from pgmq import PGMQueue
+from pgmq.messages import Message
+from psycopg import sql
+from psycopg.types.json import Jsonb
+from psycopg_pool import ConnectionPool
+
+from producer_discovery.db.queries import query
+
+Entity = tuple[str, str]
+
+
+@dataclass(frozen=True)
+class Screen:
+    """What the database says of a delivered message before any work."""
+
+    verdict: dict[str, Any]  # validate_queue_message's {"valid": …, "error": …}
+    seen: bool  # its effect is already recorded (a duplicate send)
+
+
+class StageQueue:
+    def __init__(self, pool: ConnectionPool, queue: str) -> None:
+        self.pool = pool
+        self.queue = queue
+        self.pgmq = PGMQueue(pool=pool, init_extension=False)
+
+    def read(self, vt: int, quantity: int) -> list[Message]:
+        result = self.pgmq.read(self.queue, vt=vt, qty=quantity)
+        if result is None:
+            return []
+        return result if isinstance(result, list) else [result]
+
+    def length(self) -> int:
+        with self.pool.connection() as conn:
+            row = conn.execute(query("queue_length"), {"queue": self.queue}).fetchone()
+        return int(row[0]) if row else 0
+
+    def archive(self, message_id: int) -> None:
+        self.pgmq.archive(self.queue, message_id)
+
+    def hide(self, message_id: int, seconds: int) -> None:
+        self.pgmq.set_vt(self.queue, message_id, seconds)
+
+    def screen(self, body: Any, key: str) -> Screen:
+        with self.pool.connection() as conn:
+            row = conn.execute(query("message_screen"),
+                               {"queue": self.queue, "body": Jsonb(body), "key": key}).fetchone()
+        if row is None:
+            return Screen({"valid": False, "error": "no verdict"}, False)
+        return Screen(row[0], bool(row[1]))
+
+    def set_aside(self, message: Message, error_type: str, details: str) -> None:
+        with self.pool.connection() as conn, conn.transaction():
+            conn.execute(query("record_problematic_message"), {
+                "queue": self.queue, "message_id": str(message.msg_id),
+                "body": Jsonb(message.message), "error_type": error_type, "error_details": details})
+            self.pgmq.archive(self.queue, message.msg_id, conn=conn)
+
+    def acquire(self, entity: Entity, message_id: int, worker: str, ttl: int) -> tuple[bool, str | None]:
+        """Whether the lock was taken, and the entity's state (COMPLETED: nothing to do)."""
+        with self.pool.connection() as conn:
+            row = conn.execute(query("acquire_lock"), {
+                "entity_type": entity[0], "entity_id": entity[1], "correlation": str(message_id),
+                "worker": worker, "ttl": ttl}).fetchone()
+        return (bool(row[0]), row[1]) if row else (False, None)
+
+    def commit(
+        self,
+        message_id: int,
+        entity: Entity,
+        worker: str,
+        key: str,
+        write: Callable[[psycopg.Connection[Any]], Sequence[tuple[str, dict[str, Any]]]],
+        metadata: dict[str, Any],
+    ) -> None:
+        """One transaction: `write(conn)` (the handler's writes, returning the messages to send
+        as (queue, body) pairs), the sends, and complete_message."""
+        with self.pool.connection() as conn, conn.transaction():
+            by_queue: dict[str, list[dict[str, Any]]] = {}
+            for queue, body in write(conn):
+                by_queue.setdefault(queue, []).append(body)
+            for queue, bodies in by_queue.items():
+                self.pgmq.send_batch(queue, bodies, conn=conn)
+            sent = {queue: len(bodies) for queue, bodies in by_queue.items()}
+            conn.execute(query("complete_message"), {
+                "queue": self.queue, "message_id": message_id, "entity_type": entity[0],
+                "entity_id": entity[1], "worker": worker, "key": key,
+                "metadata": Jsonb(metadata), "result": Jsonb({**metadata, "sent": sent})})
+
+    def retry_later(self, message_id: int, locked: Entity | None, worker: str, error: str,
+                    delay_seconds: int) -> None:
+        with self.pool.connection() as conn, conn.transaction():
+            if locked is not None:
+                conn.execute(query("finish_processing_pending"), {
+                    "entity_type": locked[0], "entity_id": locked[1], "worker": worker,
+                    "error": error})
+            self.pgmq.set_vt(self.queue, message_id, delay_seconds, conn=conn)
+
+    def dead_letter(self, message_id: int, entity: Entity | None, worker: str, reason: str,
+                    metadata: dict[str, Any]) -> None:
+        entity_type, entity_id = entity or (None, None)
+        with self.pool.connection() as conn:
+            conn.execute(query("dead_letter_message"), {
+                "queue": self.queue, "message_id": message_id, "entity_type": entity_type,
+                "entity_id": entity_id, "worker": worker, "reason": reason,
+                "metadata": Jsonb(metadata)})
+
+    def heartbeat(self, message_ids: list[int], locked: list[Entity], worker: str,
+                  vt: int) -> set[Entity]:
+        """Extend the messages' visibility and the locks' heartbeats; the locks lost."""
+        lost: set[Entity] = set()
+        with self.pool.connection() as conn:
+            self.pgmq.set_vt(self.queue, message_ids, vt, conn=conn)
+            for entity in locked:
+                row = conn.execute(query("heartbeat_lock"), {
+                    "entity_type": entity[0], "entity_id": entity[1], "worker": worker}).fetchone()
+                if not (row and row[0]):
+                    lost.add(entity)
+        return lost
+
+
+class Listener:
+    """Wakes the loop on pgmq's insert notification for one queue; polling is the fallback."""
+
+    def __init__(self, conninfo: str, queue: str) -> None:
+        self.conninfo = conninfo
+        self.channel = f"pgmq.q_{queue}.INSERT"
+        self.conn: psycopg.Connection[Any] | None = None
+
+    def wait(self, timeout: float, stopping: threading.Event) -> None:
+        deadline = time.monotonic() + timeout
+        while not stopping.is_set():
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return
+            try:
+                connection = self._connection()
+                for _ in connection.notifies(timeout=min(remaining, 0.5), stop_after=1):
+                    return
+            except psycopg.Error:
+                self.close()
+                stopping.wait(min(remaining, 1.0))
+
+    def _connection(self) -> psycopg.Connection[Any]:
+        if self.conn is None or self.conn.closed:
+            self.conn = psycopg.connect(self.conninfo, autocommit=True)
+            self.conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(self.channel)))
+        return self.conn
+
+    def close(self) -> None:
+        if self.conn is not None:
+            try:
+                self.conn.close()
+            except psycopg.Error:
+                pass
+            self.conn = None
+
+
+def queue_depths(url: str, queues: Sequence[str]) -> dict[str, int]:
+    """Messages waiting or in flight per queue (empty when the database is away)."""
+    try:
+        with psycopg.connect(url, autocommit=True, connect_timeout=10) as conn:
+            rows = conn.execute(query("queue_depths_of"), {"queues": list(queues)}).fetchall()
+    except psycopg.OperationalError:
+        return {}
+    return {name: int(length) for name, length in rows}
