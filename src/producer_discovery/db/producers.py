@@ -5,7 +5,7 @@ them, and the enrichment record social enrichment keeps.
     Identity      lock_identity, producers_by_source_ids, merge_producers, namesakes,
                   insert_producer, rename_producer, attach_source_id
     Credits       kept_evidence, replace_track_credits
-    Enrichment    mark_enrichment_queued, refresh_enrichment, producer_to_enrich,
+    Enrichment    mark_enrichment_queued, refresh_enrichment, producer_with_ids,
                   record_enrichment
 
 Every function runs its statements on the connection it is given: the writes of a stage land
@@ -248,7 +248,7 @@ class ProducerIds:
     source_ids: dict[str, tuple[str, ...]]
 
 
-def producer_ids(conn: Connection, producer_id: UUID | str) -> ProducerIds | None:
+def producer_with_ids(conn: Connection, producer_id: UUID | str) -> ProducerIds | None:
     """The producer and its source ids, or None when there is no such producer."""
     with conn.cursor(row_factory=dict_row) as cursor:
         row = cursor.execute(query("enrichment_producer"), {"producer_id": producer_id}).fetchone()

@@ -171,7 +171,7 @@ class Enricher:
 def load_producer(pool: ConnectionPool, producer_id: UUID) -> ProducerToEnrich | None:
     """The producer and its source ids, or None when there is no such producer."""
     with pool.connection() as conn:
-        return db.producer_ids(conn, producer_id)
+        return db.producer_with_ids(conn, producer_id)
 
 
 def record_enrichment(conn: psycopg.Connection[Any], producer: ProducerToEnrich,
@@ -194,6 +194,6 @@ def record_enrichment(conn: psycopg.Connection[Any], producer: ProducerToEnrich,
         social=enrichment.profile.metadata_social(),
         enrichment=enrichment.record(),
     ))
-    now = db.producer_ids(conn, producer_id)
+    now = db.producer_with_ids(conn, producer_id)
     if now is not None and now.source_ids != producer.source_ids:
         raise TransientError(f"producer {producer_id} learned a source id during its enrichment")
