@@ -37,11 +37,9 @@ from uuid import UUID
 
 import psycopg
 import structlog
-from psycopg.rows import dict_row
-from psycopg.types.json import Jsonb
 from psycopg_pool import ConnectionPool
 
-from producer_discovery.db.queries import query
+from producer_discovery.db import producers as db
 from producer_discovery.enrichment.profiles import SocialFinding, SocialProfile, merge_findings
 from producer_discovery.errors import (
     PermanentError,
@@ -56,7 +54,6 @@ JsonDocument = dict[str, Any]
 SourceLookup = Callable[[str], JsonDocument | None]
 Reader = Callable[[JsonDocument, datetime | None], list[SocialFinding]]
 
-ID_SOURCES = ("genius", "musicbrainz", "discogs")  # producer_source_ids.source values
 FOUND, NOTHING, NO_ID, OFF, FAILED = "found", "nothing", "no_id", "off", "failed"
 
 
@@ -70,11 +67,7 @@ class ProfileSource:
     read: Reader
 
 
-@dataclass(frozen=True)
-class ProducerToEnrich:
-    producer_id: str
-    name: str
-    source_ids: dict[str, tuple[str, ...]]
+ProducerToEnrich = db.ProducerIds  # its name and its ids at each source (db.ID_SOURCES)
 
 
 @dataclass(frozen=True)
@@ -177,12 +170,8 @@ class Enricher:
 # Database ---------------------------------------------------------------------------------
 def load_producer(pool: ConnectionPool, producer_id: UUID) -> ProducerToEnrich | None:
     """The producer and its source ids, or None when there is no such producer."""
-    with pool.connection() as conn, conn.cursor(row_factory=dict_row) as cursor:
-        row = cursor.execute(query("enrichment_producer"), {"producer_id": producer_id}).fetchone()
-    if row is None:
-        return None
-    source_ids = {source: tuple(row[source]) for source in ID_SOURCES}
-    return ProducerToEnrich(row["producer_id"], row["name"], source_ids)
+    with pool.connection() as conn:
+        return db.producer_with_ids(conn, producer_id)
 
 
 def record_enrichment(conn: psycopg.Connection[Any], producer: ProducerToEnrich,
@@ -195,14 +184,16 @@ def record_enrichment(conn: psycopg.Connection[Any], producer: ProducerToEnrich,
     the other side of this ordering).
     """
     producer_id = producer.producer_id
-    conn.execute(query("enrichment_record"), {
-        **enrichment.profile.columns(),
-        "producer_id": producer_id,
-        "complete": enrichment.complete,
-        "social": Jsonb(enrichment.profile.metadata_social()),
-        "enrichment": Jsonb(enrichment.record()),
-    })
-    with conn.cursor(row_factory=dict_row) as cursor:
-        row = cursor.execute(query("enrichment_producer"), {"producer_id": producer_id}).fetchone()
-    if row is not None and {source: tuple(row[source]) for source in ID_SOURCES} != producer.source_ids:
+    columns = enrichment.profile.columns()
+    db.record_enrichment(conn, producer_id, db.EnrichmentRecord(
+        instagram_handle=columns["instagram_handle"],
+        instagram_bio=columns["instagram_bio"],
+        email=columns["email"],
+        image_url=columns["image_url"],
+        complete=enrichment.complete,
+        social=enrichment.profile.metadata_social(),
+        enrichment=enrichment.record(),
+    ))
+    now = db.producer_with_ids(conn, producer_id)
+    if now is not None and now.source_ids != producer.source_ids:
         raise TransientError(f"producer {producer_id} learned a source id during its enrichment")

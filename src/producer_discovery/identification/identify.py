@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
 import structlog
-from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
 
 from producer_discovery.clients.base import ApiClient
@@ -27,7 +26,7 @@ from producer_discovery.clients.discogs import DiscogsClient
 from producer_discovery.clients.genius import GeniusClient
 from producer_discovery.clients.musicbrainz import MusicBrainzClient
 from producer_discovery.clients.spotify import SpotifyClient
-from producer_discovery.db.queries import query
+from producer_discovery.db.catalogue import TrackContext, track_context
 from producer_discovery.identification.credits import Credit, title_credits
 from producer_discovery.identification.discogs import DiscogsSource
 from producer_discovery.identification.genius import GeniusSource
@@ -46,25 +45,23 @@ def load_track(
     pool: ConnectionPool, track_id: str, artist_id: str | None
 ) -> TrackToIdentify | None:
     """The track to identify, or None when it is no longer stored."""
-    with pool.connection() as conn, conn.cursor(row_factory=dict_row) as cursor:
-        row = cursor.execute(
-            query("producer_track_context"), {"track_id": track_id, "artist_id": artist_id}
-        ).fetchone()
-    return track_from_row(row) if row else None
+    with pool.connection() as conn:
+        context = track_context(conn, track_id, artist_id)
+    return track_from_context(context) if context else None
 
 
-def track_from_row(row: dict[str, Any]) -> TrackToIdentify:
-    track_metadata: dict[str, Any] = row["track_metadata"] or {}
-    album_metadata: dict[str, Any] = row["album_metadata"] or {}
+def track_from_context(context: TrackContext) -> TrackToIdentify:
+    track_metadata = context.track_metadata
+    album_metadata = context.album_metadata
     return TrackToIdentify(
-        track_id=row["track_id"],
-        title=row["title"],
-        spotify_id=row["spotify_id"],
-        artist_names=artist_names(track_metadata, row["artist_name"]),
-        album_title=row["album_title"],
+        track_id=context.track_id,
+        title=context.title,
+        spotify_id=context.spotify_id,
+        artist_names=artist_names(track_metadata, context.artist_name),
+        album_title=context.album_title,
         upc=external_id(album_metadata, "upc"),
         album_track_count=album_metadata.get("total_tracks"),
-        album_songs=int(row["album_songs"] or 0),
+        album_songs=context.album_songs,
         isrc=external_id(track_metadata, "isrc"),
     )
 

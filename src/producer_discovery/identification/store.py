@@ -32,10 +32,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import psycopg
-from psycopg.rows import dict_row
-from psycopg.types.json import Jsonb
 
-from producer_discovery.db.queries import query
+from producer_discovery.db import producers as db
 from producer_discovery.identification.credits import EXECUTIVE_PRODUCER, SOURCES, Credit
 from producer_discovery.identification.fusion import (
     FusedProducer,
@@ -92,8 +90,10 @@ def store_identification(
         elif new_ids:
             stored.learned.setdefault(producer_id, []).extend(new_ids)
     replace_track_credits(conn, track_id, stored.producers)
-    stored.to_enrich = mark_enrichment_queued(conn, list(stored.producers))
-    stored.to_refresh = refresh_enrichment(conn, list(stored.learned))
+    # Hand-off: the producers to send to social enrichment now, marked so no other commit
+    # does; the enriched ones that learned a source id, reopened for one more enrichment.
+    stored.to_enrich = db.mark_enrichment_queued(conn, list(stored.producers))
+    stored.to_refresh = db.refresh_enrichment(conn, list(stored.learned))
     return stored
 
 
@@ -102,24 +102,21 @@ def kept_credits(conn: Connection, track_id: str, sources: list[str]) -> list[Cr
     """The track's stored evidence from the given (skipped) sources, as credits again."""
     if not sources:
         return []
-    with conn.cursor(row_factory=dict_row) as cursor:
-        rows = cursor.execute(
-            query("producer_kept_evidence"), {"track_id": track_id, "sources": sources}
-        ).fetchall()
-    return [credit_from_evidence(row) for row in rows]
+    return [credit_from_evidence(stored) for stored in db.kept_evidence(conn, track_id, sources)]
 
 
-def credit_from_evidence(row: dict[str, Any]) -> Credit:
+def credit_from_evidence(stored: db.StoredEvidence) -> Credit:
+    evidence = stored.evidence
     return Credit(
-        name=row["name"],
-        normalised_name=row["normalized_name"],
-        role=row["role"],
-        counts_as_producer=row["role"] != EXECUTIVE_PRODUCER,
-        source=row["source"],
-        source_id=row["source_id"],
-        role_label=row["role_label"] or row["role"],
-        attributes=tuple(row["attributes"] or ()),
-        confidence=float(row["confidence"]),
+        name=stored.name,
+        normalised_name=stored.normalized_name,
+        role=evidence.role,
+        counts_as_producer=evidence.role != EXECUTIVE_PRODUCER,
+        source=evidence.source,
+        source_id=evidence.source_id,
+        role_label=evidence.role_label,
+        attributes=evidence.attributes,
+        confidence=evidence.confidence,
     )
 
 
@@ -142,7 +139,7 @@ def lock_keys(producers: Iterable[FusedProducer]) -> list[str]:
 def lock_identities(conn: Connection, producers: list[FusedProducer]) -> None:
     """Transaction locks on every name and id about to be resolved, in one global order."""
     for key in lock_keys(producers):
-        conn.execute(query("producer_lock"), {"key": key})
+        db.lock_identity(conn, key)
 
 
 def resolve_producer(
@@ -159,58 +156,37 @@ def resolve_producer(
         rename_producer(conn, owner, producer)
     new_ids: list[str] = []
     for other in owners[1:]:
-        new_ids.extend(merge_producers(conn, owner, other))
+        new_ids.extend(db.merge_producers(conn, owner, other))
     for source, source_id in producer.ids.items():
-        attached = conn.execute(
-            query("producer_attach_source_id"),
-            {"source": source, "source_id": source_id, "producer_id": owner},
-        ).fetchone()
-        if attached is not None:
+        if db.attach_source_id(conn, owner, source, source_id):
             new_ids.append(f"{source}:{source_id}")
     return owner, created, new_ids
 
 
 def owners_by_source_ids(conn: Connection, producer: FusedProducer) -> list[str]:
     """The producers holding the person's source ids, the most trusted source's first."""
-    if not producer.ids:
-        return []
-    sources, source_ids = zip(*producer.ids.items(), strict=True)
-    with conn.cursor(row_factory=dict_row) as cursor:
-        rows = cursor.execute(
-            query("producer_by_source_ids"),
-            {"sources": list(sources), "source_ids": list(source_ids)},
-        ).fetchall()
-    rows.sort(key=lambda row: trust_rank(row["source"]))
-    return list(dict.fromkeys(str(row["producer_id"]) for row in rows))
-
-
-def merge_producers(conn: Connection, keep: str, gone: str) -> list[str]:
-    """One fused credit carries ids of two rows: they are one person (migration 0041)."""
-    row = conn.execute("SELECT merge_producers(%s::UUID, %s::UUID)", (keep, gone)).fetchone()
-    return list(row[0]) if row else []
+    owners = db.producers_by_source_ids(conn, producer.ids)
+    owners.sort(key=lambda owner: trust_rank(owner.source))
+    return list(dict.fromkeys(owner.producer_id for owner in owners))
 
 
 def owner_by_name(conn: Connection, producer: FusedProducer, track_id: str) -> str | None:
     """The one stored namesake who can be this person, or None (module docstring)."""
-    with conn.cursor(row_factory=dict_row) as cursor:
-        candidates = cursor.execute(
-            query("producer_candidates_by_name"),
-            {"names": identity_names(producer), "track_id": track_id},
-        ).fetchall()
+    candidates = db.namesakes(conn, identity_names(producer), track_id)
     compatible = [c for c in candidates if can_be(c, producer)]
     if len(compatible) > 1:
-        compatible = [c for c in compatible if c["artist_credits"] > 0]
-    return str(compatible[0]["producer_id"]) if len(compatible) == 1 else None
+        compatible = [c for c in compatible if c.artist_credits > 0]
+    return compatible[0].producer_id if len(compatible) == 1 else None
 
 
-def can_be(candidate: dict[str, Any], producer: FusedProducer) -> bool:
+def can_be(candidate: db.Namesake, producer: FusedProducer) -> bool:
     """Whether a stored namesake may be this person. Both known by ids of other sources only
     (Discogs here, Genius there): the name alone is not enough — two "Alex Kim"s — so it takes
     the namesake's credits on this artist's tracks to corroborate it."""
-    if contradicts(candidate["ids"], producer.ids):
+    if contradicts(candidate.ids, producer.ids):
         return False
-    if producer.ids and candidate["ids"]:
-        return bool(candidate["artist_credits"] > 0)
+    if producer.ids and candidate.ids:
+        return candidate.artist_credits > 0
     return True
 
 
@@ -228,28 +204,13 @@ def name_source(producer: FusedProducer) -> str:
 
 
 def insert_producer(conn: Connection, producer: FusedProducer) -> str:
-    row = conn.execute(
-        query("producer_insert"),
-        {
-            "name": producer.display_name,
-            "normalized_name": producer.normalised_name,
-            "source": name_source(producer),
-        },
-    ).fetchone()
-    assert row is not None
-    return str(row[0])
+    return db.insert_producer(
+        conn, producer.display_name, producer.normalised_name, name_source(producer)
+    )
 
 
 def rename_producer(conn: Connection, producer_id: str, producer: FusedProducer) -> None:
-    conn.execute(
-        query("producer_rename"),
-        {
-            "producer_id": producer_id,
-            "name": producer.display_name,
-            "source": name_source(producer),
-            "ranking": list(SOURCES),
-        },
-    )
+    db.rename_producer(conn, producer_id, producer.display_name, name_source(producer), SOURCES)
 
 
 # Credits -----------------------------------------------------------------------------------
@@ -257,55 +218,24 @@ def replace_track_credits(
     conn: Connection, track_id: str, producers: dict[str, list[Credit]]
 ) -> None:
     """The track's credits and evidence become exactly these (module docstring, step 4)."""
-    conn.execute(query("producer_clear_evidence"), {"track_id": track_id})
-    conn.execute(
-        query("producer_remove_stale_credits"),
-        {"track_id": track_id, "producer_ids": list(producers)},
-    )
-    for producer_id, credits in producers.items():
-        conn.execute(
-            query("producer_upsert_track_credit"),
-            {
-                "track_id": track_id,
-                "producer_id": producer_id,
-                "confidence": round(fused_confidence(credits), 6),
-                "source": "+".join(sorted({credit.source for credit in credits})),
-                "roles": ordered_roles(credits),
-            },
+    db.replace_track_credits(conn, track_id, [
+        db.TrackCredit(
+            producer_id=producer_id,
+            confidence=round(fused_confidence(credits), 6),
+            source="+".join(sorted({credit.source for credit in credits})),
+            roles=ordered_roles(credits),
+            evidence=[evidence_of(credit) for credit in credits],
         )
-        with conn.cursor() as cursor:
-            cursor.executemany(
-                query("producer_insert_evidence"),
-                [evidence_row(track_id, producer_id, credit) for credit in credits],
-            )
+        for producer_id, credits in producers.items()
+    ])
 
 
-def evidence_row(track_id: str, producer_id: str, credit: Credit) -> dict[str, Any]:
-    return {
-        "track_id": track_id,
-        "producer_id": producer_id,
-        "source": credit.source,
-        "source_id": credit.source_id,
-        "role": credit.role,
-        "role_label": credit.role_label,
-        "attributes": Jsonb(list(credit.attributes)),
-        "confidence": credit.confidence,
-    }
-
-
-def refresh_enrichment(conn: Connection, producer_ids: list[str]) -> list[str]:
-    """The enriched producers that learned a source id: reopened for one more enrichment."""
-    if not producer_ids:
-        return []
-    rows = conn.execute(query("producer_refresh_enrichment"), {"producer_ids": producer_ids}).fetchall()
-    return [str(row[0]) for row in rows]
-
-
-def mark_enrichment_queued(conn: Connection, producer_ids: list[str]) -> list[str]:
-    """The producers to send to social enrichment now, marked so no other commit does."""
-    if not producer_ids:
-        return []
-    rows = conn.execute(
-        query("producer_mark_enrichment_queued"), {"producer_ids": producer_ids}
-    ).fetchall()
-    return sorted(str(row[0]) for row in rows)
+def evidence_of(credit: Credit) -> db.Evidence:
+    return db.Evidence(
+        source=credit.source,
+        source_id=credit.source_id,
+        role=credit.role,
+        role_label=credit.role_label,
+        attributes=tuple(credit.attributes),
+        confidence=credit.confidence,
+    )

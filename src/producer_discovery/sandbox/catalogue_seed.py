@@ -20,9 +20,12 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
-from psycopg.types.json import Jsonb
 
-from producer_discovery.db.queries import query
+from producer_discovery.db.catalogue import (
+    process_track_batch,
+    seed_sample_album,
+    seed_sample_artist,
+)
 from producer_discovery.text import normalise_title
 
 SPOTIFY_CATALOGUE = Path(__file__).parent / "data" / "spotify_catalogue.json"
@@ -59,42 +62,22 @@ def seed_album(
     artists: dict[str, dict[str, Any]],
     with_isrc: bool,
 ) -> list[dict[str, str]]:
-    artist_id = returned(
-        conn,
-        "producer_seed_artist",
-        {"name": primary["name"], "spotify_id": primary["id"], "metadata": Jsonb({})},
+    artist_id = seed_sample_artist(conn, primary["name"], primary["id"])
+    album_id = seed_sample_album(
+        conn, artist_id, album["name"], album["id"], album_metadata(album, artists)
     )
-    album_id = returned(
-        conn,
-        "producer_seed_album",
-        {
-            "artist_id": artist_id,
-            "name": album["name"],
-            "spotify_id": album["id"],
-            "metadata": Jsonb(album_metadata(album, artists)),
-        },
-    )
-    rows = [Jsonb(track_row(track, album, artists, with_isrc)) for track in album["tracks"]]
-    result = conn.execute(
-        query("producer_seed_tracks"),
-        {"tracks": rows, "album_id": album_id, "artist_id": artist_id},
-    ).fetchone()
-    assert result is not None and "error" not in result[0], result
+    rows = [track_row(track, album, artists, with_isrc) for track in album["tracks"]]
+    result = process_track_batch(conn, rows, album_id, artist_id)
+    assert "error" not in result, result
     return [
         {
             "trackId": song["track_id"],
             "normalizedTrackId": song["normalized_track_id"],
             "artistId": artist_id,
         }
-        for song in result[0]["results"]
+        for song in result["results"]
         if song["is_new_song"]
     ]
-
-
-def returned(conn: psycopg.Connection[Any], name: str, parameters: dict[str, Any]) -> str:
-    row = conn.execute(query(name), parameters).fetchone()
-    assert row is not None
-    return str(row[0])
 
 
 def simple_artists(ids: list[str], artists: dict[str, dict[str, Any]]) -> list[dict[str, str]]:

@@ -17,12 +17,11 @@ from typing import Any
 from uuid import UUID
 
 import psycopg
-from psycopg.types.json import Jsonb
 from pydantic import BaseModel, ConfigDict, Field
 
 from producer_discovery.clients.spotify import ARTIST_ALBUMS_LIMIT_MAX, SpotifyClient
 from producer_discovery.clients.spotify_models import SimpleAlbum
-from producer_discovery.db.queries import query
+from producer_discovery.db.catalogue import AlbumRecord, upsert_album
 from producer_discovery.runtime.resources import Resources
 from producer_discovery.runtime.stage import Delivery, Outcome, Send, Stage
 
@@ -82,20 +81,18 @@ def discover_page(
 
 
 def store_album(conn: psycopg.Connection[Any], artist_id: UUID, album: SimpleAlbum) -> UUID:
-    stored = conn.execute(query("album_upsert"), album_row(artist_id, album)).fetchone()
-    assert stored is not None
-    return UUID(str(stored[0]))
+    return upsert_album(conn, album_row(artist_id, album))
 
 
-def album_row(artist_id: UUID, album: SimpleAlbum) -> dict[str, Any]:
-    return {
-        "artist_id": artist_id,
-        "name": album.name,
-        "spotify_id": album.id,
-        "release_date": album.release_date_as_date(),
-        "cover_url": album.images[0].url if album.images else None,
-        "metadata": Jsonb(album_metadata(album)),
-    }
+def album_row(artist_id: UUID, album: SimpleAlbum) -> AlbumRecord:
+    return AlbumRecord(
+        artist_id=artist_id,
+        name=album.name,
+        spotify_id=album.id,
+        release_date=album.release_date_as_date(),
+        cover_url=album.images[0].url if album.images else None,
+        metadata=album_metadata(album),
+    )
 
 
 def album_metadata(album: SimpleAlbum) -> dict[str, Any]:

@@ -20,12 +20,11 @@ from __future__ import annotations
 from typing import Any
 
 import psycopg
-from psycopg.types.json import Jsonb
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from producer_discovery.clients.spotify import SpotifyClient
 from producer_discovery.clients.spotify_models import Artist
-from producer_discovery.db.queries import query
+from producer_discovery.db.catalogue import ArtistRecord, upsert_artist
 from producer_discovery.errors import NotFound
 from producer_discovery.runtime.resources import Resources
 from producer_discovery.runtime.stage import Delivery, Outcome, Send, Stage
@@ -118,29 +117,28 @@ def store(artist: Artist) -> Outcome:
     row = artist_row(artist)
 
     def write(conn: psycopg.Connection[Any]) -> list[Send]:
-        stored = conn.execute(query("artist_upsert"), row).fetchone()
-        assert stored is not None
-        first_page = {"artistId": str(stored[0]), "spotifyId": artist.id, "offset": 0}
+        artist_id = upsert_artist(conn, row)
+        first_page = {"artistId": str(artist_id), "spotifyId": artist.id, "offset": 0}
         return [Send(NEXT_QUEUE, first_page)]
 
     return Outcome(write=write, metadata={"spotify_id": artist.id, "name": artist.name})
 
 
-def artist_row(artist: Artist) -> dict[str, Any]:
+def artist_row(artist: Artist) -> ArtistRecord:
     metadata: dict[str, Any] = {
         "images": [image.model_dump() for image in artist.images],
         "spotify_uri": f"spotify:artist:{artist.id}",
     }
     if artist.genres:
         metadata["genres"] = [genre.casefold() for genre in artist.genres]
-    return {
-        "name": artist.name,
-        "spotify_id": artist.id,
-        "followers": artist.follower_count,
-        "popularity": artist.popularity,
-        "image_url": artist.images[0].url if artist.images else None,
-        "metadata": Jsonb(metadata),
-    }
+    return ArtistRecord(
+        name=artist.name,
+        spotify_id=artist.id,
+        followers=artist.follower_count,
+        popularity=artist.popularity,
+        image_url=artist.images[0].url if artist.images else None,
+        metadata=metadata,
+    )
 
 
 # By genre ------------------------------------------------------------------------------

@@ -15,18 +15,22 @@ songs take their row locks in the same order and cannot deadlock.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 from uuid import UUID
 
 import psycopg
-from psycopg.types.json import Jsonb
 from psycopg_pool import ConnectionPool
 from pydantic import BaseModel, ConfigDict, Field
 
 from producer_discovery.clients.spotify import SpotifyClient
 from producer_discovery.clients.spotify_models import Album, SimpleTrack, Track
-from producer_discovery.db.queries import query
+from producer_discovery.db.catalogue import (
+    TrackBatchResult,
+    artist_spotify_id,
+    process_track_batch,
+    record_album_details,
+)
 from producer_discovery.errors import PermanentError, TransientError
 from producer_discovery.runtime.resources import Resources
 from producer_discovery.runtime.stage import Delivery, Outcome, Send, Stage
@@ -63,10 +67,10 @@ def build(resources: Resources) -> Stage[TrackDiscoveryMessage]:
 
 def stored_artist_spotify_id(pool: ConnectionPool, artist_id: UUID) -> str:
     with pool.connection() as conn:
-        row = conn.execute(query("artist_spotify_id"), {"artist_id": artist_id}).fetchone()
-    if row is None or not row[0]:
+        spotify_id = artist_spotify_id(conn, artist_id)
+    if spotify_id is None:
         raise PermanentError(f"artist {artist_id} is not stored (or has no Spotify id)")
-    return str(row[0])
+    return spotify_id
 
 
 def discover_tracks(
@@ -85,9 +89,8 @@ def discover_tracks(
     )
 
     def write(conn: psycopg.Connection[Any]) -> list[Send]:
-        conn.execute(query("album_record_details"),
-                     {"album_id": message.album_id, "details": Jsonb(album_details(album))})
-        results = process_track_batch(conn, rows, message) if rows else []
+        record_album_details(conn, message.album_id, album_details(album))
+        results = store_tracks(conn, rows, message) if rows else []
         return [producer_identification(result, message) for result in results
                 if result["is_new_song"]]
 
@@ -132,19 +135,15 @@ def album_details(album: Album) -> dict[str, Any]:
     return {key: value for key, value in details.items() if value is not None}
 
 
-def process_track_batch(
+def store_tracks(
     conn: psycopg.Connection[Any], rows: list[dict[str, Any]], message: TrackDiscoveryMessage
-) -> list[dict[str, Any]]:
-    parameters = {"tracks": [Jsonb(row) for row in rows], "album_id": message.album_id,
-                  "artist_id": message.artist_id}
-    answer = conn.execute(query("track_process_batch"), parameters).fetchone()
-    assert answer is not None
-    result: dict[str, Any] = answer[0]
+) -> list[TrackBatchResult]:
+    result = process_track_batch(conn, rows, message.album_id, message.artist_id)
     raise_for_batch_error(result)
     return list(result["results"])
 
 
-def raise_for_batch_error(result: dict[str, Any]) -> None:
+def raise_for_batch_error(result: Mapping[str, Any]) -> None:
     """process_track_batch reports a failure as {"error", "detail": SQLSTATE}: raise it."""
     if "error" not in result:
         return
@@ -155,7 +154,7 @@ def raise_for_batch_error(result: dict[str, Any]) -> None:
     raise PermanentError(description)
 
 
-def producer_identification(result: dict[str, Any], message: TrackDiscoveryMessage) -> Send:
+def producer_identification(result: TrackBatchResult, message: TrackDiscoveryMessage) -> Send:
     body = {"trackId": result["track_id"], "normalizedTrackId": result["normalized_track_id"],
             "artistId": str(message.artist_id)}
     return Send(NEXT_QUEUE, body)
