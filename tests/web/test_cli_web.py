@@ -11,7 +11,6 @@ import sys
 import time
 import urllib.request
 
-
 from producer_discovery.db.cluster import free_port
 
 TOKEN_VALUE = "cli-web-secret-token"
