@@ -36,7 +36,8 @@ $$;
 -- Everything the dashboard shows now, in one call: queue depths (pgmq's metrics of the
 -- registered queues), processing states, the dead letters (newest first, at most 100, their
 -- payload without metadata), worker issues (statistics and the latest open ones), the last
--- 15 minutes' throughput and get_system_health().
+-- 15 minutes' throughput, the catalogue's size with how many track editions were folded into
+-- one song (deduplication) and get_system_health().
 CREATE OR REPLACE FUNCTION public.get_pipeline_overview()
 RETURNS JSONB
 LANGUAGE sql
@@ -83,6 +84,18 @@ AS $$
             FROM idempotency.processed_operations p
             WHERE p.processed_at > now() - interval '15 minutes'
             GROUP BY p.queue_name) o), '[]'::JSONB),
+    'catalogue', (
+      SELECT jsonb_build_object(
+        'artists', (SELECT count(*) FROM public.artists),
+        'albums', (SELECT count(*) FROM public.albums),
+        'tracks', (SELECT count(*) FROM public.tracks),
+        'songs', (SELECT count(*) FROM public.normalized_tracks),
+        'producers', (SELECT count(*) FROM public.producers),
+        'credits', (SELECT count(*) FROM public.track_producers),
+        'editions_folded', (SELECT count(*) FROM public.tracks)
+                           - (SELECT count(*) FROM public.normalized_tracks),
+        'credits_from_several_sources', (
+          SELECT count(*) FROM public.track_producers WHERE source LIKE '%+%'))),
     'health', public.get_system_health());
 $$;
 

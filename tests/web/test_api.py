@@ -173,6 +173,17 @@ def test_session_cookie_is_signed_httponly_and_lax(client: TestClient) -> None:
     assert client.post("/api/discover", json={"artistName": "A"}, headers={"X-CSRF-Token": csrf}).status_code == 401
 
 
+def test_session_cookie_is_secure_over_https(database_url: str, catalogue: dict[str, str]) -> None:
+    """Served over https, the session and CSRF cookies carry Secure."""
+    with client_for(database_url, TOKEN) as client:
+        client.base_url = client.base_url.copy_with(scheme="https")
+        client.get("/login")
+        csrf = client.cookies.get("pd_csrf")
+        response = client.post("/login", data={"token": TOKEN, "csrf_token": csrf})
+        assert response.status_code == 303
+        assert "secure" in response.headers["set-cookie"].lower()
+
+
 def test_openapi_describes_every_endpoint(client: TestClient) -> None:
     """/openapi.json lists the API of interface.md."""
     paths = client.get("/openapi.json").json()["paths"]

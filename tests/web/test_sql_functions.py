@@ -65,6 +65,14 @@ def test_leaderboard_orders_by_credited_songs(db: psycopg.Connection) -> None:
     assert names(only) == ["Mara Quill", "Théo Marchand"]
 
 
+def test_pipeline_overview_counts_the_catalogue_and_its_deduplication(db: psycopg.Connection) -> None:
+    """catalogue: artists, tracks, songs, editions folded, credits confirmed by several sources."""
+    seed_web_catalogue(db, SAMPLE)
+    catalogue = db.execute("SELECT get_pipeline_overview() AS o").fetchone()["o"]["catalogue"]
+    assert catalogue == {"artists": 2, "albums": 2, "tracks": 4, "songs": 4, "editions_folded": 0,
+                         "producers": 3, "credits": 5, "credits_from_several_sources": 2}
+
+
 def test_pipeline_overview_and_replay_of_a_dead_letter(db: psycopg.Connection) -> None:
     """get_pipeline_overview shows the dead letter; replay_dead_letters sends it back once."""
     dlq_id = seed_dead_letter(db, "Nova Reyes")

@@ -33,11 +33,18 @@ def series_by(rows: list[dict[str, Any]], hours: list[str], key: str, value: str
     return [Series(name, values) for name, values in sorted(found.items())]
 
 
-def line_chart(title: str, hours: list[str], series: list[Series], unit: str) -> Markup:
-    """An accessible SVG line chart; 'no data' text when every series is empty."""
+def line_chart(title: str, hours: list[str], series: list[Series], unit: str,
+               additive: bool = True) -> Markup:
+    """An accessible SVG line chart; 'no data' text when every series is empty. The legend
+    shows each series' total (additive) or its peak (a mean per hour, say)."""
     peak = max((max(s.values) for s in series if s.values), default=0.0)
     labels = [label(hour) for hour in hours]
+
+    def headline(one: Series) -> float:
+        return round(sum(one.values) if additive else max(one.values), 1)
+
     summary = "; ".join(f"{s.name}: {sum(s.values):g} {unit} in total, at most {max(s.values):g} an hour"
+                        if additive else f"{s.name}: at most {max(s.values):g} {unit}"
                         for s in series) or "no data in this period"
     parts = [f'<figure class="chart"><figcaption>{escape(title)}</figcaption>',
              f'<svg viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-label="{escape(title)}: {escape(summary)}" '
@@ -60,7 +67,7 @@ def line_chart(title: str, hours: list[str], series: list[Series], unit: str) ->
     if series:
         parts.append('<ul class="legend">' + "".join(
             f'<li><span class="swatch" style="background:{PALETTE[n % len(PALETTE)]}"></span>'
-            f'{escape(s.name)} <span class="muted">({sum(s.values):g})</span></li>'
+            f'{escape(s.name)} <span class="muted">({"" if additive else "peak "}{headline(s):g})</span></li>'
             for n, s in enumerate(series)) + "</ul>")
     else:
         parts.append('<p class="muted">No data in the last 24 hours.</p>')

@@ -96,6 +96,9 @@ def dashboard(request: Request, queued: Annotated[str | None, Query(max_length=2
                               charts.series_by(history["depths"], hours, "queue_name", "depth"), "messages"),
             charts.line_chart("API calls per hour", hours,
                               charts.series_by(history["api_calls"], hours, "api", "count"), "calls"),
+            charts.line_chart("API mean response time (ms)", hours,
+                              charts.series_by(history["api_calls"], hours, "api", "avg_ms"), "ms",
+                              additive=False),
         ]})
 
 
