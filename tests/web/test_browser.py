@@ -137,3 +137,17 @@ def test_keyboard_alone_reaches_search(live_server: str, browser: Any) -> None:
     assert browser.find_element(By.CSS_SELECTOR, "label[for='q']").text == "Artist or producer"
     box.send_keys("nova", Keys.ENTER)
     assert browser.find_element(By.LINK_TEXT, "Nova Reyes")
+
+
+def test_dashboard_refreshes_itself_without_a_reload(live_server: str, browser: Any, db: psycopg.Connection) -> None:
+    """A dead letter that arrives after the page loaded appears when the refresh runs, the page not reloaded."""
+    browser.get(f"{live_server}/dashboard")
+    browser.execute_script("window.loadedOnce = true;")
+    assert "No dead letters." in browser.page_source
+    seed_dead_letter(db, "Late Artist")
+    browser.execute_script("window.pdRefreshDashboard();")
+    deadline = time.monotonic() + 10
+    while "Late Artist" not in browser.find_element(By.ID, "live").text and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert "Late Artist" in browser.find_element(By.ID, "live").text
+    assert browser.execute_script("return window.loadedOnce === true;")

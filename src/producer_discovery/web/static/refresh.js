@@ -19,5 +19,6 @@
       })
       .catch(function () {});
   }
+  window.pdRefreshDashboard = refresh;
   window.setInterval(refresh, 15000);
 })();
