@@ -286,6 +286,10 @@ def web_command(settings: Settings, arguments: argparse.Namespace) -> int:
     host = arguments.host or settings.web_host
     port = arguments.port or settings.web_port
     url = database_url(settings)
+    try:  # a wrong DATABASE_URL is one readable line, not a traceback from the server
+        psycopg.connect(url, connect_timeout=10).close()
+    except psycopg.OperationalError as error:
+        raise ConfigurationError(f"cannot connect to the database: {str(error).strip().splitlines()[0]}") from error
     say(f"serving http://{host}:{port}/ (operator actions "
         f"{'enabled' if settings.web_operator_token else 'disabled: WEB_OPERATOR_TOKEN is not set'})")
     serve(settings, url, host, port)

@@ -59,6 +59,13 @@ def test_web_rejects_a_bad_port_in_one_line(database_url: str) -> None:
         assert result.returncode == 2 and result.stderr.count("\n") == 1, result.stderr
 
 
+def test_web_with_an_unreachable_database_is_one_line_exit_1() -> None:
+    """`web` against a closed port: exit 1 with one readable line, no traceback."""
+    result = cli(f"postgresql://postgres@127.0.0.1:{free_port()}/nothing", "web", "--port", str(free_port()))
+    assert result.returncode == 1, result.stderr
+    assert result.stderr.strip().count("\n") == 0 and "cannot connect to the database" in result.stderr
+
+
 def test_web_serves_pages_and_never_logs_the_token(database_url: str, catalogue: dict[str, str]) -> None:
     """`producer-discovery web --host --port` answers / and the API; the token is not in its output."""
     port = free_port()

@@ -120,3 +120,11 @@ def test_sign_in_never_redirects_off_site(client: TestClient) -> None:
     for target in ("//evil.example/", "https://evil.example/", "/\\evil.example"):
         response = client.post("/login", data={"token": TOKEN, "csrf_token": csrf, "next": target})
         assert response.headers["location"] == "/", target
+
+
+def test_pages_send_a_content_security_policy(client: TestClient) -> None:
+    """Only the site's own scripts run; no framing; no MIME sniffing."""
+    headers = client.get("/").headers
+    assert "script-src 'self'" in headers["content-security-policy"]
+    assert "frame-ancestors 'none'" in headers["content-security-policy"]
+    assert headers["x-content-type-options"] == "nosniff"

@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from typing import Annotated, Any
 
@@ -11,12 +12,16 @@ from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from producer_discovery.supervisor import STAGES
 from producer_discovery.web.security import CSRF_HEADER, Guard
 from producer_discovery.web.store import Store
 
 router = APIRouter(prefix="/api", tags=["api"])
-DEAD_LETTER_QUEUES = tuple(f"{stage}_dlq" for stage in STAGES)
+DEAD_LETTER_QUEUE = re.compile(r"^[a-z][a-z_]{0,60}_dlq$")
+
+
+def is_dead_letter_queue(name: str) -> bool:
+    """A DLQ name (<stage>_dlq); replay_dead_letters finds nothing in any other queue."""
+    return DEAD_LETTER_QUEUE.fullmatch(name) is not None
 
 
 def store(request: Request) -> Store:
@@ -128,7 +133,7 @@ def discover(body: DiscoverRequest, data: Store = Depends(store)) -> JSONRespons
              summary="Send a dead letter back to its stage (operator)")
 def replay(queue: Annotated[str, Path(description="a dead-letter queue, e.g. artist_discovery_dlq")],
            msg_id: Annotated[int, Path(ge=1)], data: Store = Depends(store)) -> list[dict[str, Any]]:
-    if queue not in DEAD_LETTER_QUEUES:
+    if not is_dead_letter_queue(queue):
         raise HTTPException(404, f"no dead-letter queue {queue!r}")
     replayed = data.replay(queue, msg_id)
     if not replayed:

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Form, HTTPException, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from producer_discovery.web import charts
-from producer_discovery.web.api import DEAD_LETTER_QUEUES
+from producer_discovery.web.api import is_dead_letter_queue
 from producer_discovery.web.security import CSRF_FIELD, Guard
 from producer_discovery.web.store import Store
 
@@ -151,7 +151,7 @@ def discover(request: Request, kind: Annotated[str, Form(pattern="^(artist|genre
 def replay(request: Request, queue: str, msg_id: int,
            csrf_token: Annotated[str | None, Form()] = None) -> Response:
     check_form(request, csrf_token)
-    if queue not in DEAD_LETTER_QUEUES:
+    if not is_dead_letter_queue(queue):
         raise HTTPException(404, f"There is no dead-letter queue {queue}.")
     replayed = store(request).replay(queue, msg_id)
     if not replayed:
