@@ -25,6 +25,7 @@ webdriver = pytest.importorskip("selenium.webdriver")
 from selenium.webdriver.chrome.options import Options  # noqa: E402
 from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.support.wait import WebDriverWait  # noqa: E402
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
@@ -68,6 +69,12 @@ def browser() -> Iterator[Any]:
         driver.quit()
 
 
+def heading(browser: Any, text: str) -> None:
+    """Wait until the page's h1 reads `text` (a click's navigation may still be under way)."""
+    WebDriverWait(browser, 10).until(
+        lambda driver: driver.find_element(By.TAG_NAME, "h1").text == text)
+
+
 def sign_in(browser: Any, base: str) -> None:
     browser.get(f"{base}/login")
     browser.find_element(By.ID, "token").send_keys(TOKEN)
@@ -82,10 +89,10 @@ def test_search_then_artist_then_producer_then_credits(live_server: str, browser
     box.send_keys("beyonce lumier")
     box.submit()
     browser.find_element(By.LINK_TEXT, "Beyoncé Lumière").click()
-    assert browser.find_element(By.TAG_NAME, "h1").text == "Beyoncé Lumière"
+    heading(browser, "Beyoncé Lumière")
     assert "Sunrise" in browser.find_element(By.ID, "albums-heading").find_element(By.XPATH, "..").text
     browser.find_element(By.CSS_SELECTOR, "table.data a[href^='/producers/']").click()
-    assert browser.find_element(By.TAG_NAME, "h1").text == "Mara Quill"
+    heading(browser, "Mara Quill")
     credits = browser.find_element(By.ID, "credits-heading").find_element(By.XPATH, "..")
     assert "Golden Hour" in credits.text and "Static Bloom" in credits.text
     summary = credits.find_element(By.XPATH, ".//summary[starts-with(., 'Evidence')]")
@@ -99,7 +106,7 @@ def test_operator_starts_a_discovery_and_sees_it_on_the_dashboard(live_server: s
     browser.get(live_server)
     browser.find_element(By.ID, "discover-value").send_keys("Juno Vale")
     browser.find_element(By.XPATH, "//button[.='Queue discovery']").click()
-    assert "/dashboard" in browser.current_url
+    heading(browser, "Pipeline dashboard")
     assert "Queued artist “Juno Vale”" in browser.find_element(By.CSS_SELECTOR, ".notice.ok").text
     row = browser.find_element(By.XPATH, "//tr[th/code[.='artist_discovery']]")
     assert row.find_elements(By.TAG_NAME, "td")[0].text == "1"
@@ -120,7 +127,7 @@ def test_operator_replays_a_dead_letter(live_server: str, browser: Any, db: psyc
 def test_anonymous_visitor_sees_no_email(live_server: str, browser: Any, catalogue: dict[str, str]) -> None:
     """A visitor on a producer's page sees the socials but no e-mail and no contact section."""
     browser.get(f"{live_server}/producers/{catalogue['Mara Quill']}")
-    assert browser.find_element(By.TAG_NAME, "h1").text == "Mara Quill"
+    heading(browser, "Mara Quill")
     assert "x.com/maraquill" in browser.page_source
     assert "@quill.example" not in browser.page_source
     assert browser.find_elements(By.ID, "contact-heading") == []
