@@ -101,8 +101,10 @@ $$;
 
 -- Per hour over the last p_hours (the current hour included), for the dashboard's charts:
 -- messages finished per stage (idempotency ledger), errors (worker issues and failed API
--- calls), API calls and their mean duration (monitoring.pipeline_metrics), and the latest
--- depth of each queue the queue monitor recorded in that hour.
+-- calls), API calls and their mean duration, and the latest depth of each queue the queue
+-- monitor recorded in that hour. API calls come from the hourly roll-up
+-- (monitoring.aggregate_hourly_metrics, run by pg_cron) for the hours it covers and from the
+-- raw monitoring.pipeline_metrics after them, so the cost stays small however busy the APIs.
 CREATE OR REPLACE FUNCTION public.get_pipeline_history(p_hours INTEGER DEFAULT 24)
 RETURNS JSONB
 LANGUAGE sql
@@ -116,6 +118,26 @@ AS $$
   ), hours AS (
     SELECT generate_series((SELECT since FROM bounds), date_trunc('hour', now()),
                            interval '1 hour') AS hour
+  ), rolled AS (
+    SELECT COALESCE(max(a.period_start) + interval '1 hour', (SELECT since FROM bounds)) AS until
+    FROM monitoring.aggregated_metrics a
+    WHERE a.metric_name = 'api_call' AND a.period = 'hour'
+      AND a.period_start >= (SELECT since FROM bounds)
+  ), api AS (
+    SELECT a.period_start AS hour, a.dimensions ->> 'api' AS api, sum(a.count_value) AS calls,
+           COALESCE(sum(a.count_value) FILTER (WHERE a.dimensions ->> 'success' = 'false'), 0) AS errors,
+           sum(a.sum_value) AS total_ms
+    FROM monitoring.aggregated_metrics a
+    WHERE a.metric_name = 'api_call' AND a.period = 'hour'
+      AND a.period_start >= (SELECT since FROM bounds) AND a.period_start < (SELECT until FROM rolled)
+    GROUP BY 1, 2
+    UNION ALL
+    SELECT date_trunc('hour', m.timestamp), m.tags ->> 'api', count(*),
+           count(*) FILTER (WHERE m.tags ->> 'success' = 'false'), sum(m.metric_value)
+    FROM monitoring.pipeline_metrics m
+    WHERE m.metric_name = 'api_call'
+      AND m.timestamp >= greatest((SELECT since FROM bounds), (SELECT until FROM rolled))
+    GROUP BY 1, 2
   )
   SELECT jsonb_build_object(
     'hours', (SELECT jsonb_agg(h.hour ORDER BY h.hour) FROM hours h),
@@ -134,20 +156,16 @@ AS $$
             WHERE i.created_at >= (SELECT since FROM bounds)
             GROUP BY 1
             UNION ALL
-            SELECT date_trunc('hour', m.timestamp), 'api_error', count(*)
-            FROM monitoring.pipeline_metrics m
-            WHERE m.metric_name = 'api_call' AND m.tags ->> 'success' = 'false'
-              AND m.timestamp >= (SELECT since FROM bounds)
-            GROUP BY 1) x), '[]'::JSONB),
+            SELECT api.hour, 'api_error', sum(api.errors)
+            FROM api
+            GROUP BY 1
+            HAVING sum(api.errors) > 0) x), '[]'::JSONB),
     'api_calls', COALESCE((
-      SELECT jsonb_agg(jsonb_build_object('hour', x.hour, 'api', x.api, 'count', x.n,
-                                          'avg_ms', x.avg_ms)
+      SELECT jsonb_agg(jsonb_build_object('hour', x.hour, 'api', x.api, 'count', x.calls,
+                                          'avg_ms', round((x.total_ms / x.calls)::NUMERIC, 1))
                        ORDER BY x.hour, x.api)
-      FROM (SELECT date_trunc('hour', m.timestamp) AS hour, m.tags ->> 'api' AS api,
-                   count(*) AS n, round(avg(m.metric_value)::NUMERIC, 1) AS avg_ms
-            FROM monitoring.pipeline_metrics m
-            WHERE m.metric_name = 'api_call' AND m.timestamp >= (SELECT since FROM bounds)
-            GROUP BY 1, 2) x), '[]'::JSONB),
+      FROM (SELECT api.hour, api.api, sum(api.calls) AS calls, sum(api.total_ms) AS total_ms
+            FROM api GROUP BY 1, 2) x), '[]'::JSONB),
     'depths', COALESCE((
       SELECT jsonb_agg(jsonb_build_object('hour', x.hour, 'queue_name', x.queue_name,
                                           'depth', x.depth)

@@ -87,3 +87,22 @@ def test_pipeline_overview_and_replay_of_a_dead_letter(db: psycopg.Connection) -
     history = db.execute("SELECT get_pipeline_history(24) AS h").fetchone()["h"]
     assert len(history["hours"]) == 24
     assert any(e["kind"] == "worker_issue" for e in history["errors"])
+
+
+def test_history_is_the_same_from_the_hourly_rollup_as_from_raw_metrics(db: psycopg.Connection) -> None:
+    """Rolled-up hours are read from aggregated_metrics (their raw rows deleted), the current
+    hour from the raw metrics: the same calls, errors and means as from raw metrics alone."""
+    db.execute("""
+        INSERT INTO monitoring.pipeline_metrics (metric_name, metric_value, tags, timestamp)
+        SELECT 'api_call', 10 * (n % 7), jsonb_build_object('api', (ARRAY['genius', 'spotify'])[1 + n % 2],
+               'endpoint', 'e' || n % 3, 'success', CASE WHEN n % 5 = 0 THEN 'false' ELSE 'true' END),
+               now() - make_interval(mins => n * 9)
+        FROM generate_series(0, 300) n""")
+    raw = db.execute("SELECT get_pipeline_history(24) AS h").fetchone()["h"]
+    in_window = db.execute("SELECT count(*) AS n FROM monitoring.pipeline_metrics "
+                           "WHERE timestamp >= date_trunc('hour', now()) - interval '23 hours'").fetchone()["n"]
+    assert sum(row["count"] for row in raw["api_calls"]) == in_window > 100
+    assert db.execute("SELECT monitoring.aggregate_hourly_metrics(48) AS n").fetchone()["n"] > 0
+    db.execute("DELETE FROM monitoring.pipeline_metrics WHERE timestamp < date_trunc('hour', now())")
+    rolled = db.execute("SELECT get_pipeline_history(24) AS h").fetchone()["h"]
+    assert rolled["api_calls"] == raw["api_calls"] and rolled["errors"] == raw["errors"]
