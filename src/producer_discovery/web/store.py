@@ -77,7 +77,7 @@ class Store:
 
     def leaderboard(self, limit: int) -> list[dict[str, Any]]:
         with self.connection(operator=False) as conn:
-            return conn.execute(query("producer_leaderboard"), {"limit": limit}).fetchall()
+            return conn.execute(query("producer_leaderboard_top"), {"limit": limit}).fetchall()
 
     def pipeline(self, hours: int = 24) -> dict[str, Any]:
         with self.connection(operator=False) as conn:
