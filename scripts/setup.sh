@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Set up a fresh Debian 12 machine for producer-discovery: PostgreSQL 15 with pg_cron from
-# Debian's packages (used by the embedded database and the tests), a virtualenv in .venv and
-# the project in it (editable, with the test tools).
+# Debian's packages (used by the embedded database and the tests), Chromium and its driver
+# (the web app's browser tests), a virtualenv in .venv and the project in it (editable, with
+# the test tools).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(postgresql-15 postgresql-15-cron)
+packages=(postgresql-15 postgresql-15-cron chromium chromium-driver)
 missing=()
 for package in "${packages[@]}"; do
   dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")

@@ -46,6 +46,13 @@ def popularity(text: str) -> int:
     return value
 
 
+def port(text: str) -> int:
+    value = positive_int(text)
+    if value > 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port (1-65535)")
+    return value
+
+
 def build_parser() -> Parser:
     parser = Parser(
         prog="producer-discovery",
@@ -82,6 +89,18 @@ def build_parser() -> Parser:
     output = producers.add_mutually_exclusive_group()
     output.add_argument("--json", action="store_true")
     output.add_argument("--csv", action="store_true")
+    producer_actions = producers.add_subparsers(dest="producers_action", parser_class=Parser,
+                                                metavar="{search,show}")
+    search = producer_actions.add_parser("search", help="artists and producers matching a text")
+    search.add_argument("text", help="any spelling: case, accents and typos are forgiven")
+    search.add_argument("--json", action="store_true")
+    show = producer_actions.add_parser("show", help="a producer: credits, collaborators, contact")
+    show.add_argument("producer", help="a producer id, or a name (the best search match)")
+    show.add_argument("--json", action="store_true")
+
+    web = commands.add_parser("web", help="the web app: search, artists, producers, dashboard, API")
+    web.add_argument("--host", default=None, help="address to listen on (env WEB_HOST, default 127.0.0.1)")
+    web.add_argument("--port", type=port, default=None, help="port (env WEB_PORT, default 8000)")
 
     commands.add_parser("demo", help="the whole pipeline offline on a bundled sample catalogue")
 
@@ -138,6 +157,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         "dlq": operations.dlq_command,
         "producers": operations.producers_command,
         "demo": operations.demo_command,
+        "web": operations.web_command,
     }
     try:
         code = handlers[arguments.command](settings, arguments)

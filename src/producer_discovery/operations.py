@@ -8,6 +8,7 @@ import json
 import os
 import sys
 import time
+import uuid
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -202,6 +203,11 @@ def report_progress(started: float) -> Callable[[dict[str, int]], None]:
 
 
 def producers_command(settings: Settings, arguments: argparse.Namespace) -> int:
+    action = getattr(arguments, "producers_action", None)
+    if action == "search":
+        return producers_search(settings, arguments)
+    if action == "show":
+        return producers_show(settings, arguments)
     with connect(settings) as conn:
         rows = conn.execute(query("producers_leaderboard"), {"artist": arguments.artist}).fetchall()
     if arguments.json:
@@ -215,6 +221,80 @@ def producers_command(settings: Settings, arguments: argparse.Namespace) -> int:
         output_console().print(table(title, rows))
     if not rows and arguments.artist:
         say(f"no producers known for {arguments.artist!r} (is it discovered and processed?)")
+    return 0
+
+
+def producers_search(settings: Settings, arguments: argparse.Namespace) -> int:
+    """search_artists / search_producers (migration 0060), best match first."""
+    parameters = {"q": arguments.text, "limit": 20}
+    with connect(settings) as conn:
+        found = {"artists": conn.execute(query("search_artists"), parameters).fetchall(),
+                 "producers": conn.execute(query("search_producers"), parameters).fetchall()}
+    if arguments.json:
+        print(json.dumps(found, default=str, indent=2))
+        return 0
+    console = output_console()
+    console.print(table("Artists", found["artists"]))
+    console.print(table("Producers", found["producers"]))
+    return 0
+
+
+def producers_show(settings: Settings, arguments: argparse.Namespace) -> int:
+    """get_producer + get_producer_contact (migration 0061): the CLI is an operator tool."""
+    with connect(settings) as conn:
+        producer_id = arguments.producer
+        if not is_uuid(producer_id):
+            hits = conn.execute(query("search_producers"), {"q": producer_id, "limit": 1}).fetchall()
+            if not hits:
+                raise ConfigurationError(f"no producer matches {producer_id!r}")
+            producer_id = hits[0]["id"]
+        row = conn.execute(query("producer_document"), {"producer_id": producer_id}).fetchone()
+        document = row["producer"] if row else None
+        if document is None:
+            raise ConfigurationError(f"no producer with id {producer_id}")
+        contact = conn.execute(query("producer_contact"), {"producer_id": producer_id}).fetchone()
+        document.update(contact["contact"] if contact else {})
+    if arguments.json:
+        print(json.dumps(document, default=str, indent=2))
+        return 0
+    console = output_console()
+    console.print(f"[bold]{document['name']}[/bold]  ({document['id']})")
+    for label, value in (("aliases", ", ".join(document["aliases"])), ("e-mail", document.get("email")),
+                         ("instagram", document.get("instagram_handle")),
+                         ("socials", ", ".join(f"{k}: {v}" for k, v in document["socials"].items()))):
+        if value:
+            console.print(f"{label}: {value}")
+    console.print(table("Credits", [
+        {"artist": c["artist"], "album": c["album"], "track": c["track"],
+         "roles": ", ".join(c["roles"] or []), "sources": "+".join(c["sources"] or []),
+         "confidence": c["confidence"]} for c in document["credits"]]))
+    console.print(table("Collaborators", [
+        {"kind": c["kind"], "name": c["name"], "shared tracks": c["shared_tracks"]}
+        for c in document["collaborators"]]))
+    return 0
+
+
+def is_uuid(text: str) -> bool:
+    try:
+        uuid.UUID(text)
+    except ValueError:
+        return False
+    return True
+
+
+def web_command(settings: Settings, arguments: argparse.Namespace) -> int:
+    from producer_discovery.web.server import serve
+
+    host = arguments.host or settings.web_host
+    port = arguments.port or settings.web_port
+    url = database_url(settings)
+    try:  # a wrong DATABASE_URL is one readable line, not a traceback from the server
+        psycopg.connect(url, connect_timeout=10).close()
+    except psycopg.OperationalError as error:
+        raise ConfigurationError(f"cannot connect to the database: {str(error).strip().splitlines()[0]}") from error
+    say(f"serving http://{host}:{port}/ (operator actions "
+        f"{'enabled' if settings.web_operator_token else 'disabled: WEB_OPERATOR_TOKEN is not set'})")
+    serve(settings, url, host, port)
     return 0
 
 

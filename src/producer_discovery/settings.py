@@ -70,6 +70,14 @@ class Settings(BaseSettings):
     retry_base_seconds: float = Field(1.0, gt=0, le=600)
     retry_cap_seconds: float = Field(300.0, gt=0, le=86400)
 
+    # Web app (`producer-discovery web`) ------------------------------------------------
+    web_host: str = Field("127.0.0.1", description="address the web app listens on")
+    web_port: int = Field(8000, ge=1, le=65535, description="port the web app listens on")
+    web_operator_token: SecretStr | None = Field(
+        None, description="bearer token (and sign-in secret) for operator actions; unset: refused"
+    )
+    web_session_hours: float = Field(12.0, gt=0, le=24 * 30, description="browser session lifetime")
+
     # Logging ----------------------------------------------------------------------------
     log_format: str | None = Field(None, description="json or console")
     log_level: str = Field("info", description="debug, info, warning or error")

@@ -16,9 +16,19 @@ def compose() -> dict[str, Any]:
     return yaml.safe_load((ROOT / "docker-compose.yml").read_text())
 
 
-def test_compose_has_db_migrate_and_one_service_per_stage() -> None:
-    """Exactly the database, the one-shot migration and the five stages."""
-    assert set(compose()["services"]) == {"db", "migrate", *STAGES}
+def test_compose_has_db_migrate_one_service_per_stage_and_web() -> None:
+    """Exactly the database, the one-shot migration, the five stages and the web app."""
+    assert set(compose()["services"]) == {"db", "migrate", *STAGES, "web"}
+
+
+def test_web_waits_for_migrate_listens_on_all_interfaces_and_takes_its_token_from_the_environment() -> None:
+    """The web service: after migrate, `web --host 0.0.0.0 --port 8000`, port published, no secret in the file."""
+    web = compose()["services"]["web"]
+    assert web["depends_on"] == {"migrate": {"condition": "service_completed_successfully"}}
+    assert web["command"] == ["web", "--host", "0.0.0.0", "--port", "8000"]
+    assert web["ports"] == ["${WEB_PORT:-8000}:8000"]
+    assert web["environment"]["WEB_OPERATOR_TOKEN"] == "${WEB_OPERATOR_TOKEN:-}"
+    assert web["environment"]["DATABASE_URL"].endswith("@db:5432/producer_discovery")
 
 
 def test_db_preloads_pg_cron_and_has_a_healthcheck() -> None:

@@ -22,7 +22,7 @@ from typing import Any, TypedDict
 from uuid import UUID
 
 import psycopg
-from psycopg.rows import dict_row
+from psycopg.rows import dict_row, tuple_row
 from psycopg.types.json import Jsonb
 
 from producer_discovery.db.queries import query
@@ -122,7 +122,8 @@ def process_track_batch(
     (migration 0006). A failure is reported in the answer, not raised: see TrackBatchReport."""
     parameters = {"tracks": [Jsonb(track) for track in tracks], "album_id": album_id,
                   "artist_id": artist_id}
-    answer = conn.execute(query("track_process_batch"), parameters).fetchone()
+    with conn.cursor(row_factory=tuple_row) as cursor:  # whatever rows the connection makes
+        answer = cursor.execute(query("track_process_batch"), parameters).fetchone()
     assert answer is not None
     report: TrackBatchReport = answer[0]
     return report

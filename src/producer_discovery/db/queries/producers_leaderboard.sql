@@ -1,18 +1,8 @@
--- The producer leaderboard: most credited songs first. %(artist)s narrows it to one artist
--- (case-insensitive name); NULL lists everyone.
-SELECT p.name AS producer,
-       count(DISTINCT tp.track_id) AS tracks,
-       count(DISTINCT ar.id) AS artists,
-       string_agg(DISTINCT ar.name, ', ' ORDER BY ar.name) AS artist_names,
-       round(max(tp.confidence), 2) AS best_confidence,
-       p.instagram_handle,
-       p.email,
-       p.image_url
-FROM public.producers p
-JOIN public.track_producers tp ON tp.producer_id = p.id
-JOIN public.tracks t ON t.id = tp.track_id
-JOIN public.albums al ON al.id = t.album_id
-JOIN public.artists ar ON ar.id = al.artist_id
-WHERE %(artist)s::text IS NULL OR lower(ar.name) = lower(%(artist)s)
-GROUP BY p.id
-ORDER BY tracks DESC, producer
+-- The producer leaderboard (producer_leaderboard, migration 0061): most credited songs first.
+-- %(artist)s narrows it to one artist (case-insensitive name); NULL lists everyone. The CLI is
+-- an operator tool, so the e-mail is joined here.
+SELECT l.name AS producer, l.tracks, l.artists, l.artist_names, l.best_confidence,
+       l.instagram_handle, p.email, l.image_url
+FROM public.producer_leaderboard(NULL, %(artist)s::TEXT) l
+JOIN public.producers p ON p.id = l.id
+ORDER BY l.tracks DESC, l.name

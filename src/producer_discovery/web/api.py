@@ -1,0 +1,141 @@
+"""The JSON API of interface.md ("Web"). Reads are public and never carry contact details;
+`email` appears only for the operator. Operator endpoints answer 401 without credentials and
+403 when WEB_OPERATOR_TOKEN is not set (or a session write lacks its CSRF header)."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from producer_discovery.db.web_store import Store
+from producer_discovery.web.security import CSRF_HEADER, Guard
+
+router = APIRouter(prefix="/api", tags=["api"])
+DEAD_LETTER_QUEUE = re.compile(r"^[a-z][a-z_]{0,60}_dlq$")
+
+
+def is_dead_letter_queue(name: str) -> bool:
+    """A DLQ name (<stage>_dlq); replay_dead_letters finds nothing in any other queue."""
+    return DEAD_LETTER_QUEUE.fullmatch(name) is not None
+
+
+def store(request: Request) -> Store:
+    result: Store = request.app.state.store
+    return result
+
+
+def guard(request: Request) -> Guard:
+    result: Guard = request.app.state.guard
+    return result
+
+
+def operator(request: Request) -> None:
+    """Bearer token, or the browser session plus its CSRF header for writes."""
+    checks = guard(request)
+    if not checks.enabled:
+        raise HTTPException(403, "operator actions are disabled: WEB_OPERATOR_TOKEN is not set")
+    if checks.bearer(request):
+        return
+    if checks.session(request):
+        if request.method in ("GET", "HEAD") or checks.csrf_matches(request, request.headers.get(CSRF_HEADER)):
+            return
+        raise HTTPException(403, "missing or wrong X-CSRF-Token for a session request")
+    raise HTTPException(401, "operator credentials needed: Authorization: Bearer <token>",
+                        headers={"WWW-Authenticate": "Bearer"})
+
+
+class SearchResult(BaseModel):
+    artists: list[dict[str, Any]]
+    producers: list[dict[str, Any]]
+
+
+class DiscoverRequest(BaseModel):
+    """One artist by name, or a genre (bulk discovery)."""
+
+    model_config = ConfigDict(populate_by_name=True, extra="forbid")
+    artist_name: str | None = Field(None, alias="artistName", min_length=1, max_length=200)
+    genre: str | None = Field(None, min_length=1, max_length=100)
+    limit: int = Field(50, ge=1, le=1000, description="artists of the genre")
+
+    @model_validator(mode="after")
+    def one_of(self) -> DiscoverRequest:
+        if bool(self.artist_name and self.artist_name.strip()) == bool(self.genre and self.genre.strip()):
+            raise ValueError("give exactly one of artistName or genre (not blank)")
+        return self
+
+
+class Queued(BaseModel):
+    queued: list[int] = Field(description="the queued pgmq message ids")
+
+
+class Replayed(BaseModel):
+    queue_name: str
+    message_id: int
+    source_queue: str
+    new_msg_id: int
+
+
+Id = Annotated[uuid.UUID, Path(description="the database id")]
+
+
+@router.get("/search", response_model=SearchResult, summary="Artists and producers matching a text")
+def search(q: Annotated[str, Query(min_length=1, max_length=200)],
+           limit: Annotated[int, Query(ge=1, le=100)] = 10,
+           data: Store = Depends(store)) -> dict[str, Any]:
+    return data.search(q, limit)
+
+
+@router.get("/artists/{artist_id}", summary="An artist, its albums and tracks, and its producers")
+def artist(artist_id: Id, data: Store = Depends(store)) -> dict[str, Any]:
+    document = data.artist(str(artist_id))
+    if document is None:
+        raise HTTPException(404, "no artist with this id")
+    return document
+
+
+@router.get("/producers", summary="The leaderboard: most credited producers first")
+def producers(limit: Annotated[int, Query(ge=1, le=500)] = 50,
+              data: Store = Depends(store)) -> list[dict[str, Any]]:
+    return data.leaderboard(limit)
+
+
+@router.get("/producers/{producer_id}",
+            summary="A producer: aliases, socials, credits, collaborators; email for the operator")
+def producer(producer_id: Id, request: Request, data: Store = Depends(store)) -> dict[str, Any]:
+    document = data.producer(str(producer_id), with_contact=guard(request).is_operator(request))
+    if document is None:
+        raise HTTPException(404, "no producer with this id")
+    return document
+
+
+@router.get("/pipeline", summary="Queue depths, processing states, dead letters, health, history")
+def pipeline(data: Store = Depends(store)) -> dict[str, Any]:
+    return data.pipeline()
+
+
+@router.post("/discover", status_code=202, response_model=Queued, dependencies=[Depends(operator)],
+             summary="Queue an artist (artistName) or a genre for discovery (operator)")
+def discover(body: DiscoverRequest, data: Store = Depends(store)) -> JSONResponse:
+    if body.artist_name:
+        queued = data.discover_artist(body.artist_name.strip())
+    else:
+        queued = data.discover_genre((body.genre or "").strip(), body.limit)
+    return JSONResponse({"queued": queued}, status_code=202)
+
+
+@router.post("/dlq/{queue}/{msg_id}/replay", response_model=list[Replayed],
+             dependencies=[Depends(operator)],
+             summary="Send a dead letter back to its stage (operator)")
+def replay(queue: Annotated[str, Path(description="a dead-letter queue, e.g. artist_discovery_dlq")],
+           msg_id: Annotated[int, Path(ge=1)], data: Store = Depends(store)) -> list[dict[str, Any]]:
+    if not is_dead_letter_queue(queue):
+        raise HTTPException(404, f"no dead-letter queue {queue!r}")
+    replayed = data.replay(queue, msg_id)
+    if not replayed:
+        raise HTTPException(404, f"no dead letter {msg_id} in {queue}")
+    return replayed

@@ -1,0 +1,126 @@
+"""The web app: `create_app(settings, database_url)` → a FastAPI app with the pages
+(pages.py), the JSON API (api.py, OpenAPI at /openapi.json), vendored static files, and error
+pages that never show a traceback (a bad id or parameter is a 404/422 page, or JSON under
+/api/)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import structlog
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from starlette.exceptions import HTTPException
+
+from producer_discovery import __version__
+from producer_discovery.db.web_store import Store
+from producer_discovery.settings import Settings
+from producer_discovery.web import api, pages
+from producer_discovery.web.security import Guard
+
+HERE = Path(__file__).parent
+log = structlog.get_logger("web")
+
+# Only this site's own script and styles run (inline style attributes colour the chart
+# legends); images may come from the providers' https CDNs (producer and artist pictures).
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' https: data:; "
+    "style-src 'self' 'unsafe-inline'; script-src 'self'; object-src 'none'; "
+    "base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+}
+
+ERROR_TITLES = {
+    401: "Sign in needed", 403: "Not allowed", 404: "Not found", 405: "Not allowed here",
+    422: "That request isn't valid", 500: "Something went wrong",
+}
+
+
+def create_app(settings: Settings, database_url: str) -> FastAPI:
+    store = Store(database_url)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        store.open()
+        try:
+            yield
+        finally:
+            store.close()
+
+    app = FastAPI(
+        title="producer-discovery",
+        version=__version__,
+        description="Who produced the songs you love. Reads are public (without contact "
+        "details); operator actions need `Authorization: Bearer <WEB_OPERATOR_TOKEN>`.",
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+    )
+    templates = Jinja2Templates(directory=HERE / "templates")
+    templates.env.globals["version"] = __version__
+    app.state.store = store
+    app.state.guard = Guard(settings)
+    app.state.templates = templates
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    app.include_router(api.router)
+    app.include_router(pages.router)
+    install_error_pages(app, templates)
+
+    @app.middleware("http")
+    async def security_headers(request: Request, call_next: Any) -> Response:
+        response: Response = await call_next(request)
+        response.headers.update(SECURITY_HEADERS)
+        return response
+
+    return app
+
+
+def wants_json(request: Request) -> bool:
+    return request.url.path.startswith("/api/") or request.url.path == "/openapi.json"
+
+
+def install_error_pages(app: FastAPI, templates: Jinja2Templates) -> None:
+    def page(request: Request, status: int, message: str) -> Response:
+        guard: Guard = request.app.state.guard
+        response = templates.TemplateResponse(request, "error.html", {
+            "status": status, "title": ERROR_TITLES.get(status, "Error"), "message": message,
+            "operator": guard.is_operator(request), "csrf": guard.csrf_token(request)},
+            status_code=status)
+        guard.remember_csrf(request, response)
+        return response
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, error: HTTPException) -> Response:
+        if wants_json(request):
+            return JSONResponse({"detail": error.detail}, status_code=error.status_code,
+                                headers=error.headers)
+        if error.status_code == 401:
+            back = request.url.path if request.method == "GET" else "/"
+            return Response(status_code=303, headers={"location": f"/login?next={quote(back)}"})
+        detail = error.detail if isinstance(error.detail, str) else ""
+        return page(request, error.status_code, detail)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, error: RequestValidationError) -> Response:
+        problems = [{"loc": list(e.get("loc", ())), "msg": e.get("msg", "")} for e in error.errors()]
+        if wants_json(request):
+            return JSONResponse({"detail": problems}, status_code=422)
+        text = "; ".join(f"{'.'.join(str(p) for p in e['loc'][1:]) or 'input'}: {e['msg']}"
+                         for e in problems)
+        return page(request, 422, text)
+
+    @app.exception_handler(Exception)
+    async def crashed(request: Request, error: Exception) -> Response:
+        log.error("web_request_failed", path=request.url.path, method=request.method, exc_info=error)
+        if wants_json(request):
+            return JSONResponse({"detail": "internal error"}, status_code=500)
+        return page(request, 500, "The error was logged. Please try again in a moment.")
+
