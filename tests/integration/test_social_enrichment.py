@@ -4,10 +4,7 @@ requeue_producer_enrichment()."""
 
 from __future__ import annotations
 
-import signal
-from collections.abc import Iterable, Iterator
-from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -30,95 +27,32 @@ from producer_discovery.errors import TransientError
 from producer_discovery.retry import RetryPolicy
 from producer_discovery.runtime.resources import Resources
 from producer_discovery.runtime.stage import Delivery
-from producer_discovery.runtime.worker import Worker
 from producer_discovery.sandbox.credits_data import load_credits
-from producer_discovery.sandbox.discogs import DiscogsSandbox
-from producer_discovery.sandbox.genius import GeniusSandbox
-from producer_discovery.sandbox.instagram import DEFAULT_USER_ID, InstagramGraphSandbox
-from producer_discovery.sandbox.musicbrainz import MusicBrainzSandbox
 from producer_discovery.sandbox.server import Faults
 from producer_discovery.settings import Settings
 from producer_discovery.workers.social_enrichment import QUEUE, build
+from tests.support.sandboxes import Sandboxes
+from tests.support.settings import sandbox_settings
+from tests.support.stages import drain_stage
 
 EXPECTED: dict[str, dict[str, Any]] = load_credits()["_expected"]["producers"]
-GENIUS_TOKEN = "genius-enrichment-token"
-DISCOGS_TOKEN = "discogs-enrichment-token"
-INSTAGRAM_TOKEN = "instagram-enrichment-token"
 MAX_ATTEMPTS = 3
 IN_CALL_ATTEMPTS = RetryPolicy().in_call_attempts
 COLUMNS = ("instagram_handle", "instagram_bio", "email", "image_url")
 
 
 # Sandboxes ---------------------------------------------------------------------------------
-@dataclass
-class Sandboxes:
-    genius: GeniusSandbox
-    musicbrainz: MusicBrainzSandbox
-    discogs: DiscogsSandbox
-    instagram: InstagramGraphSandbox
-
-    def all(self) -> list[Any]:
-        return [self.genius, self.musicbrainz, self.discogs, self.instagram]
-
-    def reset(self) -> None:
-        """No faults, fresh request counters."""
-        for sandbox in self.all():
-            sandbox.faults = Faults()
-            sandbox.reset_counts()
-
-    def environment(self, url: str, *, instagram: bool = True) -> dict[str, str]:
-        """The worker's environment: every source on its sandbox, fast limits and retries."""
-        environment = {
-            "DATABASE_URL": url,
-            "GENIUS_API_URL": self.genius.url,
-            "GENIUS_ACCESS_TOKEN": GENIUS_TOKEN,
-            "GENIUS_REQUESTS_PER_SECOND": "100",
-            "MUSICBRAINZ_API_URL": f"{self.musicbrainz.url}/ws/2",
-            "MUSICBRAINZ_CONTACT": "tests@example.com",
-            "MUSICBRAINZ_REQUESTS_PER_SECOND": "50",
-            "DISCOGS_API_URL": self.discogs.url,
-            "DISCOGS_TOKEN": DISCOGS_TOKEN,
-            "DISCOGS_REQUESTS_PER_MINUTE": "1000",
-            "MAX_ATTEMPTS": str(MAX_ATTEMPTS),
-            "VISIBILITY_TIMEOUT_SECONDS": "3",
-            "RETRY_BASE_SECONDS": "0.02",
-            "RETRY_CAP_SECONDS": "0.1",
-            "POLL_INTERVAL_SECONDS": "0.2",
-        }
-        if instagram:
-            environment |= {
-                "INSTAGRAM_API_URL": self.instagram.url,
-                "INSTAGRAM_ACCESS_TOKEN": INSTAGRAM_TOKEN,
-                "INSTAGRAM_USER_ID": DEFAULT_USER_ID,
-            }
-        return environment
+pytestmark = pytest.mark.sandboxes(musicbrainz_requests_per_second=50, discogs_requests_per_minute=1000)
 
 
-@contextmanager
-def running_sandboxes() -> Iterator[Sandboxes]:
-    """The four sandboxes, started on free ports, with limits the fast settings respect."""
-    sandboxes = Sandboxes(
-        GeniusSandbox(access_token=GENIUS_TOKEN),
-        MusicBrainzSandbox(requests_per_second=50),
-        DiscogsSandbox(token=DISCOGS_TOKEN, requests_per_minute=1000),
-        InstagramGraphSandbox(access_token=INSTAGRAM_TOKEN),
+def stage_settings(sandboxes: Sandboxes, url: str, *, instagram: bool = True) -> Settings:
+    """The worker's settings: every source on its sandbox, fast limits and retries."""
+    return sandbox_settings(
+        sandboxes, url, instagram=instagram, genius_requests_per_second=100,
+        musicbrainz_requests_per_second=50, discogs_requests_per_minute=1000,
+        max_attempts=MAX_ATTEMPTS, visibility_timeout_seconds=3, retry_base_seconds=0.02,
+        retry_cap_seconds=0.1, poll_interval_seconds=0.2,
     )
-    with ExitStack() as stack:
-        for sandbox in sandboxes.all():
-            stack.enter_context(sandbox)
-        yield sandboxes
-
-
-@pytest.fixture(scope="module")
-def started_sandboxes() -> Iterator[Sandboxes]:
-    with running_sandboxes() as sandboxes:
-        yield sandboxes
-
-
-@pytest.fixture
-def sandboxes(started_sandboxes: Sandboxes) -> Sandboxes:
-    started_sandboxes.reset()
-    return started_sandboxes
 
 
 # Database helpers --------------------------------------------------------------------------
@@ -176,22 +110,10 @@ def with_source_ids(keys: Iterable[str], field: str) -> list[str]:
 
 
 # Running the stage -------------------------------------------------------------------------
-def settings_for(environment: dict[str, str]) -> Settings:
-    return Settings(**{name.lower(): value for name, value in environment.items()})  # type: ignore[arg-type]
-
-
 def run_stage(url: str, sandboxes: Sandboxes, *, instagram: bool = True) -> None:
     """Drains the social_enrichment queue with an in-process worker."""
-    settings = settings_for(sandboxes.environment(url, instagram=instagram))
-    handlers = {number: signal.getsignal(number) for number in (signal.SIGTERM, signal.SIGINT)}
-    resources = Resources.build(settings, url, QUEUE)
-    resources.limiter.limits["instagram"] = Budget(100.0, burst=10)
-    try:
-        assert Worker(build(resources), resources, drain=True).run() == 0
-    finally:
-        resources.close()
-        for number, handler in handlers.items():
-            signal.signal(number, handler)
+    drain_stage(stage_settings(sandboxes, url, instagram=instagram), QUEUE, build,
+                budgets={"instagram": Budget(100.0, burst=10)})
 
 
 def enrich_everyone(url: str, sandboxes: Sandboxes) -> dict[str, dict[str, Any]]:
@@ -293,7 +215,7 @@ def test_messages_for_no_producer_do_nothing(database_url: str, sandboxes: Sandb
     status = sql(database_url, "SELECT state, metadata FROM processing_status")
     assert [(row["state"], row["metadata"]["outcome"]) for row in status] == [
         ("COMPLETED", "producer_not_found")]
-    assert sum(sum(sandbox.requests.values()) for sandbox in sandboxes.all()) == 0
+    assert sum(sum(sandbox.requests.values()) for sandbox in sandboxes.servers.values()) == 0
 
 
 # Failures ----------------------------------------------------------------------------------
@@ -356,7 +278,7 @@ def test_failed_refresh_keeps_earlier_values_and_their_provenance(
 def test_transient_error_is_raised_until_the_last_delivery(sandboxes: Sandboxes) -> None:
     """Before the last delivery a 5xx goes up for the runtime to retry; on the last it is recorded as failed."""
     sandboxes.genius.faults = Faults(fail_paths=r"^/artists/")
-    settings = settings_for(sandboxes.environment("unused"))
+    settings = stage_settings(sandboxes, "unused")
     genius = GeniusClient.from_settings(settings, retry_policy=RetryPolicy(in_call_attempts=1))
     source = ProfileSource("genius", numeric_lookup(genius.artist), from_genius_artist)
     enricher = Enricher([source], ProfileSource("instagram-graph", None, from_genius_artist))
@@ -452,7 +374,7 @@ def test_enrichment_that_missed_a_new_source_id_is_not_committed(
     ids = seed_producers(database_url, ["kelso-and-marr"])
     producer_id = ids["kelso-and-marr"]
     discogs_id = sql(database_url, "DELETE FROM producer_source_ids WHERE source = 'discogs' RETURNING source_id")
-    resources = Resources.build(settings_for(sandboxes.environment(database_url)), database_url, QUEUE)
+    resources = Resources.build(stage_settings(sandboxes, database_url), database_url, QUEUE)
     try:
         stage = build(resources)
         body = stage.model.model_validate({"producerId": producer_id})
