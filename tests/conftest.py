@@ -30,6 +30,7 @@ from pytest_postgresql.janitor import DatabaseJanitor
 
 from producer_discovery.db.cluster import LocalCluster, free_port
 from producer_discovery.db.migrate import migrate
+from tests.support.database import Database
 from tests.support.sandboxes import Sandboxes
 
 CRON_DATABASE = "pd_cron"
@@ -114,7 +115,7 @@ def empty_database_url(pg_server: Server) -> Iterator[str]:
 
 
 @pytest.fixture
-def db(database_url: str) -> Iterator[psycopg.Connection]:
+def db(database_url: str) -> Iterator[Database]:
     """An autocommit connection (dict rows) to the test's database."""
     with psycopg.connect(database_url, autocommit=True, row_factory=dict_row) as conn:
         yield conn

@@ -211,7 +211,7 @@ def test_worker_survives_a_database_restart(url: str, workers: Workers, pg_serve
 
 def test_two_workers_never_process_one_entity_at_once(url: str, workers: Workers) -> None:
     """Many messages for a few entities across two processes: each entity's work happens once, never twice at once."""
-    messages = [{"key": f"m{n}", "entity": f"e{n % 4}", "behaviour": "sleep", "seconds": 0.3} for n in range(40)]
+    messages: list[dict[str, Any]] = [{"key": f"m{n}", "entity": f"e{n % 4}", "behaviour": "sleep", "seconds": 0.3} for n in range(40)]
     send(url, *messages)
     first = workers.start("--drain", "--vt", "3")
     second = workers.start("--drain", "--vt", "3")
