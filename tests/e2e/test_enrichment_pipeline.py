@@ -20,10 +20,10 @@ from tests.integration.test_social_enrichment import (
     requeue,
     seed_producers,
     send_enrichment,
-    sql,
     stage_settings,
     with_source_ids,
 )
+from tests.support.database import rows
 from tests.support.sandboxes import Sandboxes
 from tests.support.settings import environment_of
 
@@ -32,7 +32,10 @@ SETTING_PREFIXES = ("DATABASE_URL", "GENIUS_", "MUSICBRAINZ_", "DISCOGS_", "INST
                     "MAX_ATTEMPTS", "RETRY_", "WORKER_", "VISIBILITY_", "POLL_", "LOG_")
 
 
-pytestmark = pytest.mark.sandboxes(musicbrainz_requests_per_second=50, discogs_requests_per_minute=1000)
+pytestmark = [
+    pytest.mark.slow,  # processes: more than ~3 s each
+    pytest.mark.sandboxes(musicbrainz_requests_per_second=50, discogs_requests_per_minute=1000),
+]
 
 
 class Cli:
@@ -124,7 +127,7 @@ def test_failing_source_marks_one_producer_and_the_refresh_run_fixes_it(
     assert failed["instagram_handle"] is None  # its only handle is on MusicBrainz
     assert failed["image_url"] == hana["image_url"]  # Genius answered
     assert all(row["enrichment_failed"] is False for row in producers.values())
-    assert sql(database_url, "SELECT count(*) AS n FROM dlq_messages")[0]["n"] == 0
+    assert rows(database_url, "SELECT count(*) AS n FROM dlq_messages")[0]["n"] == 0
 
     sandboxes.reset()
     assert requeue(database_url) == {ids["hana-sato"]: "failed"}

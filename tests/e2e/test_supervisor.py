@@ -9,11 +9,14 @@ import threading
 import time
 
 import psycopg
+import pytest
 from psycopg.types.json import Jsonb
 
 from producer_discovery.runtime.supervisor import Supervisor
 from tests.support.database import one
 from tests.support.runtime_stage import QUEUE, SETUP_SQL
+
+pytestmark = pytest.mark.slow  # processes: more than ~3 s each
 
 
 def test_crashed_worker_is_restarted_and_drain_exits_when_idle(database_url: str) -> None:

@@ -7,10 +7,8 @@ import json
 from datetime import date
 from typing import Any
 
-import psycopg
 import pytest
 from psycopg import sql
-from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 
 from producer_discovery.errors import ConfigurationError, PermanentError, TransientError
@@ -19,6 +17,7 @@ from producer_discovery.sandbox.catalogue import DEFAULT_CATALOGUE
 from producer_discovery.text import normalise_title
 from producer_discovery.workers import album_discovery, artist_discovery, track_discovery
 from producer_discovery.workers.track_discovery import raise_for_batch_error
+from tests.support.database import rows
 from tests.support.sandboxes import Sandboxes
 from tests.support.settings import FAST, sandbox_settings
 from tests.support.stages import drain_stage
@@ -48,12 +47,6 @@ def drain(url: str, sandboxes: Sandboxes, stage: str, stop_after: int | None = N
 def drain_pipeline(url: str, sandboxes: Sandboxes, **overrides: Any) -> None:
     for stage in STAGES:
         drain(url, sandboxes, stage, **overrides)
-
-
-def rows(url: str, statement: str | sql.Composed, parameters: Any = None) -> list[dict[str, Any]]:
-    with psycopg.connect(url, autocommit=True, row_factory=dict_row) as conn:
-        cursor = conn.execute(statement, parameters)
-        return cursor.fetchall() if cursor.description else []
 
 
 def send(url: str, queue: str, *messages: dict[str, Any]) -> None:

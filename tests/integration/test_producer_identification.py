@@ -15,7 +15,6 @@ import psycopg
 import pytest
 import structlog
 from psycopg import sql
-from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
 
 from producer_discovery.clients.musicbrainz import MusicBrainzClient
@@ -32,6 +31,7 @@ from producer_discovery.workers.producer_identification import (
     ProducerIdentificationMessage,
     build,
 )
+from tests.support.database import rows
 from tests.support.sandboxes import Sandboxes
 from tests.support.settings import sandbox_settings
 from tests.support.stages import drain_stage
@@ -75,12 +75,6 @@ def rerun_directly(url: str, settings: Settings, messages: list[dict[str, str]])
     finally:
         resources.close()
     return sends
-
-
-def rows(url: str, statement: str | sql.Composed, parameters: Any = None) -> list[dict[str, Any]]:
-    with psycopg.connect(url, autocommit=True, row_factory=dict_row) as conn:
-        cursor = conn.execute(statement, parameters)
-        return cursor.fetchall() if cursor.description else []
 
 
 def producers_named(url: str, normalised_name: str) -> list[dict[str, Any]]:
@@ -183,6 +177,7 @@ def test_apostrophes_and_diacritics_name_one_person_across_sources(
     assert [row["source"] for row in evidence] == ["discogs", "genius"]
 
 
+@pytest.mark.slow
 def test_discogs_suffix_is_stripped_and_namesakes_with_other_ids_stay_apart(
     database_url: str, sandboxes: Sandboxes
 ) -> None:
@@ -206,6 +201,7 @@ def test_discogs_suffix_is_stripped_and_namesakes_with_other_ids_stay_apart(
     )
 
 
+@pytest.mark.slow
 def test_writers_engineers_featured_artists_and_executives_are_never_producers(
     database_url: str, sandboxes: Sandboxes
 ) -> None:
@@ -243,6 +239,7 @@ def test_title_marker_credits_its_producers_with_low_confidence(
 
 
 # Verification ------------------------------------------------------------------------------
+@pytest.mark.slow
 def test_decoy_genius_hits_ranked_first_are_rejected_for_the_right_song(
     database_url: str, sandboxes: Sandboxes
 ) -> None:
@@ -262,6 +259,7 @@ def test_decoy_genius_hits_ranked_first_are_rejected_for_the_right_song(
 
 
 # Re-runs and hand-off ----------------------------------------------------------------------
+@pytest.mark.slow
 def test_rerun_updates_credits_and_never_duplicates(
     database_url: str, sandboxes: Sandboxes
 ) -> None:
@@ -440,6 +438,7 @@ def test_expired_api_responses_are_purged(database_url: str) -> None:
         assert conn.execute("SELECT resource FROM api_response_cache").fetchall() == [("songs/2",)]
 
 
+@pytest.mark.slow
 def test_enriched_producer_that_learns_a_source_id_is_refreshed_once(
     database_url: str, sandboxes: Sandboxes
 ) -> None:

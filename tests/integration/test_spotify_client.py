@@ -266,6 +266,7 @@ def test_injected_429s_and_502s_are_retried_to_the_right_answer(
         assert sandbox.rejected == Counter()
 
 
+@pytest.mark.slow
 def test_the_window_limit_rejects_a_client_that_ignores_it() -> None:
     """Raw requests beyond the rolling-window budget get 429 with Retry-After, counted."""
     with SpotifySandbox(window_limit=5) as sandbox:
