@@ -208,6 +208,7 @@ def test_musicbrainz_refuses_a_request_without_a_proper_user_agent(
     assert musicbrainz.recordings_by_isrc("QZNVR1100001")
 
 
+@pytest.mark.slow
 def test_musicbrainz_at_one_request_per_second_never_gets_503(
     musicbrainz_sandbox: MusicBrainzSandbox, musicbrainz: MusicBrainzClient
 ) -> None:

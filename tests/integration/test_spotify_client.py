@@ -247,6 +247,7 @@ def test_extended_quota_probe_is_true_and_tracks_come_in_one_batch() -> None:
 
 
 # Faults and rate limits -----------------------------------------------------------------
+@pytest.mark.slow
 def test_injected_429s_and_502s_are_retried_to_the_right_answer(
     client: SpotifyClient,
 ) -> None:
