@@ -56,11 +56,6 @@ def seed(url: str, *albums: str) -> list[dict[str, str]]:
         return seed_catalogue(conn, album_names=albums)
 
 
-def run_stage(url: str, settings: Settings, messages: list[dict[str, str]]) -> None:
-    """Queue the messages and run one draining worker."""
-    drain_stage(settings, QUEUE, build, messages=messages)
-
-
 def rerun_directly(url: str, settings: Settings, messages: list[dict[str, str]]) -> list[Send]:
     """Handle and commit each message again, as a later refresh of the same tracks would."""
     resources = Resources.build(settings, url, QUEUE)
@@ -137,9 +132,8 @@ def test_production_team_is_one_producer_known_by_every_source(
     database_url: str, sandboxes: Sandboxes
 ) -> None:
     """The team "Kelso & Marr" is one producer, known by its Genius id, MBID and Discogs id."""
-    run_stage(
-        database_url, sandbox_settings(sandboxes, database_url, fast=True), seed(database_url, "Neon Cathedral")
-    )
+    settings = sandbox_settings(sandboxes, database_url, fast=True)
+    drain_stage(settings, QUEUE, build, messages=seed(database_url, "Neon Cathedral"))
     (team,) = producers_named(database_url, "kelso and marr")
     assert team["name"] == "Kelso & Marr"
     assert team["ids"] == expected_ids("kelso-and-marr")
@@ -161,7 +155,8 @@ def test_apostrophes_and_diacritics_name_one_person_across_sources(
 ) -> None:
     """Dev O'Neil/O’Neil and Chloë/Chloe Marsh are one producer each, whatever the source."""
     messages = seed(database_url, "Neon Cathedral", "Satellite Heart (Remixes)")
-    run_stage(database_url, sandbox_settings(sandboxes, database_url, fast=True), messages)
+    settings = sandbox_settings(sandboxes, database_url, fast=True)
+    drain_stage(settings, QUEUE, build, messages=messages)
     (dev,) = producers_named(database_url, "dev oneil")
     assert dev["ids"] == expected_ids("dev-oneil")
     (chloe,) = producers_named(database_url, "chloe marsh")
@@ -183,7 +178,8 @@ def test_discogs_suffix_is_stripped_and_namesakes_with_other_ids_stay_apart(
 ) -> None:
     """Discogs' "Sam Rivers (2)" is Sam Rivers; two "Alex Kim"s with other ids stay two people."""
     messages = seed(database_url, "Neon Cathedral", "Midnight Transit", "Rooms & Corridors")
-    run_stage(database_url, sandbox_settings(sandboxes, database_url, fast=True), messages)
+    settings = sandbox_settings(sandboxes, database_url, fast=True)
+    drain_stage(settings, QUEUE, build, messages=messages)
     (rivers,) = producers_named(database_url, "sam rivers")
     assert rivers["name"] == "Sam Rivers" and rivers["ids"] == expected_ids("sam-rivers")
     namesakes = producers_named(database_url, "alex kim")
@@ -207,7 +203,8 @@ def test_writers_engineers_featured_artists_and_executives_are_never_producers(
 ) -> None:
     """Only production roles become producers; the others are named in the outcome only."""
     messages = seed(database_url, "Neon Cathedral", "Midnight Transit", "Static Bloom")
-    run_stage(database_url, sandbox_settings(sandboxes, database_url, fast=True), messages)
+    settings = sandbox_settings(sandboxes, database_url, fast=True)
+    drain_stage(settings, QUEUE, build, messages=messages)
     excluded = {normalise_name(person["name"]) for person in EXPECTED["non_producers"].values()}
     stored = {
         row["normalized_name"]
@@ -226,9 +223,8 @@ def test_title_marker_credits_its_producers_with_low_confidence(
     database_url: str, sandboxes: Sandboxes
 ) -> None:
     """A "[prod. Kaito Mercer & Lena Ortiz]" title credits both, with title evidence at 0.4."""
-    run_stage(
-        database_url, sandbox_settings(sandboxes, database_url, fast=True), seed(database_url, "Glass Coast")
-    )
+    settings = sandbox_settings(sandboxes, database_url, fast=True)
+    drain_stage(settings, QUEUE, build, messages=seed(database_url, "Glass Coast"))
     credits = credits_on(database_url, "Glass Coast [prod. Kaito Mercer & Lena Ortiz]")
     assert {"Kaito Mercer", "Lena Ortiz"} <= set(credits)
     title_evidence = rows(
@@ -245,7 +241,8 @@ def test_decoy_genius_hits_ranked_first_are_rejected_for_the_right_song(
 ) -> None:
     """Where Genius ranks a live page, a tribute or a namesake first, the right song is used."""
     messages = seed(database_url, "Neon Cathedral", "Midnight Transit", "Static Bloom")
-    run_stage(database_url, sandbox_settings(sandboxes, database_url, fast=True), messages)
+    settings = sandbox_settings(sandboxes, database_url, fast=True)
+    drain_stage(settings, QUEUE, build, messages=messages)
     decoyed = [
         (song, metadata)
         for song, metadata in song_metadata(database_url)
@@ -266,7 +263,7 @@ def test_rerun_updates_credits_and_never_duplicates(
     """Identifying the same songs again restores their credits without a second row or message."""
     settings = sandbox_settings(sandboxes, database_url, fast=True)
     messages = seed(database_url, "Midnight Transit")
-    run_stage(database_url, settings, messages)
+    drain_stage(settings, QUEUE, build, messages=messages)
     before = table_counts(database_url)
     rows(
         database_url, "UPDATE track_producers SET confidence = 0.01, source = 'stale', roles = '{}'"
@@ -284,7 +281,7 @@ def test_each_new_producer_is_sent_to_social_enrichment_once(
     """One social_enrichment message per producer, however many tracks credit them."""
     settings = sandbox_settings(sandboxes, database_url, fast=True)
     messages = seed(database_url, "Neon Cathedral", "Neon Cathedral (Deluxe Edition)")
-    run_stage(database_url, settings, messages)
+    drain_stage(settings, QUEUE, build, messages=messages)
     sent = Counter(
         row["message"]["producerId"]
         for row in rows(database_url, "SELECT message FROM pgmq.q_social_enrichment")
@@ -304,7 +301,8 @@ def test_each_new_producer_is_sent_to_social_enrichment_once(
 def test_missing_track_completes_without_credits(database_url: str, sandboxes: Sandboxes) -> None:
     """A message for a track that is no longer stored completes, with nothing written."""
     track_id = str(uuid.uuid4())
-    run_stage(database_url, sandbox_settings(sandboxes, database_url, fast=True), [{"trackId": track_id}])
+    settings = sandbox_settings(sandboxes, database_url, fast=True)
+    drain_stage(settings, QUEUE, build, messages=[{"trackId": track_id}])
     (status,) = rows(database_url, "SELECT state, metadata FROM processing_status")
     assert status["state"] == "COMPLETED" and status["metadata"]["outcome"] == "track_not_found"
     assert table_counts(database_url)["track_producers"] == 0
@@ -319,7 +317,7 @@ def test_missing_token_skips_the_source_and_says_so_once(
     messages = seed(database_url, "Neon Cathedral")
     sandboxes.reset()
     with structlog.testing.capture_logs() as logs:
-        run_stage(database_url, settings, messages)
+        drain_stage(settings, QUEUE, build, messages=messages)
     skipped = [entry for entry in logs if entry["event"] == "credit_source_skipped"]
     assert [entry["source"] for entry in skipped] == ["genius"]
     assert sum(sandboxes.genius.requests.values()) == 0
@@ -335,7 +333,8 @@ def test_skipped_source_keeps_the_credits_it_gave_before(
 ) -> None:
     """A re-run without DISCOGS_TOKEN keeps the Discogs evidence already stored."""
     messages = seed(database_url, "Neon Cathedral")
-    run_stage(database_url, sandbox_settings(sandboxes, database_url, fast=True), messages)
+    settings = sandbox_settings(sandboxes, database_url, fast=True)
+    drain_stage(settings, QUEUE, build, messages=messages)
     before = rows(
         database_url, "SELECT count(*) AS n FROM track_producer_evidence WHERE source = 'discogs'"
     )
@@ -361,7 +360,7 @@ def test_without_spotify_musicbrainz_finds_the_recording_by_title_and_artist(
     settings = sandbox_settings(sandboxes, database_url, fast=True, spotify_client_id=None)
     messages = seed(database_url, "Terminal Bloom")
     sandboxes.reset()
-    run_stage(database_url, settings, messages)
+    drain_stage(settings, QUEUE, build, messages=messages)
     assert sandboxes.spotify.total == 0
     assert sandboxes.musicbrainz.requests["recording-search"] == 1
     credit = credits_on(database_url, "Terminal Bloom")["Milo Tran"]
@@ -379,7 +378,7 @@ def test_songs_of_one_album_share_one_release_lookup_per_api(
     settings = sandbox_settings(sandboxes, database_url, fast=True)
     messages = seed(database_url, "Neon Cathedral")
     sandboxes.reset()
-    run_stage(database_url, settings, messages)
+    drain_stage(settings, QUEUE, build, messages=messages)
     assert len(messages) == 10
     assert dict(sandboxes.musicbrainz.requests) == {"release-search": 1, "release": 1}
     assert dict(sandboxes.discogs.requests) == {"search": 1, "releases": 1}
@@ -445,7 +444,8 @@ def test_enriched_producer_that_learns_a_source_id_is_refreshed_once(
     """A producer enriched before its Genius id was known gets one refresh message when a later
     commit attaches that id, and its enrichment status is reopened for it."""
     messages = seed(database_url, "Neon Cathedral")
-    run_stage(database_url, sandbox_settings(sandboxes, database_url, fast=True, genius_access_token=None), messages)
+    settings = sandbox_settings(sandboxes, database_url, fast=True, genius_access_token=None)
+    drain_stage(settings, QUEUE, build, messages=messages)
     kelso = producers_named(database_url, "kelso and marr")[0]
     rows(database_url, "UPDATE producers SET enriched_at = now() WHERE id = %s", (kelso["id"],))
     rows(database_url, "INSERT INTO processing_status (entity_type, entity_id, state) "
