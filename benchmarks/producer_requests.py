@@ -1,7 +1,7 @@
 """API requests per identified song: the producer_identification stage next to a per-track
 client, on the whole sample catalogue and the credit sandboxes, in the same run.
 
-    .venv/bin/python benchmarks/producer_requests.py
+    .venv/bin/python -m benchmarks.producer_requests      (from the repository root)
 
 The per-track client is what the original system did for every song, without a cache:
 Spotify GET /tracks/{id} for the ISRC, MusicBrainz /isrc/{isrc} then /recording/{mbid} (two
@@ -18,12 +18,9 @@ throwaway cluster like the tests'.
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
-from typing import Self
 
 import psycopg
-from psycopg.types.json import Jsonb
 
 from producer_discovery.clients.discogs import DiscogsClient
 from producer_discovery.clients.genius import GeniusClient
@@ -34,89 +31,20 @@ from producer_discovery.identification.identify import load_track
 from producer_discovery.identification.track import TrackToIdentify, search_title
 from producer_discovery.logging import configure
 from producer_discovery.runtime.resources import Resources
-from producer_discovery.runtime.worker import Worker
 from producer_discovery.sandbox.catalogue_seed import seed_catalogue
-from producer_discovery.sandbox.discogs import DiscogsSandbox
-from producer_discovery.sandbox.genius import GeniusSandbox
-from producer_discovery.sandbox.musicbrainz import MusicBrainzSandbox
-from producer_discovery.sandbox.server import SandboxServer
-from producer_discovery.sandbox.spotify import SpotifySandbox
 from producer_discovery.settings import Settings
 from producer_discovery.workers.producer_identification import QUEUE, build
+from tests.support.sandboxes import Sandboxes
+from tests.support.settings import sandbox_settings
+from tests.support.stages import drain_stage
 
 APIS = ("musicbrainz", "genius", "discogs", "spotify")
-GENIUS_TOKEN = "genius-benchmark-token"
-DISCOGS_TOKEN = "discogs-benchmark-token"
-
-
-class Sandboxes:
-    def __init__(self) -> None:
-        self.servers: dict[str, SandboxServer] = {
-            "genius": GeniusSandbox(access_token=GENIUS_TOKEN),
-            "musicbrainz": MusicBrainzSandbox(requests_per_second=50),
-            "discogs": DiscogsSandbox(token=DISCOGS_TOKEN, requests_per_minute=100_000),
-            "spotify": SpotifySandbox(),
-        }
-
-    def __enter__(self) -> Self:
-        for server in self.servers.values():
-            server.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        for server in self.servers.values():
-            server.stop()
-
-    def requests(self) -> Counter[str]:
-        counts = Counter({api: server.total for api, server in self.servers.items()})
-        counts["spotify"] -= self.servers["spotify"].requests["token"]
-        return counts
-
-    def reset(self) -> None:
-        for server in self.servers.values():
-            server.reset_counts()
-
-    def settings(self, url: str) -> Settings:
-        spotify = self.servers["spotify"]
-        assert isinstance(spotify, SpotifySandbox)
-        values: dict[str, object] = {
-            "database_url": url,
-            "worker_concurrency": 4,
-            "poll_interval_seconds": 0.2,
-            "genius_api_url": self.servers["genius"].url,
-            "genius_access_token": GENIUS_TOKEN,
-            "genius_requests_per_second": 50,
-            "musicbrainz_api_url": f"{self.servers['musicbrainz'].url}/ws/2",
-            "musicbrainz_requests_per_second": 40,
-            "musicbrainz_contact": "benchmark@example.com",
-            "discogs_api_url": self.servers["discogs"].url,
-            "discogs_token": DISCOGS_TOKEN,
-            "discogs_requests_per_minute": 1000,
-            "spotify_client_id": "sandbox-client-id",
-            "spotify_client_secret": "sandbox-client-secret",
-            "spotify_api_url": spotify.api_url,
-            "spotify_token_url": spotify.token_url,
-            "spotify_requests_per_second": 50,
-        }
-        return Settings(**values)  # type: ignore[arg-type]
 
 
 # The stage ---------------------------------------------------------------------------------
 def run_stage(url: str, settings: Settings, messages: list[dict[str, str]]) -> int:
     """Identify every song with one draining worker; the songs credited to someone."""
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute(
-            "SELECT pgmq.send_batch(%s, %s::jsonb[])",
-            (QUEUE, [Jsonb(message) for message in messages]),
-        )
-    resources = Resources.build(settings, url, QUEUE)
-    try:
-        worker = Worker(build(resources), resources, drain=True)
-        thread = threading.Thread(target=worker.run)
-        thread.start()
-        thread.join()
-    finally:
-        resources.close()
+    drain_stage(settings, QUEUE, build, messages=messages, timeout=None)
     with psycopg.connect(url) as conn:
         row = conn.execute("SELECT count(DISTINCT track_id) FROM track_producers").fetchone()
     return int(row[0]) if row else 0
@@ -181,8 +109,9 @@ def report(songs: int, credited: int, stage: Counter[str], baseline: Counter[str
 
 def main() -> None:
     configure("json", level=40)
-    with scratch_database() as url, Sandboxes() as sandboxes:
-        settings = sandboxes.settings(url)
+    sandboxes = Sandboxes(musicbrainz_requests_per_second=50, discogs_requests_per_minute=100_000)
+    with scratch_database() as url, sandboxes:
+        settings = sandbox_settings(sandboxes, url, fast=True, instagram=False)
         with psycopg.connect(url, autocommit=True) as conn:
             messages = seed_catalogue(conn)
         credited = run_stage(url, settings, messages)

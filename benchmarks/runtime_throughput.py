@@ -1,7 +1,7 @@
 """Messages per second of the worker runtime with a no-op handler, next to raw pgmq
 read + archive on the same database in the same run, and their ratio.
 
-    .venv/bin/python benchmarks/runtime_throughput.py [--messages 2000] [--concurrency 4]
+    .venv/bin/python -m benchmarks.runtime_throughput [--messages 2000] [--concurrency 4]
 
 Uses a scratch database on DATABASE_URL's server when set, else on a throwaway cluster. The runtime does per message what the raw loop does not:
 validation, an idempotency check, the entity lock, a commit with status, idempotency record

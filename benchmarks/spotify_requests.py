@@ -1,7 +1,7 @@
 """Spotify requests per stored track: the three catalogue stages next to a naive client, on
 the whole sample catalogue and the Spotify sandbox (development mode), in one run.
 
-    .venv/bin/python benchmarks/spotify_requests.py
+    .venv/bin/python -m benchmarks.spotify_requests      (from the repository root)
 
 Every artist of the sample catalogue with releases of its own is discovered by name, then
 artist_discovery, album_discovery and track_discovery each run as one draining worker. The
@@ -18,36 +18,22 @@ throwaway cluster like the tests'.
 from __future__ import annotations
 
 import math
-import threading
 from collections import Counter
 
 import psycopg
 
 from producer_discovery.db.scratch import scratch_database
 from producer_discovery.logging import configure
-from producer_discovery.runtime.resources import Resources
-from producer_discovery.runtime.worker import Worker
 from producer_discovery.sandbox.spotify import SpotifySandbox
 from producer_discovery.settings import Settings
 from producer_discovery.workers import album_discovery, artist_discovery, track_discovery
+from tests.support.sandboxes import Sandboxes
+from tests.support.settings import sandbox_settings
+from tests.support.stages import drain_stage
 
 STAGES = (artist_discovery, album_discovery, track_discovery)
 PLACEHOLDER_ARTISTS = {"Various Artists"}
 PAGE_SIZE = 10
-
-
-def settings_for(url: str, sandbox: SpotifySandbox) -> Settings:
-    values: dict[str, object] = {
-        "database_url": url,
-        "spotify_client_id": sandbox.client_id,
-        "spotify_client_secret": sandbox.client_secret,
-        "spotify_api_url": sandbox.api_url,
-        "spotify_token_url": sandbox.token_url,
-        "spotify_requests_per_second": 50,  # counts do not depend on the rate
-        "worker_concurrency": 4,
-        "poll_interval_seconds": 0.2,
-    }
-    return Settings(**values)  # type: ignore[arg-type]
 
 
 def artists_with_releases(sandbox: SpotifySandbox) -> list[str]:
@@ -63,14 +49,7 @@ def run_pipeline(url: str, settings: Settings, names: list[str]) -> None:
         for name in names:
             conn.execute("SELECT start_artist_discovery(%s)", (name,))
     for module in STAGES:
-        resources = Resources.build(settings, url, module.QUEUE)
-        try:
-            worker = Worker(module.build(resources), resources, drain=True)
-            thread = threading.Thread(target=worker.run)  # off the main thread: no signal set-up
-            thread.start()
-            thread.join()
-        finally:
-            resources.close()
+        drain_stage(settings, module.QUEUE, module.build, timeout=None)
 
 
 def naive_requests(url: str, sandbox: SpotifySandbox, include_groups: str) -> Counter[str]:
@@ -118,17 +97,14 @@ def report(stored: tuple[int, int, int, int], ours: Counter[str], naive: Counter
 
 def main() -> None:
     configure("json", level=40)
-    sandbox = SpotifySandbox()
-    sandbox.start()
-    try:
-        with scratch_database() as url:
-            settings = settings_for(url, sandbox)
-            run_pipeline(url, settings, artists_with_releases(sandbox))
-            ours = Counter(sandbox.requests)
-            naive = naive_requests(url, sandbox, settings.album_include_groups)
-            lines = report(stored_counts(url), ours, naive)
-    finally:
-        sandbox.stop()
+    with Sandboxes() as sandboxes, scratch_database() as url:
+        sandbox = sandboxes.spotify
+        # counts do not depend on the rate
+        settings = sandbox_settings(sandboxes, url, fast=True, worker_concurrency=4)
+        run_pipeline(url, settings, artists_with_releases(sandbox))
+        ours = Counter(sandbox.requests)
+        naive = naive_requests(url, sandbox, settings.album_include_groups)
+        lines = report(stored_counts(url), ours, naive)
     print("\n".join(lines))
 
 

@@ -6,6 +6,10 @@ preloaded (cron.database_name = pd_cron, a database the cron tests migrate thems
 `postgres` OS user when the tests run as root. Set TEST_DATABASE_URL to a superuser URL of an
 existing server to use it instead (the tests then create and drop their own databases there).
 Under pytest-xdist every worker process has its own cluster.
+
+The provider sandboxes (tests/support/sandboxes.py) are started once per module, with the
+options of the module's `sandboxes` marker:
+`pytestmark = pytest.mark.sandboxes(musicbrainz_requests_per_second=50)`.
 """
 
 from __future__ import annotations
@@ -26,6 +30,8 @@ from pytest_postgresql.janitor import DatabaseJanitor
 
 from producer_discovery.db.cluster import LocalCluster, free_port
 from producer_discovery.db.migrate import migrate
+from tests.support.database import Database
+from tests.support.sandboxes import Sandboxes
 
 CRON_DATABASE = "pd_cron"
 
@@ -109,7 +115,7 @@ def empty_database_url(pg_server: Server) -> Iterator[str]:
 
 
 @pytest.fixture
-def db(database_url: str) -> Iterator[psycopg.Connection]:
+def db(database_url: str) -> Iterator[Database]:
     """An autocommit connection (dict rows) to the test's database."""
     with psycopg.connect(database_url, autocommit=True, row_factory=dict_row) as conn:
         yield conn
@@ -125,3 +131,18 @@ def cron_database_url(pg_server: Server) -> Iterator[str]:
     janitor.init()
     yield pg_server.url(CRON_DATABASE)
     janitor.drop()
+
+
+@pytest.fixture(scope="module")
+def started_sandboxes(request: pytest.FixtureRequest) -> Iterator[Sandboxes]:
+    """The provider sandboxes of one test module, with the options of its `sandboxes` marker."""
+    marker = request.node.get_closest_marker("sandboxes")
+    with Sandboxes(**(marker.kwargs if marker else {})) as sandboxes:
+        yield sandboxes
+
+
+@pytest.fixture
+def sandboxes(started_sandboxes: Sandboxes) -> Sandboxes:
+    """The module's sandboxes, without faults and with fresh request counters."""
+    started_sandboxes.reset()
+    return started_sandboxes

@@ -17,8 +17,11 @@ from psycopg.rows import dict_row
 
 from producer_discovery.sandbox.catalogue import DEFAULT_CATALOGUE
 from producer_discovery.sandbox.server import Faults
-from producer_discovery.sandbox.spotify import SpotifySandbox
 from producer_discovery.text import normalise_title
+from tests.support.sandboxes import Sandboxes
+from tests.support.settings import environment_of, sandbox_settings
+
+pytestmark = pytest.mark.slow  # processes: more than ~3 s each
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTISTS = ("Nova Reyes", "The Velvet Arcade")
@@ -27,29 +30,19 @@ CATALOGUE = json.loads(DEFAULT_CATALOGUE.read_text(encoding="utf-8"))
 # The rolling window of the limited runs: 12 requests per 4 s. The workers are held to
 # 2 requests/s (burst 2), at most 10 in any 4 s; the track stage alone, unthrottled, sends
 # 17 within a second.
-WINDOW_LIMIT, WINDOW_SECONDS, LIMITED_RATE = 12, 4.0, "2"
+WINDOW_LIMIT, WINDOW_SECONDS, LIMITED_RATE = 12, 4.0, 2
 
 
 class Cli:
     """Runs `producer-discovery` as subprocesses (output to log files, never an unread pipe)."""
 
-    def __init__(self, url: str, sandbox: SpotifySandbox, logs: Path, **settings: str) -> None:
+    def __init__(self, url: str, sandboxes: Sandboxes, logs: Path, **settings: Any) -> None:
         self.logs = logs
         self.runs = 0
-        self.sandbox = sandbox
-        self.environment = {
-            **os.environ,
-            "DATABASE_URL": url,
-            "SPOTIFY_API_URL": sandbox.api_url,
-            "SPOTIFY_TOKEN_URL": sandbox.token_url,
-            "SPOTIFY_CLIENT_ID": sandbox.client_id,
-            "SPOTIFY_CLIENT_SECRET": sandbox.client_secret,
-            "LOG_FORMAT": "json",
-            "POLL_INTERVAL_SECONDS": "0.5",
-            "RETRY_BASE_SECONDS": "0.2",
-            "RETRY_CAP_SECONDS": "2",
-            **settings,
-        }
+        self.sandboxes = sandboxes
+        self.environment = {**os.environ, **environment_of(sandbox_settings(
+            sandboxes, url, log_format="json", poll_interval_seconds=0.5, retry_base_seconds=0.2,
+            retry_cap_seconds=2, **settings))}
 
     def run(self, *arguments: str, timeout: float = 120) -> None:
         self.runs += 1
@@ -68,7 +61,7 @@ class Cli:
 
     def report(self) -> str:
         """What the sandbox served and each process's outcomes, for a failing assertion."""
-        sandbox = self.sandbox
+        sandbox = self.sandboxes.spotify
         lines = [f"served {dict(sandbox.requests)}, injected {dict(sandbox.injected)}, "
                  + f"rejected {dict(sandbox.rejected)}"]
         for log_path in sorted(self.logs.glob("*.log")):
@@ -146,10 +139,10 @@ def test_discover_two_artists_and_drain_stores_the_exact_catalogue(
     database_url: str, tmp_path: Path
 ) -> None:
     """discover + three draining workers: the artists, kept albums, tracks and songs, exactly."""
-    with SpotifySandbox() as sandbox:
-        cli = Cli(database_url, sandbox, tmp_path)
+    with Sandboxes() as sandboxes:
+        cli = Cli(database_url, sandboxes, tmp_path)
         cli.discover_and_drain()
-        assert sum(sandbox.rejected.values()) == 0, cli.report()
+        assert sum(sandboxes.spotify.rejected.values()) == 0, cli.report()
     assert_exact_catalogue(database_url, cli)
 
 
@@ -158,12 +151,12 @@ def test_injected_429s_and_502s_end_in_the_same_rows_without_breaking_a_limit(
 ) -> None:
     """A 429 (Retry-After 1) every 7th request and a 502 every 11th: same rows, nothing rejected."""
     faults = Faults(rate_limit_every=7, retry_after_seconds=1, server_error_every=11)
-    with SpotifySandbox(faults=faults, window_limit=WINDOW_LIMIT) as sandbox:
-        sandbox.window_seconds = WINDOW_SECONDS
-        cli = Cli(database_url, sandbox, tmp_path, SPOTIFY_REQUESTS_PER_SECOND=LIMITED_RATE)
+    with Sandboxes(faults={"spotify": faults}, spotify_window_limit=WINDOW_LIMIT) as sandboxes:
+        sandboxes.spotify.window_seconds = WINDOW_SECONDS
+        cli = Cli(database_url, sandboxes, tmp_path, spotify_requests_per_second=LIMITED_RATE)
         cli.discover_and_drain()
-        assert sum(sandbox.injected.values()) >= 5, cli.report()
-        assert dict(sandbox.rejected) == {}, cli.report()
+        assert sum(sandboxes.spotify.injected.values()) >= 5, cli.report()
+        assert dict(sandboxes.spotify.rejected) == {}, cli.report()
     assert_exact_catalogue(database_url, cli)
     assert select(database_url, "SELECT count(*) AS n FROM dlq_messages") == [{"n": 0}]
 
@@ -172,11 +165,11 @@ def test_the_window_limit_rejects_a_client_that_ignores_the_shared_rate(
     database_url: str, tmp_path: Path
 ) -> None:
     """Control: the same window rejects workers allowed 100 requests/s, so the run above counts."""
-    with SpotifySandbox(window_limit=WINDOW_LIMIT) as sandbox:
-        sandbox.window_seconds = WINDOW_SECONDS
-        cli = Cli(database_url, sandbox, tmp_path, SPOTIFY_REQUESTS_PER_SECOND="100")
+    with Sandboxes(spotify_window_limit=WINDOW_LIMIT) as sandboxes:
+        sandboxes.spotify.window_seconds = WINDOW_SECONDS
+        cli = Cli(database_url, sandboxes, tmp_path, spotify_requests_per_second=100)
         cli.discover_and_drain()
-        assert sum(sandbox.rejected.values()) > 0, cli.report()
+        assert sum(sandboxes.spotify.rejected.values()) > 0, cli.report()
 
 
 @pytest.mark.parametrize("missing", ["SPOTIFY_CLIENT_ID", "SPOTIFY_CLIENT_SECRET"])
@@ -184,8 +177,8 @@ def test_worker_without_spotify_credentials_exits_1_with_one_clear_line(
     database_url: str, tmp_path: Path, missing: str
 ) -> None:
     """A Spotify stage started without credentials says which setting is missing and exits 1."""
-    with SpotifySandbox() as sandbox:
-        cli = Cli(database_url, sandbox, tmp_path)
+    with Sandboxes() as sandboxes:
+        cli = Cli(database_url, sandboxes, tmp_path)
     environment = {**cli.environment, missing: ""}
     process = subprocess.run(
         [sys.executable, "-m", "producer_discovery", "worker", "album_discovery", "--drain"],

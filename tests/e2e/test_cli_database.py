@@ -12,6 +12,8 @@ import pytest
 
 from producer_discovery.db.embedded import EmbeddedDatabase
 
+pytestmark = pytest.mark.slow  # processes: more than ~3 s each
+
 CLI = [sys.executable, "-m", "producer_discovery"]
 
 

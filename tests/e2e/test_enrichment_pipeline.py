@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,32 +15,27 @@ from tests.integration.test_social_enrichment import (
     COLUMNS,
     EXPECTED,
     MAX_ATTEMPTS,
-    Sandboxes,
     producers_by_key,
     queue_length,
     requeue,
-    running_sandboxes,
     seed_producers,
     send_enrichment,
-    sql,
+    stage_settings,
     with_source_ids,
 )
+from tests.support.database import rows
+from tests.support.sandboxes import Sandboxes
+from tests.support.settings import environment_of
 
 ROOT = Path(__file__).resolve().parents[2]
 SETTING_PREFIXES = ("DATABASE_URL", "GENIUS_", "MUSICBRAINZ_", "DISCOGS_", "INSTAGRAM_",
                     "MAX_ATTEMPTS", "RETRY_", "WORKER_", "VISIBILITY_", "POLL_", "LOG_")
 
 
-@pytest.fixture(scope="module")
-def started_sandboxes() -> Iterator[Sandboxes]:
-    with running_sandboxes() as sandboxes:
-        yield sandboxes
-
-
-@pytest.fixture
-def sandboxes(started_sandboxes: Sandboxes) -> Sandboxes:
-    started_sandboxes.reset()
-    return started_sandboxes
+pytestmark = [
+    pytest.mark.slow,  # processes: more than ~3 s each
+    pytest.mark.sandboxes(musicbrainz_requests_per_second=50, discogs_requests_per_minute=1000),
+]
 
 
 class Cli:
@@ -56,7 +50,8 @@ class Cli:
     def drain(self, *, instagram: bool = True) -> None:
         inherited = {name: value for name, value in os.environ.items()
                      if not name.startswith(SETTING_PREFIXES)}
-        environment = inherited | self.sandboxes.environment(self.url, instagram=instagram)
+        settings = stage_settings(self.sandboxes, self.url, instagram=instagram)
+        environment = inherited | environment_of(settings)
         log_path = self.logs / f"social_enrichment-{self.runs}.log"
         self.runs += 1
         with log_path.open("w") as log:
@@ -132,7 +127,7 @@ def test_failing_source_marks_one_producer_and_the_refresh_run_fixes_it(
     assert failed["instagram_handle"] is None  # its only handle is on MusicBrainz
     assert failed["image_url"] == hana["image_url"]  # Genius answered
     assert all(row["enrichment_failed"] is False for row in producers.values())
-    assert sql(database_url, "SELECT count(*) AS n FROM dlq_messages")[0]["n"] == 0
+    assert rows(database_url, "SELECT count(*) AS n FROM dlq_messages")[0]["n"] == 0
 
     sandboxes.reset()
     assert requeue(database_url) == {ids["hana-sato"]: "failed"}

@@ -11,11 +11,16 @@ import sys
 from pathlib import Path
 
 import psycopg
+import pytest
 from psycopg.rows import dict_row
 
 from producer_discovery.runtime.supervisor import STAGES
 from producer_discovery.sandbox.credits_data import CREDITS_CATALOGUE
-from producer_discovery.sandbox.environment import SandboxEnvironment
+from tests.support.database import one
+from tests.support.sandboxes import Sandboxes
+from tests.support.settings import environment_of, sandbox_settings
+
+pytestmark = pytest.mark.slow  # processes: more than ~3 s each
 
 ROOT = Path(__file__).resolve().parents[2]
 PROVIDERS = ("SPOTIFY_", "GENIUS_", "DISCOGS_", "INSTAGRAM_", "MUSICBRAINZ_")
@@ -41,9 +46,9 @@ def test_run_drain_takes_two_artists_to_enriched_producers(database_url: str, tm
     """Every queue ends empty and nothing dead-lettered; every expected producer is stored with
     its handle; no artist profile is fetched twice from any source."""
     log = tmp_path / "pipeline.log"
-    with SandboxEnvironment() as sandboxes:
+    with Sandboxes() as sandboxes:
         environment = {key: value for key, value in os.environ.items() if not key.startswith(PROVIDERS)}
-        environment.update(sandboxes.variables(), DATABASE_URL=database_url, LOG_LEVEL="warning")
+        environment.update(environment_of(sandbox_settings(sandboxes, database_url, log_level="warning")))
         assert cli(environment, log, "discover", "Nova Reyes", "The Velvet Arcade").returncode == 0
         result = cli(environment, log, "run", "--drain")
         assert result.returncode == 0, log.read_text()[-3000:]
@@ -55,7 +60,7 @@ def test_run_drain_takes_two_artists_to_enriched_producers(database_url: str, tm
     with psycopg.connect(database_url, autocommit=True, row_factory=dict_row) as conn:
         depths = {row["queue_name"]: row["queue_length"] for row in conn.execute("SELECT * FROM pgmq.metrics_all()")}
         producers = conn.execute("SELECT name, enriched_at, enrichment_failed, instagram_handle FROM producers").fetchall()
-        dead = conn.execute("SELECT count(*) AS n FROM dlq_messages").fetchone()["n"]
+        dead = one(conn.execute("SELECT count(*) AS n FROM dlq_messages"))["n"]
     assert all(depths[stage] == 0 for stage in STAGES), depths
     assert dead == 0
     wanted = expected_producers()

@@ -19,15 +19,16 @@ from typing import Any
 import psycopg
 import pytest
 from psycopg.rows import dict_row
-from psycopg.types.json import Jsonb
 
 from producer_discovery.sandbox.catalogue_seed import SPOTIFY_CATALOGUE, seed_catalogue
 from producer_discovery.sandbox.credits_data import load_credits
-from producer_discovery.sandbox.discogs import DiscogsSandbox
-from producer_discovery.sandbox.genius import GeniusSandbox
 from producer_discovery.sandbox.musicbrainz import MusicBrainzSandbox
-from producer_discovery.sandbox.spotify import SpotifySandbox
 from tests.conftest import Server
+from tests.support.sandboxes import Sandboxes
+from tests.support.settings import environment_of, sandbox_settings
+from tests.support.stages import send_messages
+
+pytestmark = pytest.mark.slow  # processes: more than ~3 s each
 
 ROOT = Path(__file__).resolve().parents[2]
 QUEUE = "producer_identification"
@@ -59,42 +60,19 @@ class PipelineRun:
             return conn.execute(statement, parameters).fetchall()
 
 
-def worker_environment(
-    url: str,
-    genius: GeniusSandbox,
-    musicbrainz: MusicBrainzSandbox,
-    discogs: DiscogsSandbox,
-    spotify: SpotifySandbox,
-) -> dict[str, str]:
+def worker_environment(url: str, sandboxes: Sandboxes) -> dict[str, str]:
     environment = {
         key: value
         for key, value in os.environ.items()
         if not key.startswith(("GENIUS_", "DISCOGS_", "MUSICBRAINZ_", "SPOTIFY_"))
     }
-    environment.update(
-        {
-            "DATABASE_URL": url,
-            "LOG_FORMAT": "json",
-            "WORKER_CONCURRENCY": "4",
-            "POLL_INTERVAL_SECONDS": "0.5",
-            "RETRY_BASE_SECONDS": "0.5",
-            "RETRY_CAP_SECONDS": "5",
-            "GENIUS_API_URL": genius.url,
-            "GENIUS_ACCESS_TOKEN": "genius-e2e-token",
-            "GENIUS_REQUESTS_PER_SECOND": "50",
-            "MUSICBRAINZ_API_URL": f"{musicbrainz.url}/ws/2",
-            "MUSICBRAINZ_CONTACT": "e2e@example.com",
-            "DISCOGS_API_URL": discogs.url,
-            "DISCOGS_TOKEN": "discogs-e2e-token",
-            "DISCOGS_REQUESTS_PER_MINUTE": "600",
-            "SPOTIFY_API_URL": spotify.api_url,
-            "SPOTIFY_TOKEN_URL": spotify.token_url,
-            "SPOTIFY_CLIENT_ID": "sandbox-client-id",
-            "SPOTIFY_CLIENT_SECRET": "sandbox-client-secret",
-            "SPOTIFY_REQUESTS_PER_SECOND": "20",
-        }
+    settings = sandbox_settings(
+        sandboxes, url, instagram=False, log_format="json", worker_concurrency=4,
+        poll_interval_seconds=0.5, retry_base_seconds=0.5, retry_cap_seconds=5,
+        genius_requests_per_second=50, discogs_requests_per_minute=600,
+        spotify_requests_per_second=20,
     )
-    return environment
+    return environment | environment_of(settings)
 
 
 def run_workers(environment: dict[str, str], logs: Path) -> tuple[list[int], list[str]]:
@@ -127,23 +105,16 @@ def pipeline(
     janitor = pg_server.janitor(name, template=template_database)
     janitor.init()
     url = pg_server.url(name)
-    genius = GeniusSandbox(access_token="genius-e2e-token")
-    musicbrainz = MusicBrainzSandbox()  # the real limit: 1 request/second
-    discogs = DiscogsSandbox(token="discogs-e2e-token", requests_per_minute=1200)
-    spotify = SpotifySandbox()
-    try:
-        with genius, musicbrainz, discogs, spotify:
+    try:  # MusicBrainz at its real limit: 1 request/second
+        with Sandboxes(discogs_requests_per_minute=1200) as sandboxes:
             with psycopg.connect(url, autocommit=True) as conn:
                 messages = seed_catalogue(conn)
-                conn.execute(
-                    "SELECT pgmq.send_batch(%s, %s::jsonb[])",
-                    (QUEUE, [Jsonb(message) for message in messages]),
-                )
-            environment = worker_environment(url, genius, musicbrainz, discogs, spotify)
+            send_messages(url, QUEUE, messages)
+            environment = worker_environment(url, sandboxes)
             started = time.monotonic()
             codes, logs = run_workers(environment, tmp_path_factory.mktemp("producer-workers"))
             seconds = time.monotonic() - started
-            yield PipelineRun(url, messages, musicbrainz, codes, logs, seconds)
+            yield PipelineRun(url, messages, sandboxes.musicbrainz, codes, logs, seconds)
     finally:
         janitor.drop()
 

@@ -9,10 +9,14 @@ import threading
 import time
 
 import psycopg
+import pytest
 from psycopg.types.json import Jsonb
 
 from producer_discovery.runtime.supervisor import Supervisor
+from tests.support.database import one
 from tests.support.runtime_stage import QUEUE, SETUP_SQL
+
+pytestmark = pytest.mark.slow  # processes: more than ~3 s each
 
 
 def test_crashed_worker_is_restarted_and_drain_exits_when_idle(database_url: str) -> None:
@@ -33,7 +37,7 @@ def test_crashed_worker_is_restarted_and_drain_exits_when_idle(database_url: str
         while time.monotonic() < deadline:
             process = supervisor.children[0].process
             with psycopg.connect(database_url, autocommit=True) as conn:
-                done = conn.execute("SELECT count(*) FROM runtime_effects").fetchone()[0]
+                done = one(conn.execute("SELECT count(*) FROM runtime_effects"))[0]
             if process is not None and done >= 3:
                 os.kill(process.pid, signal.SIGKILL)
                 killed.append(process.pid)

@@ -16,10 +16,11 @@ ROOT = Path(__file__).resolve().parents[2]
 PROVIDERS = ("SPOTIFY_", "GENIUS_", "DISCOGS_", "INSTAGRAM_", "MUSICBRAINZ_")
 
 
-def run(command: list[str], cwd: Path, log: Path, **options: object) -> subprocess.CompletedProcess[str]:
+def run(command: list[str], cwd: Path, log: Path, *, env: dict[str, str] | None = None,
+        timeout: float | None = None) -> subprocess.CompletedProcess[str]:
     with log.open("a") as errors:
         return subprocess.run(command, cwd=cwd, stdout=subprocess.PIPE, stderr=errors, text=True,
-                              check=False, **options)  # type: ignore[call-overload]
+                              check=False, env=env, timeout=timeout)
 
 
 @pytest.mark.slow

@@ -13,11 +13,13 @@ from typing import Any
 
 import psycopg
 import pytest
-from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 
 from tests.conftest import Server
+from tests.support.database import rows
 from tests.support.runtime_stage import QUEUE, SETUP_SQL
+
+pytestmark = pytest.mark.slow  # processes: more than ~3 s each
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -62,15 +64,9 @@ def workers(url: str, tmp_path: Path) -> Iterator[Workers]:
     pool.stop_all()
 
 
-def sql(url: str, statement: str, parameters: Any = None) -> list[dict[str, Any]]:
-    with psycopg.connect(url, autocommit=True, row_factory=dict_row) as conn:
-        cursor = conn.execute(statement, parameters)
-        return cursor.fetchall() if cursor.description else []
-
-
 def send(url: str, *messages: Any) -> list[int]:
-    rows = sql(url, "SELECT pgmq.send_batch(%s, %s::jsonb[]) AS id", (QUEUE, [Jsonb(m) for m in messages]))
-    return [row["id"] for row in rows]
+    found = rows(url, "SELECT pgmq.send_batch(%s, %s::jsonb[]) AS id", (QUEUE, [Jsonb(m) for m in messages]))
+    return [row["id"] for row in found]
 
 
 def wait_until(predicate: Callable[[], bool], timeout: float, what: str) -> None:
@@ -83,12 +79,12 @@ def wait_until(predicate: Callable[[], bool], timeout: float, what: str) -> None
 
 
 def effects(url: str) -> dict[str, int]:
-    rows = sql(url, "SELECT key, count(*) AS n FROM runtime_effects GROUP BY key")
-    return {row["key"]: row["n"] for row in rows}
+    found = rows(url, "SELECT key, count(*) AS n FROM runtime_effects GROUP BY key")
+    return {row["key"]: row["n"] for row in found}
 
 
 def queue_length(url: str, queue: str = QUEUE) -> int:
-    return sql(url, "SELECT queue_length FROM pgmq.metrics(%s)", (queue,))[0]["queue_length"]
+    return rows(url, "SELECT queue_length FROM pgmq.metrics(%s)", (queue,))[0]["queue_length"]
 
 
 def test_sigkill_before_commit_redoes_the_message_once(url: str, workers: Workers) -> None:
@@ -102,7 +98,7 @@ def test_sigkill_before_commit_redoes_the_message_once(url: str, workers: Worker
     workers.start("--vt", "3", "--drain")
     wait_until(lambda: queue_length(url) == 0, 30, "the redelivery")
     assert effects(url) == {"k1": 1, "k2": 1}
-    status = sql(url, "SELECT state, attempts FROM processing_status WHERE entity_id = 'k1'")[0]
+    status = rows(url, "SELECT state, attempts FROM processing_status WHERE entity_id = 'k1'")[0]
     assert status == {"state": "COMPLETED", "attempts": 2}
 
 
@@ -115,7 +111,7 @@ def test_sigkill_after_commit_does_not_redo_work(url: str, workers: Workers) -> 
     assert later.wait(timeout=30) == 0
     assert effects(url) == {"k1": 1}
     assert queue_length(url, "runtime_test_next") == 1
-    assert sql(url, "SELECT count(*) AS n FROM pgmq.a_runtime_test")[0]["n"] == 1
+    assert rows(url, "SELECT count(*) AS n FROM pgmq.a_runtime_test")[0]["n"] == 1
 
 
 def test_duplicate_send_has_its_effect_once(url: str, workers: Workers) -> None:
@@ -134,13 +130,13 @@ def test_poison_message_reaches_the_dlq_while_others_are_served(url: str, worker
     worker = workers.start("--drain", "--max-attempts", "3")
     assert worker.wait(timeout=60) == 0
     assert effects(url) == {f"ok{n}": 1 for n in range(20)}
-    dead = sql(url, "SELECT * FROM dlq_messages")
+    dead = rows(url, "SELECT * FROM dlq_messages")
     assert len(dead) == 1
     assert dead[0]["failure_reason"].startswith("gave up after 3 attempts: TransientError")
     assert dead[0]["full_message"]["_dlq_metadata"]["read_ct"] == 3
-    status = sql(url, "SELECT state, dead_lettered, attempts FROM processing_status WHERE entity_id = 'poison'")[0]
+    status = rows(url, "SELECT state, dead_lettered, attempts FROM processing_status WHERE entity_id = 'poison'")[0]
     assert status == {"state": "FAILED", "dead_lettered": True, "attempts": 3}
-    issue = sql(url, "SELECT issue_type, details FROM monitoring.worker_issues")[0]
+    issue = rows(url, "SELECT issue_type, details FROM monitoring.worker_issues")[0]
     assert issue["issue_type"] == "dead_letter" and issue["details"]["attempts"] == 3
 
 
@@ -148,7 +144,7 @@ def test_permanent_error_and_crash_go_to_the_dlq_at_once(url: str, workers: Work
     """A permanent error or a bug in the handler is dead-lettered on the first delivery, with its reason."""
     send(url, {"key": "no", "behaviour": "permanent"}, {"key": "bug", "behaviour": "crash"})
     assert workers.start("--drain").wait(timeout=30) == 0
-    reasons = sorted(row["failure_reason"] for row in sql(url, "SELECT failure_reason FROM dlq_messages"))
+    reasons = sorted(row["failure_reason"] for row in rows(url, "SELECT failure_reason FROM dlq_messages"))
     assert reasons == ["PermanentError: the test API says no", "ZeroDivisionError: a bug in the handler"]
 
 
@@ -164,7 +160,7 @@ def test_malformed_messages_are_set_aside_and_valid_ones_processed(url: str, wor
     worker = workers.start("--drain", "--concurrency", "8")
     assert worker.wait(timeout=240) == 0
     assert effects(url) == {f"v{number}": 1 for number in range(500)}
-    recorded = sql(url, "SELECT count(*) AS n, count(DISTINCT message_id) AS ids FROM queue_mgmt.problematic_messages")[0]
+    recorded = rows(url, "SELECT count(*) AS n, count(DISTINCT message_id) AS ids FROM queue_mgmt.problematic_messages")[0]
     assert recorded == {"n": 500, "ids": 500}
     assert queue_length(url) == 0
 
@@ -173,7 +169,7 @@ def test_sigterm_finishes_in_flight_messages_and_exits_0(url: str, workers: Work
     """On SIGTERM the worker stops reading, finishes what it holds and exits 0."""
     send(url, *({"key": f"s{n}", "behaviour": "sleep", "seconds": 2} for n in range(4)), *({"key": f"later{n}"} for n in range(4)))
     worker = workers.start("--concurrency", "4", "--vt", "30")
-    wait_until(lambda: sql(url, "SELECT count(*) AS n FROM processing_status")[0]["n"] >= 4, 20, "four in flight")
+    wait_until(lambda: rows(url, "SELECT count(*) AS n FROM processing_status")[0]["n"] >= 4, 20, "four in flight")
     worker.send_signal(signal.SIGTERM)
     assert worker.wait(timeout=30) == 0
     done = effects(url)
@@ -186,7 +182,7 @@ def test_second_signal_exits_at_once(url: str, workers: Workers) -> None:
     """A second signal during the grace period ends the process immediately."""
     send(url, {"key": "long", "behaviour": "hang"})
     worker = workers.start("--grace", "60")
-    wait_until(lambda: sql(url, "SELECT count(*) AS n FROM processing_status")[0]["n"] == 1, 20, "the hang")
+    wait_until(lambda: rows(url, "SELECT count(*) AS n FROM processing_status")[0]["n"] == 1, 20, "the hang")
     worker.send_signal(signal.SIGTERM)
     time.sleep(0.5)
     assert worker.poll() is None, "the first signal waits for in-flight work"
@@ -211,14 +207,14 @@ def test_worker_survives_a_database_restart(url: str, workers: Workers, pg_serve
 
 def test_two_workers_never_process_one_entity_at_once(url: str, workers: Workers) -> None:
     """Many messages for a few entities across two processes: each entity's work happens once, never twice at once."""
-    messages = [{"key": f"m{n}", "entity": f"e{n % 4}", "behaviour": "sleep", "seconds": 0.3} for n in range(40)]
+    messages: list[dict[str, Any]] = [{"key": f"m{n}", "entity": f"e{n % 4}", "behaviour": "sleep", "seconds": 0.3} for n in range(40)]
     send(url, *messages)
     first = workers.start("--drain", "--vt", "3")
     second = workers.start("--drain", "--vt", "3")
     assert first.wait(timeout=90) == 0 and second.wait(timeout=90) == 0
-    rows = sql(url, "SELECT m.key, m.worker FROM runtime_effects m")
+    found = rows(url, "SELECT m.key, m.worker FROM runtime_effects m")
     by_entity: dict[str, int] = {}
-    for row in rows:
+    for row in found:
         entity = next(m["entity"] for m in messages if m["key"] == row["key"])
         by_entity[entity] = by_entity.get(entity, 0) + 1
     assert by_entity == {"e0": 1, "e1": 1, "e2": 1, "e3": 1}
@@ -229,7 +225,7 @@ def test_idle_worker_wakes_on_insert_notification(url: str, workers: Workers) ->
     """With a 30-second poll fallback, a message sent to an idle worker is done within a second:
     only the insert notification can wake it that fast."""
     worker = workers.start("--vt", "5", "--poll", "30")
-    wait_until(lambda: sql(url, "SELECT count(*) AS n FROM pg_stat_activity WHERE query LIKE 'LISTEN%%'")[0]["n"] >= 1,
+    wait_until(lambda: rows(url, "SELECT count(*) AS n FROM pg_stat_activity WHERE query LIKE 'LISTEN%%'")[0]["n"] >= 1,
                20, "the worker to listen")
     time.sleep(1.5)
     latencies = []

@@ -21,10 +21,9 @@ from producer_discovery.sandbox.discogs import DiscogsSandbox
 from producer_discovery.sandbox.genius import GeniusSandbox
 from producer_discovery.sandbox.musicbrainz import MusicBrainzSandbox
 from producer_discovery.sandbox.server import Faults
-from producer_discovery.settings import Settings
+from tests.support.sandboxes import DISCOGS_TOKEN, Sandboxes
+from tests.support.settings import sandbox_settings
 
-GENIUS_TOKEN = "genius-test-token"
-DISCOGS_TOKEN = "discogs-test-token"
 FAST_RETRIES = RetryPolicy(base_seconds=0.01, cap_seconds=0.05)
 NO_RETRIES = RetryPolicy(in_call_attempts=1)
 MIDNIGHT_TRANSIT_UPC = "163212130863"
@@ -59,38 +58,26 @@ def expected_producer(key: str) -> dict[str, Any]:
     return EXPECTED["producers"][key]
 
 
-# Fixtures ----------------------------------------------------------------------------------
+# Fixtures: the module's sandboxes, at the providers' real limits ---------------------------
 @pytest.fixture(scope="module")
-def genius_sandbox() -> Iterator[GeniusSandbox]:
-    with GeniusSandbox(access_token=GENIUS_TOKEN) as sandbox:
-        yield sandbox
-
-
-@pytest.fixture(scope="module")
-def musicbrainz_sandbox() -> Iterator[MusicBrainzSandbox]:
-    with MusicBrainzSandbox() as sandbox:
-        yield sandbox
+def genius_sandbox(started_sandboxes: Sandboxes) -> GeniusSandbox:
+    return started_sandboxes.genius
 
 
 @pytest.fixture(scope="module")
-def discogs_sandbox() -> Iterator[DiscogsSandbox]:
-    with DiscogsSandbox(token=DISCOGS_TOKEN) as sandbox:
-        yield sandbox
+def musicbrainz_sandbox(started_sandboxes: Sandboxes) -> MusicBrainzSandbox:
+    return started_sandboxes.musicbrainz
 
 
-def settings_for(**urls: str) -> Settings:
-    return Settings(
-        genius_access_token=GENIUS_TOKEN,
-        discogs_token=DISCOGS_TOKEN,
-        musicbrainz_contact="tests@example.com",
-        **urls,
-    )
+@pytest.fixture(scope="module")
+def discogs_sandbox(started_sandboxes: Sandboxes) -> DiscogsSandbox:
+    return started_sandboxes.discogs
 
 
 @pytest.fixture
-def genius(genius_sandbox: GeniusSandbox) -> Iterator[GeniusClient]:
+def genius(started_sandboxes: Sandboxes) -> Iterator[GeniusClient]:
     client = GeniusClient.from_settings(
-        settings_for(genius_api_url=genius_sandbox.url), retry_policy=FAST_RETRIES
+        sandbox_settings(started_sandboxes), retry_policy=FAST_RETRIES
     )
     yield client
     client.close()
@@ -103,18 +90,18 @@ def musicbrainz_limiter() -> OnePerInterval:
 
 @pytest.fixture
 def musicbrainz(
-    musicbrainz_sandbox: MusicBrainzSandbox, musicbrainz_limiter: OnePerInterval
+    started_sandboxes: Sandboxes, musicbrainz_limiter: OnePerInterval
 ) -> Iterator[MusicBrainzClient]:
-    settings = settings_for(musicbrainz_api_url=f"{musicbrainz_sandbox.url}/ws/2")
+    settings = sandbox_settings(started_sandboxes)
     client = MusicBrainzClient.from_settings(settings, limiter=musicbrainz_limiter, retry_policy=NO_RETRIES)
     yield client
     client.close()
 
 
 @pytest.fixture
-def discogs(discogs_sandbox: DiscogsSandbox) -> Iterator[DiscogsClient]:
+def discogs(started_sandboxes: Sandboxes) -> Iterator[DiscogsClient]:
     client = DiscogsClient.from_settings(
-        settings_for(discogs_api_url=discogs_sandbox.url), retry_policy=NO_RETRIES
+        sandbox_settings(started_sandboxes), retry_policy=NO_RETRIES
     )
     yield client
     client.close()
@@ -182,18 +169,20 @@ def test_genius_unknown_song_reads_as_none(genius: GeniusClient) -> None:
 def test_genius_cdn_403_is_retried_as_transient() -> None:
     """A 403 from Genius' CDN is retried in-process and the call then succeeds."""
     faults = Faults(server_error_every=2, server_error_status=403)
-    with GeniusSandbox(access_token=GENIUS_TOKEN, faults=faults) as sandbox:
-        client = GeniusClient.from_settings(settings_for(genius_api_url=sandbox.url), retry_policy=FAST_RETRIES)
+    with Sandboxes(faults={"genius": faults}) as sandboxes:
+        client = GeniusClient.from_settings(sandbox_settings(sandboxes), retry_policy=FAST_RETRIES)
         assert client.song(expected_song("Velour")["genius_song_id"]) is not None
         assert client.song(expected_song("Afterglow")["genius_song_id"]) is not None
         client.close()
-        assert sandbox.injected["songs"] == 1
+        assert sandboxes.genius.injected["songs"] == 1
 
 
-def test_cache_hit_avoids_a_second_request(genius_sandbox: GeniusSandbox) -> None:
+def test_cache_hit_avoids_a_second_request(
+    started_sandboxes: Sandboxes, genius_sandbox: GeniusSandbox
+) -> None:
     """Stable lookups and searches are served from the cache the second time."""
     client = GeniusClient.from_settings(
-        settings_for(genius_api_url=genius_sandbox.url), cache=MemoryResponseCache()
+        sandbox_settings(started_sandboxes), cache=MemoryResponseCache()
     )
     song_id = expected_song("Bloom")["genius_song_id"]
     songs_before, searches_before = (
@@ -219,6 +208,7 @@ def test_musicbrainz_refuses_a_request_without_a_proper_user_agent(
     assert musicbrainz.recordings_by_isrc("QZNVR1100001")
 
 
+@pytest.mark.slow
 def test_musicbrainz_at_one_request_per_second_never_gets_503(
     musicbrainz_sandbox: MusicBrainzSandbox, musicbrainz: MusicBrainzClient
 ) -> None:
@@ -232,13 +222,11 @@ def test_musicbrainz_at_one_request_per_second_never_gets_503(
 def test_musicbrainz_raw_loop_faster_than_one_per_second_gets_503() -> None:
     """Unthrottled requests break the 1 request/second limit and are rejected with 503."""
     headers = {"User-Agent": "producer-discovery-tests/1.0 ( tests@example.com )"}
-    with MusicBrainzSandbox() as sandbox, httpx.Client(headers=headers) as http:
-        statuses = [
-            http.get(f"{sandbox.url}/ws/2/isrc/QZNVR1100001", params={"fmt": "json"}).status_code
-            for _ in range(5)
-        ]
+    with Sandboxes() as sandboxes, httpx.Client(headers=headers) as http:
+        url = f"{sandboxes.musicbrainz.url}/ws/2/isrc/QZNVR1100001"
+        statuses = [http.get(url, params={"fmt": "json"}).status_code for _ in range(5)]
         assert 503 in statuses
-        assert sandbox.rejected["isrc"] == statuses.count(503)
+        assert sandboxes.musicbrainz.rejected["isrc"] == statuses.count(503)
 
 
 def test_release_lookup_by_barcode_carries_producer_relations_of_all_tracks(
@@ -333,14 +321,14 @@ def test_discogs_answers_carry_rate_limit_headers(discogs_sandbox: DiscogsSandbo
 
 def test_discogs_over_the_per_minute_budget_answers_429() -> None:
     """Past the per-minute budget Discogs answers 429, counted as rejected; the client raises."""
-    with DiscogsSandbox(token=DISCOGS_TOKEN, requests_per_minute=3) as sandbox:
-        client = DiscogsClient.from_settings(settings_for(discogs_api_url=sandbox.url), retry_policy=NO_RETRIES)
+    with Sandboxes(discogs_requests_per_minute=3) as sandboxes:
+        client = DiscogsClient.from_settings(sandbox_settings(sandboxes), retry_policy=NO_RETRIES)
         for release_id in (31000101, 31000102, 31000201):
             assert client.release(release_id) is not None
         with pytest.raises(RateLimited):
             client.release(31000301)
         client.close()
-        assert sandbox.rejected["releases"] == 1
+        assert sandboxes.discogs.rejected["releases"] == 1
 
 
 def test_discogs_release_credits_keep_roles_suffixes_and_name_variations(

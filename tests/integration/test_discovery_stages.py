@@ -1,30 +1,26 @@
-"""The three catalogue stages in-process (the generic Worker, drained) against a SpotifySandbox
+"""The three catalogue stages in-process (the generic Worker, drained) against the Spotify sandbox
 over real HTTP and a fresh migrated database: artist → albums → tracks."""
 
 from __future__ import annotations
 
 import json
-import signal
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date
 from typing import Any
 
-import psycopg
 import pytest
 from psycopg import sql
-from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 
 from producer_discovery.errors import ConfigurationError, PermanentError, TransientError
 from producer_discovery.runtime.resources import Resources
-from producer_discovery.runtime.worker import Worker
 from producer_discovery.sandbox.catalogue import DEFAULT_CATALOGUE
-from producer_discovery.sandbox.spotify import SpotifySandbox
-from producer_discovery.settings import Settings
 from producer_discovery.text import normalise_title
 from producer_discovery.workers import album_discovery, artist_discovery, track_discovery
 from producer_discovery.workers.track_discovery import raise_for_batch_error
+from tests.support.database import rows
+from tests.support.sandboxes import Sandboxes
+from tests.support.settings import FAST, sandbox_settings
+from tests.support.stages import drain_stage
 
 NOVA_REYES = "7KsaMWw0j7JGQabU6nnRQN"
 VELVET_ARCADE = "1Xo3cvj1G6s2ZHLlV6xsyk"
@@ -38,76 +34,19 @@ CATALOGUE = json.loads(DEFAULT_CATALOGUE.read_text(encoding="utf-8"))
 
 
 # Harness ------------------------------------------------------------------------------
-@pytest.fixture(scope="module")
-def shared_sandbox() -> Iterator[SpotifySandbox]:
-    with SpotifySandbox() as sandbox:
-        yield sandbox
+SETTINGS: dict[str, Any] = FAST | {"spotify_requests_per_second": 100, "worker_concurrency": 2}
 
 
-@pytest.fixture
-def sandbox(shared_sandbox: SpotifySandbox) -> SpotifySandbox:
-    shared_sandbox.reset_counts()
-    return shared_sandbox
-
-
-def settings_for(url: str, sandbox: SpotifySandbox, **overrides: Any) -> Settings:
-    values: dict[str, Any] = {
-        "database_url": url,
-        "spotify_client_id": sandbox.client_id,
-        "spotify_client_secret": sandbox.client_secret,
-        "spotify_api_url": sandbox.api_url,
-        "spotify_token_url": sandbox.token_url,
-        "spotify_requests_per_second": 100,
-        "worker_concurrency": 2,
-        "poll_interval_seconds": 0.2,
-        "retry_base_seconds": 0.1,
-        "retry_cap_seconds": 1,
-        **overrides,
-    }
-    return Settings(**values)
-
-
-@contextmanager
-def kept_signal_handlers() -> Iterator[None]:
-    """Worker.run installs SIGTERM/SIGINT handlers in the main thread; give pytest its own back."""
-    saved = {number: signal.getsignal(number) for number in (signal.SIGTERM, signal.SIGINT)}
-    try:
-        yield
-    finally:
-        for number, handler in saved.items():
-            signal.signal(number, handler)
-
-
-def drain(url: str, sandbox: SpotifySandbox, stage: str, stop_after: int | None = None,
+def drain(url: str, sandboxes: Sandboxes, stage: str, stop_after: int | None = None,
           **overrides: Any) -> None:
     """Run one stage until its queue is empty (or until `stop_after` commits)."""
-    resources = Resources.build(settings_for(url, sandbox, **overrides), url, stage)
-    try:
-        worker = Worker(STAGES[stage].build(resources), resources, drain=True)
-        if stop_after is not None:
-            committed: list[int] = []
-
-            def stop_when_enough(msg_id: int) -> None:
-                committed.append(msg_id)
-                if len(committed) >= stop_after:
-                    worker.stop()
-
-            worker.on_committed.append(stop_when_enough)
-        with kept_signal_handlers():
-            assert worker.run() == 0
-    finally:
-        resources.close()
+    settings = sandbox_settings(sandboxes, url, **(SETTINGS | overrides))
+    drain_stage(settings, STAGES[stage].QUEUE, STAGES[stage].build, stop_after=stop_after)
 
 
-def drain_pipeline(url: str, sandbox: SpotifySandbox, **overrides: Any) -> None:
+def drain_pipeline(url: str, sandboxes: Sandboxes, **overrides: Any) -> None:
     for stage in STAGES:
-        drain(url, sandbox, stage, **overrides)
-
-
-def rows(url: str, statement: str | sql.Composed, parameters: Any = None) -> list[dict[str, Any]]:
-    with psycopg.connect(url, autocommit=True, row_factory=dict_row) as conn:
-        cursor = conn.execute(statement, parameters)
-        return cursor.fetchall() if cursor.description else []
+        drain(url, sandboxes, stage, **overrides)
 
 
 def send(url: str, queue: str, *messages: dict[str, Any]) -> None:
@@ -146,11 +85,11 @@ def store_album(url: str, artist_id: str, spotify_id: str) -> str:
 
 # artist_discovery ---------------------------------------------------------------------
 def test_missing_spotify_credentials_are_a_configuration_error(
-    database_url: str, sandbox: SpotifySandbox
+    database_url: str, sandboxes: Sandboxes
 ) -> None:
     """Every stage refuses to build without SPOTIFY_CLIENT_ID/SECRET, naming them."""
-    settings = settings_for(database_url, sandbox, spotify_client_id=None,
-                            spotify_client_secret=None)
+    settings = sandbox_settings(sandboxes, database_url, **SETTINGS, spotify_client_id=None,
+                                spotify_client_secret=None)
     resources = Resources.build(settings, database_url, "artist_discovery")
     try:
         for module in STAGES.values():
@@ -161,11 +100,11 @@ def test_missing_spotify_credentials_are_a_configuration_error(
 
 
 def test_name_without_a_matching_hit_completes_as_not_found(
-    database_url: str, sandbox: SpotifySandbox
+    database_url: str, sandboxes: Sandboxes
 ) -> None:
     """Hits that only resemble the name are not taken: COMPLETED with outcome not_found."""
     send(database_url, "artist_discovery", {"artistName": "Nova Rey"})
-    drain(database_url, sandbox, "artist_discovery")
+    drain(database_url, sandboxes, "artist_discovery")
     status = rows(database_url, "SELECT state, metadata FROM processing_status "
                   "WHERE entity_type = 'artist' AND entity_id = 'name:nova rey'")[0]
     assert status["state"] == "COMPLETED"
@@ -176,24 +115,24 @@ def test_name_without_a_matching_hit_completes_as_not_found(
     assert rows(database_url, "SELECT * FROM dlq_messages") == []
 
 
-def test_more_popular_decoy_hit_is_rejected(database_url: str, sandbox: SpotifySandbox) -> None:
+def test_more_popular_decoy_hit_is_rejected(database_url: str, sandboxes: Sandboxes) -> None:
     """'Nova Reyes' is stored from the exact-name hit, not the more popular 'Nova Reyes Tribute'."""
     send(database_url, "artist_discovery", {"artistName": "  nova reyes "})
-    drain(database_url, sandbox, "artist_discovery")
+    drain(database_url, sandboxes, "artist_discovery")
     artists = rows(database_url, "SELECT id, name, spotify_id, image_url FROM artists")
     assert [(a["name"], a["spotify_id"]) for a in artists] == [("Nova Reyes", NOVA_REYES)]
     assert artists[0]["image_url"]
     assert queued(database_url, "album_discovery") == [
         {"artistId": str(artists[0]["id"]), "spotifyId": NOVA_REYES, "offset": 0}]
-    assert sandbox.requests["search"] == 1 and sandbox.requests["artist"] == 1
+    assert sandboxes.spotify.requests["search"] == 1 and sandboxes.spotify.requests["artist"] == 1
 
 
 def test_popularity_and_followers_stay_null_in_development_mode(
-    database_url: str, sandbox: SpotifySandbox
+    database_url: str, sandboxes: Sandboxes
 ) -> None:
     """Development mode sends no popularity, followers or genres: the columns stay NULL."""
     send(database_url, "artist_discovery", {"spotifyId": VELVET_ARCADE})
-    drain(database_url, sandbox, "artist_discovery")
+    drain(database_url, sandboxes, "artist_discovery")
     artist = rows(database_url, "SELECT name, popularity, followers, metadata FROM artists")[0]
     assert artist["name"] == "The Velvet Arcade"
     assert (artist["popularity"], artist["followers"]) == (None, None)
@@ -202,24 +141,24 @@ def test_popularity_and_followers_stay_null_in_development_mode(
 
 def test_known_popularity_is_not_overwritten_with_null(database_url: str) -> None:
     """Values stored under extended quota survive a later development-mode refresh."""
-    with SpotifySandbox(extended_quota=True) as extended:
+    with Sandboxes(spotify_extended_quota=True) as extended:
         send(database_url, "artist_discovery", {"artistName": "Nova Reyes"})
         drain(database_url, extended, "artist_discovery")
-    with SpotifySandbox() as development:
+    with Sandboxes() as development:
         send(database_url, "artist_discovery", {"spotifyId": NOVA_REYES})
         drain(database_url, development, "artist_discovery")
-        assert development.requests["artist"] == 1, "the refresh did run"
+        assert development.spotify.requests["artist"] == 1, "the refresh did run"
     artist = rows(database_url, "SELECT popularity, followers, metadata FROM artists")[0]
     assert artist["popularity"] == 47 and artist["followers"] > 0
     assert artist["metadata"]["genres"] == ["synthwave", "indie pop"]
 
 
 def test_genre_message_queues_one_artist_discovery_per_hit(
-    database_url: str, sandbox: SpotifySandbox
+    database_url: str, sandboxes: Sandboxes
 ) -> None:
     """A genre search fans out by Spotify id; unknown popularity passes minPopularity."""
     send(database_url, "artist_discovery", {"genre": "synthwave", "minPopularity": 90, "limit": 5})
-    drain(database_url, sandbox, "artist_discovery")
+    drain(database_url, sandboxes, "artist_discovery")
     fanned_out = rows(database_url, "SELECT message FROM pgmq.a_artist_discovery "
                       "WHERE message ? 'spotifyId' ORDER BY msg_id")
     assert sorted(row["message"]["spotifyId"] for row in fanned_out) == sorted(
@@ -235,7 +174,7 @@ def test_genre_popularity_filter_applies_where_spotify_reports_popularity(
     database_url: str,
 ) -> None:
     """With extended quota, minPopularity drops the artists below it."""
-    with SpotifySandbox(extended_quota=True) as extended:
+    with Sandboxes(spotify_extended_quota=True) as extended:
         send(database_url, "artist_discovery", {"genre": "synthwave", "minPopularity": 50})
         drain(database_url, extended, "artist_discovery")
     stored = rows(database_url, "SELECT name, popularity FROM artists")
@@ -244,12 +183,12 @@ def test_genre_popularity_filter_applies_where_spotify_reports_popularity(
 
 # album_discovery ----------------------------------------------------------------------
 def test_album_pages_continue_by_offset_and_drop_other_artists_releases(
-    database_url: str, sandbox: SpotifySandbox
+    database_url: str, sandboxes: Sandboxes
 ) -> None:
     """Pages of 10 are followed by offset; the Various Artists compilation is not kept."""
     artist_id = store_artist(database_url, NOVA_REYES, "Nova Reyes")
     send(database_url, "album_discovery", {"artistId": artist_id, "spotifyId": NOVA_REYES})
-    drain(database_url, sandbox, "album_discovery", album_include_groups=EVERY_GROUP)
+    drain(database_url, sandboxes, "album_discovery", album_include_groups=EVERY_GROUP)
     albums = rows(database_url, "SELECT spotify_id FROM albums")
     assert {album["spotify_id"] for album in albums} == kept_album_ids("Nova Reyes")
     assert NEON_NIGHTS_COMPILATION not in {album["spotify_id"] for album in albums}
@@ -257,33 +196,33 @@ def test_album_pages_continue_by_offset_and_drop_other_artists_releases(
                  "WHERE entity_type = 'artist_albums' ORDER BY entity_id")
     assert pages == [{"entity_id": f"{artist_id}@0", "state": "COMPLETED"},
                      {"entity_id": f"{artist_id}@10", "state": "COMPLETED"}]
-    assert sandbox.requests["artist_albums"] == 2
+    assert sandboxes.spotify.requests["artist_albums"] == 2
     assert len(queued(database_url, "track_discovery")) == 11
 
 
 def test_next_page_is_queued_in_the_same_commit_as_the_first(
-    database_url: str, sandbox: SpotifySandbox
+    database_url: str, sandboxes: Sandboxes
 ) -> None:
     """A worker stopped after one page leaves exactly the next page queued: none lost or redone."""
     artist_id = store_artist(database_url, NOVA_REYES, "Nova Reyes")
     send(database_url, "album_discovery", {"artistId": artist_id, "spotifyId": NOVA_REYES})
-    drain(database_url, sandbox, "album_discovery", stop_after=1, worker_concurrency=1,
+    drain(database_url, sandboxes, "album_discovery", stop_after=1, worker_concurrency=1,
           album_include_groups=EVERY_GROUP)
     assert queued(database_url, "album_discovery") == [
         {"artistId": artist_id, "spotifyId": NOVA_REYES, "offset": 10}]
     first_page = len(queued(database_url, "track_discovery"))
-    drain(database_url, sandbox, "album_discovery", album_include_groups=EVERY_GROUP)
-    assert sandbox.requests["artist_albums"] == 2
+    drain(database_url, sandboxes, "album_discovery", album_include_groups=EVERY_GROUP)
+    assert sandboxes.spotify.requests["artist_albums"] == 2
     assert first_page + 1 == len(queued(database_url, "track_discovery")) == 11
 
 
 def test_album_rows_keep_release_precision_and_cover(
-    database_url: str, sandbox: SpotifySandbox
+    database_url: str, sandboxes: Sandboxes
 ) -> None:
     """YYYY and YYYY-MM dates are padded to a DATE; the precision and type stay in metadata."""
     artist_id = store_artist(database_url, NOVA_REYES, "Nova Reyes")
     send(database_url, "album_discovery", {"artistId": artist_id, "spotifyId": NOVA_REYES})
-    drain(database_url, sandbox, "album_discovery")
+    drain(database_url, sandboxes, "album_discovery")
     by_id = {album["spotify_id"]: album for album in rows(
         database_url, "SELECT spotify_id, release_date, cover_url, metadata FROM albums")}
     original, deluxe = by_id["1yumTof2mLXZ501gubPKQ2"], by_id["5tXktimwk8UOiGLq2aIh5g"]
@@ -296,42 +235,42 @@ def test_album_rows_keep_release_precision_and_cover(
 
 # track_discovery ----------------------------------------------------------------------
 def test_57_track_album_is_read_beyond_the_first_50(
-    database_url: str, sandbox: SpotifySandbox
+    database_url: str, sandboxes: Sandboxes
 ) -> None:
     """The embedded 50 tracks and the next page: all 57 stored, the UPC recorded."""
     artist_id = store_artist(database_url, VELVET_ARCADE, "The Velvet Arcade")
     album_id = store_album(database_url, artist_id, ROOMS_AND_CORRIDORS)
     send(database_url, "track_discovery",
          {"albumId": album_id, "spotifyId": ROOMS_AND_CORRIDORS, "artistId": artist_id})
-    drain(database_url, sandbox, "track_discovery")
+    drain(database_url, sandboxes, "track_discovery")
     tracks = rows(database_url, "SELECT spotify_id, metadata FROM tracks")
     assert len(tracks) == 57
     assert {track["metadata"]["disc_number"] for track in tracks} == {1, 2}
-    assert sandbox.requests["album"] == 1 and sandbox.requests["album_tracks"] == 1
+    assert sandboxes.spotify.requests["album"] == 1 and sandboxes.spotify.requests["album_tracks"] == 1
     album = rows(database_url, "SELECT metadata FROM albums")[0]
     assert album["metadata"]["upc"]
 
 
 def test_only_tracks_the_artist_performs_on_are_kept(
-    database_url: str, sandbox: SpotifySandbox
+    database_url: str, sandboxes: Sandboxes
 ) -> None:
     """On a various-artists compilation only the artist's own song is stored."""
     artist_id = store_artist(database_url, NOVA_REYES, "Nova Reyes")
     album_id = store_album(database_url, artist_id, NEON_NIGHTS_COMPILATION)
     send(database_url, "track_discovery",
          {"albumId": album_id, "spotifyId": NEON_NIGHTS_COMPILATION, "artistId": artist_id})
-    drain(database_url, sandbox, "track_discovery")
+    drain(database_url, sandboxes, "track_discovery")
     stored = rows(database_url, "SELECT name FROM tracks")
     assert [track["name"] for track in stored] == ["Lanterns"]
 
 
 def test_editions_of_one_song_make_one_normalized_track_and_one_message(
-    database_url: str, sandbox: SpotifySandbox
+    database_url: str, sandboxes: Sandboxes
 ) -> None:
     """Nova Reyes end to end: 51 tracks, one normalized_tracks row and one message per song."""
     expected = CATALOGUE["_about"]["expected"]["Nova Reyes"]
     send(database_url, "artist_discovery", {"artistName": "Nova Reyes"})
-    drain_pipeline(database_url, sandbox)
+    drain_pipeline(database_url, sandboxes)
     tracks = rows(database_url, "SELECT spotify_id, metadata FROM tracks")
     wanted = catalogue_tracks(kept_album_ids("Nova Reyes"))
     assert sorted(t["spotify_id"] for t in tracks) == sorted(t["id"] for t in wanted)
@@ -349,13 +288,13 @@ def test_editions_of_one_song_make_one_normalized_track_and_one_message(
 
 def test_isrc_is_stored_with_extended_quota(database_url: str) -> None:
     """Where the batch endpoint is open, tracks carry their ISRC (one batch call, one probe)."""
-    with SpotifySandbox(extended_quota=True) as extended:
+    with Sandboxes(spotify_extended_quota=True) as extended:
         artist_id = store_artist(database_url, VELVET_ARCADE, "The Velvet Arcade")
         album_id = store_album(database_url, artist_id, ROOMS_AND_CORRIDORS)
         send(database_url, "track_discovery",
              {"albumId": album_id, "spotifyId": ROOMS_AND_CORRIDORS, "artistId": artist_id})
         drain(database_url, extended, "track_discovery")
-        assert extended.requests["tracks_batch"] == 1 + 2  # the probe, then 50 + 7
+        assert extended.spotify.requests["tracks_batch"] == 1 + 2  # the probe, then 50 + 7
     tracks = rows(database_url, "SELECT metadata, popularity FROM tracks")
     assert len(tracks) == 57 and all(track["metadata"]["isrc"] for track in tracks)
 

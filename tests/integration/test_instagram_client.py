@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
@@ -19,42 +17,17 @@ from producer_discovery.retry import RetryPolicy
 from producer_discovery.sandbox.instagram import DEFAULT_USER_ID, InstagramGraphSandbox
 from producer_discovery.sandbox.server import Faults
 from producer_discovery.settings import Settings
+from tests.support.limiters import RecordingLimiter
+from tests.support.sandboxes import INSTAGRAM_TOKEN, Sandboxes
 
-TOKEN = "sandbox-instagram-token"
 FAST_RETRIES = RetryPolicy(base_seconds=0.02, cap_seconds=0.5, in_call_attempts=4)
 ALL_FIELDS = "biography,name,website,username,profile_picture_url,followers_count,media_count"
 
 
-@dataclass
-class RecordingLimiter:
-    """A RateLimiter that lets everything through and remembers what it was asked."""
-
-    acquired: Counter[str] = field(default_factory=Counter)
-    pauses: list[tuple[str, float]] = field(default_factory=list)
-
-    def acquire(self, api: str) -> None:
-        self.acquired[api] += 1
-
-    def pause(self, api: str, seconds: float) -> None:
-        self.pauses.append((api, seconds))
-
-
-@pytest.fixture(scope="module")
-def running_sandbox() -> Iterator[InstagramGraphSandbox]:
-    sandbox = InstagramGraphSandbox(access_token=TOKEN)
-    sandbox.start()
-    try:
-        yield sandbox
-    finally:
-        sandbox.stop()
-
-
 @pytest.fixture
-def sandbox(running_sandbox: InstagramGraphSandbox) -> InstagramGraphSandbox:
+def sandbox(sandboxes: Sandboxes) -> InstagramGraphSandbox:
     """The module's sandbox with no faults and fresh counters."""
-    running_sandbox.faults = Faults()
-    running_sandbox.reset_counts()
-    return running_sandbox
+    return sandboxes.instagram
 
 
 @pytest.fixture
@@ -65,7 +38,7 @@ def client_for(sandbox: InstagramGraphSandbox) -> Iterator[Callable[..., Instagr
     def make(**options: Any) -> InstagramClient:
         options.setdefault("retry_policy", FAST_RETRIES)
         settings = Settings(
-            instagram_access_token=SecretStr(options.pop("access_token", TOKEN)),
+            instagram_access_token=SecretStr(options.pop("access_token", INSTAGRAM_TOKEN)),
             instagram_user_id=options.pop("user_id", DEFAULT_USER_ID),
             instagram_api_url=sandbox.url,
             instagram_graph_version=options.pop("graph_version", "v21.0"),
@@ -159,7 +132,7 @@ def test_wrong_own_user_id_is_a_configuration_error(
 def test_missing_credentials_are_a_configuration_error() -> None:
     """A client cannot be built without both the token and the user id."""
     with pytest.raises(ConfigurationError):
-        InstagramClient.from_settings(Settings(instagram_access_token=SecretStr(TOKEN)))
+        InstagramClient.from_settings(Settings(instagram_access_token=SecretStr(INSTAGRAM_TOKEN)))
     with pytest.raises(ConfigurationError):
         InstagramClient.from_settings(Settings(instagram_user_id=DEFAULT_USER_ID))
 
@@ -171,7 +144,7 @@ def test_instagram_is_optional_and_works_once_configured(
     unconfigured = Settings(instagram_access_token=None, instagram_user_id=None)
     assert not InstagramClient.is_configured(unconfigured)
     configured = Settings(
-        instagram_access_token=SecretStr(TOKEN),
+        instagram_access_token=SecretStr(INSTAGRAM_TOKEN),
         instagram_user_id=DEFAULT_USER_ID,
         instagram_api_url=sandbox.url,
     )
@@ -238,7 +211,7 @@ def test_sandbox_answers_unknown_handles_like_meta(sandbox: InstagramGraphSandbo
         sandbox,
         f"/v21.0/{DEFAULT_USER_ID}",
         fields=discovery_of("nobody"),
-        access_token=TOKEN,
+        access_token=INSTAGRAM_TOKEN,
     )
     error = response.json()["error"]
     assert response.status_code == 400
@@ -256,7 +229,7 @@ def test_sandbox_returns_only_the_requested_fields(sandbox: InstagramGraphSandbo
         sandbox,
         f"/v21.0/{DEFAULT_USER_ID}",
         fields=discovery_of("chloemarsh.music", "biography"),
-        access_token=TOKEN,
+        access_token=INSTAGRAM_TOKEN,
     )
     assert response.json() == {
         "business_discovery": {
@@ -273,7 +246,7 @@ def test_sandbox_refuses_unknown_fields(sandbox: InstagramGraphSandbox) -> None:
         sandbox,
         f"/v21.0/{DEFAULT_USER_ID}",
         fields=discovery_of("chloemarsh.music", "email"),
-        access_token=TOKEN,
+        access_token=INSTAGRAM_TOKEN,
     )
     assert response.status_code == 400
     assert response.json()["error"]["code"] == 100

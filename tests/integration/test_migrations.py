@@ -9,6 +9,7 @@ import psycopg
 import pytest
 
 from producer_discovery.db.migrate import MIGRATIONS_DIR, MigrationError, migrate
+from tests.support.database import Database
 
 
 def test_second_migrate_is_a_no_op(empty_database_url: str) -> None:
@@ -64,7 +65,7 @@ def test_failing_migration_leaves_nothing_behind(empty_database_url: str, tmp_pa
     assert recorded == (0,)
 
 
-def test_every_security_definer_function_pins_search_path(db: psycopg.Connection) -> None:
+def test_every_security_definer_function_pins_search_path(db: Database) -> None:
     """No SECURITY DEFINER function of ours can be hijacked through search_path."""
     rows = db.execute(
         """
@@ -82,7 +83,7 @@ def test_every_security_definer_function_pins_search_path(db: psycopg.Connection
     assert unpinned == []
 
 
-def test_queues_are_created_and_registered(db: psycopg.Connection) -> None:
+def test_queues_are_created_and_registered(db: Database) -> None:
     """The five stage queues and their DLQs exist in pgmq and in queue_registry."""
     stages = ["album_discovery", "artist_discovery", "producer_identification",
               "social_enrichment", "track_discovery"]

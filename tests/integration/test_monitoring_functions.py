@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-import psycopg
 from psycopg.types.json import Jsonb
 
-
-def health(db: psycopg.Connection) -> dict:
-    return db.execute("SELECT get_system_health() AS h").fetchone()["h"]
+from tests.support.database import Database, one
 
 
-def add_status(db: psycopg.Connection, entity_id: str, state: str, age: str = "0 seconds") -> None:
+def health(db: Database) -> dict:
+    return one(db.execute("SELECT get_system_health() AS h"))["h"]
+
+
+def add_status(db: Database, entity_id: str, state: str, age: str = "0 seconds") -> None:
     db.execute(
         "INSERT INTO processing_status (entity_type, entity_id, state, last_processed_at) "
         "VALUES ('track', %s, %s, now() - %s::interval)",
@@ -18,7 +19,7 @@ def add_status(db: psycopg.Connection, entity_id: str, state: str, age: str = "0
     )
 
 
-def test_system_health_goes_healthy_warning_critical(db: psycopg.Connection) -> None:
+def test_system_health_goes_healthy_warning_critical(db: Database) -> None:
     """Health follows stuck queues, stuck or failed entities and open worker issues."""
     assert health(db)["overall_status"] == "healthy"
     add_status(db, "t1", "FAILED")
@@ -39,7 +40,7 @@ def test_system_health_goes_healthy_warning_critical(db: psycopg.Connection) -> 
     assert health(db)["overall_status"] == "healthy"
 
 
-def test_stuck_queue_messages_make_health_critical(db: psycopg.Connection) -> None:
+def test_stuck_queue_messages_make_health_critical(db: Database) -> None:
     """monitor_queues counts messages left waiting; over 10 of them is critical."""
     db.execute("SELECT pgmq.send_batch('album_discovery', %s::jsonb[])", ([Jsonb({"artistId": str(n)}) for n in range(12)],))
     db.execute("SELECT monitor_queues()")
@@ -53,7 +54,7 @@ def test_stuck_queue_messages_make_health_critical(db: psycopg.Connection) -> No
     assert health(db)["queue_health"]["status"] == "critical"
 
 
-def test_queue_monitoring_view_has_one_latest_row_per_queue(db: psycopg.Connection) -> None:
+def test_queue_monitoring_view_has_one_latest_row_per_queue(db: Database) -> None:
     """Each registered queue appears once, with its latest depth."""
     db.execute("SELECT monitor_queues()")
     db.execute("SELECT pgmq.send('track_discovery', '{\"albumId\": \"a\"}')")
@@ -65,17 +66,17 @@ def test_queue_monitoring_view_has_one_latest_row_per_queue(db: psycopg.Connecti
     assert depth["album_discovery"] == 0
 
 
-def test_queue_monitor_dead_letters_poison_nobody_finished(db: psycopg.Connection) -> None:
+def test_queue_monitor_dead_letters_poison_nobody_finished(db: Database) -> None:
     """A visible message read more than max_attempts times is moved to the DLQ by the monitor."""
     db.execute("SELECT pgmq.send('track_discovery', '{\"albumId\": \"a\"}')")
     db.execute("UPDATE pgmq.q_track_discovery SET read_ct = 6")
     db.execute("SELECT monitor_queues()")
-    row = db.execute("SELECT * FROM queue_monitoring_view WHERE queue_name = 'track_discovery'").fetchone()
+    row = one(db.execute("SELECT * FROM queue_monitoring_view WHERE queue_name = 'track_discovery'"))
     assert (row["total_messages"], row["messages_fixed"]) == (0, 1)
-    assert db.execute("SELECT count(*) AS n FROM dlq_messages").fetchone()["n"] == 1
+    assert one(db.execute("SELECT count(*) AS n FROM dlq_messages"))["n"] == 1
 
 
-def test_maintenance_clear_stale_entities_resets_stuck_rows(db: psycopg.Connection) -> None:
+def test_maintenance_clear_stale_entities_resets_stuck_rows(db: Database) -> None:
     """Old locks are deleted and hour-old IN_PROGRESS rows go back to PENDING, reporting the old state."""
     add_status(db, "stuck", "IN_PROGRESS", "2 hours")
     add_status(db, "fresh", "IN_PROGRESS", "5 minutes")
@@ -90,10 +91,10 @@ def test_maintenance_clear_stale_entities_resets_stuck_rows(db: psycopg.Connecti
     ]
     states = {r["entity_id"]: r["state"] for r in db.execute("SELECT entity_id, state FROM processing_status")}
     assert states == {"stuck": "PENDING", "fresh": "IN_PROGRESS"}
-    assert db.execute("SELECT count(*) AS n FROM processing_locks").fetchone()["n"] == 0
+    assert one(db.execute("SELECT count(*) AS n FROM processing_locks"))["n"] == 0
 
 
-def test_cleanup_stale_locks_frees_their_entities(db: psycopg.Connection) -> None:
+def test_cleanup_stale_locks_frees_their_entities(db: Database) -> None:
     """Locks without a heartbeat for N seconds are deleted and their entities made PENDING."""
     add_status(db, "a", "IN_PROGRESS")
     add_status(db, "b", "IN_PROGRESS")
@@ -107,7 +108,7 @@ def test_cleanup_stale_locks_frees_their_entities(db: psycopg.Connection) -> Non
     assert states == {"a": "PENDING", "b": "IN_PROGRESS"}
 
 
-def test_reset_entity_processing_state_only_touches_old_rows_of_the_type(db: psycopg.Connection) -> None:
+def test_reset_entity_processing_state_only_touches_old_rows_of_the_type(db: Database) -> None:
     """Only IN_PROGRESS rows of the type older than the minutes are reset."""
     add_status(db, "old", "IN_PROGRESS", "2 hours")
     add_status(db, "new", "IN_PROGRESS", "1 minute")
@@ -117,7 +118,7 @@ def test_reset_entity_processing_state_only_touches_old_rows_of_the_type(db: psy
     assert [(r["entity_id"], r["previous_state"], r["new_state"]) for r in rows] == [("old", "IN_PROGRESS", "PENDING")]
 
 
-def test_find_inconsistent_states(db: psycopg.Connection) -> None:
+def test_find_inconsistent_states(db: Database) -> None:
     """Orphan locks, stale locks, lockless long work and dead letters not FAILED are reported."""
     add_status(db, "lockless", "IN_PROGRESS", "1 hour")
     add_status(db, "stale", "IN_PROGRESS")
@@ -136,7 +137,7 @@ def test_find_inconsistent_states(db: psycopg.Connection) -> None:
     ]
 
 
-def test_processing_and_worker_issue_stats(db: psycopg.Connection) -> None:
+def test_processing_and_worker_issue_stats(db: Database) -> None:
     """The stats group by entity type and state, and by worker and issue type."""
     add_status(db, "a", "COMPLETED")
     add_status(db, "b", "COMPLETED")
@@ -150,16 +151,16 @@ def test_processing_and_worker_issue_stats(db: psycopg.Connection) -> None:
     assert issues == {("track_discovery", "dead_letter", 2, 1), ("old", "crash", 1, 1)}
 
 
-def test_purge_old_monitoring_events(db: psycopg.Connection) -> None:
+def test_purge_old_monitoring_events(db: Database) -> None:
     """Events and raw metrics older than N days go; newer ones stay."""
     db.execute("INSERT INTO monitoring_events (event_type, created_at) VALUES ('x', now() - interval '40 days'), ('x', now())")
     db.execute("INSERT INTO monitoring.pipeline_metrics (metric_name, metric_value, timestamp) VALUES "
                "('api_call', 1, now() - interval '40 days'), ('api_call', 1, now())")
-    assert db.execute("SELECT purge_old_monitoring_events(30) AS n").fetchone()["n"] == 2
-    assert db.execute("SELECT count(*) AS n FROM monitoring_events").fetchone()["n"] == 1
+    assert one(db.execute("SELECT purge_old_monitoring_events(30) AS n"))["n"] == 2
+    assert one(db.execute("SELECT count(*) AS n FROM monitoring_events"))["n"] == 1
 
 
-def test_hourly_and_daily_aggregation_are_rerunnable(db: psycopg.Connection) -> None:
+def test_hourly_and_daily_aggregation_are_rerunnable(db: Database) -> None:
     """Roll-ups compute min/max/avg/sum/count per tag set, and re-running does not double count."""
     db.execute(
         "INSERT INTO monitoring.pipeline_metrics (metric_name, metric_value, tags, timestamp) VALUES "
@@ -177,7 +178,7 @@ def test_hourly_and_daily_aggregation_are_rerunnable(db: psycopg.Connection) -> 
     assert daily == {"spotify": (2, 200), "genius": (1, 50)}
 
 
-def test_api_metrics_view(db: psycopg.Connection) -> None:
+def test_api_metrics_view(db: Database) -> None:
     """api_metrics counts calls, successes and errors per API and hour."""
     db.execute(
         "INSERT INTO monitoring.pipeline_metrics (metric_name, metric_value, tags) VALUES "
@@ -186,22 +187,22 @@ def test_api_metrics_view(db: psycopg.Connection) -> None:
         "('api_call', 500, '{\"api\": \"spotify\", \"success\": \"false\"}'), "
         "('queue_depth', 5, '{\"api\": \"spotify\"}')"
     )
-    row = db.execute("SELECT * FROM monitoring.api_metrics").fetchone()
+    row = one(db.execute("SELECT * FROM monitoring.api_metrics"))
     assert (row["api_name"], row["total_calls"], row["success_count"], row["error_count"], row["avg_success_time_ms"]) == (
         "spotify", 3, 2, 1, 20)
 
 
-def test_producer_popularity_counts_tracks_and_artists(db: psycopg.Connection) -> None:
+def test_producer_popularity_counts_tracks_and_artists(db: Database) -> None:
     """A producer on two tracks of two artists counts 2 tracks and 2 artists."""
     ids = {}
     for artist in ("A", "B"):
-        ids[artist] = db.execute("INSERT INTO artists (name) VALUES (%s) RETURNING id", (artist,)).fetchone()["id"]
-    album_a = db.execute("INSERT INTO albums (artist_id, name) VALUES (%s, 'x') RETURNING id", (ids["A"],)).fetchone()["id"]
-    album_b = db.execute("INSERT INTO albums (artist_id, name) VALUES (%s, 'y') RETURNING id", (ids["B"],)).fetchone()["id"]
-    tracks = [db.execute("INSERT INTO tracks (album_id, name, popularity) VALUES (%s, 't', %s) RETURNING id", (album, pop)).fetchone()["id"]
+        ids[artist] = one(db.execute("INSERT INTO artists (name) VALUES (%s) RETURNING id", (artist,)))["id"]
+    album_a = one(db.execute("INSERT INTO albums (artist_id, name) VALUES (%s, 'x') RETURNING id", (ids["A"],)))["id"]
+    album_b = one(db.execute("INSERT INTO albums (artist_id, name) VALUES (%s, 'y') RETURNING id", (ids["B"],)))["id"]
+    tracks = [one(db.execute("INSERT INTO tracks (album_id, name, popularity) VALUES (%s, 't', %s) RETURNING id", (album, pop)))["id"]
               for album, pop in ((album_a, 40), (album_b, 60), (album_a, None))]
-    producer = db.execute("INSERT INTO producers (name, normalized_name) VALUES ('P', 'p') RETURNING id").fetchone()["id"]
+    producer = one(db.execute("INSERT INTO producers (name, normalized_name) VALUES ('P', 'p') RETURNING id"))["id"]
     for track in tracks[:2]:
         db.execute("INSERT INTO track_producers (track_id, producer_id, confidence, source) VALUES (%s, %s, 0.9, 'genius')", (track, producer))
-    row = db.execute("SELECT * FROM producer_popularity").fetchone()
+    row = one(db.execute("SELECT * FROM producer_popularity"))
     assert (row["name"], row["track_count"], row["artist_count"], row["avg_track_popularity"]) == ("P", 2, 2, 50)

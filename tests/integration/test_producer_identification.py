@@ -8,8 +8,6 @@ import json
 import threading
 import uuid
 from collections import Counter
-from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -17,8 +15,6 @@ import psycopg
 import pytest
 import structlog
 from psycopg import sql
-from psycopg.rows import dict_row
-from psycopg.types.json import Jsonb
 from psycopg_pool import ConnectionPool
 
 from producer_discovery.clients.musicbrainz import MusicBrainzClient
@@ -26,13 +22,8 @@ from producer_discovery.db.response_cache import PostgresResponseCache
 from producer_discovery.identification.credits import EXECUTIVE_PRODUCER
 from producer_discovery.runtime.resources import Resources
 from producer_discovery.runtime.stage import Delivery, Send
-from producer_discovery.runtime.worker import Worker
 from producer_discovery.sandbox.catalogue_seed import SPOTIFY_CATALOGUE, seed_catalogue
 from producer_discovery.sandbox.credits_data import load_credits
-from producer_discovery.sandbox.discogs import DiscogsSandbox
-from producer_discovery.sandbox.genius import GeniusSandbox
-from producer_discovery.sandbox.musicbrainz import MusicBrainzSandbox
-from producer_discovery.sandbox.spotify import SpotifySandbox
 from producer_discovery.settings import Settings
 from producer_discovery.text import normalise_name
 from producer_discovery.workers.producer_identification import (
@@ -40,9 +31,11 @@ from producer_discovery.workers.producer_identification import (
     ProducerIdentificationMessage,
     build,
 )
+from tests.support.database import rows
+from tests.support.sandboxes import Sandboxes
+from tests.support.settings import sandbox_settings
+from tests.support.stages import drain_stage
 
-GENIUS_TOKEN = "genius-test-token"
-DISCOGS_TOKEN = "discogs-test-token"
 EXPECTED: dict[str, Any] = load_credits()["_expected"]
 ISRC_OF_TRACK = {
     track["id"]: track["isrc"]
@@ -52,75 +45,15 @@ ISRC_OF_TRACK = {
 SONG_OF_ISRC = {song["isrc"]: song for song in EXPECTED["songs"]}
 
 
-@dataclass
-class Sandboxes:
-    genius: GeniusSandbox
-    musicbrainz: MusicBrainzSandbox
-    discogs: DiscogsSandbox
-    spotify: SpotifySandbox
-
-    def reset_counts(self) -> None:
-        for sandbox in (self.genius, self.musicbrainz, self.discogs, self.spotify):
-            sandbox.reset_counts()
-
-
-@pytest.fixture(scope="module")
-def sandboxes() -> Iterator[Sandboxes]:
-    genius = GeniusSandbox(access_token=GENIUS_TOKEN)
-    musicbrainz = MusicBrainzSandbox(requests_per_second=50)
-    discogs = DiscogsSandbox(token=DISCOGS_TOKEN, requests_per_minute=100_000)
-    spotify = SpotifySandbox()
-    with genius, musicbrainz, discogs, spotify:
-        yield Sandboxes(genius, musicbrainz, discogs, spotify)
-
-
-def settings_for(url: str, sandboxes: Sandboxes, **overrides: Any) -> Settings:
-    values: dict[str, Any] = {
-        "database_url": url,
-        "genius_api_url": sandboxes.genius.url,
-        "genius_access_token": GENIUS_TOKEN,
-        "genius_requests_per_second": 50,
-        "musicbrainz_api_url": f"{sandboxes.musicbrainz.url}/ws/2",
-        "musicbrainz_requests_per_second": 40,
-        "musicbrainz_contact": "tests@example.com",
-        "discogs_api_url": sandboxes.discogs.url,
-        "discogs_token": DISCOGS_TOKEN,
-        "discogs_requests_per_minute": 1000,
-        "spotify_client_id": "sandbox-client-id",
-        "spotify_client_secret": "sandbox-client-secret",
-        "spotify_api_url": sandboxes.spotify.api_url,
-        "spotify_token_url": sandboxes.spotify.token_url,
-        "spotify_requests_per_second": 50,
-        "worker_concurrency": 4,
-        "poll_interval_seconds": 0.2,
-        "retry_base_seconds": 0.1,
-        "retry_cap_seconds": 1,
-    }
-    return Settings(**{**values, **overrides})
+pytestmark = pytest.mark.sandboxes(
+    musicbrainz_requests_per_second=50, discogs_requests_per_minute=100_000
+)
 
 
 # Helpers -----------------------------------------------------------------------------------
 def seed(url: str, *albums: str) -> list[dict[str, str]]:
     with psycopg.connect(url, autocommit=True) as conn:
         return seed_catalogue(conn, album_names=albums)
-
-
-def run_stage(url: str, settings: Settings, messages: list[dict[str, str]]) -> None:
-    """Queue the messages and run one draining worker (in a thread: no signal handlers)."""
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute(
-            "SELECT pgmq.send_batch(%s, %s::jsonb[])",
-            (QUEUE, [Jsonb(message) for message in messages]),
-        )
-    resources = Resources.build(settings, url, QUEUE)
-    try:
-        worker = Worker(build(resources), resources, drain=True)
-        thread = threading.Thread(target=worker.run)
-        thread.start()
-        thread.join(timeout=120)
-        assert not thread.is_alive(), "the worker did not drain its queue"
-    finally:
-        resources.close()
 
 
 def rerun_directly(url: str, settings: Settings, messages: list[dict[str, str]]) -> list[Send]:
@@ -137,12 +70,6 @@ def rerun_directly(url: str, settings: Settings, messages: list[dict[str, str]])
     finally:
         resources.close()
     return sends
-
-
-def rows(url: str, statement: str | sql.Composed, parameters: Any = None) -> list[dict[str, Any]]:
-    with psycopg.connect(url, autocommit=True, row_factory=dict_row) as conn:
-        cursor = conn.execute(statement, parameters)
-        return cursor.fetchall() if cursor.description else []
 
 
 def producers_named(url: str, normalised_name: str) -> list[dict[str, Any]]:
@@ -205,9 +132,8 @@ def test_production_team_is_one_producer_known_by_every_source(
     database_url: str, sandboxes: Sandboxes
 ) -> None:
     """The team "Kelso & Marr" is one producer, known by its Genius id, MBID and Discogs id."""
-    run_stage(
-        database_url, settings_for(database_url, sandboxes), seed(database_url, "Neon Cathedral")
-    )
+    settings = sandbox_settings(sandboxes, database_url, fast=True)
+    drain_stage(settings, QUEUE, build, messages=seed(database_url, "Neon Cathedral"))
     (team,) = producers_named(database_url, "kelso and marr")
     assert team["name"] == "Kelso & Marr"
     assert team["ids"] == expected_ids("kelso-and-marr")
@@ -229,7 +155,8 @@ def test_apostrophes_and_diacritics_name_one_person_across_sources(
 ) -> None:
     """Dev O'Neil/O’Neil and Chloë/Chloe Marsh are one producer each, whatever the source."""
     messages = seed(database_url, "Neon Cathedral", "Satellite Heart (Remixes)")
-    run_stage(database_url, settings_for(database_url, sandboxes), messages)
+    settings = sandbox_settings(sandboxes, database_url, fast=True)
+    drain_stage(settings, QUEUE, build, messages=messages)
     (dev,) = producers_named(database_url, "dev oneil")
     assert dev["ids"] == expected_ids("dev-oneil")
     (chloe,) = producers_named(database_url, "chloe marsh")
@@ -245,12 +172,14 @@ def test_apostrophes_and_diacritics_name_one_person_across_sources(
     assert [row["source"] for row in evidence] == ["discogs", "genius"]
 
 
+@pytest.mark.slow
 def test_discogs_suffix_is_stripped_and_namesakes_with_other_ids_stay_apart(
     database_url: str, sandboxes: Sandboxes
 ) -> None:
     """Discogs' "Sam Rivers (2)" is Sam Rivers; two "Alex Kim"s with other ids stay two people."""
     messages = seed(database_url, "Neon Cathedral", "Midnight Transit", "Rooms & Corridors")
-    run_stage(database_url, settings_for(database_url, sandboxes), messages)
+    settings = sandbox_settings(sandboxes, database_url, fast=True)
+    drain_stage(settings, QUEUE, build, messages=messages)
     (rivers,) = producers_named(database_url, "sam rivers")
     assert rivers["name"] == "Sam Rivers" and rivers["ids"] == expected_ids("sam-rivers")
     namesakes = producers_named(database_url, "alex kim")
@@ -268,12 +197,14 @@ def test_discogs_suffix_is_stripped_and_namesakes_with_other_ids_stay_apart(
     )
 
 
+@pytest.mark.slow
 def test_writers_engineers_featured_artists_and_executives_are_never_producers(
     database_url: str, sandboxes: Sandboxes
 ) -> None:
     """Only production roles become producers; the others are named in the outcome only."""
     messages = seed(database_url, "Neon Cathedral", "Midnight Transit", "Static Bloom")
-    run_stage(database_url, settings_for(database_url, sandboxes), messages)
+    settings = sandbox_settings(sandboxes, database_url, fast=True)
+    drain_stage(settings, QUEUE, build, messages=messages)
     excluded = {normalise_name(person["name"]) for person in EXPECTED["non_producers"].values()}
     stored = {
         row["normalized_name"]
@@ -292,9 +223,8 @@ def test_title_marker_credits_its_producers_with_low_confidence(
     database_url: str, sandboxes: Sandboxes
 ) -> None:
     """A "[prod. Kaito Mercer & Lena Ortiz]" title credits both, with title evidence at 0.4."""
-    run_stage(
-        database_url, settings_for(database_url, sandboxes), seed(database_url, "Glass Coast")
-    )
+    settings = sandbox_settings(sandboxes, database_url, fast=True)
+    drain_stage(settings, QUEUE, build, messages=seed(database_url, "Glass Coast"))
     credits = credits_on(database_url, "Glass Coast [prod. Kaito Mercer & Lena Ortiz]")
     assert {"Kaito Mercer", "Lena Ortiz"} <= set(credits)
     title_evidence = rows(
@@ -305,12 +235,14 @@ def test_title_marker_credits_its_producers_with_low_confidence(
 
 
 # Verification ------------------------------------------------------------------------------
+@pytest.mark.slow
 def test_decoy_genius_hits_ranked_first_are_rejected_for_the_right_song(
     database_url: str, sandboxes: Sandboxes
 ) -> None:
     """Where Genius ranks a live page, a tribute or a namesake first, the right song is used."""
     messages = seed(database_url, "Neon Cathedral", "Midnight Transit", "Static Bloom")
-    run_stage(database_url, settings_for(database_url, sandboxes), messages)
+    settings = sandbox_settings(sandboxes, database_url, fast=True)
+    drain_stage(settings, QUEUE, build, messages=messages)
     decoyed = [
         (song, metadata)
         for song, metadata in song_metadata(database_url)
@@ -324,13 +256,14 @@ def test_decoy_genius_hits_ranked_first_are_rejected_for_the_right_song(
 
 
 # Re-runs and hand-off ----------------------------------------------------------------------
+@pytest.mark.slow
 def test_rerun_updates_credits_and_never_duplicates(
     database_url: str, sandboxes: Sandboxes
 ) -> None:
     """Identifying the same songs again restores their credits without a second row or message."""
-    settings = settings_for(database_url, sandboxes)
+    settings = sandbox_settings(sandboxes, database_url, fast=True)
     messages = seed(database_url, "Midnight Transit")
-    run_stage(database_url, settings, messages)
+    drain_stage(settings, QUEUE, build, messages=messages)
     before = table_counts(database_url)
     rows(
         database_url, "UPDATE track_producers SET confidence = 0.01, source = 'stale', roles = '{}'"
@@ -346,9 +279,9 @@ def test_each_new_producer_is_sent_to_social_enrichment_once(
     database_url: str, sandboxes: Sandboxes
 ) -> None:
     """One social_enrichment message per producer, however many tracks credit them."""
-    settings = settings_for(database_url, sandboxes)
+    settings = sandbox_settings(sandboxes, database_url, fast=True)
     messages = seed(database_url, "Neon Cathedral", "Neon Cathedral (Deluxe Edition)")
-    run_stage(database_url, settings, messages)
+    drain_stage(settings, QUEUE, build, messages=messages)
     sent = Counter(
         row["message"]["producerId"]
         for row in rows(database_url, "SELECT message FROM pgmq.q_social_enrichment")
@@ -368,7 +301,8 @@ def test_each_new_producer_is_sent_to_social_enrichment_once(
 def test_missing_track_completes_without_credits(database_url: str, sandboxes: Sandboxes) -> None:
     """A message for a track that is no longer stored completes, with nothing written."""
     track_id = str(uuid.uuid4())
-    run_stage(database_url, settings_for(database_url, sandboxes), [{"trackId": track_id}])
+    settings = sandbox_settings(sandboxes, database_url, fast=True)
+    drain_stage(settings, QUEUE, build, messages=[{"trackId": track_id}])
     (status,) = rows(database_url, "SELECT state, metadata FROM processing_status")
     assert status["state"] == "COMPLETED" and status["metadata"]["outcome"] == "track_not_found"
     assert table_counts(database_url)["track_producers"] == 0
@@ -379,11 +313,11 @@ def test_missing_token_skips_the_source_and_says_so_once(
     database_url: str, sandboxes: Sandboxes
 ) -> None:
     """Without GENIUS_ACCESS_TOKEN Genius is never called, logged once, listed per outcome."""
-    settings = settings_for(database_url, sandboxes, genius_access_token=None)
+    settings = sandbox_settings(sandboxes, database_url, fast=True, genius_access_token=None)
     messages = seed(database_url, "Neon Cathedral")
-    sandboxes.reset_counts()
+    sandboxes.reset()
     with structlog.testing.capture_logs() as logs:
-        run_stage(database_url, settings, messages)
+        drain_stage(settings, QUEUE, build, messages=messages)
     skipped = [entry for entry in logs if entry["event"] == "credit_source_skipped"]
     assert [entry["source"] for entry in skipped] == ["genius"]
     assert sum(sandboxes.genius.requests.values()) == 0
@@ -399,13 +333,14 @@ def test_skipped_source_keeps_the_credits_it_gave_before(
 ) -> None:
     """A re-run without DISCOGS_TOKEN keeps the Discogs evidence already stored."""
     messages = seed(database_url, "Neon Cathedral")
-    run_stage(database_url, settings_for(database_url, sandboxes), messages)
+    settings = sandbox_settings(sandboxes, database_url, fast=True)
+    drain_stage(settings, QUEUE, build, messages=messages)
     before = rows(
         database_url, "SELECT count(*) AS n FROM track_producer_evidence WHERE source = 'discogs'"
     )
-    sandboxes.reset_counts()
+    sandboxes.reset()
     rerun_directly(
-        database_url, settings_for(database_url, sandboxes, discogs_token=None), messages
+        database_url, sandbox_settings(sandboxes, database_url, fast=True, discogs_token=None), messages
     )
     assert sum(sandboxes.discogs.requests.values()) == 0
     after = rows(
@@ -422,10 +357,10 @@ def test_without_spotify_musicbrainz_finds_the_recording_by_title_and_artist(
     database_url: str, sandboxes: Sandboxes
 ) -> None:
     """No Spotify credentials, so no ISRC: a verified recording search still credits Milo Tran."""
-    settings = settings_for(database_url, sandboxes, spotify_client_id=None)
+    settings = sandbox_settings(sandboxes, database_url, fast=True, spotify_client_id=None)
     messages = seed(database_url, "Terminal Bloom")
-    sandboxes.reset_counts()
-    run_stage(database_url, settings, messages)
+    sandboxes.reset()
+    drain_stage(settings, QUEUE, build, messages=messages)
     assert sandboxes.spotify.total == 0
     assert sandboxes.musicbrainz.requests["recording-search"] == 1
     credit = credits_on(database_url, "Terminal Bloom")["Milo Tran"]
@@ -440,15 +375,15 @@ def test_songs_of_one_album_share_one_release_lookup_per_api(
 ) -> None:
     """Ten songs of one album: one MusicBrainz barcode search and release lookup, one Discogs
     search and release; a re-run in another process asks MusicBrainz and Discogs nothing."""
-    settings = settings_for(database_url, sandboxes)
+    settings = sandbox_settings(sandboxes, database_url, fast=True)
     messages = seed(database_url, "Neon Cathedral")
-    sandboxes.reset_counts()
-    run_stage(database_url, settings, messages)
+    sandboxes.reset()
+    drain_stage(settings, QUEUE, build, messages=messages)
     assert len(messages) == 10
     assert dict(sandboxes.musicbrainz.requests) == {"release-search": 1, "release": 1}
     assert dict(sandboxes.discogs.requests) == {"search": 1, "releases": 1}
     assert sandboxes.spotify.requests["track"] == 0
-    sandboxes.reset_counts()
+    sandboxes.reset()
     rerun_directly(database_url, settings, messages)
     assert sandboxes.musicbrainz.total == sandboxes.discogs.total == sandboxes.genius.total == 0
 
@@ -457,13 +392,13 @@ def test_concurrent_misses_of_one_resource_send_one_request(
     database_url: str, sandboxes: Sandboxes
 ) -> None:
     """Threads missing the shared cache for one release at once cause one request, not one each."""
-    settings = settings_for(database_url, sandboxes)
+    settings = sandbox_settings(sandboxes, database_url, fast=True)
     resources = Resources.build(settings, database_url, QUEUE)
     release_id = "c02e14bb-c89f-59a5-8f18-9e49bc46b331"
     try:
         cache = PostgresResponseCache(resources.pool)
         client = MusicBrainzClient.from_settings(settings, cache=cache)
-        sandboxes.reset_counts()
+        sandboxes.reset()
         answers: list[Any] = []
         threads = [
             threading.Thread(target=lambda: answers.append(client.release(release_id)))
@@ -502,18 +437,20 @@ def test_expired_api_responses_are_purged(database_url: str) -> None:
         assert conn.execute("SELECT resource FROM api_response_cache").fetchall() == [("songs/2",)]
 
 
+@pytest.mark.slow
 def test_enriched_producer_that_learns_a_source_id_is_refreshed_once(
     database_url: str, sandboxes: Sandboxes
 ) -> None:
     """A producer enriched before its Genius id was known gets one refresh message when a later
     commit attaches that id, and its enrichment status is reopened for it."""
     messages = seed(database_url, "Neon Cathedral")
-    run_stage(database_url, settings_for(database_url, sandboxes, genius_access_token=None), messages)
+    settings = sandbox_settings(sandboxes, database_url, fast=True, genius_access_token=None)
+    drain_stage(settings, QUEUE, build, messages=messages)
     kelso = producers_named(database_url, "kelso and marr")[0]
     rows(database_url, "UPDATE producers SET enriched_at = now() WHERE id = %s", (kelso["id"],))
     rows(database_url, "INSERT INTO processing_status (entity_type, entity_id, state) "
                        "VALUES ('producer', %s, 'COMPLETED')", (str(kelso["id"]),))
-    sends = rerun_directly(database_url, settings_for(database_url, sandboxes), messages)
+    sends = rerun_directly(database_url, sandbox_settings(sandboxes, database_url, fast=True), messages)
     refreshes = [send.message for send in sends if "refresh" in send.message]
     assert [message["producerId"] for message in refreshes] == [str(kelso["id"])]
     assert refreshes[0]["refresh"] == f"new-ids:genius:{expected_ids('kelso-and-marr')['genius']}"

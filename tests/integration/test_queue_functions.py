@@ -6,6 +6,8 @@ import psycopg
 import pytest
 from psycopg.types.json import Jsonb
 
+from tests.support.database import Database, one
+
 
 @pytest.mark.parametrize(
     ("queue", "message", "valid"),
@@ -29,29 +31,29 @@ from psycopg.types.json import Jsonb
         ("album_discovery", ["not", "an", "object"], False),
     ],
 )
-def test_validate_queue_message_per_queue(db: psycopg.Connection, queue: str, message: object, valid: bool) -> None:
+def test_validate_queue_message_per_queue(db: Database, queue: str, message: object, valid: bool) -> None:
     """Each queue accepts its own message shape and rejects the rest with a reason."""
-    result = db.execute("SELECT validate_queue_message(%s, %s) AS r", (queue, Jsonb(message))).fetchone()["r"]
+    result = one(db.execute("SELECT validate_queue_message(%s, %s) AS r", (queue, Jsonb(message))))["r"]
     assert result["valid"] is valid
     if not valid:
         assert result["error"] and result["queue"] == queue
 
 
-def send(db: psycopg.Connection, queue: str, message: dict) -> int:
-    return db.execute("SELECT pgmq.send(%s, %s) AS id", (queue, Jsonb(message))).fetchone()["id"]
+def send(db: Database, queue: str, message: dict) -> int:
+    return one(db.execute("SELECT pgmq.send(%s, %s) AS id", (queue, Jsonb(message))))["id"]
 
 
-def test_move_to_dead_letter_queue_moves_a_real_message(db: psycopg.Connection) -> None:
+def test_move_to_dead_letter_queue_moves_a_real_message(db: Database) -> None:
     """The message leaves its queue, lands in the DLQ with _dlq_metadata, and the move is logged."""
     message_id = send(db, "track_discovery", {"albumId": "a1"})
     db.execute("SELECT * FROM pgmq.read('track_discovery', 0, 1)")
-    moved = db.execute(
+    moved = one(db.execute(
         "SELECT move_to_dead_letter_queue('track_discovery', 'track_discovery_dlq', %s, 'boom', %s) AS ok",
         (str(message_id), Jsonb({"attempts": 5})),
-    ).fetchone()["ok"]
+    ))["ok"]
     assert moved is True
-    assert db.execute("SELECT count(*) AS n FROM pgmq.q_track_discovery").fetchone()["n"] == 0
-    dead = db.execute("SELECT message FROM pgmq.q_track_discovery_dlq").fetchone()["message"]
+    assert one(db.execute("SELECT count(*) AS n FROM pgmq.q_track_discovery"))["n"] == 0
+    dead = one(db.execute("SELECT message FROM pgmq.q_track_discovery_dlq"))["message"]
     assert dead["albumId"] == "a1"
     metadata = dead["_dlq_metadata"]
     assert metadata["source_queue"] == "track_discovery"
@@ -59,24 +61,24 @@ def test_move_to_dead_letter_queue_moves_a_real_message(db: psycopg.Connection) 
     assert metadata["failure_reason"] == "boom"
     assert metadata["read_ct"] == 1
     assert metadata["custom_metadata"] == {"attempts": 5}
-    event = db.execute(
+    event = one(db.execute(
         "SELECT details FROM monitoring_events WHERE event_type = 'message_moved_to_dlq'"
-    ).fetchone()["details"]
+    ))["details"]
     assert event["source_message_id"] == str(message_id)
     assert event["dlq_name"] == "track_discovery_dlq"
 
 
-def test_move_to_dead_letter_queue_of_a_missing_message_is_false(db: psycopg.Connection) -> None:
+def test_move_to_dead_letter_queue_of_a_missing_message_is_false(db: Database) -> None:
     """An unknown message id, a non-numeric id or an unknown queue moves nothing."""
     for queue, message_id in [("track_discovery", "999999"), ("track_discovery", "abc"), ("no_such_queue", "1")]:
-        moved = db.execute(
+        moved = one(db.execute(
             "SELECT move_to_dead_letter_queue(%s, 'track_discovery_dlq', %s, 'x') AS ok", (queue, message_id)
-        ).fetchone()["ok"]
+        ))["ok"]
         assert moved is False
-    assert db.execute("SELECT count(*) AS n FROM pgmq.q_track_discovery_dlq").fetchone()["n"] == 0
+    assert one(db.execute("SELECT count(*) AS n FROM pgmq.q_track_discovery_dlq"))["n"] == 0
 
 
-def test_dlq_messages_view_lists_dead_letters_of_every_stage(db: psycopg.Connection) -> None:
+def test_dlq_messages_view_lists_dead_letters_of_every_stage(db: Database) -> None:
     """dlq_messages shows each dead letter with its source, reason and original id."""
     first = send(db, "album_discovery", {"artistId": "x"})
     second = send(db, "social_enrichment", {"producerId": "y"})
@@ -91,29 +93,29 @@ def test_dlq_messages_view_lists_dead_letters_of_every_stage(db: psycopg.Connect
     assert rows[0]["moved_to_dlq_at"] is not None
 
 
-def test_ensure_message_deleted(db: psycopg.Connection) -> None:
+def test_ensure_message_deleted(db: Database) -> None:
     """Deletes a message once; a second call or a bad id says False."""
     message_id = send(db, "artist_discovery", {"artistName": "x"})
-    assert db.execute("SELECT ensure_message_deleted('artist_discovery', %s) AS ok", (str(message_id),)).fetchone()["ok"]
-    assert not db.execute("SELECT ensure_message_deleted('artist_discovery', %s) AS ok", (str(message_id),)).fetchone()["ok"]
-    assert not db.execute("SELECT ensure_message_deleted('artist_discovery', 'x1') AS ok").fetchone()["ok"]
+    assert one(db.execute("SELECT ensure_message_deleted('artist_discovery', %s) AS ok", (str(message_id),)))["ok"]
+    assert not one(db.execute("SELECT ensure_message_deleted('artist_discovery', %s) AS ok", (str(message_id),)))["ok"]
+    assert not one(db.execute("SELECT ensure_message_deleted('artist_discovery', 'x1') AS ok"))["ok"]
 
 
-def test_start_artist_discovery_queues_the_name(db: psycopg.Connection) -> None:
+def test_start_artist_discovery_queues_the_name(db: Database) -> None:
     """start_artist_discovery returns the message id of a trimmed artistName message."""
-    message_id = db.execute("SELECT start_artist_discovery('  Nova Reyes ') AS id").fetchone()["id"]
-    row = db.execute("SELECT msg_id, message FROM pgmq.q_artist_discovery").fetchone()
+    message_id = one(db.execute("SELECT start_artist_discovery('  Nova Reyes ') AS id"))["id"]
+    row = one(db.execute("SELECT msg_id, message FROM pgmq.q_artist_discovery"))
     assert row == {"msg_id": message_id, "message": {"artistName": "Nova Reyes"}}
 
 
-def test_start_artist_discovery_refuses_an_empty_name(db: psycopg.Connection) -> None:
+def test_start_artist_discovery_refuses_an_empty_name(db: Database) -> None:
     """An empty name is an error, not a queued message."""
     with pytest.raises(psycopg.errors.InvalidParameterValue, match="must not be empty"):
         db.execute("SELECT start_artist_discovery('  ')")
-    assert db.execute("SELECT count(*) AS n FROM pgmq.q_artist_discovery").fetchone()["n"] == 0
+    assert one(db.execute("SELECT count(*) AS n FROM pgmq.q_artist_discovery"))["n"] == 0
 
 
-def test_start_bulk_artist_discovery_queues_stored_artists_and_a_genre_search(db: psycopg.Connection) -> None:
+def test_start_bulk_artist_discovery_queues_stored_artists_and_a_genre_search(db: Database) -> None:
     """Stored artists of the genre (popularity filter only where known) plus one Spotify genre search."""
     db.execute(
         """INSERT INTO artists (name, spotify_id, popularity, metadata) VALUES
@@ -134,7 +136,7 @@ def test_start_bulk_artist_discovery_queues_stored_artists_and_a_genre_search(db
     ]
 
 
-def test_start_bulk_artist_discovery_checks_its_arguments(db: psycopg.Connection) -> None:
+def test_start_bulk_artist_discovery_checks_its_arguments(db: Database) -> None:
     """Empty genre, a limit out of 1..1000 or popularity out of 0..100 are refused."""
     for arguments in [("", 10, 10), ("pop", 10, 0), ("pop", 101, 10)]:
         with pytest.raises(psycopg.errors.InvalidParameterValue):

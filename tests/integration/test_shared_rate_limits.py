@@ -54,6 +54,7 @@ def pools(database_url: str) -> Iterator[list[ConnectionPool]]:
         pool.close()
 
 
+@pytest.mark.slow
 def test_429_retry_after_pauses_the_api_for_every_process(pools: list[ConnectionPool]) -> None:
     """A 429 with Retry-After: 2 seen by one client holds back another that shares only the database."""
     budgets = {"thing": Budget(100.0, burst=10)}

@@ -4,16 +4,12 @@ requeue_producer_enrichment()."""
 
 from __future__ import annotations
 
-import signal
-from collections.abc import Iterable, Iterator
-from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
 import psycopg
 import pytest
-from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 
 from producer_discovery.clients.genius import GeniusClient
@@ -30,104 +26,36 @@ from producer_discovery.errors import TransientError
 from producer_discovery.retry import RetryPolicy
 from producer_discovery.runtime.resources import Resources
 from producer_discovery.runtime.stage import Delivery
-from producer_discovery.runtime.worker import Worker
 from producer_discovery.sandbox.credits_data import load_credits
-from producer_discovery.sandbox.discogs import DiscogsSandbox
-from producer_discovery.sandbox.genius import GeniusSandbox
-from producer_discovery.sandbox.instagram import DEFAULT_USER_ID, InstagramGraphSandbox
-from producer_discovery.sandbox.musicbrainz import MusicBrainzSandbox
 from producer_discovery.sandbox.server import Faults
 from producer_discovery.settings import Settings
 from producer_discovery.workers.social_enrichment import QUEUE, build
+from tests.support.database import rows
+from tests.support.sandboxes import Sandboxes
+from tests.support.settings import sandbox_settings
+from tests.support.stages import drain_stage
 
 EXPECTED: dict[str, dict[str, Any]] = load_credits()["_expected"]["producers"]
-GENIUS_TOKEN = "genius-enrichment-token"
-DISCOGS_TOKEN = "discogs-enrichment-token"
-INSTAGRAM_TOKEN = "instagram-enrichment-token"
 MAX_ATTEMPTS = 3
 IN_CALL_ATTEMPTS = RetryPolicy().in_call_attempts
 COLUMNS = ("instagram_handle", "instagram_bio", "email", "image_url")
 
 
 # Sandboxes ---------------------------------------------------------------------------------
-@dataclass
-class Sandboxes:
-    genius: GeniusSandbox
-    musicbrainz: MusicBrainzSandbox
-    discogs: DiscogsSandbox
-    instagram: InstagramGraphSandbox
-
-    def all(self) -> list[Any]:
-        return [self.genius, self.musicbrainz, self.discogs, self.instagram]
-
-    def reset(self) -> None:
-        """No faults, fresh request counters."""
-        for sandbox in self.all():
-            sandbox.faults = Faults()
-            sandbox.reset_counts()
-
-    def environment(self, url: str, *, instagram: bool = True) -> dict[str, str]:
-        """The worker's environment: every source on its sandbox, fast limits and retries."""
-        environment = {
-            "DATABASE_URL": url,
-            "GENIUS_API_URL": self.genius.url,
-            "GENIUS_ACCESS_TOKEN": GENIUS_TOKEN,
-            "GENIUS_REQUESTS_PER_SECOND": "100",
-            "MUSICBRAINZ_API_URL": f"{self.musicbrainz.url}/ws/2",
-            "MUSICBRAINZ_CONTACT": "tests@example.com",
-            "MUSICBRAINZ_REQUESTS_PER_SECOND": "50",
-            "DISCOGS_API_URL": self.discogs.url,
-            "DISCOGS_TOKEN": DISCOGS_TOKEN,
-            "DISCOGS_REQUESTS_PER_MINUTE": "1000",
-            "MAX_ATTEMPTS": str(MAX_ATTEMPTS),
-            "VISIBILITY_TIMEOUT_SECONDS": "3",
-            "RETRY_BASE_SECONDS": "0.02",
-            "RETRY_CAP_SECONDS": "0.1",
-            "POLL_INTERVAL_SECONDS": "0.2",
-        }
-        if instagram:
-            environment |= {
-                "INSTAGRAM_API_URL": self.instagram.url,
-                "INSTAGRAM_ACCESS_TOKEN": INSTAGRAM_TOKEN,
-                "INSTAGRAM_USER_ID": DEFAULT_USER_ID,
-            }
-        return environment
+pytestmark = pytest.mark.sandboxes(musicbrainz_requests_per_second=50, discogs_requests_per_minute=1000)
 
 
-@contextmanager
-def running_sandboxes() -> Iterator[Sandboxes]:
-    """The four sandboxes, started on free ports, with limits the fast settings respect."""
-    sandboxes = Sandboxes(
-        GeniusSandbox(access_token=GENIUS_TOKEN),
-        MusicBrainzSandbox(requests_per_second=50),
-        DiscogsSandbox(token=DISCOGS_TOKEN, requests_per_minute=1000),
-        InstagramGraphSandbox(access_token=INSTAGRAM_TOKEN),
+def stage_settings(sandboxes: Sandboxes, url: str, *, instagram: bool = True) -> Settings:
+    """The worker's settings: every source on its sandbox, fast limits and retries."""
+    return sandbox_settings(
+        sandboxes, url, instagram=instagram, genius_requests_per_second=100,
+        musicbrainz_requests_per_second=50, discogs_requests_per_minute=1000,
+        max_attempts=MAX_ATTEMPTS, visibility_timeout_seconds=3, retry_base_seconds=0.02,
+        retry_cap_seconds=0.1, poll_interval_seconds=0.2,
     )
-    with ExitStack() as stack:
-        for sandbox in sandboxes.all():
-            stack.enter_context(sandbox)
-        yield sandboxes
-
-
-@pytest.fixture(scope="module")
-def started_sandboxes() -> Iterator[Sandboxes]:
-    with running_sandboxes() as sandboxes:
-        yield sandboxes
-
-
-@pytest.fixture
-def sandboxes(started_sandboxes: Sandboxes) -> Sandboxes:
-    started_sandboxes.reset()
-    return started_sandboxes
 
 
 # Database helpers --------------------------------------------------------------------------
-def sql(url: str, statement: str, parameters: Any = None) -> list[dict[str, Any]]:
-    with psycopg.connect(url, autocommit=True, row_factory=dict_row) as conn:
-        cursor = conn.execute(statement, parameters)
-        return cursor.fetchall() if cursor.description else []
-
-
 def seed_producers(url: str, keys: Iterable[str] = EXPECTED) -> dict[str, str]:
     """The catalogue's producers with their source ids, as producer identification leaves
     them; key → producers.id."""
@@ -150,25 +78,25 @@ def seed_producers(url: str, keys: Iterable[str] = EXPECTED) -> dict[str, str]:
 
 def send_enrichment(url: str, producer_ids: Iterable[str]) -> None:
     messages = [Jsonb({"producerId": producer_id}) for producer_id in producer_ids]
-    sql(url, "SELECT pgmq.send_batch(%s, %s::jsonb[])", (QUEUE, messages))
+    rows(url, "SELECT pgmq.send_batch(%s, %s::jsonb[])", (QUEUE, messages))
 
 
 def producers_by_key(url: str, ids: dict[str, str]) -> dict[str, dict[str, Any]]:
-    rows = sql(url, "SELECT id::text AS id, instagram_handle, instagram_bio, email, image_url, "
+    found = rows(url, "SELECT id::text AS id, instagram_handle, instagram_bio, email, image_url, "
                     "metadata, enriched_at, enrichment_failed FROM producers")
-    by_id = {row["id"]: row for row in rows}
+    by_id = {row["id"]: row for row in found}
     return {key: by_id[producer_id] for key, producer_id in ids.items()}
 
 
 def requeue(url: str) -> dict[str, str]:
     """Runs the refresh function; producer id → reason."""
-    rows = sql(url, "SELECT producer_id::text AS producer_id, reason "
+    found = rows(url, "SELECT producer_id::text AS producer_id, reason "
                     "FROM requeue_producer_enrichment()")
-    return {row["producer_id"]: row["reason"] for row in rows}
+    return {row["producer_id"]: row["reason"] for row in found}
 
 
 def queue_length(url: str) -> int:
-    return sql(url, "SELECT queue_length FROM pgmq.metrics(%s)", (QUEUE,))[0]["queue_length"]
+    return rows(url, "SELECT queue_length FROM pgmq.metrics(%s)", (QUEUE,))[0]["queue_length"]
 
 
 def with_source_ids(keys: Iterable[str], field: str) -> list[str]:
@@ -176,22 +104,10 @@ def with_source_ids(keys: Iterable[str], field: str) -> list[str]:
 
 
 # Running the stage -------------------------------------------------------------------------
-def settings_for(environment: dict[str, str]) -> Settings:
-    return Settings(**{name.lower(): value for name, value in environment.items()})  # type: ignore[arg-type]
-
-
 def run_stage(url: str, sandboxes: Sandboxes, *, instagram: bool = True) -> None:
     """Drains the social_enrichment queue with an in-process worker."""
-    settings = settings_for(sandboxes.environment(url, instagram=instagram))
-    handlers = {number: signal.getsignal(number) for number in (signal.SIGTERM, signal.SIGINT)}
-    resources = Resources.build(settings, url, QUEUE)
-    resources.limiter.limits["instagram"] = Budget(100.0, burst=10)
-    try:
-        assert Worker(build(resources), resources, drain=True).run() == 0
-    finally:
-        resources.close()
-        for number, handler in handlers.items():
-            signal.signal(number, handler)
+    drain_stage(stage_settings(sandboxes, url, instagram=instagram), QUEUE, build,
+                budgets={"instagram": Budget(100.0, burst=10)})
 
 
 def enrich_everyone(url: str, sandboxes: Sandboxes) -> dict[str, dict[str, Any]]:
@@ -202,6 +118,7 @@ def enrich_everyone(url: str, sandboxes: Sandboxes) -> dict[str, dict[str, Any]]
 
 
 # The profile -------------------------------------------------------------------------------
+@pytest.mark.slow
 def test_every_producer_gets_the_handle_its_sources_show(database_url: str, sandboxes: Sandboxes) -> None:
     """Each producer's handle is Genius' instagram_name, else its MusicBrainz link; none when neither."""
     producers = enrich_everyone(database_url, sandboxes)
@@ -261,6 +178,7 @@ def test_bio_comes_only_from_discoverable_business_accounts(database_url: str, s
     assert sources["kelso-and-marr"]["instagram-graph"] == "found"
 
 
+@pytest.mark.slow
 def test_more_trusted_source_wins_and_the_disagreement_is_kept(database_url: str, sandboxes: Sandboxes) -> None:
     """MusicBrainz' homepage beats Discogs' spelling of it, and both stay in the metadata."""
     social = enrich_everyone(database_url, sandboxes)["kelso-and-marr"]["metadata"]["social"]
@@ -271,6 +189,7 @@ def test_more_trusted_source_wins_and_the_disagreement_is_kept(database_url: str
     assert "K&M" in social["aliases"]
 
 
+@pytest.mark.slow
 def test_nothing_found_is_a_completed_run(database_url: str, sandboxes: Sandboxes) -> None:
     """A producer no source knows anything about is enriched (enriched_at set), not failed."""
     producers = enrich_everyone(database_url, sandboxes)
@@ -284,19 +203,20 @@ def test_nothing_found_is_a_completed_run(database_url: str, sandboxes: Sandboxe
 
 def test_messages_for_no_producer_do_nothing(database_url: str, sandboxes: Sandboxes) -> None:
     """A malformed producerId is set aside; an unknown one completes without a write or a request."""
-    sql(database_url, "SELECT pgmq.send_batch(%s, %s::jsonb[])", (QUEUE, [
+    rows(database_url, "SELECT pgmq.send_batch(%s, %s::jsonb[])", (QUEUE, [
         Jsonb({"producerId": "not-a-uuid"}),
         Jsonb({"producerId": "00000000-0000-0000-0000-000000000000"})]))
     run_stage(database_url, sandboxes)
-    problems = sql(database_url, "SELECT error_type FROM queue_mgmt.problematic_messages")
+    problems = rows(database_url, "SELECT error_type FROM queue_mgmt.problematic_messages")
     assert [row["error_type"] for row in problems] == ["invalid_fields"]
-    status = sql(database_url, "SELECT state, metadata FROM processing_status")
+    status = rows(database_url, "SELECT state, metadata FROM processing_status")
     assert [(row["state"], row["metadata"]["outcome"]) for row in status] == [
         ("COMPLETED", "producer_not_found")]
-    assert sum(sum(sandbox.requests.values()) for sandbox in sandboxes.all()) == 0
+    assert sum(sum(sandbox.requests.values()) for sandbox in sandboxes.servers.values()) == 0
 
 
 # Failures ----------------------------------------------------------------------------------
+@pytest.mark.slow
 def test_source_failing_until_attempts_run_out_marks_only_that_producer(
     database_url: str, sandboxes: Sandboxes
 ) -> None:
@@ -316,9 +236,10 @@ def test_source_failing_until_attempts_run_out_marks_only_that_producer(
     for key, row in producers.items():
         assert row["enrichment_failed"] is False, key
         assert row["instagram_handle"] == EXPECTED[key]["instagram_handle"], key
-    assert sql(database_url, "SELECT count(*) AS n FROM dlq_messages")[0]["n"] == 0
+    assert rows(database_url, "SELECT count(*) AS n FROM dlq_messages")[0]["n"] == 0
 
 
+@pytest.mark.slow
 def test_refresh_run_fixes_a_failed_producer(database_url: str, sandboxes: Sandboxes) -> None:
     """After the source recovers, the refresh function re-enqueues the failed producer only, and it is fixed."""
     ids = seed_producers(database_url)
@@ -336,6 +257,7 @@ def test_refresh_run_fixes_a_failed_producer(database_url: str, sandboxes: Sandb
     assert queue_length(database_url) == 0
 
 
+@pytest.mark.slow
 def test_failed_refresh_keeps_earlier_values_and_their_provenance(
     database_url: str, sandboxes: Sandboxes
 ) -> None:
@@ -343,7 +265,7 @@ def test_failed_refresh_keeps_earlier_values_and_their_provenance(
     ids = seed_producers(database_url, ["kelso-and-marr"])
     send_enrichment(database_url, ids.values())
     run_stage(database_url, sandboxes)
-    sql(database_url, "UPDATE producers SET enriched_at = now() - interval '31 days'")
+    rows(database_url, "UPDATE producers SET enriched_at = now() - interval '31 days'")
     sandboxes.genius.faults = Faults(fail_paths=r"^/artists/")
     assert requeue(database_url) == {ids["kelso-and-marr"]: "expired"}
     run_stage(database_url, sandboxes)
@@ -356,7 +278,7 @@ def test_failed_refresh_keeps_earlier_values_and_their_provenance(
 def test_transient_error_is_raised_until_the_last_delivery(sandboxes: Sandboxes) -> None:
     """Before the last delivery a 5xx goes up for the runtime to retry; on the last it is recorded as failed."""
     sandboxes.genius.faults = Faults(fail_paths=r"^/artists/")
-    settings = settings_for(sandboxes.environment("unused"))
+    settings = stage_settings(sandboxes, "unused")
     genius = GeniusClient.from_settings(settings, retry_policy=RetryPolicy(in_call_attempts=1))
     source = ProfileSource("genius", numeric_lookup(genius.artist), from_genius_artist)
     enricher = Enricher([source], ProfileSource("instagram-graph", None, from_genius_artist))
@@ -377,9 +299,9 @@ def seed_enrichment_states(url: str) -> dict[str, str]:
     states = [("chloe-marsh", "0 days", False), ("dev-oneil", "31 days", False),
               ("hana-sato", "0 days", True)]
     for key, age, failed in states:
-        sql(url, "UPDATE producers SET enriched_at = now() - %s::interval, enrichment_failed = %s "
+        rows(url, "UPDATE producers SET enriched_at = now() - %s::interval, enrichment_failed = %s "
                  "WHERE id = %s", (age, failed, ids[key]))
-        sql(url, "INSERT INTO processing_status (entity_type, entity_id, state) "
+        rows(url, "INSERT INTO processing_status (entity_type, entity_id, state) "
                  "VALUES ('producer', %s, 'COMPLETED')", (ids[key],))
     return ids
 
@@ -388,11 +310,11 @@ def test_requeue_picks_ttl_expired_and_failed_producers_only(database_url: str) 
     """Expired and failed producers get a refresh message and a reopened status; fresh and never-enriched ones do not."""
     ids = seed_enrichment_states(database_url)
     assert requeue(database_url) == {ids["dev-oneil"]: "expired", ids["hana-sato"]: "failed"}
-    messages = sql(database_url, "SELECT message FROM pgmq.q_social_enrichment ORDER BY msg_id")
+    messages = rows(database_url, "SELECT message FROM pgmq.q_social_enrichment ORDER BY msg_id")
     sent_to = {message["message"]["producerId"] for message in messages}
     assert sent_to == {ids["dev-oneil"], ids["hana-sato"]}
     assert all(datetime.fromisoformat(message["message"]["refresh"]) for message in messages)
-    states = sql(database_url, "SELECT entity_id, state FROM processing_status")
+    states = rows(database_url, "SELECT entity_id, state FROM processing_status")
     assert {row["entity_id"]: row["state"] for row in states} == {
         ids["chloe-marsh"]: "COMPLETED", ids["dev-oneil"]: "PENDING", ids["hana-sato"]: "PENDING"}
 
@@ -400,9 +322,9 @@ def test_requeue_picks_ttl_expired_and_failed_producers_only(database_url: str) 
 def test_requeue_follows_the_enrichment_ttl_setting(database_url: str) -> None:
     """A producer enriched two days ago is due only once settings.enrichment_ttl is shorter than that."""
     ids = seed_producers(database_url, ["chloe-marsh"])
-    sql(database_url, "UPDATE producers SET enriched_at = now() - interval '2 days'")
+    rows(database_url, "UPDATE producers SET enriched_at = now() - interval '2 days'")
     assert requeue(database_url) == {}
-    sql(database_url, "UPDATE settings SET value = '1 day' WHERE key = 'enrichment_ttl'")
+    rows(database_url, "UPDATE settings SET value = '1 day' WHERE key = 'enrichment_ttl'")
     assert requeue(database_url) == {ids["chloe-marsh"]: "expired"}
 
 
@@ -436,14 +358,15 @@ def test_requeue_retries_a_first_enrichment_that_never_finished(database_url: st
     """A producer queued by identification over a day ago and still not enriched is sent again;
     one queued an hour ago is left to its message."""
     ids = seed_producers(database_url, ["kaito-mercer", "lena-ortiz"])
-    sql(database_url, "UPDATE producers SET enrichment_queued_at = now() - interval '2 days' WHERE id = %s",
+    rows(database_url, "UPDATE producers SET enrichment_queued_at = now() - interval '2 days' WHERE id = %s",
         (ids["kaito-mercer"],))
-    sql(database_url, "UPDATE producers SET enrichment_queued_at = now() - interval '1 hour' WHERE id = %s",
+    rows(database_url, "UPDATE producers SET enrichment_queued_at = now() - interval '1 hour' WHERE id = %s",
         (ids["lena-ortiz"],))
     assert requeue(database_url) == {ids["kaito-mercer"]: "never_finished"}
     assert queue_length(database_url) == 1
 
 
+@pytest.mark.slow
 def test_enrichment_that_missed_a_new_source_id_is_not_committed(
     database_url: str, sandboxes: Sandboxes
 ) -> None:
@@ -451,17 +374,17 @@ def test_enrichment_that_missed_a_new_source_id_is_not_committed(
     commit is refused (transient) so the retry sees every id; the producer row is untouched."""
     ids = seed_producers(database_url, ["kelso-and-marr"])
     producer_id = ids["kelso-and-marr"]
-    discogs_id = sql(database_url, "DELETE FROM producer_source_ids WHERE source = 'discogs' RETURNING source_id")
-    resources = Resources.build(settings_for(sandboxes.environment(database_url)), database_url, QUEUE)
+    discogs_id = rows(database_url, "DELETE FROM producer_source_ids WHERE source = 'discogs' RETURNING source_id")
+    resources = Resources.build(stage_settings(sandboxes, database_url), database_url, QUEUE)
     try:
         stage = build(resources)
         body = stage.model.model_validate({"producerId": producer_id})
         outcome = stage.handle(Delivery(1, 1, body, "test"))
-        sql(database_url, "INSERT INTO producer_source_ids (source, source_id, producer_id) VALUES ('discogs', %s, %s)",
+        rows(database_url, "INSERT INTO producer_source_ids (source, source_id, producer_id) VALUES ('discogs', %s, %s)",
             (discogs_id[0]["source_id"], producer_id))
         with pytest.raises(TransientError, match="learned a source id"):
             with resources.pool.connection() as conn, conn.transaction():
                 outcome.write(conn)
     finally:
         resources.close()
-    assert sql(database_url, "SELECT enriched_at FROM producers") == [{"enriched_at": None}]
+    assert rows(database_url, "SELECT enriched_at FROM producers") == [{"enriched_at": None}]

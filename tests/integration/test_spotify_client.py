@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -19,6 +18,8 @@ from producer_discovery.retry import RetryPolicy
 from producer_discovery.sandbox.server import Faults
 from producer_discovery.sandbox.spotify import SpotifySandbox
 from producer_discovery.settings import Settings
+from tests.support.limiters import RecordingLimiter
+from tests.support.sandboxes import Sandboxes
 
 CLIENT_ID = "sandbox-client-id"
 CLIENT_SECRET = "sandbox-client-secret"
@@ -26,20 +27,6 @@ NOVA_REYES = "7KsaMWw0j7JGQabU6nnRQN"
 VELVET_ARCADE = "1Xo3cvj1G6s2ZHLlV6xsyk"
 ROOMS_AND_CORRIDORS = "5LwyB7SKBaHQR8YUuaJlOr"
 FAST_RETRIES = RetryPolicy(base_seconds=0.05, cap_seconds=2.0, in_call_attempts=5)
-
-
-@dataclass
-class RecordingLimiter:
-    """A RateLimiter that lets everything through and remembers what it was asked."""
-
-    acquired: Counter[str] = field(default_factory=Counter)
-    pauses: list[tuple[str, float]] = field(default_factory=list)
-
-    def acquire(self, api: str) -> None:
-        self.acquired[api] += 1
-
-    def pause(self, api: str, seconds: float) -> None:
-        self.pauses.append((api, seconds))
 
 
 def client_for(
@@ -55,16 +42,10 @@ def client_for(
     return SpotifyClient.from_settings(settings, **options)
 
 
-@pytest.fixture(scope="module")
-def shared_sandbox() -> Iterator[SpotifySandbox]:
-    with SpotifySandbox() as sandbox:
-        yield sandbox
-
-
 @pytest.fixture
-def sandbox(shared_sandbox: SpotifySandbox) -> SpotifySandbox:
-    shared_sandbox.reset_counts()
-    return shared_sandbox
+def sandbox(sandboxes: Sandboxes) -> SpotifySandbox:
+    """The module's Spotify sandbox, fresh counters."""
+    return sandboxes.spotify
 
 
 @pytest.fixture
@@ -266,6 +247,7 @@ def test_extended_quota_probe_is_true_and_tracks_come_in_one_batch() -> None:
 
 
 # Faults and rate limits -----------------------------------------------------------------
+@pytest.mark.slow
 def test_injected_429s_and_502s_are_retried_to_the_right_answer(
     client: SpotifyClient,
 ) -> None:
@@ -285,6 +267,7 @@ def test_injected_429s_and_502s_are_retried_to_the_right_answer(
         assert sandbox.rejected == Counter()
 
 
+@pytest.mark.slow
 def test_the_window_limit_rejects_a_client_that_ignores_it() -> None:
     """Raw requests beyond the rolling-window budget get 429 with Retry-After, counted."""
     with SpotifySandbox(window_limit=5) as sandbox:
