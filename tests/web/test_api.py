@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import uuid
 
-import psycopg
 from fastapi.testclient import TestClient
 
 from producer_discovery.sandbox.web_catalogue import seed_dead_letter
+from tests.support.database import Database, one
 from tests.web.conftest import TOKEN, client_for
 
 
@@ -79,7 +79,7 @@ def test_producer_with_an_unknown_or_malformed_id_is_404_or_422(client: TestClie
     assert client.get("/api/producers/%27%20OR%201%3D1").status_code == 422
 
 
-def test_pipeline_reports_queues_states_dead_letters_and_health(client: TestClient, db: psycopg.Connection) -> None:
+def test_pipeline_reports_queues_states_dead_letters_and_health(client: TestClient, db: Database) -> None:
     """GET /api/pipeline: every stage queue, the dead letters, health and 24 hours of history."""
     seed_dead_letter(db, "Nova Reyes")
     answer = client.get("/api/pipeline").json()
@@ -90,13 +90,13 @@ def test_pipeline_reports_queues_states_dead_letters_and_health(client: TestClie
     assert len(answer["history"]["hours"]) == 24
 
 
-def test_discover_queues_an_artist_or_a_genre_for_the_operator(client: TestClient, db: psycopg.Connection,
+def test_discover_queues_an_artist_or_a_genre_for_the_operator(client: TestClient, db: Database,
                                                                operator_headers: dict[str, str]) -> None:
     """POST /api/discover: 202 with the message ids, and the messages are in artist_discovery."""
     response = client.post("/api/discover", json={"artistName": "Juno Vale"}, headers=operator_headers)
     assert response.status_code == 202
     (msg_id,) = response.json()["queued"]
-    body = db.execute("SELECT message FROM pgmq.q_artist_discovery WHERE msg_id = %s", (msg_id,)).fetchone()
+    body = one(db.execute("SELECT message FROM pgmq.q_artist_discovery WHERE msg_id = %s", (msg_id,)))
     assert body["message"] == {"artistName": "Juno Vale"}
     genre = client.post("/api/discover", json={"genre": "r&b", "limit": 5}, headers=operator_headers)
     assert genre.status_code == 202 and len(genre.json()["queued"]) == 2  # the stored artist + the search
@@ -112,13 +112,13 @@ def test_discover_rejects_bad_bodies(client: TestClient, operator_headers: dict[
     assert raw.status_code == 422
 
 
-def test_operator_endpoints_need_the_token(client: TestClient, db: psycopg.Connection) -> None:
+def test_operator_endpoints_need_the_token(client: TestClient, db: Database) -> None:
     """No credentials → 401 with WWW-Authenticate; a wrong token → 401; nothing is queued."""
     for headers in ({}, {"Authorization": "Bearer wrong"}, {"Authorization": f"Basic {TOKEN}"}):
         response = client.post("/api/discover", json={"artistName": "Juno Vale"}, headers=headers)
         assert response.status_code == 401 and response.headers["www-authenticate"] == "Bearer"
         assert client.post("/api/dlq/artist_discovery_dlq/1/replay", headers=headers).status_code == 401
-    assert db.execute("SELECT count(*) AS n FROM pgmq.q_artist_discovery").fetchone()["n"] == 0
+    assert one(db.execute("SELECT count(*) AS n FROM pgmq.q_artist_discovery"))["n"] == 0
 
 
 def test_operator_endpoints_are_refused_without_a_configured_token(database_url: str, catalogue: dict[str, str]) -> None:
@@ -130,7 +130,7 @@ def test_operator_endpoints_are_refused_without_a_configured_token(database_url:
         assert "email" not in anonymous_only.get(f"/api/producers/{catalogue['Mara Quill']}").json()
 
 
-def test_replay_sends_a_dead_letter_back_once(client: TestClient, db: psycopg.Connection,
+def test_replay_sends_a_dead_letter_back_once(client: TestClient, db: Database,
                                              operator_headers: dict[str, str]) -> None:
     """POST /api/dlq/{queue}/{id}/replay: back in its stage queue, gone from the DLQ; again → 404."""
     dlq_id = seed_dead_letter(db, "Nova Reyes")
@@ -139,7 +139,7 @@ def test_replay_sends_a_dead_letter_back_once(client: TestClient, db: psycopg.Co
     assert response.status_code == 200
     (row,) = response.json()
     assert (row["source_queue"], row["message_id"]) == ("artist_discovery", dlq_id)
-    sent = db.execute("SELECT message FROM pgmq.q_artist_discovery WHERE msg_id = %s", (row["new_msg_id"],)).fetchone()
+    sent = one(db.execute("SELECT message FROM pgmq.q_artist_discovery WHERE msg_id = %s", (row["new_msg_id"],)))
     assert sent["message"] == {"artistName": "Nova Reyes"}
     assert client.post(path, headers=operator_headers).status_code == 404
 

@@ -10,7 +10,6 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-import psycopg
 import pytest
 import uvicorn
 from pydantic import SecretStr
@@ -19,6 +18,7 @@ from producer_discovery.db.cluster import free_port
 from producer_discovery.sandbox.web_catalogue import seed_dead_letter
 from producer_discovery.settings import Settings
 from producer_discovery.web.app import create_app
+from tests.support.database import Database, one
 from tests.web.conftest import TOKEN
 
 webdriver = pytest.importorskip("selenium.webdriver")
@@ -112,7 +112,7 @@ def test_operator_starts_a_discovery_and_sees_it_on_the_dashboard(live_server: s
     assert row.find_elements(By.TAG_NAME, "td")[0].text == "1"
 
 
-def test_operator_replays_a_dead_letter(live_server: str, browser: Any, db: psycopg.Connection) -> None:
+def test_operator_replays_a_dead_letter(live_server: str, browser: Any, db: Database) -> None:
     """The dead letter's Replay button sends it back to its stage; the table empties."""
     dlq_id = seed_dead_letter(db, "Lost Artist")
     sign_in(browser, live_server)
@@ -121,7 +121,7 @@ def test_operator_replays_a_dead_letter(live_server: str, browser: Any, db: psyc
     browser.find_element(By.CSS_SELECTOR, f"form[action$='/{dlq_id}/replay'] button").click()
     assert "Replayed artist_discovery_dlq" in browser.find_element(By.CSS_SELECTOR, ".notice.ok").text
     assert "No dead letters." in browser.page_source
-    assert db.execute("SELECT count(*) AS n FROM pgmq.q_artist_discovery").fetchone()["n"] == 1
+    assert one(db.execute("SELECT count(*) AS n FROM pgmq.q_artist_discovery"))["n"] == 1
 
 
 def test_anonymous_visitor_sees_no_email(live_server: str, browser: Any, catalogue: dict[str, str]) -> None:
@@ -146,7 +146,7 @@ def test_keyboard_alone_reaches_search(live_server: str, browser: Any) -> None:
     assert browser.find_element(By.LINK_TEXT, "Nova Reyes")
 
 
-def test_dashboard_refreshes_itself_without_a_reload(live_server: str, browser: Any, db: psycopg.Connection) -> None:
+def test_dashboard_refreshes_itself_without_a_reload(live_server: str, browser: Any, db: Database) -> None:
     """A dead letter that arrives after the page loaded appears when the refresh runs, the page not reloaded."""
     browser.get(f"{live_server}/dashboard")
     browser.execute_script("window.loadedOnce = true;")

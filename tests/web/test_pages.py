@@ -6,10 +6,10 @@ from __future__ import annotations
 import re
 import uuid
 
-import psycopg
 from fastapi.testclient import TestClient
 
 from producer_discovery.sandbox.web_catalogue import seed_dead_letter
+from tests.support.database import Database, one
 from tests.web.conftest import TOKEN
 
 
@@ -73,13 +73,13 @@ def test_bad_ids_and_parameters_get_an_error_page_not_a_traceback(client: TestCl
         assert "Traceback" not in response.text and "Back to search" in response.text
 
 
-def test_forms_without_the_csrf_token_are_refused(client: TestClient, db: psycopg.Connection) -> None:
+def test_forms_without_the_csrf_token_are_refused(client: TestClient, db: Database) -> None:
     """A signed-in operator's discovery form without (or with a wrong) CSRF field → 403."""
     sign_in(client)
     for token in (None, "forged"):
         data = {"kind": "artist", "value": "Juno Vale"} | ({"csrf_token": token} if token else {})
         assert client.post("/discover", data=data).status_code == 403
-    assert db.execute("SELECT count(*) AS n FROM pgmq.q_artist_discovery").fetchone()["n"] == 0
+    assert one(db.execute("SELECT count(*) AS n FROM pgmq.q_artist_discovery"))["n"] == 0
 
 
 def test_sign_in_with_a_wrong_token_fails(client: TestClient) -> None:
@@ -90,15 +90,15 @@ def test_sign_in_with_a_wrong_token_fails(client: TestClient) -> None:
     assert "pd_session" not in client.cookies
 
 
-def test_anonymous_form_posts_are_sent_to_sign_in(client: TestClient, db: psycopg.Connection) -> None:
+def test_anonymous_form_posts_are_sent_to_sign_in(client: TestClient, db: Database) -> None:
     """Discovery and replay forms from a visitor redirect to /login and change nothing."""
     csrf = csrf_of(client)
     response = client.post("/discover", data={"kind": "artist", "value": "A", "csrf_token": csrf})
     assert response.status_code == 303 and response.headers["location"].startswith("/login")
-    assert db.execute("SELECT count(*) AS n FROM pgmq.q_artist_discovery").fetchone()["n"] == 0
+    assert one(db.execute("SELECT count(*) AS n FROM pgmq.q_artist_discovery"))["n"] == 0
 
 
-def test_operator_starts_a_discovery_and_replays_from_the_dashboard(client: TestClient, db: psycopg.Connection) -> None:
+def test_operator_starts_a_discovery_and_replays_from_the_dashboard(client: TestClient, db: Database) -> None:
     """The forms queue the artist and replay the dead letter; the dashboard says so."""
     dlq_id = seed_dead_letter(db, "Lost Artist")
     csrf = sign_in(client)

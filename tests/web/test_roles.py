@@ -22,6 +22,7 @@ from producer_discovery.db.migrate import migrate
 from producer_discovery.sandbox.web_catalogue import SAMPLE, seed_dead_letter, seed_web_catalogue
 from producer_discovery.settings import Settings
 from producer_discovery.web.app import create_app
+from tests.support.database import one
 from tests.web.conftest import TOKEN
 
 pytestmark = pytest.mark.slow
@@ -62,7 +63,7 @@ def test_the_reader_cannot_see_contact_details_or_replay(roles_cluster: dict[str
     """As discovery_reader: catalogue functions run; get_producer_contact and replay are denied."""
     with psycopg.connect(roles_cluster["web"], autocommit=True, row_factory=dict_row) as conn:
         conn.execute("SET ROLE discovery_reader")
-        assert conn.execute("SELECT name FROM search_producers('mara quill')").fetchone()["name"] == "Mara Quill"
+        assert one(conn.execute("SELECT name FROM search_producers('mara quill')"))["name"] == "Mara Quill"
         for statement in ("SELECT get_producer_contact(%s::UUID)", "SELECT * FROM replay_dead_letters(NULL, NULL)"):
             with pytest.raises(psycopg.errors.InsufficientPrivilege):
                 conn.execute(statement, (roles_cluster["Mara Quill"],) if "%s" in statement else None)

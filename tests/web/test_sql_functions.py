@@ -4,16 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-import psycopg
-
 from producer_discovery.sandbox.web_catalogue import SAMPLE, seed_dead_letter, seed_web_catalogue
+from tests.support.database import Database, one
 
 
 def names(rows: list[dict[str, Any]]) -> list[str]:
     return [row["name"] for row in rows]
 
 
-def test_search_ignores_case_accents_apostrophes_and_typos(db: psycopg.Connection) -> None:
+def test_search_ignores_case_accents_apostrophes_and_typos(db: Database) -> None:
     """'beyonce', 'BEYONCÉ', 'dj oneil', 'theo marchnd' all find the stored names first."""
     seed_web_catalogue(db, SAMPLE)
     assert names(db.execute("SELECT * FROM search_artists('beyonce')").fetchall())[0] == "Beyoncé Lumière"
@@ -24,23 +23,23 @@ def test_search_ignores_case_accents_apostrophes_and_typos(db: psycopg.Connectio
     assert db.execute("SELECT * FROM search_producers('  ?! ')").fetchall() == []
 
 
-def test_artist_document_lists_albums_tracks_and_who_produced_each(db: psycopg.Connection) -> None:
+def test_artist_document_lists_albums_tracks_and_who_produced_each(db: Database) -> None:
     """get_artist: each track with its producers; the artist's producers with credit counts."""
     ids = seed_web_catalogue(db, SAMPLE)
-    artist = db.execute("SELECT get_artist(%s) AS a", (ids["Beyoncé Lumière"],)).fetchone()["a"]
+    artist = one(db.execute("SELECT get_artist(%s) AS a", (ids["Beyoncé Lumière"],)))["a"]
     tracks = artist["albums"][0]["tracks"]
     assert [t["name"] for t in tracks] == ["Sunrise", "Midnight (feat. Ray)"]
     assert [p["name"] for p in tracks[0]["producers"]] == ["Mara Quill", "DJ O'Neil"]
     assert tracks[0]["producers"][0]["confidence"] == 0.99  # 1 − 0.1 × 0.15
     producers = {p["name"]: p for p in artist["producers"]}
     assert producers["Mara Quill"]["tracks"] == 2 and producers["DJ O'Neil"]["tracks"] == 1
-    assert db.execute("SELECT get_artist(gen_random_uuid()) AS a").fetchone()["a"] is None
+    assert one(db.execute("SELECT get_artist(gen_random_uuid()) AS a"))["a"] is None
 
 
-def test_producer_document_has_credits_collaborators_and_no_contact(db: psycopg.Connection) -> None:
+def test_producer_document_has_credits_collaborators_and_no_contact(db: Database) -> None:
     """get_producer: credits with roles, sources, evidence; co-producers and artists; no e-mail."""
     ids = seed_web_catalogue(db, SAMPLE)
-    producer = db.execute("SELECT get_producer(%s) AS p", (ids["Mara Quill"],)).fetchone()["p"]
+    producer = one(db.execute("SELECT get_producer(%s) AS p", (ids["Mara Quill"],)))["p"]
     assert producer["aliases"] == ["M. Quill", "Quill"]
     assert producer["socials"]["twitter"] == "maraquill"
     assert "email" not in producer["socials"] and "instagram_bio" not in producer["socials"]
@@ -52,11 +51,11 @@ def test_producer_document_has_credits_collaborators_and_no_contact(db: psycopg.
     collaborators = {(c["kind"], c["name"]): c["shared_tracks"] for c in producer["collaborators"]}
     assert collaborators == {("producer", "DJ O'Neil"): 1, ("artist", "Beyoncé Lumière"): 2,
                              ("artist", "Nova Reyes"): 1}
-    contact = db.execute("SELECT get_producer_contact(%s) AS c", (ids["Mara Quill"],)).fetchone()["c"]
+    contact = one(db.execute("SELECT get_producer_contact(%s) AS c", (ids["Mara Quill"],)))["c"]
     assert contact["email"] == "mara@quill.example"
 
 
-def test_leaderboard_orders_by_credited_songs(db: psycopg.Connection) -> None:
+def test_leaderboard_orders_by_credited_songs(db: Database) -> None:
     """producer_leaderboard: most credited first, limited, and narrowed to one artist."""
     seed_web_catalogue(db, SAMPLE)
     rows = db.execute("SELECT * FROM producer_leaderboard(2)").fetchall()
@@ -65,18 +64,18 @@ def test_leaderboard_orders_by_credited_songs(db: psycopg.Connection) -> None:
     assert names(only) == ["Mara Quill", "Théo Marchand"]
 
 
-def test_pipeline_overview_counts_the_catalogue_and_its_deduplication(db: psycopg.Connection) -> None:
+def test_pipeline_overview_counts_the_catalogue_and_its_deduplication(db: Database) -> None:
     """catalogue: artists, tracks, songs, editions folded, credits confirmed by several sources."""
     seed_web_catalogue(db, SAMPLE)
-    catalogue = db.execute("SELECT get_pipeline_overview() AS o").fetchone()["o"]["catalogue"]
+    catalogue = one(db.execute("SELECT get_pipeline_overview() AS o"))["o"]["catalogue"]
     assert catalogue == {"artists": 2, "albums": 2, "tracks": 4, "songs": 4, "editions_folded": 0,
                          "producers": 3, "credits": 5, "credits_from_several_sources": 2}
 
 
-def test_pipeline_overview_and_replay_of_a_dead_letter(db: psycopg.Connection) -> None:
+def test_pipeline_overview_and_replay_of_a_dead_letter(db: Database) -> None:
     """get_pipeline_overview shows the dead letter; replay_dead_letters sends it back once."""
     dlq_id = seed_dead_letter(db, "Nova Reyes")
-    overview = db.execute("SELECT get_pipeline_overview() AS o").fetchone()["o"]
+    overview = one(db.execute("SELECT get_pipeline_overview() AS o"))["o"]
     assert overview["dead_letter_count"] == 1
     assert overview["dead_letters"][0]["message"] == {"artistName": "Nova Reyes"}
     assert {q["queue_name"] for q in overview["queues"]} >= {"artist_discovery", "artist_discovery_dlq"}
@@ -84,12 +83,12 @@ def test_pipeline_overview_and_replay_of_a_dead_letter(db: psycopg.Connection) -
     replayed = db.execute("SELECT * FROM replay_dead_letters('artist_discovery_dlq', %s)", (dlq_id,)).fetchall()
     assert [(r["source_queue"], r["message_id"]) for r in replayed] == [("artist_discovery", dlq_id)]
     assert db.execute("SELECT * FROM replay_dead_letters('artist_discovery_dlq', %s)", (dlq_id,)).fetchall() == []
-    history = db.execute("SELECT get_pipeline_history(24) AS h").fetchone()["h"]
+    history = one(db.execute("SELECT get_pipeline_history(24) AS h"))["h"]
     assert len(history["hours"]) == 24
     assert any(e["kind"] == "worker_issue" for e in history["errors"])
 
 
-def test_history_is_the_same_from_the_hourly_rollup_as_from_raw_metrics(db: psycopg.Connection) -> None:
+def test_history_is_the_same_from_the_hourly_rollup_as_from_raw_metrics(db: Database) -> None:
     """Rolled-up hours are read from aggregated_metrics (their raw rows deleted), the current
     hour from the raw metrics: the same calls, errors and means as from raw metrics alone."""
     db.execute("""
@@ -98,11 +97,11 @@ def test_history_is_the_same_from_the_hourly_rollup_as_from_raw_metrics(db: psyc
                'endpoint', 'e' || n % 3, 'success', CASE WHEN n % 5 = 0 THEN 'false' ELSE 'true' END),
                now() - make_interval(mins => n * 9)
         FROM generate_series(0, 300) n""")
-    raw = db.execute("SELECT get_pipeline_history(24) AS h").fetchone()["h"]
-    in_window = db.execute("SELECT count(*) AS n FROM monitoring.pipeline_metrics "
-                           "WHERE timestamp >= date_trunc('hour', now()) - interval '23 hours'").fetchone()["n"]
+    raw = one(db.execute("SELECT get_pipeline_history(24) AS h"))["h"]
+    in_window = one(db.execute("SELECT count(*) AS n FROM monitoring.pipeline_metrics "
+                               "WHERE timestamp >= date_trunc('hour', now()) - interval '23 hours'"))["n"]
     assert sum(row["count"] for row in raw["api_calls"]) == in_window > 100
-    assert db.execute("SELECT monitoring.aggregate_hourly_metrics(48) AS n").fetchone()["n"] > 0
+    assert one(db.execute("SELECT monitoring.aggregate_hourly_metrics(48) AS n"))["n"] > 0
     db.execute("DELETE FROM monitoring.pipeline_metrics WHERE timestamp < date_trunc('hour', now())")
-    rolled = db.execute("SELECT get_pipeline_history(24) AS h").fetchone()["h"]
+    rolled = one(db.execute("SELECT get_pipeline_history(24) AS h"))["h"]
     assert rolled["api_calls"] == raw["api_calls"] and rolled["errors"] == raw["errors"]
