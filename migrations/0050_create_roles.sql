@@ -226,8 +226,9 @@ END;
 $$;
 
 -- Queue tables: a stage reads, hides, archives and deletes its own messages and sends to the
--- next stage; metrics read every queue (pgmq.metrics_all). Dead-lettering goes through
--- dead_letter_message(), so no role but the owner writes a _dlq queue or an archive's past.
+-- next stage; metrics read every queue (pgmq.metrics_all). pgmq's functions run as their
+-- caller, so archive() needs INSERT on the stage's archive table. Dead-lettering goes through
+-- dead_letter_message(), so no role but the owner writes a _dlq queue.
 -- grant_queue_privileges() is run again by any migration that creates a queue.
 CREATE OR REPLACE FUNCTION public.grant_queue_privileges()
 RETURNS INTEGER
