@@ -16,6 +16,7 @@ from psycopg.rows import dict_row
 from producer_discovery.sandbox.credits_data import CREDITS_CATALOGUE
 from producer_discovery.sandbox.environment import SandboxEnvironment
 from producer_discovery.supervisor import STAGES
+from tests.support.roles import login_url
 
 ROOT = Path(__file__).resolve().parents[2]
 PROVIDERS = ("SPOTIFY_", "GENIUS_", "DISCOGS_", "INSTAGRAM_", "MUSICBRAINZ_")
@@ -39,13 +40,18 @@ def cli(environment: dict[str, str], log: Path, *arguments: str) -> subprocess.C
 
 def test_run_drain_takes_two_artists_to_enriched_producers(database_url: str, tmp_path: Path) -> None:
     """Every queue ends empty and nothing dead-lettered; every expected producer is stored with
-    its handle; no artist profile is fetched twice from any source."""
+    its handle; no artist profile is fetched twice from any source. Discovery is started by a
+    discovery_operator login and the stages run as a discovery_worker login."""
     log = tmp_path / "pipeline.log"
     with SandboxEnvironment() as sandboxes:
-        environment = {key: value for key, value in os.environ.items() if not key.startswith(PROVIDERS)}
-        environment.update(sandboxes.variables(), DATABASE_URL=database_url, LOG_LEVEL="warning")
-        assert cli(environment, log, "discover", "Nova Reyes", "The Velvet Arcade").returncode == 0
-        result = cli(environment, log, "run", "--drain")
+        environment = {key: value for key, value in os.environ.items()
+                       if not key.startswith(PROVIDERS) and not key.endswith("DATABASE_URL")}
+        environment.update(sandboxes.variables(), LOG_LEVEL="warning")
+        # discovery started by a discovery_operator login, the five stages on a discovery_worker one
+        operator = {**environment, "DATABASE_URL": login_url(database_url, "discovery_operator")}
+        worker = {**environment, "DATABASE_URL": login_url(database_url, "discovery_worker")}
+        assert cli(operator, log, "discover", "Nova Reyes", "The Velvet Arcade").returncode == 0
+        result = cli(worker, log, "run", "--drain")
         assert result.returncode == 0, log.read_text()[-3000:]
         profile_requests = {name: {path: count for path, count in sandboxes.servers[name].paths.items()
                                    if re.match(pattern, path)}
