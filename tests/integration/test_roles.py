@@ -179,8 +179,8 @@ def test_migrating_twice_in_one_cluster_reuses_the_roles(empty_database_url: str
 def test_worker_runs_the_runtime_statements(database_url: str, db: psycopg.Connection, seeded: dict[str, Any]) -> None:
     """A discovery_worker login reads, screens, locks, sends to the next stage, completes,
     dead-letters, takes tokens, records metrics and problematic messages."""
-    from psycopg_pool import ConnectionPool
     from pgmq import PGMQueue
+    from psycopg_pool import ConnectionPool
 
     from producer_discovery.db.queries import query
 
