@@ -156,6 +156,11 @@ $$;
 -- Later migrations (run by this admin, or as discovery_owner) create nothing PUBLIC can run.
 ALTER DEFAULT PRIVILEGES REVOKE EXECUTE ON FUNCTIONS FROM PUBLIC;
 ALTER DEFAULT PRIVILEGES FOR ROLE discovery_owner REVOKE EXECUTE ON FUNCTIONS FROM PUBLIC;
+-- A queue this admin creates by hand (SELECT pgmq.create('…') in psql) is usable at once by
+-- the SECURITY DEFINER functions, which run as discovery_owner; the stage roles get it from
+-- SELECT grant_queue_privileges().
+ALTER DEFAULT PRIVILEGES IN SCHEMA pgmq GRANT ALL ON TABLES TO discovery_owner;
+ALTER DEFAULT PRIVILEGES IN SCHEMA pgmq GRANT ALL ON SEQUENCES TO discovery_owner;
 
 SELECT public.claim_project_objects();
 
