@@ -318,8 +318,8 @@ BEGIN
     RAISE EXCEPTION 'complete_message: the idempotency key must be "%:<digest>"', p_queue
       USING ERRCODE = 'invalid_parameter_value';
   END IF;
-  PERFORM public.require_small_object('complete_message: metadata', p_metadata, 16384);
-  PERFORM public.require_small_object('complete_message: result', p_result, 16384);
+  PERFORM public.require_small_object('complete_message: metadata', p_metadata, 65536);
+  PERFORM public.require_small_object('complete_message: result', p_result, 65536);
   PERFORM public.finish_processing(p_entity_type, p_entity_id, p_worker, 'COMPLETED', NULL,
                                    p_metadata);
   IF NOT pgmq.archive(p_queue, p_msg_id) THEN
@@ -501,7 +501,7 @@ SET search_path = pg_catalog, public, pg_temp
 AS $$
 BEGIN
   PERFORM public.require_lock_arguments(p_entity_type, p_entity_id, p_worker_id);
-  PERFORM public.require_small_object('finish_processing: metadata', p_metadata, 16384);
+  PERFORM public.require_small_object('finish_processing: metadata', p_metadata, 65536);
   p_error := left(p_error, 2000);
   IF p_outcome NOT IN ('COMPLETED', 'PENDING', 'FAILED') THEN
     RAISE EXCEPTION 'finish_processing: unknown outcome %', p_outcome

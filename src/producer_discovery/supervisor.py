@@ -125,8 +125,10 @@ class Supervisor:
         """Messages waiting or in flight per stage queue (empty when the database is away)."""
         try:
             with psycopg.connect(self.url, autocommit=True) as conn:
+                # the stage queues only: a worker login may read no other queue
                 rows = conn.execute(
-                    "SELECT queue_name, queue_length FROM pgmq.metrics_all() WHERE queue_name = ANY(%s)",
+                    "SELECT m.queue_name, (pgmq.metrics(m.queue_name)).queue_length "
+                    "FROM pgmq.meta m WHERE m.queue_name = ANY(%s)",
                     ([c.stage for c in self.children],)).fetchall()
         except psycopg.OperationalError:
             return {}
