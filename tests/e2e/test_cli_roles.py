@@ -13,6 +13,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from psycopg.rows import dict_row
 
 from producer_discovery.db.cluster import LocalCluster, free_port
@@ -148,3 +149,22 @@ def test_an_embedded_database_that_trusted_the_loopback_is_switched_to_passwords
     assert active_hba_methods(old) == {"scram-sha-256"}
     with pytest.raises(psycopg.OperationalError):
         psycopg.connect(old.url("producer_discovery"), connect_timeout=5).close()
+
+
+def test_migrate_creates_the_logins_named_in_the_role_urls(database_url: str) -> None:
+    """`migrate` (as compose runs it) creates the worker and operator logins of
+    WORKER_DATABASE_URL / OPERATOR_DATABASE_URL, members of their group roles, no superusers."""
+    parts = {key: str(value) for key, value in conninfo_to_dict(database_url).items()}
+    urls = {role: make_conninfo(**{**parts, "user": f"pd_test_compose_{role}", "password": "compose-secret"})
+            for role in ("worker", "operator")}
+    environment = as_login(database_url)
+    environment.update(WORKER_DATABASE_URL=urls["worker"], OPERATOR_DATABASE_URL=urls["operator"])
+    result = cli(environment, "migrate")
+    assert result.returncode == 0, result.stderr
+    assert "login pd_test_compose_worker can connect as discovery_worker" in result.stderr
+    for role, url in urls.items():
+        with psycopg.connect(url) as conn:
+            row = conn.execute("SELECT current_user, pg_has_role(current_user, %s, 'MEMBER'), "
+                               "(SELECT rolsuper FROM pg_roles WHERE rolname = current_user)",
+                               (f"discovery_{role}",)).fetchone()
+        assert row == (f"pd_test_compose_{role}", True, False)
