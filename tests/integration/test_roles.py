@@ -362,3 +362,13 @@ def test_reader_sees_the_catalogue_and_health_without_contact_details(
                           "SELECT monitor_queues()"):
             with pytest.raises(psycopg.errors.InsufficientPrivilege):
                 conn.execute(statement)  # type: ignore[arg-type]
+
+
+def test_heartbeat_and_validator_check_their_arguments(database_url: str) -> None:
+    """The lock heartbeat and the message validator refuse oversized names like the rest."""
+    with connect_as(database_url, "discovery_worker") as conn:
+        assert conn.execute("SELECT heartbeat_processing_lock('artist', 'a', 'w') AS b").fetchone()["b"] is False
+        for statement, parameters in (("SELECT heartbeat_processing_lock('artist', %s, 'w')", ("x" * 600,)),
+                                      ("SELECT validate_queue_message(%s, '{}')", ("q" * 200,))):
+            with pytest.raises(psycopg.errors.InvalidParameterValue):
+                conn.execute(statement, parameters)  # type: ignore[arg-type]
