@@ -117,7 +117,7 @@ class EmbeddedDatabase:
                     sql.Identifier(ADMIN), sql.Literal(passwords[ADMIN])))
             self._write_passwords(passwords, cluster.port)
             cluster.require_passwords()
-            log("the embedded PostgreSQL now requires passwords (kept in " f"{self.passfile})")
+            log(f"the embedded PostgreSQL now requires passwords (kept in {self.passfile})")
         with psycopg.connect(cluster.url("postgres", ADMIN, self.passfile), autocommit=True) as conn:
             exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (DATABASE_NAME,)).fetchone()
             if not exists:
