@@ -65,6 +65,8 @@ def build_parser() -> Parser:
 
     database = commands.add_parser("db", help="manage the embedded local database")
     database.add_argument("action", choices=["start", "stop", "status", "url"])
+    database.add_argument("--role", choices=["admin", "worker", "operator", "reader"], default="admin",
+                          help="url: whose login (default admin, the one that migrates)")
 
     discover = commands.add_parser("discover", help="queue artists for discovery")
     discover.add_argument("names", nargs="*", metavar="NAME", help="artist names")

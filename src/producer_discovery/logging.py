@@ -7,6 +7,8 @@ import sys
 
 import structlog
 
+SECRET_BEARING_LOGGERS = ("httpx", "httpcore")
+
 
 def configure(log_format: str | None = None, level: int | str = logging.INFO) -> None:
     if isinstance(level, str):
@@ -31,3 +33,7 @@ def configure(log_format: str | None = None, level: int | str = logging.INFO) ->
         cache_logger_on_first_use=False,
     )
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
+    # httpx and httpcore log every request URL at INFO/DEBUG, and the Graph API token travels in
+    # the query string: they stay at WARNING whatever LOG_LEVEL says.
+    for name in SECRET_BEARING_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)

@@ -18,6 +18,7 @@ from rich.console import Console
 from rich.table import Table
 
 from producer_discovery.db.embedded import EmbeddedDatabase, default_home
+from producer_discovery.db.logins import provision_from_urls
 from producer_discovery.db.migrate import migrate
 from producer_discovery.db.queries import query
 from producer_discovery.errors import ConfigurationError
@@ -39,7 +40,7 @@ def embedded(settings: Settings) -> EmbeddedDatabase:
 
 
 def database_url(settings: Settings) -> str:
-    """DATABASE_URL, or the embedded cluster (created, started and migrated as needed)."""
+    """DATABASE_URL (an admin's), or the embedded cluster's (created, started and migrated)."""
     if settings.database_url:
         return settings.database_url
     database = embedded(settings)
@@ -49,8 +50,20 @@ def database_url(settings: Settings) -> str:
     return url
 
 
+def role_url(settings: Settings, role: str) -> str:
+    """The URL a command of `role` (worker or operator) connects with: WORKER_DATABASE_URL /
+    OPERATOR_DATABASE_URL, else DATABASE_URL, else the embedded cluster's login of that role."""
+    explicit = settings.worker_database_url if role == "worker" else settings.operator_database_url
+    if explicit:
+        return explicit
+    if settings.database_url:
+        return settings.database_url
+    database_url(settings)
+    return embedded(settings).role_url(role)
+
+
 def connect(settings: Settings) -> psycopg.Connection[dict[str, Any]]:
-    url = database_url(settings)
+    url = role_url(settings, "operator")
     try:
         return psycopg.connect(url, autocommit=True, row_factory=dict_row)
     except psycopg.OperationalError as error:
@@ -68,6 +81,9 @@ def migrate_command(settings: Settings, arguments: argparse.Namespace) -> int:
     if settings.database_url:
         applied = migrate(settings.database_url, log=say)
         say(f"applied {len(applied)} migration(s)" if applied else "database is up to date")
+        provision_from_urls(settings.database_url, {
+            "discovery_worker": settings.worker_database_url,
+            "discovery_operator": settings.operator_database_url}, say)
     else:
         database_url(settings)
     return 0
@@ -83,13 +99,15 @@ def database_command(settings: Settings, arguments: argparse.Namespace) -> int:
         state = "running" if database.is_running() else ("stopped" if database.exists() else "not created")
         print(f"{state}: {database.home} {database.url if database.exists() else ''}".rstrip())
         return 0 if state == "running" else 1
-    else:
+    elif getattr(arguments, "role", "admin") == "admin":
         print(database.url)
+    else:
+        print(database.role_url(arguments.role))
     return 0
 
 
 def worker_command(settings: Settings, arguments: argparse.Namespace) -> int:
-    return supervisor.run_worker(settings, database_url(settings), arguments.stage, arguments.drain)
+    return supervisor.run_worker(settings, role_url(settings, "worker"), arguments.stage, arguments.drain)
 
 
 RUNTIME_SETTINGS = ("worker_concurrency", "visibility_timeout_seconds", "max_attempts",
@@ -97,10 +115,10 @@ RUNTIME_SETTINGS = ("worker_concurrency", "visibility_timeout_seconds", "max_att
 
 
 def run_command(settings: Settings, arguments: argparse.Namespace) -> int:
-    """The five stages as children, each given this command's runtime settings (options and
-    environment alike) through its environment."""
+    """The five stages as children on the worker login, each given this command's runtime
+    settings (options and environment alike) through its environment."""
     passed_on = {field.upper(): str(getattr(settings, field)) for field in RUNTIME_SETTINGS}
-    return supervisor.Supervisor(database_url(settings), drain=arguments.drain,
+    return supervisor.Supervisor(role_url(settings, "worker"), drain=arguments.drain,
                                  environment=passed_on,
                                  shutdown_grace=settings.shutdown_grace_seconds).run()
 
@@ -129,6 +147,7 @@ def status_command(settings: Settings, arguments: argparse.Namespace) -> int:
             "processing": conn.execute("SELECT * FROM get_processing_stats()").fetchall(),
             "dead_letters": one(conn, "SELECT count(*) AS n FROM dlq_messages")["n"],
             "throughput_last_15_minutes": conn.execute(query("recent_throughput")).fetchall(),
+            "retention": conn.execute(query("retention_stats")).fetchall(),
         }
     if arguments.json:
         print(json.dumps(report, default=str, indent=2))
@@ -137,6 +156,7 @@ def status_command(settings: Settings, arguments: argparse.Namespace) -> int:
     console.print(table("Queues", report["queues"]))
     console.print(table("Processing", report["processing"]))
     console.print(table("Finished in the last 15 minutes", report["throughput_last_15_minutes"]))
+    console.print(table("Kept data (purged daily by age: purge_old_data)", report["retention"]))
     console.print(f"Dead letters: {report['dead_letters']}")
     return 0
 
@@ -175,17 +195,17 @@ DEMO_ARTISTS = ("Nova Reyes", "The Velvet Arcade")
 
 def demo_command(settings: Settings, arguments: argparse.Namespace) -> int:
     """The whole pipeline offline: bundled sandbox APIs, the sample catalogue, all five stages."""
-    url = database_url(settings)
-    migrate(url, log=say)
+    migrate(database_url(settings), log=say)
+    worker_url = role_url(settings, "worker")
     configure_logging(settings.log_format, "warning")
     with SandboxEnvironment() as sandboxes:
         children = {**sandboxes.variables(), "LOG_LEVEL": os.environ.get("LOG_LEVEL", "warning")}
-        with psycopg.connect(url, autocommit=True) as conn:
+        with connect(settings) as conn:
             for name in DEMO_ARTISTS:
                 conn.execute("SELECT start_artist_discovery(%s)", (name,))
         say(f"sandbox APIs up; discovering {', '.join(DEMO_ARTISTS)} with all five stages")
         started = time.monotonic()
-        supervisor.Supervisor(url, drain=True, progress=report_progress(started),
+        supervisor.Supervisor(worker_url, drain=True, progress=report_progress(started),
                               environment=children).run()
         say(f"pipeline idle after {time.monotonic() - started:.0f}s; API requests served: " + ", ".join(
             f"{name} {sum(server.requests.values())}" for name, server in sandboxes.servers.items()))
@@ -209,7 +229,12 @@ def producers_command(settings: Settings, arguments: argparse.Namespace) -> int:
     if action == "show":
         return producers_show(settings, arguments)
     with connect(settings) as conn:
-        rows = conn.execute(query("producers_leaderboard"), {"artist": arguments.artist}).fetchall()
+        contact = one(conn, query("producers_contact_visible"))["visible"]
+        leaderboard = "producers_leaderboard" if contact else "producers_leaderboard_public"
+        rows = conn.execute(query(leaderboard), {"artist": arguments.artist}).fetchall()
+    if not contact:
+        say("contact details (e-mail) are hidden: this login may not read them "
+            "(discovery_reader); an operator login sees them")
     if arguments.json:
         print(json.dumps(rows, default=str, indent=2))
     elif arguments.csv:

@@ -21,6 +21,15 @@ class Settings(BaseSettings):
     database_url: str | None = Field(
         None, description="libpq URL; unset means the embedded local cluster"
     )
+    # Least privilege (migration 0050): `migrate` uses DATABASE_URL (an admin); the stages a
+    # discovery_worker login, the operator commands a discovery_operator login. Unset: the
+    # embedded cluster's logins, else DATABASE_URL.
+    worker_database_url: str | None = Field(
+        None, description="libpq URL of a discovery_worker login (worker, run)"
+    )
+    operator_database_url: str | None = Field(
+        None, description="libpq URL of a discovery_operator login (discover, status, health, dlq, producers)"
+    )
     producer_discovery_home: Path | None = Field(
         None, description="where the embedded cluster lives (default: the user's data dir)"
     )

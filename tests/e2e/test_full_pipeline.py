@@ -17,6 +17,7 @@ from psycopg.rows import dict_row
 from producer_discovery.runtime.supervisor import STAGES
 from producer_discovery.sandbox.credits_data import CREDITS_CATALOGUE
 from tests.support.database import one
+from tests.support.roles import login_url
 from tests.support.sandboxes import Sandboxes
 from tests.support.settings import environment_of, sandbox_settings
 
@@ -44,13 +45,18 @@ def cli(environment: dict[str, str], log: Path, *arguments: str) -> subprocess.C
 
 def test_run_drain_takes_two_artists_to_enriched_producers(database_url: str, tmp_path: Path) -> None:
     """Every queue ends empty and nothing dead-lettered; every expected producer is stored with
-    its handle; no artist profile is fetched twice from any source."""
+    its handle; no artist profile is fetched twice from any source. Discovery is started by a
+    discovery_operator login and the stages run as a discovery_worker login."""
     log = tmp_path / "pipeline.log"
     with Sandboxes() as sandboxes:
-        environment = {key: value for key, value in os.environ.items() if not key.startswith(PROVIDERS)}
+        environment = {key: value for key, value in os.environ.items()
+                       if not key.startswith(PROVIDERS) and not key.endswith("DATABASE_URL")}
         environment.update(environment_of(sandbox_settings(sandboxes, database_url, log_level="warning")))
-        assert cli(environment, log, "discover", "Nova Reyes", "The Velvet Arcade").returncode == 0
-        result = cli(environment, log, "run", "--drain")
+        # discovery started by a discovery_operator login, the five stages on a discovery_worker one
+        operator = {**environment, "DATABASE_URL": login_url(database_url, "discovery_operator")}
+        worker = {**environment, "DATABASE_URL": login_url(database_url, "discovery_worker")}
+        assert cli(operator, log, "discover", "Nova Reyes", "The Velvet Arcade").returncode == 0
+        result = cli(worker, log, "run", "--drain")
         assert result.returncode == 0, log.read_text()[-3000:]
         profile_requests = {name: {path: count for path, count in sandboxes.servers[name].paths.items()
                                    if re.match(pattern, path)}

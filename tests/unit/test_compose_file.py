@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -66,3 +67,39 @@ def test_images_build_from_the_repository() -> None:
     assert " -e " not in worker_file
     db_file = (ROOT / "docker" / "db.Dockerfile").read_text()
     assert "FROM postgres:15" in db_file and "postgresql-15-cron" in db_file
+
+
+def test_stages_connect_as_the_worker_login_and_migrate_as_the_admin() -> None:
+    """The stages know only the worker login's password; migrate has the admin's and creates the
+    worker and operator logins from their URLs."""
+    services = compose()["services"]
+    migrate = services["migrate"]["environment"]
+    assert migrate["DATABASE_URL"].startswith("postgresql://postgres:${POSTGRES_PASSWORD:?")
+    assert migrate["WORKER_DATABASE_URL"].startswith("postgresql://producer_discovery_worker:${WORKER_DB_PASSWORD:?")
+    assert migrate["OPERATOR_DATABASE_URL"].startswith(
+        "postgresql://producer_discovery_operator:${OPERATOR_DB_PASSWORD:?")
+    for stage in STAGES:
+        environment = services[stage]["environment"]
+        assert environment["DATABASE_URL"].startswith("postgresql://producer_discovery_worker:${WORKER_DB_PASSWORD:?")
+        assert not any("POSTGRES_PASSWORD" in str(value) or "OPERATOR_DB_PASSWORD" in str(value)
+                       for value in environment.values())
+
+
+def test_no_password_has_a_default() -> None:
+    """Every password is required (${VAR:?…}); none falls back to a value written in the file."""
+    text = (ROOT / "docker-compose.yml").read_text()
+    for name in ("POSTGRES_PASSWORD", "WORKER_DB_PASSWORD", "OPERATOR_DB_PASSWORD"):
+        uses = re.findall(r"\$\{" + name + r"(:?[-?])", text)
+        assert uses and set(uses) == {":?"}, name
+
+
+def test_env_example_lists_every_variable_compose_reads() -> None:
+    """.env.example names each ${VAR} of docker-compose.yml, with no value filled in."""
+    used = set(re.findall(r"\$\{([A-Z_][A-Z0-9_]*)", (ROOT / "docker-compose.yml").read_text()))
+    example = {}
+    for line in (ROOT / ".env.example").read_text().splitlines():
+        if line.strip() and not line.startswith("#"):
+            name, _, value = line.partition("=")
+            example[name] = value
+    assert used <= set(example), used - set(example)
+    assert all(value == "" for value in example.values())

@@ -92,6 +92,7 @@ class ApiClient:
     """Base of every client. Subclasses set `api`, `base_url_of()` and call `get_json`."""
 
     api: str = "api"
+    other_origins: tuple[str, ...] = ()  # configured URLs off the base (Spotify's token URL)
 
     def __init__(
         self,
@@ -114,6 +115,7 @@ class ApiClient:
             headers={"User-Agent": settings.user_agent, "Accept": "application/json"},
             transport=transport,
             follow_redirects=True,
+            event_hooks={"response": [self._refuse_redirect_elsewhere]},
         )
 
     @classmethod
@@ -148,9 +150,24 @@ class ApiClient:
 
     # Requests ---------------------------------------------------------------------------
     def url(self, path_or_url: str) -> str:
+        """A path under the base URL, or an absolute URL (a `next` page) on the base's origin:
+        the credentials sent with every request never go to another host."""
         if path_or_url.startswith(("http://", "https://")):
+            origins = (self.base_url, *self.other_origins)
+            if not any(same_origin(httpx.URL(path_or_url), httpx.URL(origin)) for origin in origins):
+                raise PermanentError(
+                    f"{self.api}: refusing to send credentials to {httpx.URL(path_or_url).host} "
+                    f"(not {httpx.URL(self.base_url).host})")
             return path_or_url
         return f"{self.base_url}/{path_or_url.lstrip('/')}"
+
+    def _refuse_redirect_elsewhere(self, response: httpx.Response) -> None:
+        """A redirect is followed only on the origin it came from (a token may be in the query)."""
+        if response.has_redirect_location:
+            target = response.request.url.join(response.headers["Location"])
+            if not same_origin(target, response.request.url):
+                raise PermanentError(
+                    f"{self.api}: refusing a redirect from {response.request.url.host} to {target.host}")
 
     def get_json(
         self, path_or_url: str, *, endpoint: str, params: dict[str, Any] | None = None
@@ -217,3 +234,7 @@ class ApiClient:
     def _record(self, endpoint: str, status: int, started: float, success: bool) -> None:
         elapsed_ms = (time.perf_counter() - started) * 1000.0
         self.metrics.record_api_call(self.api, endpoint, status, elapsed_ms, success)
+
+
+def same_origin(first: httpx.URL, second: httpx.URL) -> bool:
+    return (first.scheme, first.host, first.port) == (second.scheme, second.host, second.port)

@@ -69,6 +69,7 @@ class SpotifyClient(ApiClient):
             )
         super().__init__(settings, **options)
         self.token_url = settings.spotify_token_url
+        self.other_origins = (self.token_url,)  # accounts.spotify.com, not api.spotify.com
         credentials = f"{client_id}:{secret.get_secret_value()}"
         self._basic = base64.b64encode(credentials.encode()).decode()
         self._token: str | None = None

@@ -80,8 +80,9 @@ class LocalCluster:
     def log_file(self) -> Path:
         return self.data_dir.parent / "postgresql.log"
 
-    def url(self, database: str = "postgres") -> str:
-        return f"postgresql://postgres@127.0.0.1:{self.port}/{database}"
+    def url(self, database: str = "postgres", user: str = "postgres", passfile: Path | None = None) -> str:
+        url = f"postgresql://{user}@127.0.0.1:{self.port}/{database}"
+        return f"{url}?passfile={passfile}" if passfile else url
 
     def is_initialised(self) -> bool:
         return (self.data_dir / "PG_VERSION").exists()
@@ -93,15 +94,31 @@ class LocalCluster:
         return result.returncode == 0
 
     # Actions ----------------------------------------------------------------------------
-    def initialise(self, fsync: bool = True) -> None:
-        """initdb (trust auth on the loopback only) and write our settings."""
+    def initialise(self, fsync: bool = True, superuser_password: str | None = None) -> None:
+        """initdb and write our settings.
+
+        With `superuser_password`, every connection (TCP on the loopback and the unix socket)
+        needs a password (scram-sha-256): the embedded database. Without it, trust on the
+        loopback: the tests' throwaway clusters only.
+        """
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self._hand_over(self.data_dir)
-        arguments = ["-D", str(self.data_dir), "-U", "postgres", "--auth=trust",
+        arguments = ["-D", str(self.data_dir), "-U", "postgres",
                      "--encoding=UTF8", "--locale=C.UTF-8"]
+        password_file = self.data_dir.parent / ".initdb-password"
+        if superuser_password is None:
+            arguments.append("--auth=trust")
+        else:
+            password_file.touch(mode=0o600, exist_ok=True)
+            password_file.write_text(superuser_password + "\n")
+            self._hand_over(password_file)
+            arguments += ["--auth=scram-sha-256", f"--pwfile={password_file}"]
         if not fsync:
             arguments.append("-N")
-        self._run("initdb", *arguments)
+        try:
+            self._run("initdb", *arguments)
+        finally:
+            password_file.unlink(missing_ok=True)
         settings = [
             "listen_addresses = '127.0.0.1'",
             f"unix_socket_directories = '{self.socket_dir}'",
@@ -130,6 +147,19 @@ class LocalCluster:
     def stop(self, mode: str = "fast") -> None:
         if self.is_running():
             self._run("pg_ctl", "-D", str(self.data_dir), "-m", mode, "-w", "stop")
+
+    def require_passwords(self) -> None:
+        """Replace trust in pg_hba.conf by scram-sha-256 and reload (clusters made before)."""
+        hba = self.data_dir / "pg_hba.conf"
+        lines = []
+        for line in hba.read_text().splitlines():
+            fields = line.split()
+            if fields and not line.lstrip().startswith("#") and fields[-1] == "trust":
+                line = line[: line.rstrip().rfind("trust")] + "scram-sha-256"
+            lines.append(line)
+        hba.write_text("\n".join(lines) + "\n")
+        if self.is_running():
+            self._run("pg_ctl", "-D", str(self.data_dir), "reload")
 
     def restart(self) -> None:
         self._run("pg_ctl", "-D", str(self.data_dir), "-m", "fast", "-w", "-o",

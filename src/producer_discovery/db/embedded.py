@@ -4,22 +4,40 @@ Created on first use (initdb, pg_cron preloaded when installed, database `produc
 migrated), reused afterwards, started again if it was stopped. Where it lives:
 $PRODUCER_DISCOVERY_HOME, else $XDG_DATA_HOME/producer-discovery (~/.local/share/…); for root,
 whose home the `postgres` server user cannot enter, /var/lib/producer-discovery.
+
+Every connection needs a password (scram-sha-256, the loopback and the unix socket alike; a
+cluster made by an earlier version, which trusted the loopback, is switched over). The
+passwords are generated and kept in `<home>/pgpass` (mode 0600, libpq's passfile format), so
+the URLs carry none: `postgresql://producer_discovery_worker@127.0.0.1:PORT/producer_discovery
+?passfile=<home>/pgpass`. One login per role of migration 0050: the stages connect as
+producer_discovery_worker, the CLI's commands as producer_discovery_operator,
+producer_discovery_reader is there for read-only use; `postgres` (the superuser) migrates.
 """
 
 from __future__ import annotations
 
 import os
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import psycopg
+from psycopg import sql
 
 from producer_discovery.db.cluster import LocalCluster, free_port, port_is_free
+from producer_discovery.db.logins import ensure_login
 from producer_discovery.db.migrate import migrate
 
 DATABASE_NAME = "producer_discovery"
 PREFERRED_PORT = 54329
+ADMIN = "postgres"
+# role (as the CLI names it) → (login, group role of migration 0050)
+LOGINS = {
+    "worker": ("producer_discovery_worker", "discovery_worker"),
+    "operator": ("producer_discovery_operator", "discovery_operator"),
+    "reader": ("producer_discovery_reader", "discovery_reader"),
+}
 
 
 def default_home() -> Path:
@@ -45,8 +63,33 @@ class EmbeddedDatabase:
         return LocalCluster(self.home / "pgdata", port, cron_database=DATABASE_NAME)
 
     @property
+    def passfile(self) -> Path:
+        return self.home / "pgpass"
+
+    @property
     def url(self) -> str:
-        return self.cluster().url(DATABASE_NAME)
+        """The admin's (migrations)."""
+        return self.cluster().url(DATABASE_NAME, ADMIN, self.passfile)
+
+    def role_url(self, role: str) -> str:
+        """The URL of the login of `role` (worker, operator or reader)."""
+        return self.cluster().url(DATABASE_NAME, LOGINS[role][0], self.passfile)
+
+    def passwords(self) -> dict[str, str]:
+        """user → password, from the passfile."""
+        found: dict[str, str] = {}
+        if self.passfile.exists():
+            for line in self.passfile.read_text().splitlines():
+                fields = line.split(":", 4)
+                if len(fields) == 5:
+                    found[fields[3]] = fields[4]
+        return found
+
+    def _write_passwords(self, passwords: dict[str, str], port: int) -> None:
+        self.passfile.touch(mode=0o600, exist_ok=True)
+        self.passfile.chmod(0o600)
+        self.passfile.write_text("".join(
+            f"127.0.0.1:{port}:*:{user}:{password}\n" for user, password in sorted(passwords.items())))
 
     def exists(self) -> bool:
         return self.cluster().is_initialised()
@@ -57,19 +100,37 @@ class EmbeddedDatabase:
     def ensure_running(self, log: Callable[[str], None]) -> str:
         """Create or start the cluster, migrate it, and return its URL."""
         cluster = self.cluster()
+        passwords = self.passwords()
         if not cluster.is_initialised():
             self.home.mkdir(parents=True, exist_ok=True)
             log(f"creating the embedded PostgreSQL in {self.home} (port {cluster.port})")
-            cluster.initialise()
+            passwords = {ADMIN: secrets.token_urlsafe(24)}
+            self._write_passwords(passwords, cluster.port)
+            cluster.initialise(superuser_password=passwords[ADMIN])
             self.port_file.write_text(f"{cluster.port}\n")
         if not cluster.is_running():
             cluster.start()
-        with psycopg.connect(cluster.url("postgres"), autocommit=True) as conn:
+        if ADMIN not in passwords:  # made by a version that trusted the loopback
+            passwords = {ADMIN: secrets.token_urlsafe(24)}
+            with psycopg.connect(cluster.url("postgres"), autocommit=True) as conn:
+                conn.execute(sql.SQL("ALTER ROLE {} PASSWORD {}").format(
+                    sql.Identifier(ADMIN), sql.Literal(passwords[ADMIN])))
+            self._write_passwords(passwords, cluster.port)
+            cluster.require_passwords()
+            log(f"the embedded PostgreSQL now requires passwords (kept in {self.passfile})")
+        with psycopg.connect(cluster.url("postgres", ADMIN, self.passfile), autocommit=True) as conn:
             exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (DATABASE_NAME,)).fetchone()
             if not exists:
                 conn.execute(f"CREATE DATABASE {DATABASE_NAME}")  # a constant, not input
-        url = cluster.url(DATABASE_NAME)
+        url = self.url
         migrate(url, log=log)
+        missing = {login: group for login, group in LOGINS.values() if login not in passwords}
+        if missing:
+            passwords.update({login: secrets.token_urlsafe(24) for login in missing})
+            self._write_passwords(passwords, cluster.port)
+            with psycopg.connect(url, autocommit=True) as conn:
+                for login, group in missing.items():
+                    ensure_login(conn, login, passwords[login], group)
         return url
 
     def stop(self) -> bool:

@@ -36,6 +36,19 @@ CREATE TABLE IF NOT EXISTS public.schema_migrations (
 """
 
 
+# After every migration, in its transaction: what it created in the project's schemas is handed
+# to discovery_owner and nothing of it is left to PUBLIC (migration 0050).
+CLAIM_SQL = """
+DO $$
+BEGIN
+  IF to_regprocedure('public.claim_project_objects()') IS NOT NULL THEN
+    PERFORM public.claim_project_objects();
+  END IF;
+END;
+$$
+"""
+
+
 class MigrationError(ConfigurationError):
     """A migration cannot be applied; the message is one readable line."""
 
@@ -124,6 +137,7 @@ def apply(conn: psycopg.Connection, migration: Migration) -> None:
     try:
         with conn.transaction():
             conn.execute(migration.sql)  # type: ignore[arg-type]  # a file, not user input
+            conn.execute(CLAIM_SQL)
             conn.execute(
                 "INSERT INTO public.schema_migrations (name, checksum) VALUES (%s, %s)",
                 (migration.name, migration.checksum),

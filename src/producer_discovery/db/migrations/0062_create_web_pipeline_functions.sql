@@ -3,35 +3,7 @@
 --   SELECT get_pipeline_history(24);       per hour: finished messages, errors, API calls, depths
 --   SELECT * FROM replay_dead_letters('artist_discovery_dlq', 3);   re-drive dead letters
 
--- Re-drive dead letters: send each (without its _dlq_metadata) back to its source queue and
--- delete it from the DLQ, in one statement. p_queue (a stage or its DLQ) and p_message_id
--- narrow it; NULL means all.
-CREATE OR REPLACE FUNCTION public.replay_dead_letters(
-  p_queue TEXT DEFAULT NULL,
-  p_message_id BIGINT DEFAULT NULL
-)
-RETURNS TABLE(queue_name TEXT, message_id BIGINT, source_queue TEXT, new_msg_id BIGINT)
-LANGUAGE sql
-SECURITY DEFINER
-SET search_path = pg_catalog, public, pg_temp
-AS $$
-  WITH chosen AS (
-    SELECT d.queue_name, d.message_id, d.source_queue, d.full_message
-    FROM public.dlq_messages d
-    WHERE (p_queue IS NULL OR d.queue_name = p_queue OR d.source_queue = p_queue)
-      AND (p_message_id IS NULL OR d.message_id = p_message_id)
-      AND d.source_queue IS NOT NULL
-  ), sent AS (
-    SELECT c.queue_name, c.message_id, c.source_queue,
-           pgmq.send(c.source_queue, c.full_message - '_dlq_metadata') AS new_msg_id
-    FROM chosen c
-  ), deleted AS (
-    SELECT s.*, pgmq.delete(s.queue_name, s.message_id) AS deleted FROM sent s
-  )
-  SELECT d.queue_name, d.message_id, d.source_queue, d.new_msg_id
-  FROM deleted d
-  ORDER BY d.message_id;
-$$;
+-- replay_dead_letters (re-drive dead letters to their own stage) is migration 0051's.
 
 -- Everything the dashboard shows now, in one call: queue depths (pgmq's metrics of the
 -- registered queues), processing states, the dead letters (newest first, at most 100, their
@@ -179,7 +151,6 @@ AS $$
                      e.created_at DESC) x), '[]'::JSONB));
 $$;
 
-REVOKE ALL ON FUNCTION public.replay_dead_letters(TEXT, BIGINT) FROM PUBLIC;
 REVOKE ALL ON FUNCTION public.get_pipeline_overview() FROM PUBLIC;
 REVOKE ALL ON FUNCTION public.get_pipeline_history(INTEGER) FROM PUBLIC;
 DO $$
@@ -194,7 +165,6 @@ BEGIN
   END LOOP;
   -- Replaying changes state: operators only.
   IF EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = 'discovery_operator') THEN
-    GRANT EXECUTE ON FUNCTION public.replay_dead_letters(TEXT, BIGINT) TO discovery_operator;
   END IF;
 END;
 $$;

@@ -1,4 +1,6 @@
--- Re-drive dead letters (replay_dead_letters, migration 0062): each goes back to its source
--- queue without its _dlq_metadata and leaves the DLQ. %(queue)s / %(message_id)s narrow it (NULL = all).
+-- Re-drive dead letters: each goes back (without its _dlq_metadata) to the stage it came from
+-- and leaves its DLQ, in one statement (replay_dead_letters, migration 0051).
+-- %(queue)s / %(message_id)s narrow it (NULL = all).
 SELECT queue_name, message_id, source_queue, new_msg_id
-FROM public.replay_dead_letters(%(queue)s::TEXT, %(message_id)s::BIGINT)
+FROM public.replay_dead_letters(%(queue)s::text, %(message_id)s::bigint)
+ORDER BY message_id
