@@ -292,3 +292,21 @@ def test_a_long_retry_after_is_handed_to_the_caller_without_sleeping() -> None:
         assert raised.value.retry_after is not None and raised.value.retry_after > 10
         assert sandbox.requests["artist"] == 3
         assert limiter.pauses[-1][0] == "spotify"
+
+
+def test_token_url_on_another_host_than_the_api_is_used(sandbox: SpotifySandbox) -> None:
+    """Spotify's token endpoint lives on accounts.spotify.com, not api.spotify.com: the
+    configured token URL is an allowed origin (any other host still gets no credentials)."""
+    token_url = sandbox.token_url.replace("127.0.0.1", "localhost")
+    assert token_url != sandbox.token_url
+    settings = Settings(
+        spotify_client_id=CLIENT_ID,
+        spotify_client_secret=SecretStr(CLIENT_SECRET),
+        spotify_api_url=sandbox.api_url,
+        spotify_token_url=token_url,
+    )
+    spotify = SpotifyClient.from_settings(settings, retry_policy=FAST_RETRIES)
+    assert spotify.get_artist(NOVA_REYES).name == "Nova Reyes"
+    assert sandbox.requests["token"] == 1
+    with pytest.raises(PermanentError, match="refusing to send credentials"):
+        spotify.get_json("http://127.0.0.2:9/v1/artists/x", endpoint="artist")
