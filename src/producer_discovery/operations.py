@@ -10,17 +10,16 @@ import sys
 import time
 import uuid
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from typing import Any
 
-import psycopg
-from psycopg.rows import dict_row
 from rich.console import Console
 from rich.table import Table
 
 from producer_discovery.db.embedded import EmbeddedDatabase, default_home
 from producer_discovery.db.logins import provision_from_urls
 from producer_discovery.db.migrate import migrate
-from producer_discovery.db.queries import query
+from producer_discovery.db.operator import OperatorDatabase, check_connection
 from producer_discovery.errors import ConfigurationError
 from producer_discovery.logging import configure as configure_logging
 from producer_discovery.runtime import supervisor
@@ -62,19 +61,9 @@ def role_url(settings: Settings, role: str) -> str:
     return embedded(settings).role_url(role)
 
 
-def connect(settings: Settings) -> psycopg.Connection[dict[str, Any]]:
-    url = role_url(settings, "operator")
-    try:
-        return psycopg.connect(url, autocommit=True, row_factory=dict_row)
-    except psycopg.OperationalError as error:
-        raise ConfigurationError(f"cannot connect to the database: {str(error).strip().splitlines()[0]}") from error
-
-
-def one(conn: psycopg.Connection[dict[str, Any]], statement: str) -> dict[str, Any]:
-    """The single row a statement returns."""
-    row = conn.execute(statement).fetchone()
-    assert row is not None, statement
-    return row
+def connect(settings: Settings) -> AbstractContextManager[OperatorDatabase]:
+    """The operator commands' database, on the operator login."""
+    return OperatorDatabase.connect(role_url(settings, "operator"))
 
 
 def migrate_command(settings: Settings, arguments: argparse.Namespace) -> int:
@@ -126,29 +115,20 @@ def run_command(settings: Settings, arguments: argparse.Namespace) -> int:
 def discover_command(settings: Settings, arguments: argparse.Namespace) -> int:
     if not arguments.names and not arguments.genre:
         raise ConfigurationError("discover needs artist names or --genre GENRE")
-    with connect(settings) as conn:
+    with connect(settings) as database:
         for name in arguments.names:
-            row = conn.execute("SELECT start_artist_discovery(%s) AS msg_id", (name,)).fetchone()
-            print(f"queued {name!r} (message {row['msg_id']})" if row else name)
+            print(f"queued {name!r} (message {database.start_artist_discovery(name)})")
         if arguments.genre:
-            rows = conn.execute(
-                "SELECT * FROM start_bulk_artist_discovery(%s, %s, %s)",
-                (arguments.genre, arguments.min_popularity, arguments.limit),
-            ).fetchall()
+            rows = database.start_bulk_artist_discovery(arguments.genre, arguments.min_popularity,
+                                                        arguments.limit)
             for row in rows:
                 print(f"queued {row['artist_name']} (message {row['msg_id']}, {row['source']})")
     return 0
 
 
 def status_command(settings: Settings, arguments: argparse.Namespace) -> int:
-    with connect(settings) as conn:
-        report = {
-            "queues": conn.execute(query("queue_depths")).fetchall(),
-            "processing": conn.execute("SELECT * FROM get_processing_stats()").fetchall(),
-            "dead_letters": one(conn, "SELECT count(*) AS n FROM dlq_messages")["n"],
-            "throughput_last_15_minutes": conn.execute(query("recent_throughput")).fetchall(),
-            "retention": conn.execute(query("retention_stats")).fetchall(),
-        }
+    with connect(settings) as database:
+        report = database.status()
     if arguments.json:
         print(json.dumps(report, default=str, indent=2))
         return 0
@@ -162,8 +142,8 @@ def status_command(settings: Settings, arguments: argparse.Namespace) -> int:
 
 
 def health_command(settings: Settings, arguments: argparse.Namespace) -> int:
-    with connect(settings) as conn:
-        health = one(conn, "SELECT get_system_health() AS h")["h"]
+    with connect(settings) as database:
+        health = database.health()
     if arguments.json:
         print(json.dumps(health, indent=2))
     else:
@@ -175,14 +155,11 @@ def health_command(settings: Settings, arguments: argparse.Namespace) -> int:
 
 
 def dlq_command(settings: Settings, arguments: argparse.Namespace) -> int:
-    with connect(settings) as conn:
+    with connect(settings) as database:
         if arguments.dlq_action == "list":
-            rows = conn.execute(query("dlq_list")).fetchall()
-            output_console().print(table("Dead letters", rows))
+            output_console().print(table("Dead letters", database.dead_letters()))
             return 0
-        rows = conn.execute(
-            query("dlq_replay"), {"queue": arguments.queue, "message_id": arguments.message_id}
-        ).fetchall()
+        rows = database.replay_dead_letters(arguments.queue, arguments.message_id)
     for row in rows:
         print(f"replayed {row['queue_name']} #{row['message_id']} → {row['source_queue']} #{row['new_msg_id']}")
     if not rows:
@@ -200,9 +177,9 @@ def demo_command(settings: Settings, arguments: argparse.Namespace) -> int:
     configure_logging(settings.log_format, "warning")
     with SandboxEnvironment() as sandboxes:
         children = {**sandboxes.variables(), "LOG_LEVEL": os.environ.get("LOG_LEVEL", "warning")}
-        with connect(settings) as conn:
+        with connect(settings) as database:
             for name in DEMO_ARTISTS:
-                conn.execute("SELECT start_artist_discovery(%s)", (name,))
+                database.start_artist_discovery(name)
         say(f"sandbox APIs up; discovering {', '.join(DEMO_ARTISTS)} with all five stages")
         started = time.monotonic()
         supervisor.Supervisor(worker_url, drain=True, progress=report_progress(started),
@@ -228,10 +205,9 @@ def producers_command(settings: Settings, arguments: argparse.Namespace) -> int:
         return producers_search(settings, arguments)
     if action == "show":
         return producers_show(settings, arguments)
-    with connect(settings) as conn:
-        contact = one(conn, query("producers_contact_visible"))["visible"]
-        leaderboard = "producers_leaderboard" if contact else "producers_leaderboard_public"
-        rows = conn.execute(query(leaderboard), {"artist": arguments.artist}).fetchall()
+    with connect(settings) as database:
+        contact = database.contact_visible()
+        rows = database.leaderboard(arguments.artist, with_contact=contact)
     if not contact:
         say("contact details (e-mail) are hidden: this login may not read them "
             "(discovery_reader); an operator login sees them")
@@ -251,10 +227,8 @@ def producers_command(settings: Settings, arguments: argparse.Namespace) -> int:
 
 def producers_search(settings: Settings, arguments: argparse.Namespace) -> int:
     """search_artists / search_producers (migration 0060), best match first."""
-    parameters = {"q": arguments.text, "limit": 20}
-    with connect(settings) as conn:
-        found = {"artists": conn.execute(query("search_artists"), parameters).fetchall(),
-                 "producers": conn.execute(query("search_producers"), parameters).fetchall()}
+    with connect(settings) as database:
+        found = database.search(arguments.text, limit=20)
     if arguments.json:
         print(json.dumps(found, default=str, indent=2))
         return 0
@@ -266,19 +240,16 @@ def producers_search(settings: Settings, arguments: argparse.Namespace) -> int:
 
 def producers_show(settings: Settings, arguments: argparse.Namespace) -> int:
     """get_producer + get_producer_contact (migration 0061): the CLI is an operator tool."""
-    with connect(settings) as conn:
+    with connect(settings) as database:
         producer_id = arguments.producer
         if not is_uuid(producer_id):
-            hits = conn.execute(query("search_producers"), {"q": producer_id, "limit": 1}).fetchall()
+            hits = database.search(producer_id, limit=1)["producers"]
             if not hits:
                 raise ConfigurationError(f"no producer matches {producer_id!r}")
-            producer_id = hits[0]["id"]
-        row = conn.execute(query("producer_document"), {"producer_id": producer_id}).fetchone()
-        document = row["producer"] if row else None
+            producer_id = str(hits[0]["id"])
+        document = database.producer(producer_id)
         if document is None:
             raise ConfigurationError(f"no producer with id {producer_id}")
-        contact = conn.execute(query("producer_contact"), {"producer_id": producer_id}).fetchone()
-        document.update(contact["contact"] if contact else {})
     if arguments.json:
         print(json.dumps(document, default=str, indent=2))
         return 0
@@ -313,10 +284,7 @@ def web_command(settings: Settings, arguments: argparse.Namespace) -> int:
     host = arguments.host or settings.web_host
     port = arguments.port or settings.web_port
     url = database_url(settings)
-    try:  # a wrong DATABASE_URL is one readable line, not a traceback from the server
-        psycopg.connect(url, connect_timeout=10).close()
-    except psycopg.OperationalError as error:
-        raise ConfigurationError(f"cannot connect to the database: {str(error).strip().splitlines()[0]}") from error
+    check_connection(url)  # a wrong DATABASE_URL is one readable line, not a server traceback
     say(f"serving http://{host}:{port}/ (operator actions "
         f"{'enabled' if settings.web_operator_token else 'disabled: WEB_OPERATOR_TOKEN is not set'})")
     serve(settings, url, host, port)

@@ -19,10 +19,9 @@ import math
 from typing import Any
 
 import psycopg
-from psycopg.types.json import Jsonb
 
+from producer_discovery.db import sample_catalogue as database
 from producer_discovery.db.catalogue import process_track_batch
-from producer_discovery.db.queries import query
 from producer_discovery.text import normalise_name, normalise_title
 
 SAMPLE: dict[str, Any] = {
@@ -76,17 +75,13 @@ def seed_web_catalogue(conn: psycopg.Connection[Any], catalogue: dict[str, Any])
     """Write the catalogue; return {artist or producer name: id}."""
     ids: dict[str, str] = {}
     for artist in catalogue["artists"]:
-        artist_id = value(conn, "producer_seed_artist", {
-            "name": artist["name"], "spotify_id": spotify_id("artist", artist["name"]),
-            "metadata": Jsonb({"genres": artist.get("genres", [])})})
+        artist_id = database.seed_artist(conn, artist["name"], spotify_id("artist", artist["name"]),
+                                         artist.get("genres", []))
         ids[artist["name"]] = artist_id
         for album in artist["albums"]:
-            album_id = value(conn, "producer_seed_album", {
-                "artist_id": artist_id, "name": album["name"],
-                "spotify_id": spotify_id("album", artist["name"], album["name"]),
-                "metadata": Jsonb({"album_type": "album", "total_tracks": len(album["tracks"])})})
-            conn.execute(query("web_seed_album_date"),
-                         {"album_id": album_id, "release_date": album.get("release_date")})
+            album_id = database.seed_album(
+                conn, artist_id, album["name"], spotify_id("album", artist["name"], album["name"]),
+                len(album["tracks"]), album.get("release_date"))
             rows = [{"spotify_id": spotify_id("track", artist["name"], album["name"], track["name"]),
                      "name": track["name"], "normalized_name": normalise_title(track["name"]),
                      "metadata": {"track_number": number, "disc_number": 1}}
@@ -96,7 +91,10 @@ def seed_web_catalogue(conn: psycopg.Connection[Any], catalogue: dict[str, Any])
             for track, song in zip(album["tracks"], result["results"], strict=True):
                 for credit in track.get("credits", []):
                     producer_id = producer(conn, ids, credit["producer"], catalogue)
-                    credit_track(conn, song["track_id"], producer_id, credit)
+                    sources: dict[str, float] = credit["sources"]
+                    fused = 1 - math.prod(1 - confidence for confidence in sources.values())
+                    database.seed_credit(conn, song["track_id"], producer_id, round(fused, 4),
+                                         credit["roles"], sources)
     return ids
 
 
@@ -105,8 +103,7 @@ def producer(conn: psycopg.Connection[Any], ids: dict[str, str], name: str,
     """The id of the named producer, inserted (with its profile) the first time."""
     if name in ids:
         return ids[name]
-    producer_id = value(conn, "producer_insert", {
-        "name": name, "normalized_name": normalise_name(name), "source": "genius"})
+    producer_id = database.seed_producer(conn, name, normalise_name(name))
     profile = catalogue.get("producers", {}).get(name)
     if profile:
         seen = "2026-01-01T00:00:00+00:00"
@@ -116,37 +113,15 @@ def producer(conn: psycopg.Connection[Any], ids: dict[str, str], name: str,
             social["email"] = {"value": profile["email"], "source": "genius", "seen_at": seen}
         social["aliases"] = profile.get("aliases", [])
         social["disagreements"] = []
-        conn.execute(query("enrichment_record"), {
-            "producer_id": producer_id, "complete": True,
-            "instagram_handle": profile.get("instagram_handle"),
-            "instagram_bio": profile.get("bio"), "email": profile.get("email"),
-            "image_url": profile.get("image_url"), "social": Jsonb(social),
-            "enrichment": Jsonb({"sources": ["genius"]})})
+        database.seed_profile(conn, producer_id, profile, social)
     ids[name] = producer_id
     return producer_id
-
-
-def credit_track(conn: psycopg.Connection[Any], track_id: str, producer_id: str,
-                 credit: dict[str, Any]) -> None:
-    """One fused credit and its evidence, one row per source."""
-    sources: dict[str, float] = credit["sources"]
-    fused = 1 - math.prod(1 - confidence for confidence in sources.values())
-    conn.execute(query("producer_upsert_track_credit"), {
-        "track_id": track_id, "producer_id": producer_id, "confidence": round(fused, 4),
-        "source": "+".join(sorted(sources)), "roles": credit["roles"]})
-    for source, confidence in sorted(sources.items()):
-        conn.execute(query("producer_insert_evidence"), {
-            "track_id": track_id, "producer_id": producer_id, "source": source,
-            "source_id": None, "role": credit["roles"][0], "role_label": credit["roles"][0].title(),
-            "attributes": Jsonb([]), "confidence": confidence})
 
 
 def seed_dead_letter(conn: psycopg.Connection[Any], artist_name: str,
                      reason: str = "Spotify answered 404 for good") -> int:
     """An artist_discovery message dead-lettered as the runtime does it; its DLQ message id."""
-    conn.execute(query("web_seed_dead_letter"), {"name": artist_name, "reason": reason})
-    rows = conn.execute(query("dlq_list")).fetchall()
-    return max(int(row["message_id"] if isinstance(row, dict) else row[1]) for row in rows)
+    return database.seed_dead_letter(conn, artist_name, reason)
 
 
 def synthetic(artists: int = 50, albums: int = 4, tracks: int = 10, producers: int = 120) -> dict[str, Any]:
@@ -184,10 +159,3 @@ WORDS = ("Amber", "Blue", "Cedar", "Dune", "Ember", "Fjord", "Glass", "Harbor", 
 def spotify_id(*parts: str) -> str:
     """A stable made-up Spotify id (22 characters) for these names."""
     return hashlib.sha1("/".join(parts).encode()).hexdigest()[:22]
-
-
-def value(conn: psycopg.Connection[Any], name: str, parameters: dict[str, Any], raw: bool = False) -> Any:
-    row = conn.execute(query(name), parameters).fetchone()
-    assert row is not None, name
-    first = next(iter(row.values())) if isinstance(row, dict) else row[0]
-    return first if raw else str(first)

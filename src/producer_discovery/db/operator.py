@@ -1,0 +1,115 @@
+"""What the operator commands read and change (`discover`, `status`, `health`, `dlq`,
+`producers`, `demo`), each a named query, on one autocommit connection with dict rows, as the
+operator login (or whatever login DATABASE_URL names).
+
+    with OperatorDatabase.connect(url) as database:
+        database.start_artist_discovery("Nova Reyes")
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import psycopg
+from psycopg.rows import dict_row
+
+from producer_discovery.db.queries import query
+from producer_discovery.errors import ConfigurationError
+
+Row = dict[str, Any]
+
+
+def check_connection(url: str) -> None:
+    """Connect once, or raise a ConfigurationError of one line."""
+    try:
+        psycopg.connect(url, connect_timeout=10).close()
+    except psycopg.OperationalError as error:
+        raise ConfigurationError(f"cannot connect to the database: {first_line(error)}") from error
+
+
+def first_line(error: BaseException) -> str:
+    return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+
+
+class OperatorDatabase:
+    def __init__(self, conn: psycopg.Connection[Row]) -> None:
+        self.conn = conn
+
+    @classmethod
+    @contextmanager
+    def connect(cls, url: str) -> Iterator[OperatorDatabase]:
+        try:
+            conn = psycopg.connect(url, autocommit=True, row_factory=dict_row, connect_timeout=10)
+        except psycopg.OperationalError as error:
+            raise ConfigurationError(f"cannot connect to the database: {first_line(error)}") from error
+        with conn:
+            yield cls(conn)
+
+    def _rows(self, name: str, parameters: dict[str, Any] | None = None) -> list[Row]:
+        return self.conn.execute(query(name), parameters or {}).fetchall()
+
+    def _one(self, name: str, parameters: dict[str, Any] | None = None) -> Row | None:
+        return self.conn.execute(query(name), parameters or {}).fetchone()
+
+    # Discovery --------------------------------------------------------------------------
+    def start_artist_discovery(self, name: str) -> int:
+        """The queued message id (start_artist_discovery)."""
+        row = self._one("start_artist_discovery", {"name": name})
+        assert row is not None
+        return int(row["msg_id"])
+
+    def start_bulk_artist_discovery(self, genre: str, min_popularity: int | None,
+                                    limit: int | None) -> list[Row]:
+        """One row per queued artist: artist_name, msg_id, source."""
+        return self._rows("start_bulk_artist_discovery",
+                          {"genre": genre, "min_popularity": min_popularity, "limit": limit})
+
+    # Status and health ------------------------------------------------------------------
+    def status(self) -> dict[str, Any]:
+        dead = self._one("dead_letter_count")
+        return {
+            "queues": self._rows("queue_depths"),
+            "processing": self._rows("processing_stats"),
+            "dead_letters": int(dead["n"]) if dead else 0,
+            "throughput_last_15_minutes": self._rows("recent_throughput"),
+            "retention": self._rows("retention_stats"),
+        }
+
+    def health(self) -> dict[str, Any]:
+        row = self._one("system_health")
+        assert row is not None
+        health: dict[str, Any] = row["h"]
+        return health
+
+    # Dead letters -----------------------------------------------------------------------
+    def dead_letters(self) -> list[Row]:
+        return self._rows("dlq_list")
+
+    def replay_dead_letters(self, queue: str | None, message_id: int | None) -> list[Row]:
+        return self._rows("dlq_replay", {"queue": queue, "message_id": message_id})
+
+    # Producers --------------------------------------------------------------------------
+    def contact_visible(self) -> bool:
+        """Whether this login may read contact details (an operator, not a reader)."""
+        row = self._one("producers_contact_visible")
+        return bool(row and row["visible"])
+
+    def leaderboard(self, artist: str | None, with_contact: bool) -> list[Row]:
+        name = "producers_leaderboard" if with_contact else "producers_leaderboard_public"
+        return self._rows(name, {"artist": artist})
+
+    def search(self, text: str, limit: int) -> dict[str, list[Row]]:
+        parameters = {"q": text, "limit": limit}
+        return {"artists": self._rows("search_artists", parameters),
+                "producers": self._rows("search_producers", parameters)}
+
+    def producer(self, producer_id: str) -> dict[str, Any] | None:
+        """get_producer's document with get_producer_contact's fields, or None."""
+        row = self._one("producer_document", {"producer_id": producer_id})
+        document: dict[str, Any] | None = row["producer"] if row else None
+        if document is not None:
+            contact = self._one("producer_contact", {"producer_id": producer_id})
+            document.update(contact["contact"] if contact and contact["contact"] else {})
+        return document

@@ -1,0 +1,1 @@
+SELECT public.start_artist_discovery(%(name)s) AS msg_id

@@ -1,0 +1,1 @@
+SELECT public.get_system_health() AS h
