@@ -1,7 +1,10 @@
 """Running stages: one stage in this process (`worker`), or all five as child processes (`run`).
 
-`run` restarts a crashed child with exponential backoff (1 s doubling to 60 s, reset after a
-minute of good health). With `--drain` it stops every child and exits 0 once the whole
+`run` restarts a child the way Docker and supervisord do: a child that had been running
+for `start_seconds` (10 s, Docker's figure; supervisord's `startsecs`) was healthy, so when it
+dies (SIGKILL, OOM, a lost connection it could not survive) it is restarted at once. Only a
+child that dies while starting backs off: 1 s, doubling to 60 s, for as long as it keeps dying
+young; one healthy run resets it. With `--drain` it stops every child and exits 0 once the whole
 pipeline is idle: every stage queue empty. That is enough, because a message stays in its
 queue (invisible) while it is processed and its next-stage sends commit together with its
 archive, so an empty set of queues means nothing is in flight anywhere.
@@ -14,6 +17,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -46,14 +50,36 @@ def run_worker(settings: Settings, url: str, stage_name: str, drain: bool) -> in
         resources.close()
 
 
+START_SECONDS = 10.0  # a child that lived this long started fine (Docker: 10 s)
+MAX_BACKOFF_SECONDS = 60.0
+
+
+@dataclass(frozen=True)
+class Exit:
+    """One death of a child: how long it had lived, its exit code, the wait before its restart."""
+
+    uptime: float
+    code: int | None
+    restart_in: float
+
+
 @dataclass
 class Child:
     stage: str
     process: subprocess.Popen[bytes] | None = None
     started_at: float = 0.0
-    failures: int = 0
+    failures: int = 0  # consecutive deaths while starting
     next_start: float = 0.0
     arguments: list[str] = field(default_factory=list)
+    exits: list[Exit] = field(default_factory=list)
+
+    def restart_delay(self, uptime: float, start_seconds: float) -> float:
+        """At once after a healthy run; 1 s doubling to 60 s while it keeps dying young."""
+        if uptime >= start_seconds:
+            self.failures = 0
+            return 0.0
+        self.failures += 1
+        return min(MAX_BACKOFF_SECONDS, 2.0 ** (self.failures - 1))
 
 
 def worker_command(stage: str) -> list[str]:
@@ -66,8 +92,10 @@ class Supervisor:
     def __init__(self, url: str, stages: tuple[str, ...] = STAGES, drain: bool = False,
                  extra_arguments: list[str] | None = None,
                  command: Callable[[str], list[str]] = worker_command,
-                 progress: Callable[[dict[str, int]], None] | None = None) -> None:
+                 progress: Callable[[dict[str, int]], None] | None = None,
+                 start_seconds: float = START_SECONDS) -> None:
         self.url = url
+        self.start_seconds = start_seconds
         self.drain = drain
         self.progress = progress
         self.command = command
@@ -76,8 +104,10 @@ class Supervisor:
         self.signals = 0
 
     def run(self) -> int:
-        previous = {number: signal.signal(number, self._on_signal)
-                    for number in (signal.SIGTERM, signal.SIGINT)}
+        previous = {}
+        if threading.current_thread() is threading.main_thread():
+            previous = {number: signal.signal(number, self._on_signal)
+                        for number in (signal.SIGTERM, signal.SIGINT)}
         idle_checks = 0
         next_report = 0.0
         try:
@@ -92,7 +122,7 @@ class Supervisor:
                     if idle_checks >= 2:
                         log.info("pipeline_idle")
                         break
-                time.sleep(0.5)
+                time.sleep(0.2 if any(c.process is None for c in self.children) else 0.5)
         finally:
             self._stop_children()
             for number, handler in previous.items():
@@ -102,17 +132,18 @@ class Supervisor:
     def _keep_alive(self, child: Child) -> None:
         process = child.process
         if process is not None and process.poll() is None:
-            if time.monotonic() - child.started_at > 60:
-                child.failures = 0
             return
         if process is not None:
             code = process.returncode
-            child.failures += 1
-            delay = min(60.0, 2.0 ** (child.failures - 1))
+            uptime = time.monotonic() - child.started_at
+            delay = child.restart_delay(uptime, self.start_seconds)
+            child.exits.append(Exit(uptime, code, delay))
             child.next_start = time.monotonic() + delay
             child.process = None
-            log.warning("worker_exited", stage=child.stage, exit_code=code, restart_in=delay)
-            return
+            log.warning("worker_exited", stage=child.stage, exit_code=code,
+                        uptime=round(uptime, 1), restart_in=delay)
+            if delay > 0:
+                return
         if time.monotonic() < child.next_start:
             return
         command = [*self.command(child.stage), *child.arguments]
