@@ -5,7 +5,9 @@
     ├── PermanentError            retrying cannot help (404, 400, malformed data)
     │   └── InvalidMessage        a queue message that fails validation
     └── TransientError            may succeed later (5xx, timeouts, lost connections)
-        └── RateLimited           the provider said "slow down" (429), with retry_after seconds
+        ├── RateLimited           the provider said "slow down" (429), with retry_after seconds
+        └── Deferred              not attempted (the shared limit is paused past its deadline,
+                                  or the worker is stopping): hide the message, spend no attempt
 
 Only the worker runtime catches broadly; everything else raises one of these.
 `is_transient()` is the single place that decides whether an exception is worth a retry.
@@ -45,6 +47,13 @@ class RateLimited(TransientError):
     """The provider answered 429 (or equivalent); wait `retry_after` seconds."""
 
     def __init__(self, message: str, retry_after: float | None) -> None:
+        super().__init__(message, retry_after)
+
+
+class Deferred(TransientError):
+    """No attempt was made: come back in `retry_after` seconds; the message spends no attempt."""
+
+    def __init__(self, message: str, retry_after: float) -> None:
         super().__init__(message, retry_after)
 
 

@@ -22,6 +22,7 @@ from producer_discovery.db.queries import query
 from producer_discovery.errors import ConfigurationError
 from producer_discovery.logging import configure as configure_logging
 from producer_discovery.runtime import supervisor
+from producer_discovery.runtime.resources import pool_size
 from producer_discovery.sandbox.environment import SandboxEnvironment
 from producer_discovery.settings import Settings
 
@@ -98,7 +99,8 @@ def run_command(settings: Settings, arguments: argparse.Namespace) -> int:
                           ("--max-attempts", settings.max_attempts)):
         passed_on += [option, str(value)]
     return supervisor.Supervisor(database_url(settings), drain=arguments.drain,
-                                 extra_arguments=passed_on).run()
+                                 extra_arguments=passed_on,
+                                 connections_per_child=pool_size(settings) + 1).run()
 
 
 def discover_command(settings: Settings, arguments: argparse.Namespace) -> int:
@@ -124,6 +126,7 @@ def status_command(settings: Settings, arguments: argparse.Namespace) -> int:
             "queues": conn.execute(query("queue_depths")).fetchall(),
             "processing": conn.execute("SELECT * FROM get_processing_stats()").fetchall(),
             "dead_letters": one(conn, "SELECT count(*) AS n FROM dlq_messages")["n"],
+            "redriven_dead_letters": one(conn, query("redriven_count"))["n"],
             "throughput_last_15_minutes": conn.execute(query("recent_throughput")).fetchall(),
         }
     if arguments.json:
@@ -133,7 +136,8 @@ def status_command(settings: Settings, arguments: argparse.Namespace) -> int:
     console.print(table("Queues", report["queues"]))
     console.print(table("Processing", report["processing"]))
     console.print(table("Finished in the last 15 minutes", report["throughput_last_15_minutes"]))
-    console.print(f"Dead letters: {report['dead_letters']}")
+    console.print(f"Dead letters: {report['dead_letters']} "
+                  f"(re-driven once after a transient failure: {report['redriven_dead_letters']})")
     return 0
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, TypeVar
 
+import psycopg
 from psycopg_pool import ConnectionPool
 
 from producer_discovery.clients.base import ApiClient
@@ -28,6 +29,23 @@ SESSION_SETTINGS = (
 )
 
 
+# Bounded waits on the wire: a connect that cannot finish in 10 s fails (and is retried by the
+# pool or the loop), and TCP keepalives notice within about a minute a server that vanished
+# without closing the connection (a lost host, a failover), where a read would otherwise hang.
+CONNECTION_OPTIONS: dict[str, Any] = {
+    "connect_timeout": 10,
+    "keepalives": 1,
+    "keepalives_idle": 30,
+    "keepalives_interval": 10,
+    "keepalives_count": 3,
+}
+
+
+def pool_size(settings: Settings) -> int:
+    """Connections one worker process may hold in its pool (the listener adds one)."""
+    return settings.worker_concurrency * 2 + 3
+
+
 def configure_connection(conn: Any) -> None:
     for statement in SESSION_SETTINGS:
         conn.execute(statement)
@@ -39,7 +57,7 @@ def open_pool(url: str, size: int) -> ConnectionPool:
         url,
         min_size=1,
         max_size=size,
-        kwargs={"autocommit": True},
+        kwargs={"autocommit": True, **CONNECTION_OPTIONS},
         configure=configure_connection,
         check=ConnectionPool.check_connection,
         reconnect_timeout=3600,
@@ -61,7 +79,7 @@ class Resources:
 
     @classmethod
     def build(cls, settings: Settings, url: str, stage: str) -> Resources:
-        pool = open_pool(url, size=settings.worker_concurrency * 2 + 3)
+        pool = open_pool(url, size=pool_size(settings))
         return cls(
             settings=settings,
             pool=pool,
@@ -90,5 +108,43 @@ class Resources:
     def close(self) -> None:
         try:
             self.metrics.flush()
+        except Exception:  # metrics never stop a shutdown; flush() has already logged
+            pass
         finally:
             self.pool.close()
+
+
+@dataclass(frozen=True)
+class ConnectionBudget:
+    """What `processes` processes of `per_process` connections would take of the server."""
+
+    max_connections: int
+    reserved: int
+    in_use: int
+    wanted: int
+
+    @property
+    def available(self) -> int:
+        return self.max_connections - self.reserved - self.in_use
+
+    @property
+    def warning(self) -> str | None:
+        if self.wanted <= self.available:
+            return None
+        return (f"{self.wanted} connections may be opened but the server has "
+                f"{self.available} left (max_connections {self.max_connections} − "
+                f"{self.reserved} reserved − {self.in_use} in use): lower --concurrency, run "
+                f"fewer replicas, raise max_connections or put PgBouncer in front "
+                f"(docs/reliability.md, \"Connections\")")
+
+
+def check_connection_budget(url: str, processes: int, per_process: int) -> ConnectionBudget:
+    """Compare the connections about to be opened with the server's max_connections."""
+    with psycopg.connect(url, autocommit=True, **CONNECTION_OPTIONS) as conn:
+        row = conn.execute(
+            "SELECT current_setting('max_connections')::int, "
+            "current_setting('superuser_reserved_connections')::int, "
+            "(SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend')::int"
+        ).fetchone()
+    assert row is not None
+    return ConnectionBudget(row[0], row[1], row[2], processes * per_process)

@@ -27,7 +27,7 @@ import psycopg
 import structlog
 
 from producer_discovery.errors import ConfigurationError
-from producer_discovery.runtime.resources import Resources
+from producer_discovery.runtime.resources import Resources, check_connection_budget
 from producer_discovery.runtime.worker import Worker
 from producer_discovery.settings import Settings
 
@@ -93,8 +93,10 @@ class Supervisor:
                  extra_arguments: list[str] | None = None,
                  command: Callable[[str], list[str]] = worker_command,
                  progress: Callable[[dict[str, int]], None] | None = None,
-                 start_seconds: float = START_SECONDS) -> None:
+                 start_seconds: float = START_SECONDS,
+                 connections_per_child: int | None = None) -> None:
         self.url = url
+        self.connections_per_child = connections_per_child
         self.start_seconds = start_seconds
         self.drain = drain
         self.progress = progress
@@ -108,6 +110,7 @@ class Supervisor:
         if threading.current_thread() is threading.main_thread():
             previous = {number: signal.signal(number, self._on_signal)
                         for number in (signal.SIGTERM, signal.SIGINT)}
+        self._check_connection_budget()
         idle_checks = 0
         next_report = 0.0
         try:
@@ -128,6 +131,18 @@ class Supervisor:
             for number, handler in previous.items():
                 signal.signal(number, handler)
         return 0
+
+    def _check_connection_budget(self) -> None:
+        """Warn, clearly and at once, when the children's pools would exceed max_connections."""
+        if self.connections_per_child is None:
+            return
+        try:
+            budget = check_connection_budget(self.url, len(self.children), self.connections_per_child)
+        except psycopg.Error as error:
+            log.warning("connection_budget_unknown", error=str(error).strip()[:200])
+            return
+        if budget.warning:
+            log.warning("connection_budget_exceeded", detail=budget.warning)
 
     def _keep_alive(self, child: Child) -> None:
         process = child.process

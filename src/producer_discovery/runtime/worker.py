@@ -10,13 +10,24 @@ Per message (architecture.md, "One message, one transaction"):
 1. the read commits on its own (autocommit), so read_ct counts every delivery;
 2. invalid JSON shape / fields → queue_mgmt.problematic_messages + archive;
 3. a message whose effect is already recorded (idempotency key) → archive;
-4. more than max_attempts deliveries → dead letter;
-5. acquire_processing_lock: COMPLETED → archive; held by a live worker → hide and move on;
+4. more than max_deliveries deliveries cut short (see below) → dead letter, "killed its worker";
+5. acquire_processing_lock: COMPLETED → archive; held by a live worker → hide and move on
+   (set aside: no attempt spent);
 6. the handler calls APIs outside any transaction;
 7. one commit: the handler's writes, the sends to the next stage, status COMPLETED, the
    idempotency record and the archive of the message;
-8. transient error → status PENDING + last_error, message hidden for the retry policy's
-   delay (Retry-After honoured); permanent error or attempts exhausted → DLQ + worker issue.
+8. transient error → status PENDING + last_error, one failure recorded, message hidden for
+   the retry policy's delay (Retry-After honoured); permanent error or max_attempts failures
+   → DLQ + worker issue. A Deferred (shared limit paused past its deadline, shutting down)
+   hides the message for its retry_after and spends no attempt.
+
+Attempts that mean attempts (migration 0070): read_ct counts every delivery, but only a
+handler failure is an attempt (queue_mgmt.message_attempts.failures). A delivery set aside
+without an attempt (busy entity, Deferred) is counted apart (set_aside). Every other past
+delivery was cut short: its worker died (SIGKILL, OOM, a lost host) or lost the database
+before it could record anything. Those only count against the larger max_deliveries cap, so
+a poison message that kills every worker still reaches the DLQ, and an honest message
+survives the crashes of its workers.
 """
 
 from __future__ import annotations
@@ -42,13 +53,28 @@ from psycopg_pool import PoolTimeout
 from pydantic import ValidationError
 
 from producer_discovery.db.queries import query
-from producer_discovery.errors import PermanentError, is_transient, retry_after_of
-from producer_discovery.runtime.resources import Resources
+from producer_discovery.errors import Deferred, PermanentError, is_transient, retry_after_of
+from producer_discovery.runtime.resources import (
+    CONNECTION_OPTIONS,
+    Resources,
+    check_connection_budget,
+    pool_size,
+)
 from producer_discovery.runtime.stage import Delivery, Send, Stage
 
 log = structlog.get_logger("producer_discovery.runtime.worker")
 
 DATABASE_ERRORS = (psycopg.OperationalError, PoolTimeout)
+
+
+def connection_lost(error: BaseException) -> bool:
+    """The database connection broke under the handler (a restart, pg_terminate_backend), as
+    opposed to a statement the database refused or cancelled."""
+    if isinstance(error, PoolTimeout):
+        return True
+    if isinstance(error, psycopg.errors.QueryCanceled | psycopg.errors.LockNotAvailable):
+        return False
+    return isinstance(error, psycopg.OperationalError)
 
 
 class LockLost(Exception):
@@ -61,6 +87,7 @@ class InFlight:
     entity: tuple[str, str] | None = None
     locked: bool = False
     lost: bool = False
+    failures: int = 0  # handler failures before this delivery
 
 
 def idempotency_key(queue: str, body: Any) -> str:
@@ -96,6 +123,7 @@ class Worker:
         executor = ThreadPoolExecutor(self.concurrency, thread_name_prefix=self.stage.queue)
         self.log.info("worker_started", concurrency=self.concurrency, visibility_timeout=self.vt,
                       drain=self.drain)
+        self._check_connection_budget()
         outage = 0
         try:
             while not self.stopping.is_set():
@@ -149,6 +177,16 @@ class Worker:
             row = conn.execute(query("queue_length"), {"queue": self.stage.queue}).fetchone()
         return int(row[0]) if row else 0
 
+    def _check_connection_budget(self) -> None:
+        """Warn when this process's pool (and listener) would not fit in max_connections."""
+        try:
+            budget = check_connection_budget(self.resources.url, 1, pool_size(self.settings) + 1)
+        except psycopg.Error as error:
+            self.log.warning("connection_budget_unknown", error=str(error).strip()[:200])
+            return
+        if budget.warning:
+            self.log.warning("connection_budget_exceeded", detail=budget.warning)
+
     # One message ------------------------------------------------------------------------
     def _process(self, message: Message) -> None:
         started = time.perf_counter()
@@ -181,15 +219,19 @@ class Worker:
             self.queue.archive(self.stage.queue, message.msg_id)
             return "duplicate"
         flight.entity = self.stage.entity(model)
-        if message.read_ct > self.settings.max_attempts:
-            self._dead_letter(flight, f"exceeded max_attempts ({self.settings.max_attempts} deliveries)")
+        flight.failures, set_aside = self._attempts(message)
+        cut_short = message.read_ct - 1 - flight.failures - set_aside
+        if cut_short >= self.settings.max_deliveries:
+            self._dead_letter(flight, f"killed its worker {cut_short} times: deliveries cut short "
+                                      f"(max_deliveries {self.settings.max_deliveries})",
+                              cause="killed_worker", transient=False)
             return "dead_lettered"
         acquired, state = self._acquire(flight)
         if not acquired:
             if state == "COMPLETED":
                 self.queue.archive(self.stage.queue, message.msg_id)
                 return "already_completed"
-            self.queue.set_vt(self.stage.queue, message.msg_id, self.vt)
+            self._set_aside_for(flight, self.vt, "entity busy")
             return "busy"
         flight.locked = True
         delivery = Delivery(message.msg_id, message.read_ct, model, self.resources.worker_id)
@@ -200,6 +242,13 @@ class Worker:
         for observer in self.on_committed:
             observer(message.msg_id)
         return str(result.metadata.get("outcome", "completed"))
+
+    def _attempts(self, message: Message) -> tuple[int, int]:
+        """The message's handler failures and deliveries set aside, before this delivery."""
+        with self.resources.pool.connection() as conn:
+            row = conn.execute(query("message_attempts"),
+                               {"queue": self.stage.queue, "msg_id": message.msg_id}).fetchone()
+        return (int(row[0]), int(row[1])) if row else (0, 0)
 
     def _screen(self, body: Any, key: str) -> tuple[dict[str, Any], bool]:
         """validate_queue_message's verdict, and whether the effect is already recorded."""
@@ -262,29 +311,58 @@ class Worker:
         if not expected:
             self.log.exception("handler_crashed", msg_id=message.msg_id, exc_info=error)
         try:
-            if is_transient(error) and message.read_ct < self.settings.max_attempts:
-                delay = self.resources.retry_policy.delay(message.read_ct, retry_after_of(error))
+            if isinstance(error, Deferred):
+                self._set_aside_for(flight, retry_after_of(error) or 1.0, description)
+                return "deferred"
+            if connection_lost(error):
+                # Not the message's fault, and nothing can be recorded reliably: like a killed
+                # worker, this counts only against max_deliveries.
+                self._retry_later(flight, description, 1.0, failure=False)
+                return "cut_short"
+            attempt = flight.failures + 1
+            if is_transient(error) and attempt < self.settings.max_attempts:
+                delay = self.resources.retry_policy.delay(attempt, retry_after_of(error))
                 self._retry_later(flight, description, delay)
                 return "retry"
             reason = description if not is_transient(error) else (
-                f"gave up after {message.read_ct} attempts: {description}")
-            self._dead_letter(flight, reason)
+                f"gave up after {attempt} attempts: {description}")
+            self._dead_letter(flight, reason, cause="handler_failed", transient=is_transient(error),
+                              attempts=attempt)
             return "dead_lettered"
         except Exception as recording_error:  # the message comes back after its timeout
             self.log.warning("failure_not_recorded", msg_id=message.msg_id,
                              error=f"{type(recording_error).__name__}: {recording_error}"[:300])
             return "retry_after_visibility_timeout"
 
-    def _retry_later(self, flight: InFlight, description: str, delay: float) -> None:
+    def _retry_later(self, flight: InFlight, description: str, delay: float, *,
+                     failure: bool = True) -> None:
+        """Hide the message for `delay`, its entity PENDING; `failure`: one more attempt spent."""
         with self.resources.pool.connection() as conn, conn.transaction():
             if flight.locked and flight.entity:
                 conn.execute("SELECT finish_processing(%s, %s, %s, 'PENDING', %s)",
                              (*flight.entity, self.resources.worker_id, description))
+            if failure:
+                conn.execute("SELECT record_message_attempt(%s, %s, 'failure', %s)",
+                             (self.stage.queue, flight.message.msg_id, description))
             self.queue.set_vt(self.stage.queue, flight.message.msg_id, max(1, round(delay)), conn=conn)
 
-    def _dead_letter(self, flight: InFlight, reason: str) -> None:
+    def _set_aside_for(self, flight: InFlight, delay: float, description: str) -> None:
+        """Hide the message for `delay` without an attempt (busy entity, Deferred)."""
+        with self.resources.pool.connection() as conn, conn.transaction():
+            if flight.locked and flight.entity:
+                conn.execute("SELECT finish_processing(%s, %s, %s, 'PENDING', %s)",
+                             (*flight.entity, self.resources.worker_id, description))
+            conn.execute("SELECT record_message_attempt(%s, %s, 'set_aside', NULL)",
+                         (self.stage.queue, flight.message.msg_id))
+            self.queue.set_vt(self.stage.queue, flight.message.msg_id, max(1, round(delay)), conn=conn)
+
+    def _dead_letter(self, flight: InFlight, reason: str, *, cause: str, transient: bool,
+                     attempts: int | None = None) -> None:
+        """To <stage>_dlq; `transient` causes are re-driven once later (0070)."""
         entity_type, entity_id = flight.entity or (None, None)
-        metadata = {"attempts": flight.message.read_ct, "stage": self.stage.queue}
+        metadata = {"attempts": attempts if attempts is not None else flight.failures,
+                    "deliveries": flight.message.read_ct, "stage": self.stage.queue,
+                    "cause": cause, "transient": transient}
         with self.resources.pool.connection() as conn:
             conn.execute("SELECT dead_letter_message(%s, %s, %s, %s, %s, %s, %s)", (
                 self.stage.queue, flight.message.msg_id, entity_type, entity_id,
@@ -316,7 +394,7 @@ class Worker:
     def _flush_metrics(self) -> None:
         try:
             self.resources.metrics.flush()
-        except DATABASE_ERRORS as error:
+        except Exception as error:  # metrics never stop the worker
             self.log.warning("metrics_not_written", error=str(error).strip()[:200])
 
     def _finish_in_flight(self, executor: ThreadPoolExecutor) -> None:
@@ -330,6 +408,7 @@ class Worker:
 
     def stop(self) -> None:
         self.stopping.set()
+        self.resources.limiter.stopping.set()  # a thread waiting for a token gives up now
 
     def _install_signal_handlers(self) -> dict[int, Any]:
         """First SIGTERM/SIGINT: stop reading, finish in flight. Second: exit at once."""
@@ -371,7 +450,7 @@ class Listener:
 
     def _connection(self) -> psycopg.Connection[Any]:
         if self.conn is None or self.conn.closed:
-            self.conn = psycopg.connect(self.conninfo, autocommit=True)
+            self.conn = psycopg.connect(self.conninfo, autocommit=True, **CONNECTION_OPTIONS)
             self.conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(self.channel)))
         return self.conn
 
