@@ -7,6 +7,7 @@ buffer is capped, dropping the oldest rows (counted in `dropped`) while the data
 from __future__ import annotations
 
 import threading
+import time
 from datetime import UTC, datetime
 
 import structlog
@@ -33,6 +34,7 @@ class BufferedMetrics:
         self.connect_timeout = connect_timeout
         self.rows: list[tuple[float, Jsonb, datetime]] = []
         self.dropped = 0
+        self.quiet_until = 0.0  # after a failed flush, API calls do not try again before this
         self.lock = threading.Lock()
         self.flushing = threading.Lock()
 
@@ -45,12 +47,15 @@ class BufferedMetrics:
             self.rows.append((duration_ms, Jsonb(tags), datetime.now(UTC)))
             self._cap()
             full = len(self.rows) >= self.flush_at
-        if full and self.flushing.acquire(blocking=False):  # one flush at a time; others go on
+        if not full or time.monotonic() < self.quiet_until:
+            return
+        if self.flushing.acquire(blocking=False):  # one flush at a time; others go on
             try:
                 self._flush()
             except Exception as error:  # kept for the next flush; never raised into an API call
+                self.quiet_until = time.monotonic() + 10.0  # the heartbeat keeps trying
                 log.warning("metrics_not_written", error=f"{type(error).__name__}: {error}"[:200],
-                            buffered=len(self.rows))
+                            buffered=len(self.rows), dropped=self.dropped)
             finally:
                 self.flushing.release()
 
