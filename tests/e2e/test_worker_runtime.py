@@ -306,3 +306,16 @@ def test_long_rate_limit_pause_hides_the_message_instead_of_blocking(url: str, w
     assert effects(url) == {"c": 1}
     assert time.monotonic() - started >= 5
     assert sql(url, "SELECT count(*) AS n FROM dlq_messages")[0]["n"] == 0
+
+
+def test_restarted_worker_takes_back_its_dead_predecessors_message_at_once(url: str, workers: Workers) -> None:
+    """A worker SIGKILLed mid-message with a 60 s visibility timeout: its restart redoes the message within seconds."""
+    send(url, {"key": "k1", "behaviour": "hang_first"})
+    first = workers.start("--vt", "60")
+    wait_until(lambda: sql(url, "SELECT count(*) AS n FROM processing_locks")[0]["n"] == 1, 20, "the lock")
+    first.send_signal(signal.SIGKILL)
+    first.wait(timeout=10)
+    started = time.monotonic()
+    workers.start("--vt", "60")
+    wait_until(lambda: effects(url) == {"k1": 1}, 20, "the redelivery")
+    assert time.monotonic() - started < 15

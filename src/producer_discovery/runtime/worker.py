@@ -77,6 +77,21 @@ def connection_lost(error: BaseException) -> bool:
     return isinstance(error, psycopg.OperationalError)
 
 
+def process_alive(worker_id: str, my_pid: str) -> bool:
+    """Whether the worker id's process still runs on this host. Our own pid is a previous
+    incarnation (a restarted container keeps its hostname and pid 1): we hold no lock yet."""
+    pid = worker_id.split(":", 2)[1]
+    if pid == my_pid or not pid.isdigit():
+        return pid != my_pid
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 class LockLost(Exception):
     """Another worker took this entity's lock over: this attempt must not commit."""
 
@@ -124,6 +139,7 @@ class Worker:
         self.log.info("worker_started", concurrency=self.concurrency, visibility_timeout=self.vt,
                       drain=self.drain)
         self._check_connection_budget()
+        self._recover_dead_predecessors()
         outage = 0
         try:
             while not self.stopping.is_set():
@@ -186,6 +202,26 @@ class Worker:
             return
         if budget.warning:
             self.log.warning("connection_budget_exceeded", detail=budget.warning)
+
+    def _recover_dead_predecessors(self) -> None:
+        """Bring back at once the messages a dead worker of this stage on this host was
+        processing (SIGKILL, OOM: the supervisor or the container restarted us), instead of
+        after their visibility timeout: their locks expire and the messages become visible."""
+        host, pid, stage = self.resources.worker_id.split(":", 2)
+        pattern = f"{host.replace('%', '_')}:%:{stage}"
+        try:
+            with self.resources.pool.connection() as conn, conn.transaction():
+                for entity_type, entity_id, worker_id, correlation in conn.execute(
+                        query("locks_of_host_stage"), {"pattern": pattern}).fetchall():
+                    if not correlation or not correlation.isdigit() or process_alive(worker_id, pid):
+                        continue
+                    conn.execute(query("release_dead_lock"), {
+                        "entity_type": entity_type, "entity_id": entity_id, "worker_id": worker_id})
+                    self.queue.set_vt(self.stage.queue, int(correlation), 0, conn=conn)
+                    self.log.info("recovered_from_dead_worker", msg_id=int(correlation),
+                                  dead_worker=worker_id)
+        except psycopg.Error as error:  # the visibility timeout still brings them back
+            self.log.warning("recovery_failed", error=str(error).strip()[:200])
 
     # One message ------------------------------------------------------------------------
     def _process(self, message: Message) -> None:
