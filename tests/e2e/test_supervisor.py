@@ -46,7 +46,7 @@ def test_crashed_worker_is_restarted_and_drain_exits_when_idle(database_url: str
     assert supervisor.run() == 0
     killer.join()
     assert killed, "the worker was killed once"
-    assert supervisor.children[0].failures == 1
+    assert [e.restart_in for e in supervisor.children[0].exits] == [0.0], "a worker that had started restarts at once"
     assert time.monotonic() - started < 60
     with psycopg.connect(database_url, autocommit=True) as conn:
         rows = conn.execute("SELECT key, count(*) FROM runtime_effects GROUP BY key").fetchall()
@@ -123,3 +123,31 @@ def test_child_dying_while_starting_backs_off_and_one_healthy_run_resets_it() ->
     delays = [e.restart_in for e in supervisor.children[0].exits]
     assert delays[:3] == [1.0, 2.0, 4.0], delays
     assert delays[-1] == 0.0 and gap < 1.0
+
+
+def test_worker_that_reported_ready_restarts_at_once_even_when_killed_young(database_url: str) -> None:
+    """A real stage worker killed two seconds after it said it was ready (well under start_seconds) is restarted with no back-off."""
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        conn.execute(SETUP_SQL)
+
+    def command(stage: str) -> list[str]:
+        return [sys.executable, "-m", "tests.support.runtime_stage", database_url, "--vt", "2"]
+
+    supervisor = Supervisor(database_url, stages=(QUEUE,), command=command, start_seconds=60.0)
+    thread = run_in_background(supervisor)
+    try:
+        for _ in range(2):
+            deadline = time.monotonic() + 30
+            while not supervisor.children[0].ready and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert supervisor.children[0].ready, "the worker said it was ready"
+            pid = supervisor.children[0].process.pid  # type: ignore[union-attr]
+            os.kill(pid, signal.SIGKILL)
+            gap = wait_for_new_process(supervisor, pid, 10)
+            assert gap < 1.0
+    finally:
+        supervisor.stopping = True
+        thread.join(timeout=60)
+    exits = supervisor.children[0].exits
+    assert [(e.ready, e.restart_in) for e in exits[:2]] == [(True, 0.0), (True, 0.0)]
+    assert all(e.uptime < 60 for e in exits)

@@ -1,10 +1,12 @@
 """Running stages: one stage in this process (`worker`), or all five as child processes (`run`).
 
-`run` restarts a child the way Docker and supervisord do: a child that had been running
-for `start_seconds` (10 s, Docker's figure; supervisord's `startsecs`) was healthy, so when it
-dies (SIGKILL, OOM, a lost connection it could not survive) it is restarted at once. Only a
+`run` restarts a child the way Docker and supervisord do: a child that had started fine is
+restarted at once when it dies (SIGKILL, OOM, a lost connection it could not survive). Only a
 child that dies while starting backs off: 1 s, doubling to 60 s, for as long as it keeps dying
-young; one healthy run resets it. With `--drain` it stops every child and exits 0 once the whole
+before it started; one healthy start resets it. A child has started fine when it said so (a
+worker writes to the pipe named by PRODUCER_DISCOVERY_READY_FD once its first read cycle
+reached the database) or, for a command that never says, once it has run `start_seconds`
+(10 s, Docker's figure; supervisord's `startsecs`). With `--drain` it stops every child and exits 0 once the whole
 pipeline is idle: every stage queue empty. That is enough, because a message stays in its
 queue (invisible) while it is processed and its next-stage sends commit together with its
 archive, so an empty set of queues means nothing is in flight anywhere.
@@ -50,6 +52,7 @@ def run_worker(settings: Settings, url: str, stage_name: str, drain: bool) -> in
         resources.close()
 
 
+READY_FD = "PRODUCER_DISCOVERY_READY_FD"
 START_SECONDS = 10.0  # a child that lived this long started fine (Docker: 10 s)
 MAX_BACKOFF_SECONDS = 60.0
 
@@ -61,6 +64,7 @@ class Exit:
     uptime: float
     code: int | None
     restart_in: float
+    ready: bool = False
 
 
 @dataclass
@@ -72,10 +76,12 @@ class Child:
     next_start: float = 0.0
     arguments: list[str] = field(default_factory=list)
     exits: list[Exit] = field(default_factory=list)
+    ready_pipe: int | None = None  # read end; a byte arrives when the child has started
+    ready: bool = False
 
     def restart_delay(self, uptime: float, start_seconds: float) -> float:
-        """At once after a healthy run; 1 s doubling to 60 s while it keeps dying young."""
-        if uptime >= start_seconds:
+        """At once after a healthy start; 1 s doubling to 60 s while it keeps dying young."""
+        if self.ready or uptime >= start_seconds:
             self.failures = 0
             return 0.0
         self.failures += 1
@@ -147,12 +153,15 @@ class Supervisor:
     def _keep_alive(self, child: Child) -> None:
         process = child.process
         if process is not None and process.poll() is None:
+            self._read_ready(child)
             return
         if process is not None:
             code = process.returncode
+            self._read_ready(child)
+            self._close_ready_pipe(child)
             uptime = time.monotonic() - child.started_at
             delay = child.restart_delay(uptime, self.start_seconds)
-            child.exits.append(Exit(uptime, code, delay))
+            child.exits.append(Exit(uptime, code, delay, child.ready))
             child.next_start = time.monotonic() + delay
             child.process = None
             log.warning("worker_exited", stage=child.stage, exit_code=code,
@@ -162,10 +171,31 @@ class Supervisor:
         if time.monotonic() < child.next_start:
             return
         command = [*self.command(child.stage), *child.arguments]
-        environment = {**os.environ, "DATABASE_URL": self.url}
-        child.process = subprocess.Popen(command, env=environment)
+        read_end, write_end = os.pipe()
+        os.set_blocking(read_end, False)
+        environment = {**os.environ, "DATABASE_URL": self.url, READY_FD: str(write_end)}
+        try:
+            child.process = subprocess.Popen(command, env=environment, pass_fds=(write_end,))
+        finally:
+            os.close(write_end)
+        child.ready_pipe, child.ready = read_end, False
         child.started_at = time.monotonic()
         log.info("worker_started", stage=child.stage, pid=child.process.pid)
+
+    @staticmethod
+    def _read_ready(child: Child) -> None:
+        if child.ready or child.ready_pipe is None:
+            return
+        try:
+            child.ready = bool(os.read(child.ready_pipe, 1))
+        except BlockingIOError:
+            pass
+
+    @staticmethod
+    def _close_ready_pipe(child: Child) -> None:
+        if child.ready_pipe is not None:
+            os.close(child.ready_pipe)
+            child.ready_pipe = None
 
     def queue_depths(self) -> dict[str, int]:
         """Messages waiting or in flight per stage queue (empty when the database is away)."""
@@ -192,6 +222,8 @@ class Supervisor:
         self.stopping = True
 
     def _stop_children(self) -> None:
+        for child in self.children:
+            self._close_ready_pipe(child)
         running = [c.process for c in self.children if c.process and c.process.poll() is None]
         for process in running:
             process.send_signal(signal.SIGTERM)

@@ -77,6 +77,17 @@ def connection_lost(error: BaseException) -> bool:
     return isinstance(error, psycopg.OperationalError)
 
 
+def report_ready() -> None:
+    """Tell a supervisor that this worker started fine (once): one byte on its pipe."""
+    descriptor = os.environ.pop("PRODUCER_DISCOVERY_READY_FD", None)
+    if descriptor and descriptor.isdigit():
+        try:
+            os.write(int(descriptor), b"1")
+            os.close(int(descriptor))
+        except OSError:
+            pass
+
+
 def process_alive(worker_id: str, my_pid: str) -> bool:
     """Whether the worker id's process still runs on this host. Our own pid is a previous
     incarnation (a restarted container keeps its hostname and pid 1): we hold no lock yet."""
@@ -167,6 +178,7 @@ class Worker:
         """Read and dispatch once; True when a draining worker is done."""
         free = self.concurrency - len(self.in_flight)
         messages = self._read(free) if free > 0 else []
+        report_ready()  # the database answered: this worker has started fine
         for message in messages:
             with self.guard:
                 self.in_flight[message.msg_id] = InFlight(message)
