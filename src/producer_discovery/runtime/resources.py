@@ -52,11 +52,14 @@ def configure_connection(conn: Any) -> None:
 
 
 def open_pool(url: str, size: int) -> ConnectionPool:
-    """A pool of autocommit connections; broken ones are replaced (reconnects after a restart)."""
+    """A fixed pool of autocommit connections; broken ones are replaced in the background
+    (reconnects after a restart). Fixed, because a pool that only grows on demand replaces a
+    killed connection one at a time, behind its reconnect back-off, while work waits."""
     return ConnectionPool(
         url,
-        min_size=1,
+        min_size=size,
         max_size=size,
+        timeout=15,
         kwargs={"autocommit": True, **CONNECTION_OPTIONS},
         configure=configure_connection,
         check=ConnectionPool.check_connection,
