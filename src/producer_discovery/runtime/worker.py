@@ -282,7 +282,8 @@ class Worker:
             self._set_aside_for(flight, self.vt, "entity busy")
             return "busy"
         flight.locked = True
-        delivery = Delivery(message.msg_id, message.read_ct, model, self.resources.worker_id)
+        delivery = Delivery(message.msg_id, message.read_ct, model, self.resources.worker_id,
+                            attempt=flight.failures + 1)
         result = self.stage.handle(delivery)
         if flight.lost:
             raise LockLost(f"lock on {':'.join(flight.entity)} was taken over")
