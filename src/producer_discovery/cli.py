@@ -120,7 +120,7 @@ RUNTIME_OPTIONS = {
     "--concurrency": ("worker_concurrency", positive_int, "messages processed at once"),
     "--visibility-timeout": ("visibility_timeout_seconds", positive_int,
                              "seconds a read message stays hidden (extended while it runs)"),
-    "--max-attempts": ("max_attempts", positive_int, "deliveries before a message is dead-lettered"),
+    "--max-attempts": ("max_attempts", positive_int, "failed attempts before a message is dead-lettered"),
     "--shutdown-grace": ("shutdown_grace_seconds", positive_int,
                          "seconds to finish in-flight work after SIGTERM"),
 }

@@ -6,7 +6,9 @@
     │   ├── InvalidMessage        a queue message that fails validation
     │   └── NotFound              the provider has no such resource (404)
     └── TransientError            may succeed later (5xx, timeouts, lost connections)
-        └── RateLimited           the provider said "slow down" (429), with retry_after seconds
+        ├── RateLimited           the provider said "slow down" (429), with retry_after seconds
+        └── Deferred              not attempted (the shared limit is paused past its deadline,
+                                  or the worker is stopping): hide the message, spend no attempt
 
 Also raised on purpose elsewhere: `db.migrate.MigrationError` (a ConfigurationError) and the
 runtime's `LockLost` (the entity's lock was taken over; the attempt must not commit).
@@ -48,6 +50,13 @@ class RateLimited(TransientError):
     """The provider answered 429 (or equivalent); wait `retry_after` seconds."""
 
     def __init__(self, message: str, retry_after: float | None) -> None:
+        super().__init__(message, retry_after)
+
+
+class Deferred(TransientError):
+    """No attempt was made: come back in `retry_after` seconds; the message spends no attempt."""
+
+    def __init__(self, message: str, retry_after: float) -> None:
         super().__init__(message, retry_after)
 
 

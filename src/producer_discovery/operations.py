@@ -23,6 +23,7 @@ from producer_discovery.db.operator import OperatorDatabase, check_connection
 from producer_discovery.errors import ConfigurationError
 from producer_discovery.logging import configure as configure_logging
 from producer_discovery.runtime import supervisor
+from producer_discovery.runtime.resources import pool_size
 from producer_discovery.sandbox.environment import SandboxEnvironment
 from producer_discovery.settings import Settings
 
@@ -99,7 +100,7 @@ def worker_command(settings: Settings, arguments: argparse.Namespace) -> int:
     return supervisor.run_worker(settings, role_url(settings, "worker"), arguments.stage, arguments.drain)
 
 
-RUNTIME_SETTINGS = ("worker_concurrency", "visibility_timeout_seconds", "max_attempts",
+RUNTIME_SETTINGS = ("worker_concurrency", "visibility_timeout_seconds", "max_attempts", "max_deliveries",
                     "shutdown_grace_seconds", "poll_interval_seconds")
 
 
@@ -109,7 +110,8 @@ def run_command(settings: Settings, arguments: argparse.Namespace) -> int:
     passed_on = {field.upper(): str(getattr(settings, field)) for field in RUNTIME_SETTINGS}
     return supervisor.Supervisor(role_url(settings, "worker"), drain=arguments.drain,
                                  environment=passed_on,
-                                 shutdown_grace=settings.shutdown_grace_seconds).run()
+                                 shutdown_grace=settings.shutdown_grace_seconds,
+                                 connections_per_child=pool_size(settings) + 1).run()
 
 
 def discover_command(settings: Settings, arguments: argparse.Namespace) -> int:
@@ -137,7 +139,8 @@ def status_command(settings: Settings, arguments: argparse.Namespace) -> int:
     console.print(table("Processing", report["processing"]))
     console.print(table("Finished in the last 15 minutes", report["throughput_last_15_minutes"]))
     console.print(table("Kept data (purged daily by age: purge_old_data)", report["retention"]))
-    console.print(f"Dead letters: {report['dead_letters']}")
+    console.print(f"Dead letters: {report['dead_letters']} "
+                  f"(re-driven once after a transient failure: {report['redriven_dead_letters']})")
     return 0
 
 

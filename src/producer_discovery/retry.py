@@ -20,7 +20,7 @@ from typing import TypeVar
 
 import tenacity
 
-from producer_discovery.errors import is_transient, retry_after_of
+from producer_discovery.errors import Deferred, is_transient, retry_after_of
 
 T = TypeVar("T")
 
@@ -55,7 +55,7 @@ class RetryPolicy:
             if state.outcome is None or not state.outcome.failed:
                 return False
             error = state.outcome.exception()
-            if error is None or not is_transient(error):
+            if error is None or not is_transient(error) or isinstance(error, Deferred):
                 return False
             wanted = retry_after_of(error)
             return wanted is None or wanted <= self.in_call_max_wait

@@ -73,7 +73,8 @@ class Settings(BaseSettings):
     # Worker runtime ---------------------------------------------------------------------
     worker_concurrency: int = Field(4, ge=1, le=64)
     visibility_timeout_seconds: int = Field(60, ge=1, le=3600)
-    max_attempts: int = Field(5, ge=1, le=100)
+    max_attempts: int = Field(5, ge=1, le=100)  # handler failures before the DLQ
+    max_deliveries: int = Field(20, ge=1, le=1000)  # deliveries cut short (worker killed) before the DLQ
     shutdown_grace_seconds: float = Field(25.0, ge=0, le=600)
     poll_interval_seconds: float = Field(2.0, gt=0, le=60)
     retry_base_seconds: float = Field(1.0, gt=0, le=600)

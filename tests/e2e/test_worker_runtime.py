@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -237,3 +238,85 @@ def test_idle_worker_wakes_on_insert_notification(url: str, workers: Workers) ->
         time.sleep(0.3)
     assert worker.poll() is None
     assert sorted(latencies)[2] < 1.0, latencies
+
+
+def delivered(url: str, key: str, times: int) -> bool:
+    return read_count(url, key) == times
+
+
+def read_count(url: str, key: str) -> int:
+    found = rows(url, "SELECT read_ct FROM pgmq.q_runtime_test WHERE message->>'key' = %s", (key,))
+    return int(found[0]["read_ct"]) if found else 0
+
+
+def test_deliveries_cut_short_by_kills_are_not_attempts(url: str, workers: Workers) -> None:
+    """A message whose worker is SIGKILLed on three deliveries (more than max_attempts 2) is still done once, not dead-lettered."""
+    send(url, {"key": "k1", "behaviour": "hang_while", "deliveries": 3})
+    for delivery in (1, 2, 3):
+        worker = workers.start("--vt", "1", "--max-attempts", "2")
+        wait_until(partial(delivered, url, "k1", delivery), 30, f"delivery {delivery}")
+        time.sleep(0.3)
+        worker.send_signal(signal.SIGKILL)
+        worker.wait(timeout=10)
+    assert workers.start("--vt", "1", "--max-attempts", "2", "--drain").wait(timeout=60) == 0
+    assert effects(url) == {"k1": 1}
+    assert rows(url, "SELECT count(*) AS n FROM dlq_messages")[0]["n"] == 0
+    assert rows(url, "SELECT count(*) AS n FROM queue_mgmt.message_attempts")[0]["n"] == 0
+
+
+def test_message_that_kills_its_worker_every_time_reaches_the_dlq_by_its_delivery_cap(
+        url: str, workers: Workers) -> None:
+    """A poison message that SIGKILLs every worker is dead-lettered after max_deliveries cut-short deliveries, saying so."""
+    send(url, {"key": "poison", "behaviour": "suicide"}, {"key": "fine"})
+    for _ in range(6):
+        if rows(url, "SELECT count(*) AS n FROM dlq_messages")[0]["n"]:
+            break
+        workers.start("--vt", "1", "--max-deliveries", "3", "--concurrency", "1", "--drain").wait(timeout=30)
+        time.sleep(1.2)  # the killed delivery's visibility timeout
+    assert workers.start("--vt", "1", "--max-deliveries", "3", "--drain").wait(timeout=30) == 0
+    dead = rows(url, "SELECT failure_reason, custom_metadata FROM dlq_messages")
+    assert len(dead) == 1, dead
+    assert dead[0]["failure_reason"].startswith("killed its worker 3 times"), dead
+    assert dead[0]["custom_metadata"]["cause"] == "killed_worker"
+    assert dead[0]["custom_metadata"]["transient"] is False
+    assert effects(url) == {"fine": 1}
+
+
+def test_message_hidden_because_its_entity_is_busy_spends_no_attempt(url: str, workers: Workers) -> None:
+    """A message bounced several times by a busy entity (max_attempts 1, max_deliveries 1) is done once the entity is free."""
+    send(url, {"key": "holder", "entity": "e", "behaviour": "sleep", "seconds": 4},
+         {"key": "waiter", "entity": "e"})
+    worker = workers.start("--vt", "1", "--max-attempts", "1", "--max-deliveries", "1", "--drain")
+    assert worker.wait(timeout=60) == 0
+    assert effects(url) == {"holder": 1, "waiter": 1}
+    assert rows(url, "SELECT count(*) AS n FROM dlq_messages")[0]["n"] == 0
+    waiter = rows(url, "SELECT read_ct FROM pgmq.a_runtime_test WHERE message->>'key' = 'waiter'")[0]
+    assert waiter["read_ct"] >= 3, "the waiter was bounced by the busy entity more than once"
+
+
+def test_long_rate_limit_pause_hides_the_message_instead_of_blocking(url: str, workers: Workers) -> None:
+    """An API paused past the limiter's deadline: the message is hidden for the pause (set aside, no attempt), then done."""
+    rows(url, "SELECT pause_api('testapi', 6, 'test')")
+    send(url, {"key": "c", "behaviour": "call_api"})
+    started = time.monotonic()
+    worker = workers.start("--vt", "30", "--max-attempts", "1", "--limiter-wait", "1", "--drain")
+    wait_until(lambda: rows(url, "SELECT coalesce(sum(set_aside), 0) AS n FROM queue_mgmt.message_attempts")[0]["n"] == 1,
+               20, "the message to be set aside")
+    assert rows(url, "SELECT count(*) AS n FROM pgmq.q_runtime_test WHERE vt > now() + interval '3 seconds'")[0]["n"] == 1
+    assert worker.wait(timeout=60) == 0
+    assert effects(url) == {"c": 1}
+    assert time.monotonic() - started >= 5
+    assert rows(url, "SELECT count(*) AS n FROM dlq_messages")[0]["n"] == 0
+
+
+def test_restarted_worker_takes_back_its_dead_predecessors_message_at_once(url: str, workers: Workers) -> None:
+    """A worker SIGKILLed mid-message with a 60 s visibility timeout: its restart redoes the message within seconds."""
+    send(url, {"key": "k1", "behaviour": "hang_first"})
+    first = workers.start("--vt", "60")
+    wait_until(lambda: rows(url, "SELECT count(*) AS n FROM processing_locks")[0]["n"] == 1, 20, "the lock")
+    first.send_signal(signal.SIGKILL)
+    first.wait(timeout=10)
+    started = time.monotonic()
+    workers.start("--vt", "60")
+    wait_until(lambda: effects(url) == {"k1": 1}, 20, "the redelivery")
+    assert time.monotonic() - started < 15

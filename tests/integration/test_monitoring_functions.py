@@ -67,13 +67,27 @@ def test_queue_monitoring_view_has_one_latest_row_per_queue(db: Database) -> Non
 
 
 def test_queue_monitor_dead_letters_poison_nobody_finished(db: Database) -> None:
-    """A visible message read more than max_attempts times is moved to the DLQ by the monitor."""
+    """A visible message whose deliveries were cut short more than max_deliveries (20) times is moved to the DLQ by the monitor, saying it killed its workers."""
     db.execute("SELECT pgmq.send('track_discovery', '{\"albumId\": \"a\"}')")
-    db.execute("UPDATE pgmq.q_track_discovery SET read_ct = 6")
+    db.execute("UPDATE pgmq.q_track_discovery SET read_ct = 21")
     db.execute("SELECT monitor_queues()")
     row = one(db.execute("SELECT * FROM queue_monitoring_view WHERE queue_name = 'track_discovery'"))
     assert (row["total_messages"], row["messages_fixed"]) == (0, 1)
-    assert one(db.execute("SELECT count(*) AS n FROM dlq_messages"))["n"] == 1
+    dead = db.execute("SELECT failure_reason FROM dlq_messages").fetchall()
+    assert [d["failure_reason"] for d in dead] == ["killed its worker 21 times: deliveries cut short (queue monitor)"]
+
+
+def test_queue_monitor_leaves_a_message_whose_deliveries_were_attempts_or_set_aside(db: Database) -> None:
+    """22 deliveries, of which 4 handler failures and 1 set aside: 17 cut short, not more than max_deliveries, so left for the workers."""
+    db.execute("SELECT pgmq.send('track_discovery', '{\"albumId\": \"a\"}')")
+    db.execute("UPDATE pgmq.q_track_discovery SET read_ct = 22")
+    msg_id = one(db.execute("SELECT msg_id FROM pgmq.q_track_discovery"))["msg_id"]
+    for _ in range(4):
+        db.execute("SELECT record_message_attempt('track_discovery', %s, 'failure', 'x')", (msg_id,))
+    db.execute("SELECT record_message_attempt('track_discovery', %s, 'set_aside')", (msg_id,))
+    db.execute("SELECT monitor_queues()")
+    row = one(db.execute("SELECT * FROM queue_monitoring_view WHERE queue_name = 'track_discovery'"))
+    assert (row["total_messages"], row["messages_fixed"]) == (1, 0)
 
 
 def test_maintenance_clear_stale_entities_resets_stuck_rows(db: Database) -> None:

@@ -1,7 +1,9 @@
 """A pipeline stage for testing the runtime, whose handler does what each message says.
 
 Message: {"key": "k1", "behaviour": "succeed" | "transient" | "permanent" | "hang" |
-"hang_first" | "crash" | "sleep" | "rate_limited", "seconds": 0.5, "entity": "e1", "api": "x"}.
+"hang_first" | "hang_while" | "suicide" | "crash" | "sleep" | "rate_limited" | "call_api",
+"seconds": 0.5, "entity": "e1", "api": "x", "deliveries": 2}. "hang_while" hangs while
+read_ct <= deliveries; "suicide" SIGKILLs its own worker.
 Its one write is a row in runtime_effects (no unique key, so a doubled effect would show).
 Run as a process: python -m tests.support.runtime_stage URL [--drain] [--exit-after-commit] …
 """
@@ -43,6 +45,7 @@ class TestMessage(BaseModel):
     seconds: float = 0.0
     entity: str | None = None
     api: str = "testapi"
+    deliveries: int = 0
 
 
 def build_stage(resources: Resources) -> Stage[TestMessage]:
@@ -59,6 +62,10 @@ def build_stage(resources: Resources) -> Stage[TestMessage]:
         if behaviour == "rate_limited":
             resources.limiter.pause(body.api, body.seconds)
             raise RateLimited("429 from the test API", body.seconds)
+        if behaviour == "suicide":
+            os.kill(os.getpid(), signal.SIGKILL)
+        if behaviour == "hang_while" and delivery.read_ct <= body.deliveries:
+            time.sleep(3600)
         if behaviour == "hang" or (behaviour == "hang_first" and delivery.read_ct == 1):
             time.sleep(3600)
         if behaviour == "sleep":
@@ -89,6 +96,8 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=4)
     parser.add_argument("--vt", type=int, default=5)
     parser.add_argument("--max-attempts", type=int, default=3)
+    parser.add_argument("--max-deliveries", type=int, default=20)
+    parser.add_argument("--limiter-wait", type=float, default=30, help="the limiter's max_wait")
     parser.add_argument("--grace", type=float, default=10)
     parser.add_argument("--poll", type=float, default=1, help="fallback poll interval, seconds")
     arguments = parser.parse_args()
@@ -96,11 +105,13 @@ def main() -> None:
     settings = Settings(
         database_url=arguments.url, worker_concurrency=arguments.concurrency,
         visibility_timeout_seconds=arguments.vt, max_attempts=arguments.max_attempts,
+        max_deliveries=arguments.max_deliveries,
         shutdown_grace_seconds=arguments.grace, retry_base_seconds=0.5, retry_cap_seconds=2,
         poll_interval_seconds=arguments.poll,
     )
     resources = Resources.build(settings, arguments.url, QUEUE)
     resources.limiter.limits["testapi"] = resources.limiter.limits["spotify"].__class__(2.0, 1)
+    resources.limiter.max_wait = arguments.limiter_wait
     worker = Worker(build_stage(resources), resources, drain=arguments.drain)
     if arguments.exit_after_commit:
         worker.on_committed.append(lambda msg_id: os.kill(os.getpid(), signal.SIGKILL))

@@ -69,10 +69,12 @@ class OperatorDatabase:
     # Status and health ------------------------------------------------------------------
     def status(self) -> dict[str, Any]:
         dead = self._one("dead_letter_count")
+        redriven = self._one("redriven_count")
         return {
             "queues": self._rows("queue_depths"),
             "processing": self._rows("processing_stats"),
             "dead_letters": int(dead["n"]) if dead else 0,
+            "redriven_dead_letters": int(redriven["n"]) if redriven else 0,
             "throughput_last_15_minutes": self._rows("recent_throughput"),
             "retention": self._rows("retention_stats"),
         }

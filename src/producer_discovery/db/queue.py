@@ -3,11 +3,15 @@ runtime's stored procedures (screen, lock, commit, retry, dead letter, heartbeat
 
     read(vt, quantity)            pgmq.read: up to `quantity` messages, hidden `vt` seconds
     screen(body, key)             validate_queue_message's verdict + "effect already recorded?"
-    set_aside(message, …)         queue_mgmt.problematic_messages + archive, one transaction
+    record_problematic(message, …)  queue_mgmt.problematic_messages + archive, one transaction
+    attempts(message_id)          its handler failures and deliveries set aside (0070)
     acquire(entity, …)            acquire_processing_lock (and the entity's current state)
     commit(message, entity, …)    the handler's writes, the sends to the next stages and
                                   complete_message (COMPLETED, idempotency, archive): one commit
-    retry_later(…)                entity PENDING with its error + the message hidden for a delay
+    retry_later(…)                entity PENDING with its error + the message hidden for a delay,
+                                  one failure recorded (unless the delivery was merely cut short)
+    defer(…)                      hidden for a delay without spending an attempt
+    recover_dead(…)               messages of dead workers of this host and stage made visible
     dead_letter(…)                dead_letter_message (DLQ + status FAILED + worker issue)
     heartbeat(…)                  extend every in-flight message's vt and every lock's heartbeat
     Listener                      LISTEN for pgmq's insert notification of the queue
@@ -28,6 +32,7 @@ from psycopg import sql
 from psycopg.types.json import Jsonb
 from psycopg_pool import ConnectionPool
 
+from producer_discovery.db.pool import CONNECTION_OPTIONS
 from producer_discovery.db.queries import query
 
 Entity = tuple[str, str]
@@ -72,12 +77,19 @@ class StageQueue:
             return Screen({"valid": False, "error": "no verdict"}, False)
         return Screen(row[0], bool(row[1]))
 
-    def set_aside(self, message: Message, error_type: str, details: str) -> None:
+    def record_problematic(self, message: Message, error_type: str, details: str) -> None:
         with self.pool.connection() as conn, conn.transaction():
             conn.execute(query("record_problematic_message"), {
                 "queue": self.queue, "message_id": str(message.msg_id),
                 "body": Jsonb(message.message), "error_type": error_type, "error_details": details})
             self.pgmq.archive(self.queue, message.msg_id, conn=conn)
+
+    def attempts(self, message_id: int) -> tuple[int, int]:
+        """The message's handler failures and deliveries set aside, before this delivery."""
+        with self.pool.connection() as conn:
+            row = conn.execute(query("message_attempts"),
+                               {"queue": self.queue, "msg_id": message_id}).fetchone()
+        return (int(row[0]), int(row[1])) if row else (0, 0)
 
     def acquire(self, entity: Entity, message_id: int, worker: str, ttl: int) -> tuple[bool, str | None]:
         """Whether the lock was taken, and the entity's state (COMPLETED: nothing to do)."""
@@ -111,13 +123,46 @@ class StageQueue:
                 "metadata": Jsonb(metadata), "result": Jsonb({**metadata, "sent": sent})})
 
     def retry_later(self, message_id: int, locked: Entity | None, worker: str, error: str,
-                    delay_seconds: int) -> None:
+                    delay_seconds: int, *, failure: bool = True) -> None:
+        """Hide the message for a delay, its entity PENDING; `failure`: one attempt spent."""
         with self.pool.connection() as conn, conn.transaction():
-            if locked is not None:
-                conn.execute(query("finish_processing_pending"), {
-                    "entity_type": locked[0], "entity_id": locked[1], "worker": worker,
+            self._pending(conn, locked, worker, error)
+            if failure:
+                conn.execute(query("record_message_attempt"), {
+                    "queue": self.queue, "message_id": message_id, "kind": "failure",
                     "error": error})
             self.pgmq.set_vt(self.queue, message_id, delay_seconds, conn=conn)
+
+    def defer(self, message_id: int, locked: Entity | None, worker: str, reason: str,
+              delay_seconds: int) -> None:
+        """Hide the message for a delay without spending an attempt (busy entity, Deferred)."""
+        with self.pool.connection() as conn, conn.transaction():
+            self._pending(conn, locked, worker, reason)
+            conn.execute(query("record_message_attempt"), {
+                "queue": self.queue, "message_id": message_id, "kind": "set_aside", "error": None})
+            self.pgmq.set_vt(self.queue, message_id, delay_seconds, conn=conn)
+
+    @staticmethod
+    def _pending(conn: psycopg.Connection[Any], locked: Entity | None, worker: str,
+                 error: str) -> None:
+        if locked is not None:
+            conn.execute(query("finish_processing_pending"), {
+                "entity_type": locked[0], "entity_id": locked[1], "worker": worker, "error": error})
+
+    def recover_dead(self, worker_pattern: str, alive: Callable[[str], bool]) -> list[tuple[int, str]]:
+        """Locks of this stage's workers on this host (`worker_pattern`, LIKE) whose process is
+        gone: expired, and their messages visible at once. The (msg_id, dead worker) pairs."""
+        recovered: list[tuple[int, str]] = []
+        with self.pool.connection() as conn, conn.transaction():
+            rows = conn.execute(query("locks_of_host_stage"), {"pattern": worker_pattern}).fetchall()
+            for entity_type, entity_id, worker_id, correlation in rows:
+                if not correlation or not correlation.isdigit() or alive(worker_id):
+                    continue
+                conn.execute(query("release_dead_lock"), {
+                    "entity_type": entity_type, "entity_id": entity_id, "worker_id": worker_id})
+                self.pgmq.set_vt(self.queue, int(correlation), 0, conn=conn)
+                recovered.append((int(correlation), worker_id))
+        return recovered
 
     def dead_letter(self, message_id: int, entity: Entity | None, worker: str, reason: str,
                     metadata: dict[str, Any]) -> None:
@@ -166,7 +211,7 @@ class Listener:
 
     def _connection(self) -> psycopg.Connection[Any]:
         if self.conn is None or self.conn.closed:
-            self.conn = psycopg.connect(self.conninfo, autocommit=True)
+            self.conn = psycopg.connect(self.conninfo, autocommit=True, **CONNECTION_OPTIONS)
             self.conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(self.channel)))
         return self.conn
 
@@ -182,7 +227,7 @@ class Listener:
 def queue_depths(url: str, queues: Sequence[str]) -> dict[str, int]:
     """Messages waiting or in flight per queue (empty when the database is away)."""
     try:
-        with psycopg.connect(url, autocommit=True, connect_timeout=10) as conn:
+        with psycopg.connect(url, autocommit=True, **CONNECTION_OPTIONS) as conn:
             rows = conn.execute(query("queue_depths_of"), {"queues": list(queues)}).fetchall()
     except psycopg.OperationalError:
         return {}

@@ -1,14 +1,19 @@
 """The shared rate limit: one token bucket per API in PostgreSQL (take_api_token), drawn from
-by every process, and a pause (pause_api) that any process sets on a 429's Retry-After."""
+by every process, and a pause (pause_api) that any process sets on a 429's Retry-After.
+
+`acquire` is a bounded wait: a token that cannot be had within `max_wait` seconds (the API is
+paused for longer, or the bucket is oversubscribed) raises Deferred with the wait, so the
+runtime hides the message for that long, without spending an attempt, instead of blocking a
+worker thread; and a stopping worker's threads give up at once (Deferred too)."""
 
 from __future__ import annotations
 
 import threading
-import time
 from dataclasses import dataclass, field
 
 from psycopg_pool import ConnectionPool
 
+from producer_discovery.errors import Deferred
 from producer_discovery.settings import Settings
 
 
@@ -42,12 +47,16 @@ class PostgresRateLimiter:
     pool: ConnectionPool
     limits: dict[str, Budget]
     stopping: threading.Event = field(default_factory=threading.Event)
+    max_wait: float = 30.0
 
     def acquire(self, api: str) -> None:
         budget = self.limits.get(api)
         if budget is None:
             return
+        waited = 0.0
         while True:
+            if self.stopping.is_set():
+                raise Deferred(f"{api}: no token taken, the worker is stopping", 1.0)
             with self.pool.connection() as conn:
                 row = conn.execute(
                     "SELECT take_api_token(%s, %s, %s)", (api, budget.per_second, budget.burst)
@@ -55,7 +64,11 @@ class PostgresRateLimiter:
             wait = float(row[0]) if row else 0.0
             if wait <= 0:
                 return
-            time.sleep(min(wait, 5.0))
+            if waited + wait > self.max_wait:
+                raise Deferred(f"{api}: the shared limit has no token for {wait:.1f}s more", wait)
+            pause = min(wait, 5.0)
+            self.stopping.wait(pause)
+            waited += pause
 
     def pause(self, api: str, seconds: float) -> None:
         with self.pool.connection() as conn:

@@ -21,6 +21,11 @@ from producer_discovery.settings import Settings
 
 Client = TypeVar("Client", bound=ApiClient)
 
+def pool_size(settings: Settings) -> int:
+    """Connections one worker process may hold in its pool (the listener adds one)."""
+    return settings.worker_concurrency * 2 + 3
+
+
 @dataclass
 class Resources:
     settings: Settings
@@ -34,7 +39,7 @@ class Resources:
 
     @classmethod
     def build(cls, settings: Settings, url: str, stage: str) -> Resources:
-        pool = open_pool(url, size=settings.worker_concurrency * 2 + 3)
+        pool = open_pool(url, size=pool_size(settings))
         return cls(
             settings=settings,
             pool=pool,
@@ -63,5 +68,7 @@ class Resources:
     def close(self) -> None:
         try:
             self.metrics.flush()
+        except Exception:  # metrics never stop a shutdown; flush() has already logged
+            pass
         finally:
             self.pool.close()

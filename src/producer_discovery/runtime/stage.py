@@ -44,9 +44,10 @@ class Delivery(Generic[Model]):
     """One message as the handler sees it."""
 
     msg_id: int
-    read_ct: int
+    read_ct: int  # deliveries, including the ones cut short by a killed worker
     body: Model
     worker_id: str
+    attempt: int = 1  # handler attempts, this one included: what max_attempts bounds
 
 
 @dataclass(frozen=True)

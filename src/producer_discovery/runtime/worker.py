@@ -10,13 +10,24 @@ Per message (architecture.md, "One message, one transaction"):
 1. the read commits on its own (autocommit), so read_ct counts every delivery;
 2. invalid JSON shape / fields → queue_mgmt.problematic_messages + archive;
 3. a message whose effect is already recorded (idempotency key) → archive;
-4. more than max_attempts deliveries → dead letter;
-5. acquire_processing_lock: COMPLETED → archive; held by a live worker → hide and move on;
+4. more than max_deliveries deliveries cut short (see below) → dead letter, "killed its worker";
+5. acquire_processing_lock: COMPLETED → archive; held by a live worker → hide and move on
+   (set aside: no attempt spent);
 6. the handler calls APIs outside any transaction;
 7. one commit: the handler's writes, the sends to the next stage, status COMPLETED, the
    idempotency record and the archive of the message;
-8. transient error → status PENDING + last_error, message hidden for the retry policy's
-   delay (Retry-After honoured); permanent error or attempts exhausted → DLQ + worker issue.
+8. transient error → status PENDING + last_error, one failure recorded, message hidden for
+   the retry policy's delay (Retry-After honoured); permanent error or max_attempts failures
+   → DLQ + worker issue. A Deferred (shared limit paused past its deadline, shutting down)
+   hides the message for its retry_after and spends no attempt.
+
+Attempts that mean attempts (migration 0070): read_ct counts every delivery, but only a
+handler failure is an attempt (queue_mgmt.message_attempts.failures). A delivery set aside
+without an attempt (busy entity, Deferred) is counted apart (set_aside). Every other past
+delivery was cut short: its worker died (SIGKILL, OOM, a lost host) or lost the database
+before it could record anything. Those only count against the larger max_deliveries cap, so
+a poison message that kills every worker still reaches the DLQ, and an honest message
+survives the crashes of its workers.
 """
 
 from __future__ import annotations
@@ -38,14 +49,51 @@ from pgmq.messages import Message
 from psycopg_pool import PoolTimeout
 from pydantic import ValidationError
 
+from producer_discovery.db.pool import check_connection_budget
 from producer_discovery.db.queue import Listener, StageQueue
-from producer_discovery.errors import PermanentError, is_transient, retry_after_of
-from producer_discovery.runtime.resources import Resources
+from producer_discovery.errors import Deferred, PermanentError, is_transient, retry_after_of
+from producer_discovery.runtime.resources import Resources, pool_size
 from producer_discovery.runtime.stage import Delivery, Send, Stage
 
 log = structlog.get_logger("producer_discovery.runtime.worker")
 
 DATABASE_ERRORS = (psycopg.OperationalError, PoolTimeout)
+
+
+def connection_lost(error: BaseException) -> bool:
+    """The database connection broke under the handler (a restart, pg_terminate_backend), as
+    opposed to a statement the database refused or cancelled."""
+    if isinstance(error, PoolTimeout):
+        return True
+    if isinstance(error, psycopg.errors.QueryCanceled | psycopg.errors.LockNotAvailable):
+        return False
+    return isinstance(error, psycopg.OperationalError)
+
+
+def report_ready() -> None:
+    """Tell a supervisor that this worker started fine (once): one byte on its pipe."""
+    descriptor = os.environ.pop("PRODUCER_DISCOVERY_READY_FD", None)
+    if descriptor and descriptor.isdigit():
+        try:
+            os.write(int(descriptor), b"1")
+            os.close(int(descriptor))
+        except OSError:
+            pass
+
+
+def process_alive(worker_id: str, my_pid: str) -> bool:
+    """Whether the worker id's process still runs on this host. Our own pid is a previous
+    incarnation (a restarted container keeps its hostname and pid 1): we hold no lock yet."""
+    pid = worker_id.split(":", 2)[1]
+    if pid == my_pid or not pid.isdigit():
+        return pid != my_pid
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 class LockLost(Exception):
@@ -58,6 +106,7 @@ class InFlight:
     entity: tuple[str, str] | None = None
     locked: bool = False
     lost: bool = False
+    failures: int = 0  # handler failures before this delivery
 
 
 def idempotency_key(queue: str, body: Any) -> str:
@@ -93,6 +142,8 @@ class Worker:
         executor = ThreadPoolExecutor(self.concurrency, thread_name_prefix=self.stage.queue)
         self.log.info("worker_started", concurrency=self.concurrency, visibility_timeout=self.vt,
                       drain=self.drain)
+        self._check_connection_budget()
+        self._recover_dead_predecessors()
         outage = 0
         try:
             while not self.stopping.is_set():
@@ -120,6 +171,7 @@ class Worker:
         """Read and dispatch once; True when a draining worker is done."""
         free = self.concurrency - len(self.in_flight)
         messages = self._read(free) if free > 0 else []
+        report_ready()  # the database answered: this worker has started fine
         for message in messages:
             with self.guard:
                 self.in_flight[message.msg_id] = InFlight(message)
@@ -137,6 +189,29 @@ class Worker:
 
     def _read(self, quantity: int) -> list[Message]:
         return self.queue.read(self.vt, quantity)
+
+    def _check_connection_budget(self) -> None:
+        """Warn when this process's pool (and listener) would not fit in max_connections."""
+        try:
+            budget = check_connection_budget(self.resources.url, 1, pool_size(self.settings) + 1)
+        except psycopg.Error as error:
+            self.log.warning("connection_budget_unknown", error=str(error).strip()[:200])
+            return
+        if budget.warning:
+            self.log.warning("connection_budget_exceeded", detail=budget.warning)
+
+    def _recover_dead_predecessors(self) -> None:
+        """Bring back at once the messages a dead worker of this stage on this host was
+        processing (SIGKILL, OOM: the supervisor or the container restarted us), instead of
+        after their visibility timeout: their locks expire and the messages become visible."""
+        host, pid, stage = self.resources.worker_id.split(":", 2)
+        pattern = f"{host.replace('%', '_')}:%:{stage}"
+        try:
+            recovered = self.queue.recover_dead(pattern, lambda worker: process_alive(worker, pid))
+            for msg_id, worker_id in recovered:
+                self.log.info("recovered_from_dead_worker", msg_id=msg_id, dead_worker=worker_id)
+        except psycopg.Error as error:  # the visibility timeout still brings them back
+            self.log.warning("recovery_failed", error=str(error).strip()[:200])
 
     # One message ------------------------------------------------------------------------
     def _process(self, message: Message) -> None:
@@ -166,15 +241,19 @@ class Worker:
         screen = self.queue.screen(body, key)
         model, problem = self._parse(body, screen.verdict)
         if model is None:
-            self.queue.set_aside(message, *problem)
+            self.queue.record_problematic(message, *problem)
             return "invalid"
         if screen.seen:
             self.queue.archive(message.msg_id)
             return "duplicate"
         flight.entity = self.stage.entity(model)
         structlog.contextvars.bind_contextvars(entity=":".join(flight.entity))
-        if message.read_ct > self.settings.max_attempts:
-            self._dead_letter(flight, f"exceeded max_attempts ({self.settings.max_attempts} deliveries)")
+        flight.failures, set_aside = self.queue.attempts(message.msg_id)
+        cut_short = message.read_ct - 1 - flight.failures - set_aside
+        if cut_short >= self.settings.max_deliveries:
+            self._dead_letter(flight, f"killed its worker {cut_short} times: deliveries cut short "
+                                      f"(max_deliveries {self.settings.max_deliveries})",
+                              cause="killed_worker", transient=False)
             return "dead_lettered"
         acquired, state = self.queue.acquire(flight.entity, message.msg_id,
                                              self.resources.worker_id, self.vt)
@@ -182,10 +261,11 @@ class Worker:
             if state == "COMPLETED":
                 self.queue.archive(message.msg_id)
                 return "already_completed"
-            self.queue.hide(message.msg_id, self.vt)
+            self._set_aside_for(flight, self.vt, "entity busy")
             return "busy"
         flight.locked = True
-        delivery = Delivery(message.msg_id, message.read_ct, model, self.resources.worker_id)
+        delivery = Delivery(message.msg_id, message.read_ct, model, self.resources.worker_id,
+                            attempt=flight.failures + 1)
         result = self.stage.handle(delivery)
         if flight.lost:
             raise LockLost(f"lock on {':'.join(flight.entity)} was taken over")
@@ -216,7 +296,6 @@ class Worker:
 
     # Failures ---------------------------------------------------------------------------
     def _fail(self, flight: InFlight, error: Exception) -> str:
-        message = flight.message
         if isinstance(error, LockLost) or isinstance(error, psycopg.errors.LockNotAvailable):
             self.log.warning("lock_lost", error=str(error))
             return "lock_lost"
@@ -225,26 +304,48 @@ class Worker:
         if not expected:
             self.log.exception("handler_crashed", exc_info=error)
         try:
-            if is_transient(error) and message.read_ct < self.settings.max_attempts:
-                delay = self.resources.retry_policy.delay(message.read_ct, retry_after_of(error))
+            if isinstance(error, Deferred):
+                self._set_aside_for(flight, retry_after_of(error) or 1.0, description)
+                return "deferred"
+            if connection_lost(error):
+                # Not the message's fault, and nothing can be recorded reliably: like a killed
+                # worker, this counts only against max_deliveries.
+                self._retry_later(flight, description, 1.0, failure=False)
+                return "cut_short"
+            attempt = flight.failures + 1
+            if is_transient(error) and attempt < self.settings.max_attempts:
+                delay = self.resources.retry_policy.delay(attempt, retry_after_of(error))
                 self._retry_later(flight, description, delay)
                 return "retry"
             reason = description if not is_transient(error) else (
-                f"gave up after {message.read_ct} attempts: {description}")
-            self._dead_letter(flight, reason)
+                f"gave up after {attempt} attempts: {description}")
+            self._dead_letter(flight, reason, cause="handler_failed", transient=is_transient(error),
+                              attempts=attempt)
             return "dead_lettered"
         except Exception as recording_error:  # the message comes back after its timeout
             self.log.warning("failure_not_recorded",
                              error=f"{type(recording_error).__name__}: {recording_error}"[:300])
             return "retry_after_visibility_timeout"
 
-    def _retry_later(self, flight: InFlight, description: str, delay: float) -> None:
+    def _retry_later(self, flight: InFlight, description: str, delay: float, *,
+                     failure: bool = True) -> None:
+        """Hide the message for `delay`, its entity PENDING; `failure`: one more attempt spent."""
         locked = flight.entity if flight.locked else None
         self.queue.retry_later(flight.message.msg_id, locked, self.resources.worker_id,
-                               description, max(1, round(delay)))
+                               description, max(1, round(delay)), failure=failure)
 
-    def _dead_letter(self, flight: InFlight, reason: str) -> None:
-        metadata = {"attempts": flight.message.read_ct, "stage": self.stage.queue}
+    def _set_aside_for(self, flight: InFlight, delay: float, description: str) -> None:
+        """Hide the message for `delay` without an attempt (busy entity, Deferred)."""
+        locked = flight.entity if flight.locked else None
+        self.queue.defer(flight.message.msg_id, locked, self.resources.worker_id, description,
+                         max(1, round(delay)))
+
+    def _dead_letter(self, flight: InFlight, reason: str, *, cause: str, transient: bool,
+                     attempts: int | None = None) -> None:
+        """To <stage>_dlq; `transient` causes are re-driven once later (0070)."""
+        metadata = {"attempts": attempts if attempts is not None else flight.failures,
+                    "deliveries": flight.message.read_ct, "stage": self.stage.queue,
+                    "cause": cause, "transient": transient}
         self.queue.dead_letter(flight.message.msg_id, flight.entity, self.resources.worker_id,
                                reason, metadata)
 
@@ -273,7 +374,7 @@ class Worker:
     def _flush_metrics(self) -> None:
         try:
             self.resources.metrics.flush()
-        except DATABASE_ERRORS as error:
+        except Exception as error:  # metrics never stop the worker
             self.log.warning("metrics_not_written", error=str(error).strip()[:200])
 
     def _finish_in_flight(self, executor: ThreadPoolExecutor) -> None:
@@ -287,6 +388,7 @@ class Worker:
 
     def stop(self) -> None:
         self.stopping.set()
+        self.resources.limiter.stopping.set()  # a thread waiting for a token gives up now
 
     def _install_signal_handlers(self) -> dict[int, Any]:
         """First SIGTERM/SIGINT: stop reading, finish in flight. Second: exit at once."""

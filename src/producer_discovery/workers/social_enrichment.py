@@ -107,7 +107,7 @@ def build(resources: Resources) -> Stage[EnrichmentMessage]:
             return Outcome(metadata={"outcome": "producer_not_found"})
         refresh = delivery.body.refresh
         enricher = cached if refresh is None or refresh.startswith(NEW_IDS) else fresh
-        enrichment = enricher.enrich(producer, last_attempt=delivery.read_ct >= max_attempts)
+        enrichment = enricher.enrich(producer, last_attempt=delivery.attempt >= max_attempts)
 
         def write(conn: psycopg.Connection[Any]) -> list[Send]:
             record_enrichment(conn, producer, enrichment)
