@@ -181,7 +181,12 @@ class Worker:
         report_ready()  # the database answered: this worker has started fine
         for message in messages:
             with self.guard:
-                self.in_flight[message.msg_id] = InFlight(message)
+                again = message.msg_id in self.in_flight
+                if not again:
+                    self.in_flight[message.msg_id] = InFlight(message)
+            if again:
+                self._redelivered_in_flight(message)
+                continue
             executor.submit(self._process, message)
         if messages and len(messages) == free:
             return False  # more may be waiting; a full worker waits below on the next turn
@@ -199,6 +204,17 @@ class Worker:
         if result is None:
             return []
         return result if isinstance(result, list) else [result]
+
+    def _redelivered_in_flight(self, message: Message) -> None:
+        """Our own in-flight message came back (its visibility ran out before the heartbeat
+        extended it): the delivery in flight goes on; this one is set aside, not cut short."""
+        self.log.warning("redelivered_while_in_flight", msg_id=message.msg_id, read_ct=message.read_ct)
+        try:
+            with self.resources.pool.connection() as conn:
+                conn.execute("SELECT record_message_attempt(%s, %s, 'set_aside', NULL)",
+                             (self.stage.queue, message.msg_id))
+        except DATABASE_ERRORS:
+            pass
 
     def _queue_length(self) -> int:
         with self.resources.pool.connection() as conn:
@@ -264,7 +280,7 @@ class Worker:
             self._set_aside(message, *problem)
             return "invalid"
         if seen:
-            self.queue.archive(self.stage.queue, message.msg_id)
+            self._archive(message)
             return "duplicate"
         flight.entity = self.stage.entity(model)
         flight.failures, set_aside = self._attempts(message)
@@ -277,7 +293,7 @@ class Worker:
         acquired, state = self._acquire(flight)
         if not acquired:
             if state == "COMPLETED":
-                self.queue.archive(self.stage.queue, message.msg_id)
+                self._archive(message)
                 return "already_completed"
             self._set_aside_for(flight, self.vt, "entity busy")
             return "busy"
@@ -298,6 +314,13 @@ class Worker:
             row = conn.execute(query("message_attempts"),
                                {"queue": self.stage.queue, "msg_id": message.msg_id}).fetchone()
         return (int(row[0]), int(row[1])) if row else (0, 0)
+
+    def _archive(self, message: Message) -> None:
+        """Archive a message whose work is already done, with its attempt counts."""
+        with self.resources.pool.connection() as conn, conn.transaction():
+            self.queue.archive(self.stage.queue, message.msg_id, conn=conn)
+            conn.execute(query("forget_message_attempts"),
+                         {"queue": self.stage.queue, "msg_id": message.msg_id})
 
     def _screen(self, body: Any, key: str) -> tuple[dict[str, Any], bool]:
         """validate_queue_message's verdict, and whether the effect is already recorded."""
@@ -324,6 +347,8 @@ class Worker:
                 "queue": self.stage.queue, "message_id": str(message.msg_id),
                 "body": Jsonb(message.message), "error_type": error_type, "error_details": details})
             self.queue.archive(self.stage.queue, message.msg_id, conn=conn)
+            conn.execute(query("forget_message_attempts"),
+                         {"queue": self.stage.queue, "msg_id": message.msg_id})
 
     def _acquire(self, flight: InFlight) -> tuple[bool, str | None]:
         assert flight.entity is not None
