@@ -64,7 +64,16 @@ class StageQueue:
         return int(row[0]) if row else 0
 
     def archive(self, message_id: int) -> None:
-        self.pgmq.archive(self.queue, message_id)
+        """Archive a message whose work is already done, with its attempt counts."""
+        with self.pool.connection() as conn, conn.transaction():
+            self.pgmq.archive(self.queue, message_id, conn=conn)
+            conn.execute(query("forget_message_attempts"), {"queue": self.queue, "msg_id": message_id})
+
+    def note_redelivered(self, message_id: int) -> None:
+        """A delivery of a message this worker still has in flight: set aside, not cut short."""
+        with self.pool.connection() as conn:
+            conn.execute(query("record_message_attempt"), {
+                "queue": self.queue, "message_id": message_id, "kind": "set_aside", "error": None})
 
     def hide(self, message_id: int, seconds: int) -> None:
         self.pgmq.set_vt(self.queue, message_id, seconds)
@@ -83,6 +92,8 @@ class StageQueue:
                 "queue": self.queue, "message_id": str(message.msg_id),
                 "body": Jsonb(message.message), "error_type": error_type, "error_details": details})
             self.pgmq.archive(self.queue, message.msg_id, conn=conn)
+            conn.execute(query("forget_message_attempts"),
+                         {"queue": self.queue, "msg_id": message.msg_id})
 
     def attempts(self, message_id: int) -> tuple[int, int]:
         """The message's handler failures and deliveries set aside, before this delivery."""

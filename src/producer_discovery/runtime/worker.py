@@ -174,7 +174,12 @@ class Worker:
         report_ready()  # the database answered: this worker has started fine
         for message in messages:
             with self.guard:
-                self.in_flight[message.msg_id] = InFlight(message)
+                again = message.msg_id in self.in_flight
+                if not again:
+                    self.in_flight[message.msg_id] = InFlight(message)
+            if again:
+                self._redelivered_in_flight(message)
+                continue
             executor.submit(self._process, message)
         if messages and len(messages) == free:
             return False  # more may be waiting; a full worker waits below on the next turn
@@ -189,6 +194,15 @@ class Worker:
 
     def _read(self, quantity: int) -> list[Message]:
         return self.queue.read(self.vt, quantity)
+
+    def _redelivered_in_flight(self, message: Message) -> None:
+        """Our own in-flight message came back (its visibility ran out before the heartbeat
+        extended it): the delivery in flight goes on; this one is set aside, not cut short."""
+        self.log.warning("redelivered_while_in_flight", msg_id=message.msg_id, read_ct=message.read_ct)
+        try:
+            self.queue.note_redelivered(message.msg_id)
+        except DATABASE_ERRORS:
+            pass
 
     def _check_connection_budget(self) -> None:
         """Warn when this process's pool (and listener) would not fit in max_connections."""

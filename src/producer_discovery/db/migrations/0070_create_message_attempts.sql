@@ -297,10 +297,11 @@ END;
 $$;
 
 -- Least privilege (0050): what the runtime and the operator commands need of this migration.
--- A worker reads its messages' attempt counts and records failures; at start it expires the
+-- A worker reads its messages' attempt counts, records failures and drops the counts of a
+-- message it archives; at start it expires the
 -- locks of its own dead predecessors (last_heartbeat only). The operator sees both tables.
 GRANT EXECUTE ON FUNCTION public.record_message_attempt(TEXT, BIGINT, TEXT, TEXT) TO discovery_worker;
-GRANT SELECT ON queue_mgmt.message_attempts TO discovery_worker;
+GRANT SELECT, DELETE ON queue_mgmt.message_attempts TO discovery_worker;
 GRANT SELECT, UPDATE (last_heartbeat) ON public.processing_locks TO discovery_worker;
 GRANT SELECT ON queue_mgmt.message_attempts, queue_mgmt.redriven_dead_letters TO discovery_operator;
 GRANT EXECUTE ON FUNCTION public.redrive_transient_dead_letters(INTERVAL) TO discovery_operator;
