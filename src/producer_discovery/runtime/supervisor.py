@@ -31,6 +31,7 @@ import structlog
 from producer_discovery.db.pool import check_connection_budget
 from producer_discovery.db.queue import queue_depths
 from producer_discovery.errors import ConfigurationError
+from producer_discovery.runtime.liveness import READY_FD
 from producer_discovery.runtime.resources import Resources
 from producer_discovery.runtime.worker import Worker
 from producer_discovery.settings import Settings
@@ -54,7 +55,6 @@ def run_worker(settings: Settings, url: str, stage_name: str, drain: bool) -> in
         resources.close()
 
 
-READY_FD = "PRODUCER_DISCOVERY_READY_FD"
 START_SECONDS = 10.0  # a child that lived this long started fine (Docker: 10 s)
 MAX_BACKOFF_SECONDS = 60.0
 

@@ -52,6 +52,7 @@ from pydantic import ValidationError
 from producer_discovery.db.pool import check_connection_budget
 from producer_discovery.db.queue import Listener, StageQueue
 from producer_discovery.errors import Deferred, PermanentError, is_transient, retry_after_of
+from producer_discovery.runtime.liveness import process_alive, report_ready
 from producer_discovery.runtime.resources import Resources, pool_size
 from producer_discovery.runtime.stage import Delivery, Send, Stage
 
@@ -68,32 +69,6 @@ def connection_lost(error: BaseException) -> bool:
     if isinstance(error, psycopg.errors.QueryCanceled | psycopg.errors.LockNotAvailable):
         return False
     return isinstance(error, psycopg.OperationalError)
-
-
-def report_ready() -> None:
-    """Tell a supervisor that this worker started fine (once): one byte on its pipe."""
-    descriptor = os.environ.pop("PRODUCER_DISCOVERY_READY_FD", None)
-    if descriptor and descriptor.isdigit():
-        try:
-            os.write(int(descriptor), b"1")
-            os.close(int(descriptor))
-        except OSError:
-            pass
-
-
-def process_alive(worker_id: str, my_pid: str) -> bool:
-    """Whether the worker id's process still runs on this host. Our own pid is a previous
-    incarnation (a restarted container keeps its hostname and pid 1): we hold no lock yet."""
-    pid = worker_id.split(":", 2)[1]
-    if pid == my_pid or not pid.isdigit():
-        return pid != my_pid
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 class LockLost(Exception):
