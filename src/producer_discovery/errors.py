@@ -4,7 +4,9 @@
     ├── ConfigurationError        a setting is missing or wrong; never retried
     ├── PermanentError            retrying cannot help (400, 403, malformed data)
     │   ├── InvalidMessage        a queue message that fails validation
-    │   └── NotFound              the provider has no such resource (404)
+    │   ├── NotFound              the provider has no such resource (404)
+    │   └── ResponseShapeError    a provider answered a shape we cannot read (provider,
+    │                             endpoint and what was unexpected in the message)
     └── TransientError            may succeed later (5xx, timeouts, lost connections)
         ├── RateLimited           the provider said "slow down" (429), with retry_after seconds
         └── Deferred              not attempted (the shared limit is paused past its deadline,
@@ -82,3 +84,13 @@ def retry_after_of(error: BaseException) -> float | None:
 
 class NotFound(PermanentError):
     """The provider has no such resource (404)."""
+
+
+class ResponseShapeError(PermanentError):
+    """A provider's document has a shape we cannot read; never cached, never retried."""
+
+    def __init__(self, provider: str, endpoint: str, problem: str) -> None:
+        super().__init__(f"{provider} {endpoint}: unexpected response shape: {problem}"[:1000])
+        self.provider = provider
+        self.endpoint = endpoint
+        self.problem = problem

@@ -348,3 +348,12 @@ def test_discogs_release_credits_keep_roles_suffixes_and_name_variations(
     assert static_bloom is not None
     assert {c["name"]: c["tracks"] for c in static_bloom["extraartists"]}["Hana Sato"] == "A2, B1"
     assert discogs.release(1) is None
+
+
+@pytest.mark.parametrize("spotify_upc", ["00163212130863", "0163212130863", "163212130863"])
+def test_padded_spotify_upc_finds_the_release_stored_with_a_shorter_barcode(
+    musicbrainz: MusicBrainzClient, spotify_upc: str
+) -> None:
+    """`barcode:` matches exactly, so the 14-, 13- and 12-digit forms are all searched."""
+    releases = musicbrainz.releases_by_barcode(spotify_upc)
+    assert [release["barcode"] for release in releases] == [MIDNIGHT_TRANSIT_UPC]

@@ -3,7 +3,8 @@
     recordings_by_isrc(isrc)          GET /isrc/{isrc}                 → recordings
     recording(mbid)                   GET /recording/{mbid}            inc=artist-rels+…
     search_recordings(title, artist)  GET /recording?query=recording:"…" AND artist:"…"
-    releases_by_barcode(upc)          GET /release?query=barcode:…
+    releases_by_barcode(upc)          GET /release?query=barcode:(… OR … OR …): every
+                                      written form of the product code (see barcode_variants)
     search_releases(title, artist)    GET /release?query=release:"…" AND artist:"…"
     release(mbid)                     GET /release/{mbid}              inc=recordings+
                                       recording-level-rels+artist-rels+isrcs+artist-credits:
@@ -32,6 +33,23 @@ def phrase(text: str) -> str:
     """A Lucene phrase: the text in double quotes, with quotes and backslashes escaped."""
     escaped = text.replace("\\", "\\\\").replace('"', '\\"')
     return f'"{escaped}"'
+
+
+def barcode_variants(code: str) -> list[str]:
+    """Every form one product code is stored in: MusicBrainz' `barcode:` search matches the
+    stored string exactly, and the same product is a 12-digit UPC-A, a 13-digit EAN or (from
+    Spotify) a 14-digit GTIN padded with zeros: "00602475093060" → the code as given, its
+    digits without leading zeros, and those padded to 12, 13 and 14 digits. [] for a code
+    without digits; a non-numeric code only as given."""
+    given = code.strip()
+    if not given.isdigit():
+        return [given] if given else []
+    bare = given.lstrip("0") or "0"
+    variants = [given]
+    for form in (bare, *(bare.zfill(width) for width in (12, 13, 14))):
+        if form not in variants and len(form) <= 14:
+            variants.append(form)
+    return variants
 
 
 class MusicBrainzClient(CachingClient):
@@ -69,7 +87,10 @@ class MusicBrainzClient(CachingClient):
 
     def releases_by_barcode(self, upc: str) -> list[JsonDocument]:
         """Releases with a barcode (the Spotify album's UPC)."""
-        return self._search("release", f"barcode:{upc.strip()}")
+        variants = barcode_variants(upc)
+        if not variants:
+            return []
+        return self._search("release", "barcode:({})".format(" OR ".join(map(phrase, variants))))
 
     def search_releases(self, title: str, artist: str) -> list[JsonDocument]:
         """Releases matching a title and an artist, best score first."""

@@ -35,6 +35,8 @@ from producer_discovery.clients.spotify_models import (
     SimpleAlbum,
     SimpleTrack,
     Track,
+    page_of,
+    parse,
 )
 from producer_discovery.errors import ConfigurationError, PermanentError
 from producer_discovery.settings import Settings
@@ -144,7 +146,7 @@ class SpotifyClient(ApiClient):
             "offset": offset,
         }
         body = self.get_json("search", endpoint="search", params=params)
-        return Paging[Artist].model_validate(body["artists"])
+        return page_of(Artist, body.get("artists") if isinstance(body, dict) else body, "search")
 
     def search_artists_by_genre(self, genre: str, limit_total: int) -> list[Artist]:
         """Up to `limit_total` artists of one genre, 10 per request (`genre:"…"`, quoted)."""
@@ -162,7 +164,7 @@ class SpotifyClient(ApiClient):
         return found
 
     def get_artist(self, artist_id: str) -> Artist:
-        return Artist.model_validate(self.get_json(f"artists/{artist_id}", endpoint="artist"))
+        return parse(Artist, self.get_json(f"artists/{artist_id}", endpoint="artist"), "artist")
 
     def artist_albums(
         self,
@@ -179,28 +181,32 @@ class SpotifyClient(ApiClient):
             "offset": offset,
         }
         body = self.get_json(f"artists/{artist_id}/albums", endpoint="artist_albums", params=params)
-        return Paging[SimpleAlbum].model_validate(body)
+        return page_of(SimpleAlbum, body, "artist_albums")
 
     # Albums and tracks ------------------------------------------------------------------
     def get_album(self, album_id: str) -> Album:
         """The full album: UPC, release date and its first page of tracks."""
-        return Album.model_validate(self.get_json(f"albums/{album_id}", endpoint="album"))
+        document = self.get_json(f"albums/{album_id}", endpoint="album")
+        if isinstance(document, dict) and isinstance(document.get("tracks"), dict):
+            tracks = page_of(SimpleTrack, document["tracks"], "album")
+            album = parse(Album, {**document, "tracks": {**document["tracks"], "items": []}}, "album")
+            return album.model_copy(update={"tracks": tracks})
+        return parse(Album, document, "album")
 
     def album_tracks(self, album: Album) -> list[SimpleTrack]:
         """Every track of `album`: the embedded first page, then each `next` page."""
         tracks = list(album.tracks.items)
         next_url = album.tracks.next
         while next_url:
-            page = Paging[SimpleTrack].model_validate(
-                self.get_json(next_url, endpoint="album_tracks")
-            )
+            page = page_of(SimpleTrack, self.get_json(next_url, endpoint="album_tracks"),
+                           "album_tracks")
             tracks.extend(page.items)
             next_url = page.next
         return tracks
 
     def get_track(self, track_id: str) -> Track:
         """One full track, with `external_ids.isrc`."""
-        return Track.model_validate(self.get_json(f"tracks/{track_id}", endpoint="track"))
+        return parse(Track, self.get_json(f"tracks/{track_id}", endpoint="track"), "track")
 
     def get_tracks(self, track_ids: Sequence[str]) -> list[Track]:
         """Full tracks: batches of 50 with extended quota, else one request per track."""
@@ -211,7 +217,7 @@ class SpotifyClient(ApiClient):
             chunk = track_ids[start : start + BATCH_TRACKS_MAX]
             params = {"ids": ",".join(chunk)}
             body = self.get_json("tracks", endpoint="tracks_batch", params=params)
-            tracks.extend(Track.model_validate(item) for item in body["tracks"] if item)
+            tracks.extend(parse(Track, item, "tracks_batch") for item in body.get("tracks") or [] if item)
         return tracks
 
     def has_extended_quota(self) -> bool:

@@ -3,16 +3,27 @@
 Fields that development mode no longer sends (`popularity`, `followers`, `genres`, `label`,
 `album_group`, `preview_url`) are Optional and usually None; nothing may depend on them.
 Unknown fields are ignored, so new fields from Spotify never break parsing.
+
+Lenient where the real API varies, strict only where our logic depends on a value: ids and
+names are required (bounded in length); `album_type` is folded to lower case and any value
+(also "EP", null) is kept as it came; a page's items are validated one by one (`page_of`), so
+one odd album or track is skipped and named in `Paging.skipped` instead of failing its page.
+A document whose shape we cannot read at all raises `ResponseShapeError` (`parse`).
 """
 
 from __future__ import annotations
 
 from datetime import date
-from typing import Generic, Literal, TypeVar
+from typing import Any, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from producer_discovery.errors import ResponseShapeError
 
 ItemT = TypeVar("ItemT")
+ModelT = TypeVar("ModelT", bound=BaseModel)
+MAXIMUM_ID_LENGTH = 100
+MAXIMUM_NAME_LENGTH = 1000
 
 
 class SpotifyModel(BaseModel):
@@ -43,11 +54,12 @@ class Paging(SpotifyModel, Generic[ItemT]):
     offset: int
     previous: str | None = None
     total: int
+    skipped: list[str] = []  # items that could not be read: "index: what was wrong"
 
 
 class SimpleArtist(SpotifyModel):
-    id: str
-    name: str
+    id: str = Field(min_length=1, max_length=MAXIMUM_ID_LENGTH)
+    name: str = Field(max_length=MAXIMUM_NAME_LENGTH)
 
 
 class Artist(SimpleArtist):
@@ -62,15 +74,21 @@ class Artist(SimpleArtist):
 
 
 class SimpleAlbum(SpotifyModel):
-    id: str
-    name: str
-    album_type: Literal["album", "single", "compilation"]
-    total_tracks: int
-    release_date: str
-    release_date_precision: Literal["year", "month", "day"]
-    artists: list[SimpleArtist]
+    id: str = Field(min_length=1, max_length=MAXIMUM_ID_LENGTH)
+    name: str = Field(max_length=MAXIMUM_NAME_LENGTH)
+    # "album", "single", "compilation" in the docs; "ALBUM", "EP", "ep" and null for real.
+    album_type: str | None = None
+    total_tracks: int | None = None
+    release_date: str | None = None
+    release_date_precision: str | None = None
+    artists: list[SimpleArtist] = []
     images: list[Image] = []
     album_group: str | None = None
+
+    @field_validator("album_type", "release_date_precision", "album_group", mode="before")
+    @classmethod
+    def lower_case(cls, value: Any) -> Any:
+        return value.strip().casefold() or None if isinstance(value, str) else value
 
     @property
     def primary_artist_id(self) -> str | None:
@@ -83,7 +101,7 @@ class SimpleAlbum(SpotifyModel):
         None for the placeholder dates Spotify sometimes sends ("0000", "").
         """
         try:
-            parts = [int(part) for part in self.release_date.split("-")]
+            parts = [int(part) for part in (self.release_date or "").split("-")]
             year, month, day = (parts + [1, 1])[:3]
             return date(year, month, day)
         except ValueError:
@@ -91,13 +109,13 @@ class SimpleAlbum(SpotifyModel):
 
 
 class SimpleTrack(SpotifyModel):
-    id: str
-    name: str
-    artists: list[SimpleArtist]
-    disc_number: int
-    track_number: int
-    duration_ms: int
-    explicit: bool = False
+    id: str = Field(min_length=1, max_length=MAXIMUM_ID_LENGTH)
+    name: str = Field(max_length=MAXIMUM_NAME_LENGTH)
+    artists: list[SimpleArtist] = []
+    disc_number: int = 1
+    track_number: int = 0
+    duration_ms: int | None = None
+    explicit: bool | None = False
     preview_url: str | None = None
 
 
@@ -121,3 +139,39 @@ class Track(SimpleTrack):
     @property
     def isrc(self) -> str | None:
         return self.external_ids.isrc
+
+
+def problem_of(error: ValidationError) -> str:
+    """A ValidationError in one line: "items.0.id: Field required; …"."""
+    return "; ".join(
+        f"{'.'.join(map(str, e['loc'])) or 'document'}: {e['msg']}" for e in error.errors()[:5]
+    )
+
+
+def parse(model: type[ModelT], document: Any, endpoint: str) -> ModelT:
+    """`model` of a whole document; a shape we cannot read is a ResponseShapeError."""
+    try:
+        return model.model_validate(document)
+    except ValidationError as error:
+        raise ResponseShapeError("spotify", endpoint, problem_of(error)) from None
+
+
+def page_of(item: type[ModelT], document: Any, endpoint: str) -> Paging[ModelT]:
+    """A paging object whose items are validated one by one: an item that cannot be read
+    is left out and named in `skipped`; only a page without a readable frame fails."""
+    if not isinstance(document, dict) or not isinstance(document.get("items"), list):
+        found = type(document).__name__ if not isinstance(document, dict) else (
+            f"items is {type(document.get('items')).__name__}")
+        raise ResponseShapeError("spotify", endpoint, f"not a paging object ({found})")
+    kept: list[ModelT] = []
+    skipped: list[str] = []
+    for index, raw in enumerate(document["items"]):
+        if raw is None:
+            skipped.append(f"{index}: null item")
+            continue
+        try:
+            kept.append(item.model_validate(raw))
+        except ValidationError as error:
+            skipped.append(f"{index}: {problem_of(error)}"[:300])
+    frame = parse(Paging[item], {**document, "items": []}, endpoint)  # type: ignore[valid-type]
+    return frame.model_copy(update={"items": kept, "skipped": skipped})

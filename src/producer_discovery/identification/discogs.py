@@ -75,21 +75,54 @@ def discogs_roles(role: str) -> list[tuple[str, str, list[str]]]:
 
 
 # Tracks ----------------------------------------------------------------------------------
+DISC_PREFIX = re.compile(r"^(?:cd|disc|disk|dvd)(?=\d)")
+ONWARDS = re.compile(r"^(?P<first>.+?)\s+onwards?$", re.IGNORECASE)
+SPACED_DASH = re.compile(r"\s+[-–]\s+")
+WHOLE_DISC = re.compile(r"^(?:cd|disc|disk|dvd)\s*(?P<disc>\d+)$", re.IGNORECASE)
+
+
 def position_key(position: str) -> str:
-    """A track position compared without case or spaces: " a1 " == "A1"."""
-    return re.sub(r"\s+", "", position).casefold()
+    """A track position compared without case, spaces or a disc word: " a1 " == "A1",
+    "CD1-3" == "1-3"."""
+    return DISC_PREFIX.sub("", re.sub(r"\s+", "", position).casefold())
 
 
 def flatten_tracklist(release: dict[str, Any]) -> list[dict[str, Any]]:
     """The playable tracks in order: headings dropped, index tracks' sub-tracks included."""
     tracks: list[dict[str, Any]] = []
     for entry in release.get("tracklist") or []:
-        kind = entry.get("type_", "track")
+        if not isinstance(entry, dict):
+            continue
+        kind = entry.get("type_") or "track"
         if kind == "track":
             tracks.append(entry)
         elif kind == "index":
-            tracks.extend(entry.get("sub_tracks") or [])
+            tracks.extend(sub for sub in entry.get("sub_tracks") or [] if isinstance(sub, dict))
     return tracks
+
+
+def tracklist_positions(release: dict[str, Any]) -> tuple[list[str], dict[str, str]]:
+    """Every position a credit may name, in tracklist order (an index track's own position
+    before its sub-tracks'; headings have none), and each sub-track's index position."""
+    ordered: list[str] = []
+    parents: dict[str, str] = {}
+    for entry in release.get("tracklist") or []:
+        if not isinstance(entry, dict):
+            continue
+        kind = entry.get("type_") or "track"
+        position = str(entry.get("position") or "").strip()
+        if kind == "track" and position:
+            ordered.append(position)
+        elif kind == "index":
+            if position:
+                ordered.append(position)
+            for sub in entry.get("sub_tracks") or []:
+                sub_position = str(sub.get("position") or "").strip() if isinstance(sub, dict) else ""
+                if sub_position:
+                    ordered.append(sub_position)
+                    if position:
+                        parents[position_key(sub_position)] = position_key(position)
+    return ordered, parents
 
 
 def position_range(first: str, last: str, ordered: list[str]) -> set[str]:
@@ -102,24 +135,63 @@ def position_range(first: str, last: str, ordered: list[str]) -> set[str]:
     return set(ordered[start : end + 1])
 
 
-def positions_in(tracks_field: str, ordered_positions: list[str]) -> set[str]:
+def disc_positions(disc: str, ordered: list[str]) -> set[str]:
+    """Every position of one disc ("CD2" → "2-1", "2-2", …; also "2.1")."""
+    return {key for key in ordered if re.match(rf"^{re.escape(disc)}[-.]", key)}
+
+
+def part_positions(part: str, ordered: list[str]) -> set[str]:
+    """The positions one part of a `tracks` field names (see positions_in)."""
+    key = position_key(part)
+    if key in ordered:
+        return {key}
+    onwards = ONWARDS.match(part)
+    if onwards:
+        first = part_positions(onwards["first"], ordered)
+        if not first:
+            return set()
+        start = min(ordered.index(found) for found in first)
+        return set(ordered[start:])
+    whole_disc = WHOLE_DISC.match(part.strip())
+    if whole_disc:
+        return disc_positions(whole_disc["disc"], ordered)
+    for separator in (RANGE_WORD, SPACED_DASH):
+        ends = separator.split(part)
+        if len(ends) == 2:
+            return spanned(ends[0], ends[1], ordered)
+    dashed = RANGE_DASH.match(part)
+    if dashed:
+        return position_range(dashed.group(1), dashed.group(2), ordered)
+    return set()
+
+
+def spanned(first: str, last: str, ordered: list[str]) -> set[str]:
+    """A range whose ends may be whole discs ("CD1 to CD2") or positions."""
+    first_set, last_set = part_positions(first, ordered), part_positions(last, ordered)
+    if not first_set or not last_set:
+        return set()
+    indexes = [ordered.index(key) for key in first_set | last_set]
+    return set(ordered[min(indexes) : max(indexes) + 1])
+
+
+def positions_in(
+    tracks_field: str, ordered_positions: list[str], parents: dict[str, str] | None = None
+) -> set[str]:
     """The position keys a release credit's `tracks` field covers.
 
-    Parts are separated by commas, "&" or "and"; a part is a position ("B2"), a range
-    written "A1 to A3", or a dashed range "3-5". A multi-disc position such as "1-3" that
-    exists on the release is read as that position, not as a range.
+    Parts are separated by commas, "&" or "and"; a part is a position ("B2", "CD1-3" ==
+    "1-3"), a range written "A1 to A3", "CD1-1 - CD1-6" or dashed "3-5", a whole disc
+    ("CD1"), or "CD3 Onwards" (to the end). A multi-disc position such as "1-3" that exists
+    on the release is read as that position, not as a range. Naming an index track ("C1",
+    or a range ending on one) covers its sub-tracks ("C1.1", "C1.2"): `parents` maps each
+    sub-track's key to its index track's key.
     """
     ordered = [position_key(position) for position in ordered_positions]
     covered: set[str] = set()
     for part in filter(None, (p.strip() for p in TRACKS_SEPARATOR.split(tracks_field))):
-        ends = RANGE_WORD.split(part)
-        dashed = RANGE_DASH.match(part)
-        if len(ends) == 2:
-            covered |= position_range(ends[0], ends[1], ordered)
-        elif position_key(part) in ordered:
-            covered.add(position_key(part))
-        elif dashed:
-            covered |= position_range(dashed.group(1), dashed.group(2), ordered)
+        covered |= part_positions(part, ordered)
+    if parents:
+        covered |= {sub for sub, parent in parents.items() if parent in covered}
     return covered
 
 
@@ -163,14 +235,15 @@ def artist_credits(artist: dict[str, Any], confidence: float) -> list[Credit]:
 
 
 def release_level_confidence(
-    artist: dict[str, Any], track: dict[str, Any], ordered_positions: list[str]
+    artist: dict[str, Any], track: dict[str, Any], ordered_positions: list[str],
+    parents: dict[str, str] | None = None,
 ) -> float | None:
     """How much a release-level credit says about this track: 0.75 when its `tracks` names
     the track, 0.6 when it covers the whole release, None when it covers other tracks."""
-    tracks_field = (artist.get("tracks") or "").strip()
+    tracks_field = str(artist.get("tracks") or "").strip()
     if not tracks_field:
         return RELEASE_WIDE_CONFIDENCE
-    covered = positions_in(tracks_field, ordered_positions)
+    covered = positions_in(tracks_field, ordered_positions, parents)
     return TRACK_CONFIDENCE if position_key(track.get("position") or "") in covered else None
 
 
@@ -186,12 +259,12 @@ def discogs_release_credits(
     track = find_track(tracks, track_title, track_position)
     if track is None:
         return []
-    ordered_positions = [t.get("position") or "" for t in tracks]
+    ordered_positions, parents = tracklist_positions(release)
     credits: list[Credit] = []
     for artist in track.get("extraartists") or []:
         credits.extend(artist_credits(artist, TRACK_CONFIDENCE))
     for artist in release.get("extraartists") or []:
-        confidence = release_level_confidence(artist, track, ordered_positions)
+        confidence = release_level_confidence(artist, track, ordered_positions, parents)
         if confidence is not None:
             credits.extend(artist_credits(artist, confidence))
     return unique_credits(credits)

@@ -174,7 +174,8 @@ class MusicBrainzSource:
             return None
         wanted = track.upc.strip().lstrip("0")
         releases = self.client.releases_by_barcode(track.upc)
-        return next((r for r in releases if (r.get("barcode") or "").lstrip("0") == wanted), None)
+        return next((r for r in releases
+                     if str(r.get("barcode") or "").strip().lstrip("0") == wanted), None)
 
     def release_by_title(self, track: TrackToIdentify) -> dict[str, Any] | None:
         title = comparable_title(track.album_title)

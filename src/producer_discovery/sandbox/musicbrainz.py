@@ -43,7 +43,9 @@ from producer_discovery.sandbox.server import Faults, Request, Response, Sandbox
 USER_AGENT = re.compile(r"^[^\s/]+/\S+.*\(\s*\S[^()]*\)")
 MBID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 ISRC = re.compile(r"^[A-Z]{2}[A-Z0-9]{3}\d{7}$")
-LUCENE_FIELD = re.compile(r'(?P<field>[\w-]+):(?P<value>"(?:[^"\\]|\\.)*"|\S+)')
+LUCENE_FIELD = re.compile(
+    r'(?P<field>[\w-]+):(?P<value>\((?:[^)"]|"(?:[^"\\]|\\.)*")*\)|"(?:[^"\\]|\\.)*"|\S+)')
+LUCENE_ALTERNATIVE = re.compile(r'"((?:[^"\\]|\\.)*)"|([^\s()"]+)')
 LUCENE_OPERATORS = re.compile(r"\b(?:AND|OR|NOT)\b")
 HELP = "For usage, please see: https://musicbrainz.org/development/mmd"
 RATE_MESSAGE = (
@@ -116,6 +118,14 @@ def relation_envelope(
         "source-credit": "",
         "target-credit": target_credit,
     }
+
+
+def barcode_alternatives(value: str) -> set[str]:
+    """`(a OR "b")` → {"a", "b"}; a single value → {value}."""
+    if not value.startswith("("):
+        return {value}
+    return {quoted or bare for quoted, bare in LUCENE_ALTERNATIVE.findall(value[1:-1])
+            if (quoted or bare) not in ("OR", "AND")}
 
 
 def parse_query(query: str, default_field: str) -> dict[str, str]:
@@ -236,8 +246,13 @@ class MusicBrainzSandbox(SandboxServer):
 
     def search_releases(self, request: Request) -> Response:
         wanted = parse_query(request.param("query") or "", "release")
+        # `barcode:` matches the stored string exactly, as MusicBrainz does ("00602…" does
+        # not find "602…"); `barcode:(a OR b)` matches any of the alternatives.
+        barcodes = barcode_alternatives(wanted.pop("barcode")) if "barcode" in wanted else None
         scored = []
         for release in self.releases.values():
+            if barcodes is not None and (release["barcode"] or "") not in barcodes:
+                continue
             available = {
                 "release": [release["title"]],
                 "artist": self.credited_names(release["artist-credit"]),
