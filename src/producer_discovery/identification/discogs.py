@@ -114,15 +114,30 @@ def tracklist_positions(release: dict[str, Any]) -> tuple[list[str], dict[str, s
         if kind == "track" and position:
             ordered.append(position)
         elif kind == "index":
+            subs = [sub for sub in entry.get("sub_tracks") or [] if isinstance(sub, dict)]
+            # Real index tracks often have no position of their own ("C1.1", "C1.2" under
+            # one): the credits still name it ("C1 to D2"), so it is implied by its sub-tracks.
+            position = position or implied_index_position(subs)
             if position:
                 ordered.append(position)
-            for sub in entry.get("sub_tracks") or []:
-                sub_position = str(sub.get("position") or "").strip() if isinstance(sub, dict) else ""
+            for sub in subs:
+                sub_position = str(sub.get("position") or "").strip()
                 if sub_position:
                     ordered.append(sub_position)
                     if position:
                         parents[position_key(sub_position)] = position_key(position)
     return ordered, parents
+
+
+SUB_TRACK_SUFFIX = re.compile(r"^(?P<index>.*?\d+)\s*(?:\.\s*\w+|[a-z])$", re.IGNORECASE)
+
+
+def implied_index_position(subs: list[dict[str, Any]]) -> str:
+    """The position sub-tracks imply for their index track: "C1.1", "C1.2" → "C1";
+    "C1a" → "C1"; "" when they do not share one."""
+    found = {match["index"] for sub in subs
+             if (match := SUB_TRACK_SUFFIX.match(str(sub.get("position") or "").strip()))}
+    return found.pop() if len(found) == 1 else ""
 
 
 def position_range(first: str, last: str, ordered: list[str]) -> set[str]:
