@@ -9,7 +9,7 @@
     release(mbid)                     GET /release/{mbid}              inc=recordings+
                                       recording-level-rels+artist-rels+isrcs+artist-credits:
                                       every track's producers in one request
-    artist(mbid)                      GET /artist/{mbid}               inc=url-rels
+    artist(mbid)                      GET /artist/{mbid}               inc=url-rels+aliases
 
 No key; the User-Agent from Settings ("App/Version ( contact )") is mandatory, and every
 request asks for JSON (`fmt=json`). The service allows one request per second per IP and
@@ -20,13 +20,15 @@ An unknown ISRC or MBID reads as "nothing" ([] or None).
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from producer_discovery.clients.cache import CachingClient, JsonDocument
-from producer_discovery.settings import Settings
+from producer_discovery.errors import ConfigurationError
+from producer_discovery.settings import PROJECT_URL, Settings
 
 RECORDING_INCLUDES = "artist-rels+artist-credits+isrcs"
 RELEASE_INCLUDES = "recordings+recording-level-rels+artist-rels+isrcs+artist-credits"
-ARTIST_INCLUDES = "url-rels"
+ARTIST_INCLUDES = "url-rels+aliases"  # aliases come only when asked for
 
 
 def phrase(text: str) -> str:
@@ -56,7 +58,18 @@ class MusicBrainzClient(CachingClient):
     api = "musicbrainz"
 
     def __init__(self, settings: Settings, **options: Any) -> None:
-        """`options`: cache, limiter, metrics, retry_policy, transport (see CachingClient)."""
+        """`options`: cache, limiter, metrics, retry_policy, transport (see CachingClient).
+        The real service is refused with the placeholder contact: MusicBrainz asks every
+        application to say in its User-Agent how to reach whoever runs it."""
+        host = (urlsplit(settings.musicbrainz_api_url).hostname or "").casefold()
+        contact = settings.musicbrainz_contact.strip()
+        if (host == "musicbrainz.org" or host.endswith(".musicbrainz.org")) and (
+            not contact or contact == PROJECT_URL
+        ):
+            raise ConfigurationError(
+                "MusicBrainz requires a real contact in the User-Agent: set MUSICBRAINZ_CONTACT "
+                "to your e-mail address or your application's URL."
+            )
         super().__init__(settings, **options)
 
     @classmethod

@@ -420,6 +420,11 @@ class MusicBrainzSandbox(SandboxServer):
         }
         if "url-rels" in includes:
             body["relations"] = [self.url_relation_json(link) for link in artist["urls"]]
+        if "aliases" in includes:  # only when asked, as MusicBrainz does
+            body["aliases"] = [
+                {"begin": None, "end": None, "ended": False, "type-id": None, **alias}
+                for alias in artist.get("aliases") or []
+            ]
         return body
 
 
