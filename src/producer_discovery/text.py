@@ -13,7 +13,7 @@
 Letters of every script survive ("СЛАВА МАРЛОУ" → "слава марлоу"): nothing is transliterated.
 A text made only of symbols keeps its case-folded self rather than becoming empty.
 
-`normalise_name(name)` is the key producers are matched and stored under (`normalized_name`):
+`normalize_name(name)` is the key producers are matched and stored under (`normalized_name`):
 the fold of the name without its Discogs disambiguation suffix ("John Smith (3)").
 
 `clean_title(title, level)` removes the markers that do not change what a title names:
@@ -33,7 +33,7 @@ producers; a remix, an acoustic take or an edit is a new row. When matching a pr
 *recording*, a live take is another recording while an explicit or radio edit is the same one.
 `with` is a feature marker only inside brackets ("Dancing with Myself" keeps its word).
 
-`normalise_title` (the `normalized_tracks` key) and `comparable_title` (matching providers'
+`normalize_title` (the `normalized_tracks` key) and `comparable_title` (matching providers'
 recordings) are the fold of the cleaned title. `similarity` compares two texts by their folds,
 ignoring word order, from 0 to 1.
 
@@ -163,7 +163,7 @@ def display_name(name: str, name_variation: str | None = None) -> str:
     return strip_discogs_suffix(name)
 
 
-def normalise_name(name: str) -> str:
+def normalize_name(name: str) -> str:
     """The matching key of a person's name."""
     return fold(strip_discogs_suffix(name))
 
@@ -181,7 +181,7 @@ def clean_title(title: str, level: TitleLevel = TitleLevel.SONG) -> str:
     return cleaned.strip()
 
 
-def normalise_title(title: str) -> str:
+def normalize_title(title: str) -> str:
     """The matching key of a song: the same for its editions, remasters and live takes."""
     return fold(clean_title(title)) or fold(title) or title.strip().casefold()
 

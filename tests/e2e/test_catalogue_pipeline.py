@@ -17,7 +17,7 @@ from psycopg.rows import dict_row
 
 from producer_discovery.sandbox.catalogue import DEFAULT_CATALOGUE
 from producer_discovery.sandbox.server import Faults
-from producer_discovery.text import normalise_title
+from producer_discovery.text import normalize_title
 from tests.support.sandboxes import Sandboxes
 from tests.support.settings import environment_of, sandbox_settings
 
@@ -83,7 +83,7 @@ def kept_album_ids(artist: str) -> set[str]:
 
 
 def expected_rows() -> dict[str, Any]:
-    """Artists, kept albums, their tracks and one song per normalised title, from `_about`."""
+    """Artists, kept albums, their tracks and one song per normalized title, from `_about`."""
     about = CATALOGUE["_about"]["expected"]
     albums = {album["id"]: album for album in CATALOGUE["albums"]}
     expected: dict[str, Any] = {"artists": set(), "albums": set(), "tracks": set(), "songs": set()}
@@ -94,9 +94,9 @@ def expected_rows() -> dict[str, Any]:
             expected["albums"].add((artist_id, album_id))
             for track in albums[album_id]["tracks"]:
                 expected["tracks"].add((album_id, track["id"]))
-                expected["songs"].add((artist_id, normalise_title(track["name"])))
+                expected["songs"].add((artist_id, normalize_title(track["name"])))
     assert len(expected["tracks"]) == sum(about[n]["tracks_on_kept_albums"] for n in ARTISTS)
-    assert len(expected["songs"]) == sum(about[n]["distinct_normalised_songs"] for n in ARTISTS)
+    assert len(expected["songs"]) == sum(about[n]["distinct_normalized_songs"] for n in ARTISTS)
     return expected
 
 

@@ -41,7 +41,7 @@ SNAPSHOT = {
     "producers": "SELECT name, normalized_name, instagram_handle, enriched_at IS NOT NULL, "
                  "enrichment_failed FROM producers",
     # A song's credits land on its representative edition, whichever edition was stored
-    # first: keyed by the song (artist, normalised title), not by the edition's Spotify id.
+    # first: keyed by the song (artist, normalized title), not by the edition's Spotify id.
     "credits": "SELECT a.spotify_id, COALESCE(n.normalized_name, t.name), p.normalized_name "
                "FROM track_producers tp JOIN tracks t ON t.id = tp.track_id "
                "JOIN albums al ON al.id = t.album_id JOIN artists a ON a.id = al.artist_id "

@@ -14,7 +14,7 @@ from psycopg.types.json import Jsonb
 from producer_discovery.errors import ConfigurationError, PermanentError, TransientError
 from producer_discovery.runtime.resources import Resources
 from producer_discovery.sandbox.catalogue import DEFAULT_CATALOGUE
-from producer_discovery.text import normalise_title
+from producer_discovery.text import normalize_title
 from producer_discovery.workers import album_discovery, artist_discovery, track_discovery
 from producer_discovery.workers.track_discovery import raise_for_batch_error
 from tests.support.database import rows
@@ -277,9 +277,9 @@ def test_editions_of_one_song_make_one_normalized_track_and_one_message(
     assert len(tracks) == expected["tracks_on_kept_albums"]
     songs = rows(database_url, "SELECT id, normalized_name, representative_track_id "
                  "FROM normalized_tracks")
-    titles = {normalise_title(track["name"]) for track in wanted}
+    titles = {normalize_title(track["name"]) for track in wanted}
     assert {song["normalized_name"] for song in songs} == titles
-    assert len(songs) == expected["distinct_normalised_songs"]
+    assert len(songs) == expected["distinct_normalized_songs"]
     messages = queued(database_url, "producer_identification")
     assert sorted((m["normalizedTrackId"], m["trackId"]) for m in messages) == sorted(
         (str(song["id"]), str(song["representative_track_id"])) for song in songs)

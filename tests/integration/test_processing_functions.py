@@ -146,7 +146,7 @@ def test_process_track_batch_upserts_and_keeps_one_song_row(db: Database) -> Non
 
 
 def test_process_track_batch_fallback_keeps_non_latin_titles(db: Database) -> None:
-    """Without a normalised name from the worker, a title in another script is not emptied."""
+    """Without a normalized name from the worker, a title in another script is not emptied."""
     artist, album = make_album(db)
     batch = [track("t9", "夜に駆ける", None), track("t10", "Привет!", None)]
     result = one(db.execute("SELECT process_track_batch(%s::jsonb[], %s, %s) AS r", (batch, album, artist)))["r"]

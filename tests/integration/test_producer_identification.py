@@ -25,7 +25,7 @@ from producer_discovery.runtime.stage import Delivery, Send
 from producer_discovery.sandbox.catalogue_seed import SPOTIFY_CATALOGUE, seed_catalogue
 from producer_discovery.sandbox.credits_data import load_credits
 from producer_discovery.settings import Settings
-from producer_discovery.text import normalise_name
+from producer_discovery.text import normalize_name
 from producer_discovery.workers.producer_identification import (
     QUEUE,
     ProducerIdentificationMessage,
@@ -72,8 +72,8 @@ def rerun_directly(url: str, settings: Settings, messages: list[dict[str, str]])
     return sends
 
 
-def producers_named(url: str, normalised_name: str) -> list[dict[str, Any]]:
-    """The producers stored under a normalised name, each with its ids {source: [ids]}."""
+def producers_named(url: str, normalized_name: str) -> list[dict[str, Any]]:
+    """The producers stored under a normalized name, each with its ids {source: [ids]}."""
     return rows(
         url,
         """
@@ -82,7 +82,7 @@ def producers_named(url: str, normalised_name: str) -> list[dict[str, Any]]:
                         '{}') AS ids
         FROM producers p LEFT JOIN producer_source_ids s ON s.producer_id = p.id
         WHERE p.normalized_name = %s GROUP BY p.id, p.name ORDER BY p.created_at""",
-        (normalised_name,),
+        (normalized_name,),
     )
 
 
@@ -205,7 +205,7 @@ def test_writers_engineers_featured_artists_and_executives_are_never_producers(
     messages = seed(database_url, "Neon Cathedral", "Midnight Transit", "Static Bloom")
     settings = sandbox_settings(sandboxes, database_url, fast=True)
     drain_stage(settings, QUEUE, build, messages=messages)
-    excluded = {normalise_name(person["name"]) for person in EXPECTED["non_producers"].values()}
+    excluded = {normalize_name(person["name"]) for person in EXPECTED["non_producers"].values()}
     stored = {
         row["normalized_name"]
         for row in rows(database_url, "SELECT normalized_name FROM producers")

@@ -76,7 +76,7 @@ def roles_by_name(credits: list[Credit]) -> dict[str, set[str]]:
 def test_genius_team_named_with_ampersand_stays_one_credit() -> None:
     """ "Kelso & Marr" in producer_artists is one team, not two people."""
     team = [c for c in genius_song_credits(GENIUS_SONG) if c.source_id == "201"]
-    assert [(c.name, c.normalised_name, c.role) for c in team] == [
+    assert [(c.name, c.normalized_name, c.role) for c in team] == [
         ("Kelso & Marr", "kelso and marr", "producer")
     ]
     assert team[0].confidence == 0.85
@@ -325,7 +325,7 @@ def test_musicbrainz_attributes_map_to_roles() -> None:
 def test_musicbrainz_shows_the_credited_name_and_matches_on_the_artist_name() -> None:
     """`target-credit` is the name shown; the artist's own name is the identity key."""
     dev = next(c for c in musicbrainz_recording_credits(RECORDING) if c.source_id == DEV_MBID)
-    assert (dev.name, dev.normalised_name, dev.confidence) == ("Dev O'Neil", "devon oneil", 0.8)
+    assert (dev.name, dev.normalized_name, dev.confidence) == ("Dev O'Neil", "devon oneil", 0.8)
     assert dev.name_keys == {"devon oneil", "dev oneil"}
 
 
@@ -468,7 +468,7 @@ def test_discogs_suffix_is_stripped_and_anv_is_shown() -> None:
         for c in discogs_release_credits(DISCOGS_RELEASE, "Lowlight", None)
         if c.source_id == "7002"
     ]
-    assert [(c.name, c.normalised_name) for c in dev] == [("Dev O'Neil", "devon oneil")]
+    assert [(c.name, c.normalized_name) for c in dev] == [("Dev O'Neil", "devon oneil")]
 
 
 def test_discogs_bracket_qualifier_shapes_the_role() -> None:
@@ -653,7 +653,7 @@ def test_executive_only_person_does_not_count_as_producer() -> None:
 def test_fused_producer_serialises_to_json_with_evidence() -> None:
     """to_json() is plain JSON carrying ids, roles, sources and per-source evidence."""
     fused = fuse(genius_song_credits(GENIUS_SONG) + musicbrainz_recording_credits(RECORDING))
-    kelso = next(f for f in fused if f.normalised_name == "kelso and marr").to_json()
+    kelso = next(f for f in fused if f.normalized_name == "kelso and marr").to_json()
     assert json.loads(json.dumps(kelso)) == kelso
     assert kelso["source"] == "genius+musicbrainz"
     assert [(e["source"], e["source_id"], e["role_label"]) for e in kelso["evidence"]] == [

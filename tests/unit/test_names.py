@@ -1,4 +1,4 @@
-"""Name normalisation: the key producers are matched and stored under."""
+"""Name normalization: the key producers are matched and stored under."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import pytest
 from producer_discovery.text import (
     comparable_title,
     display_name,
-    normalise_name,
+    normalize_name,
     similarity,
     strip_discogs_suffix,
 )
@@ -31,19 +31,19 @@ from producer_discovery.text import (
         ("ＫＥＬＳＯ", "kelso"),
     ],
 )
-def test_normalise_name_follows_the_documented_recipe(name: str, expected: str) -> None:
+def test_normalize_name_follows_the_documented_recipe(name: str, expected: str) -> None:
     """Diacritics, case, "&", apostrophes, dashes and Discogs suffixes fold as documented."""
-    assert normalise_name(name) == expected
+    assert normalize_name(name) == expected
 
 
 def test_accented_and_plain_spellings_share_one_key() -> None:
     """ "Chloë" and "Chloe" are the same person to the matcher."""
-    assert normalise_name("Chloë") == normalise_name("Chloe") == normalise_name("CHLOE")
+    assert normalize_name("Chloë") == normalize_name("Chloe") == normalize_name("CHLOE")
 
 
 def test_apostrophe_variants_share_one_key() -> None:
     """Straight and curly apostrophes, or none, give the same key."""
-    assert normalise_name("O'Neil") == normalise_name("O’Neil") == normalise_name("ONeil")
+    assert normalize_name("O'Neil") == normalize_name("O’Neil") == normalize_name("ONeil")
 
 
 @pytest.mark.parametrize(
@@ -58,12 +58,12 @@ def test_apostrophe_variants_share_one_key() -> None:
 )
 def test_non_latin_names_keep_their_letters(name: str, expected: str) -> None:
     """Other scripts are case-folded but never emptied, voicing marks and vowel signs kept."""
-    assert normalise_name(name) == expected
+    assert normalize_name(name) == expected
 
 
 def test_a_name_of_symbols_only_does_not_become_empty() -> None:
     """A name made only of punctuation keeps its folded text rather than an empty key."""
-    assert normalise_name("!!!") == "!!!"
+    assert normalize_name("!!!") == "!!!"
 
 
 @pytest.mark.parametrize(

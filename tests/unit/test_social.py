@@ -17,7 +17,7 @@ from producer_discovery.enrichment.profiles import (
     from_musicbrainz_artist,
     is_placeholder_image,
     merge_findings,
-    normalise_handle,
+    normalize_handle,
 )
 
 SEEN = datetime(2026, 11, 2, 9, 30, tzinfo=UTC)
@@ -56,11 +56,11 @@ SEEN = datetime(2026, 11, 2, 9, 30, tzinfo=UTC)
         (None, None),
     ],
 )
-def test_normalise_handle_accepts_only_valid_instagram_usernames(
+def test_normalize_handle_accepts_only_valid_instagram_usernames(
     value: str | None, handle: str | None
 ) -> None:
     """Handles, links and @names reduce to a lower-case username, or None when invalid."""
-    assert normalise_handle(value) == handle
+    assert normalize_handle(value) == handle
 
 
 def test_extract_emails_reads_public_text_lowercased_and_once() -> None:

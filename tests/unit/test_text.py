@@ -9,8 +9,8 @@ from producer_discovery.text import (
     clean_title,
     comparable_title,
     fold,
-    normalise_name,
-    normalise_title,
+    normalize_name,
+    normalize_title,
     similarity,
 )
 
@@ -39,13 +39,13 @@ from producer_discovery.text import (
 def test_one_fold_for_names_and_titles(text: str, expected: str) -> None:
     """fold() gives the same key whether the text is a person's name or a track title."""
     assert fold(text) == expected
-    assert normalise_title(text) == expected
+    assert normalize_title(text) == expected
 
 
 @pytest.mark.parametrize("name", ["D.R.A.M.", "Chloë Marsh", "Kelso & Marr", "Made-It"])
 def test_names_and_titles_agree_on_one_text(name: str) -> None:
     """A name used as a title folds exactly as the name does ("D.R.A.M." is "dram" in both)."""
-    assert normalise_name(name) == normalise_title(name) == comparable_title(name)
+    assert normalize_name(name) == normalize_title(name) == comparable_title(name)
 
 
 @pytest.mark.parametrize(

@@ -1,10 +1,10 @@
-"""Title normalisation: one song on several editions is one key; other recordings stay apart."""
+"""Title normalization: one song on several editions is one key; other recordings stay apart."""
 
 from __future__ import annotations
 
 import pytest
 
-from producer_discovery.text import normalise_title, producer_names_in_title
+from producer_discovery.text import normalize_title, producer_names_in_title
 
 SAME_SONG_SHAPES = [
     # featured artists
@@ -83,25 +83,25 @@ NON_LATIN_SHAPES = [
 @pytest.mark.parametrize(("title", "expected"), SAME_SONG_SHAPES)
 def test_edition_feature_and_producer_markers_are_stripped(title: str, expected: str) -> None:
     """Markers that do not change the song are removed from the key."""
-    assert normalise_title(title) == expected
+    assert normalize_title(title) == expected
 
 
 @pytest.mark.parametrize(("title", "expected"), DIFFERENT_RECORDING_SHAPES)
 def test_remixes_edits_and_versions_stay_distinct(title: str, expected: str) -> None:
     """A remix, acoustic take, instrumental, edit or demo keeps its own key."""
-    assert normalise_title(title) == expected
+    assert normalize_title(title) == expected
 
 
 @pytest.mark.parametrize(("title", "expected"), FOLDING_SHAPES)
 def test_case_accents_and_punctuation_are_folded(title: str, expected: str) -> None:
     """Case, accents, punctuation and spacing do not change the key."""
-    assert normalise_title(title) == expected
+    assert normalize_title(title) == expected
 
 
 @pytest.mark.parametrize(("title", "expected"), NON_LATIN_SHAPES)
 def test_non_latin_titles_keep_their_letters(title: str, expected: str) -> None:
     """Titles in other scripts keep their letters and marks and never become empty."""
-    assert normalise_title(title) == expected
+    assert normalize_title(title) == expected
 
 
 @pytest.mark.parametrize(
@@ -110,7 +110,7 @@ def test_non_latin_titles_keep_their_letters(title: str, expected: str) -> None:
 )
 def test_a_title_made_only_of_markers_is_never_empty(title: str, expected: str) -> None:
     """When stripping leaves nothing, the whole title is folded instead."""
-    assert normalise_title(title) == expected
+    assert normalize_title(title) == expected
 
 
 def test_every_edition_of_one_song_shares_one_key() -> None:
@@ -123,7 +123,7 @@ def test_every_edition_of_one_song_shares_one_key() -> None:
         "Neon Cathedral [Prod. by Kaito Mercer]",
         "NEON CATHEDRAL - Live at the Roundhouse",
     ]
-    assert {normalise_title(title) for title in editions} == {"neon cathedral"}
+    assert {normalize_title(title) for title in editions} == {"neon cathedral"}
 
 
 @pytest.mark.parametrize(

@@ -95,7 +95,7 @@ def record_album_details(conn: Connection, album_id: UUID, details: JsonDocument
 
 # Tracks ------------------------------------------------------------------------------------
 class TrackBatchResult(TypedDict):
-    """One stored track of a batch, and whether its normalised song is new."""
+    """One stored track of a batch, and whether its normalized song is new."""
 
     track_id: str
     name: str
@@ -118,7 +118,7 @@ class TrackBatchReport(TypedDict, total=False):
 def process_track_batch(
     conn: Connection, tracks: Sequence[JsonDocument], album_id: UUID | str, artist_id: UUID | str
 ) -> TrackBatchReport:
-    """An album's tracks and their normalised songs in one call of process_track_batch
+    """An album's tracks and their normalized songs in one call of process_track_batch
     (migration 0006). A failure is reported in the answer, not raised: see TrackBatchReport."""
     parameters = {"tracks": [Jsonb(track) for track in tracks], "album_id": album_id,
                   "artist_id": artist_id}

@@ -69,7 +69,7 @@ def merge_producers(conn: Connection, keep: str, gone: str) -> list[str]:
 
 @dataclass(frozen=True)
 class Namesake:
-    """A stored producer under one of the wanted normalised names: the ids it is known by
+    """A stored producer under one of the wanted normalized names: the ids it is known by
     ({"genius": ["2400105"], …}) and its credits on the tracks of a given track's artist."""
 
     producer_id: str
@@ -78,7 +78,7 @@ class Namesake:
 
 
 def namesakes(conn: Connection, names: Sequence[str], track_id: str) -> list[Namesake]:
-    """The producers stored under these normalised names, oldest first
+    """The producers stored under these normalized names, oldest first
     (db/queries/producer_candidates_by_name.sql)."""
     with conn.cursor(row_factory=dict_row) as cursor:
         rows = cursor.execute(

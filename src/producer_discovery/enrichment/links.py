@@ -1,6 +1,6 @@
 """Reading public social links and e-mail addresses out of providers' text and URLs.
 
-- `normalise_handle` turns "@Name", "https://www.instagram.com/name/" or
+- `normalize_handle` turns "@Name", "https://www.instagram.com/name/" or
   "instagram.com/name?hl=en" into "name", and refuses anything Instagram would not accept as
   a username: 1–30 characters of letters, digits, "." and "_", no dot at either end, no two
   dots in a row, and none of Instagram's own paths ("p", "reel", "explore", "accounts"…).
@@ -118,7 +118,7 @@ def valid_instagram_username(candidate: str) -> str | None:
     return None
 
 
-def normalise_handle(value: str | None) -> str | None:
+def normalize_handle(value: str | None) -> str | None:
     """The lower-case Instagram handle in "@Name", a bare "name" or an instagram.com link;
     None when there is none or it breaks Instagram's username rules."""
     if not value or not value.strip():
@@ -137,7 +137,7 @@ def normalise_handle(value: str | None) -> str | None:
     return valid_instagram_username(segments[0]) if segments else None
 
 
-def normalise_twitter_handle(value: str | None) -> str | None:
+def normalize_twitter_handle(value: str | None) -> str | None:
     """The lower-case Twitter/X handle in "@Name", a bare "name" or a twitter.com/x.com link."""
     if not value or not value.strip():
         return None
@@ -162,10 +162,10 @@ def classify_url(url: str) -> tuple[str, str] | None:
         return None
     host, _ = link
     if host_is(host, INSTAGRAM_HOSTS):
-        handle = normalise_handle(url)
+        handle = normalize_handle(url)
         return ("instagram_handle", handle) if handle else None
     if host_is(host, TWITTER_HOSTS):
-        twitter = normalise_twitter_handle(url)
+        twitter = normalize_twitter_handle(url)
         return ("twitter_handle", twitter) if twitter else None
     if host_is(host, REFERENCE_HOSTS):
         return None

@@ -30,10 +30,10 @@ from typing import Any
 from producer_discovery.enrichment.links import (
     classify_url,
     extract_emails,
-    normalise_handle,
-    normalise_twitter_handle,
+    normalize_handle,
+    normalize_twitter_handle,
 )
-from producer_discovery.text import normalise_name
+from producer_discovery.text import normalize_name
 
 __all__ = [
     "SocialFinding",
@@ -45,7 +45,7 @@ __all__ = [
     "from_musicbrainz_artist",
     "is_placeholder_image",
     "merge_findings",
-    "normalise_handle",
+    "normalize_handle",
 ]
 
 SOURCE_TRUST = {"genius": 0.9, "musicbrainz": 0.8, "discogs": 0.6, "instagram-graph": 0.5}
@@ -125,8 +125,8 @@ def from_genius_artist(
     seen = now_if_missing(seen_at)
     image_url = artist.get("image_url")
     profile = [
-        ("instagram_handle", normalise_handle(artist.get("instagram_name"))),
-        ("twitter_handle", normalise_twitter_handle(artist.get("twitter_name"))),
+        ("instagram_handle", normalize_handle(artist.get("instagram_name"))),
+        ("twitter_handle", normalize_twitter_handle(artist.get("twitter_name"))),
         ("facebook", artist.get("facebook_name")),
         ("image_url", image_url if image_url and not is_placeholder_image(image_url) else None),
     ]
@@ -185,7 +185,7 @@ def from_instagram_business(
     account = payload.get("business_discovery", payload)
     biography = account.get("biography")
     profile = [
-        ("instagram_handle", normalise_handle(account.get("username"))),
+        ("instagram_handle", normalize_handle(account.get("username"))),
         ("instagram_bio", biography),
         ("website", account.get("website")),
         ("instagram_name", account.get("name")),
@@ -260,11 +260,11 @@ def disagreement(field: str, candidates: list[SocialFinding]) -> dict[str, Any] 
 
 
 def distinct_aliases(findings: Iterable[SocialFinding]) -> list[str]:
-    """Alias names once each (by normalised name), in the order first seen."""
+    """Alias names once each (by normalized name), in the order first seen."""
     keys: set[str] = set()
     aliases: list[str] = []
     for item in findings:
-        key = normalise_name(item.value)
+        key = normalize_name(item.value)
         if key not in keys:
             keys.add(key)
             aliases.append(item.value)

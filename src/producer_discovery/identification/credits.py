@@ -30,7 +30,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from producer_discovery.text import normalise_name
+from producer_discovery.text import normalize_name
 
 SOURCES = ("genius", "musicbrainz", "discogs", "title")  # most trusted first
 
@@ -72,7 +72,7 @@ class Credit:
     """One person credited with one role on one track by one source."""
 
     name: str  # as credited (Discogs: the release's name variation)
-    normalised_name: str
+    normalized_name: str
     role: str  # one of PRODUCTION_ROLES
     counts_as_producer: bool  # False for executive producers
     source: str  # genius | musicbrainz | discogs | title
@@ -94,10 +94,10 @@ class Credit:
         attributes: Iterable[str] = (),
         identity_name: str | None = None,
     ) -> Credit:
-        """Build a credit; `identity_name` (default: `name`) is what gets normalised."""
+        """Build a credit; `identity_name` (default: `name`) is what gets normalized."""
         return cls(
             name=name.strip(),
-            normalised_name=normalise_name(identity_name or name),
+            normalized_name=normalize_name(identity_name or name),
             role=role,
             counts_as_producer=role != EXECUTIVE_PRODUCER,
             source=source,
@@ -109,9 +109,9 @@ class Credit:
 
     @property
     def name_keys(self) -> frozenset[str]:
-        """Every normalised name this credit can be matched on: the source's canonical name
+        """Every normalized name this credit can be matched on: the source's canonical name
         and the name as credited (a Discogs `anv`, a MusicBrainz `target-credit`)."""
-        return frozenset({self.normalised_name, normalise_name(self.name)})
+        return frozenset({self.normalized_name, normalize_name(self.name)})
 
     def evidence(self) -> dict[str, Any]:
         """The JSON kept as proof of this credit."""
@@ -167,7 +167,7 @@ def unique_credits(credits: Iterable[Credit]) -> list[Credit]:
     seen: set[tuple[str, str, str]] = set()
     kept: list[Credit] = []
     for credit in credits:
-        key = (credit.source, credit.source_id or credit.normalised_name, credit.role)
+        key = (credit.source, credit.source_id or credit.normalized_name, credit.role)
         if key not in seen:
             seen.add(key)
             kept.append(credit)

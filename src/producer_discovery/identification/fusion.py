@@ -3,7 +3,7 @@
 Identity, in this order:
 1. Source ids. Two credits with the same Genius artist id, the same MBID or the same Discogs
    artist id are the same person.
-2. The normalised name, across sources. A credit joins the one person of that name who has
+2. The normalized name, across sources. A credit joins the one person of that name who has
    no id yet from the credit's source. Two credits of the same name with *different* ids
    from the same source are two people, and a name shared by several people is ambiguous:
    the credit then stands alone rather than being guessed onto one of them.
@@ -29,7 +29,7 @@ class FusedProducer:
     """One person credited on one track, with every source's evidence."""
 
     display_name: str
-    normalised_name: str
+    normalized_name: str
     ids: dict[str, str]  # {"genius": "123", "musicbrainz": "<mbid>", "discogs": "456"}
     roles: list[str]
     counts_as_producer: bool
@@ -46,7 +46,7 @@ class FusedProducer:
         """A JSON-serialisable dict of everything known about this credit."""
         return {
             "name": self.display_name,
-            "normalised_name": self.normalised_name,
+            "normalized_name": self.normalized_name,
             "ids": dict(self.ids),
             "roles": list(self.roles),
             "counts_as_producer": self.counts_as_producer,
@@ -78,7 +78,7 @@ def trust_rank(source: str) -> int:
 
 
 def same_name_people(people: list[Person], credit: Credit) -> list[Person]:
-    """The people already known under one of the credit's normalised names."""
+    """The people already known under one of the credit's normalized names."""
     return [person for person in people if person.names & credit.name_keys]
 
 
@@ -131,7 +131,7 @@ def fuse_person(person: Person) -> FusedProducer:
     namer = credits[0]
     return FusedProducer(
         display_name=namer.name,
-        normalised_name=namer.normalised_name,
+        normalized_name=namer.normalized_name,
         ids=dict(sorted(person.ids.items(), key=lambda item: trust_rank(item[0]))),
         roles=ordered_roles(credits),
         counts_as_producer=any(credit.counts_as_producer for credit in credits),
@@ -144,4 +144,4 @@ def fuse_person(person: Person) -> FusedProducer:
 def fuse(credits: Iterable[Credit]) -> list[FusedProducer]:
     """One entry per person credited on a track, most confident first."""
     fused = [fuse_person(person) for person in group_people(credits)]
-    return sorted(fused, key=lambda producer: (-producer.confidence, producer.normalised_name))
+    return sorted(fused, key=lambda producer: (-producer.confidence, producer.normalized_name))

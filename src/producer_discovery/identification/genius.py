@@ -20,7 +20,7 @@ from producer_discovery.identification.credits import (
     unique_credits,
 )
 from producer_discovery.identification.track import SourceAnswer, TrackToIdentify, search_title
-from producer_discovery.text import comparable_title, normalise_name, similarity
+from producer_discovery.text import comparable_title, normalize_name, similarity
 
 GENIUS_PRODUCER_CONFIDENCE = 0.85
 GENIUS_PERFORMANCE_CONFIDENCE = 0.80
@@ -101,9 +101,9 @@ def variant_words(comparable: str) -> list[str]:
 
 
 def genius_hit_artists(song: dict[str, Any]) -> set[str]:
-    """Normalised names of a hit's primary artist(s) (`primary_artist`, `primary_artists`)."""
+    """Normalized names of a hit's primary artist(s) (`primary_artist`, `primary_artists`)."""
     artists = [song.get("primary_artist") or {}] + list(song.get("primary_artists") or [])
-    return {normalise_name(artist["name"]) for artist in artists if artist.get("name")}
+    return {normalize_name(artist["name"]) for artist in artists if artist.get("name")}
 
 
 def genius_hit_matches(
@@ -112,7 +112,7 @@ def genius_hit_matches(
     """The match score of a Genius search hit for a track, or None when it is another song.
 
     Genius search often ranks another song first, so a hit is accepted only when:
-    - its primary artist is the track's artist once both are normalised (accents, case,
+    - its primary artist is the track's artist once both are normalized (accents, case,
       punctuation and "&"/"and" do not matter, but one letter does: "Nova Reys" is another
       artist than "Nova Reyes", and "Nova Reyes Tribute" another again);
     - its title reaches `threshold` (0–1, order-insensitive) against the track's title, both
@@ -124,7 +124,7 @@ def genius_hit_matches(
     song = hit.get("result", hit)
     if hit.get("type", "song") != "song" or not song.get("id"):
         return None
-    if normalise_name(artist) not in genius_hit_artists(song):
+    if normalize_name(artist) not in genius_hit_artists(song):
         return None
     hit_title = comparable_title(song.get("title") or "")
     track_title = comparable_title(title)

@@ -7,12 +7,12 @@ Runs inside the worker's one commit (`Outcome.write`):
 2. Fuse (`credits_fusion.fuse`); only people whose fused `counts_as_producer` is true go on
    (executive producers, engineers, writers and featured artists never become producers).
 3. Resolve each person to a `producers` row, under transaction advisory locks on their
-   normalised names and source ids (sorted, so two workers never deadlock and never both
+   normalized names and source ids (sorted, so two workers never deadlock and never both
    create the same person):
    - by source ids (`producer_source_ids`): the owner of the most trusted matching id; when
      the ids point to two rows (the person was first seen through different sources on
      different tracks), the rows are merged (`merge_producers`, migration 0041);
-   - else by normalised name, among the stored namesakes whose ids do not contradict the
+   - else by normalized name, among the stored namesakes whose ids do not contradict the
      credit's (same source, different id = another person, never merged on name alone) and,
      when both carry ids (of different sources), who are credited on this artist's tracks;
      several left → the one already credited on this artist's tracks, if only one is;
@@ -109,7 +109,7 @@ def credit_from_evidence(stored: db.StoredEvidence) -> Credit:
     evidence = stored.evidence
     return Credit(
         name=stored.name,
-        normalised_name=stored.normalized_name,
+        normalized_name=stored.normalized_name,
         role=evidence.role,
         counts_as_producer=evidence.role != EXECUTIVE_PRODUCER,
         source=evidence.source,
@@ -122,9 +122,9 @@ def credit_from_evidence(stored: db.StoredEvidence) -> Credit:
 
 # Identity ----------------------------------------------------------------------------------
 def identity_names(producer: FusedProducer) -> list[str]:
-    """The normalised names the person's credits identify them by."""
+    """The normalized names the person's credits identify them by."""
     return sorted(
-        {credit.normalised_name for credit in producer.evidence} | {producer.normalised_name}
+        {credit.normalized_name for credit in producer.evidence} | {producer.normalized_name}
     )
 
 
@@ -205,7 +205,7 @@ def name_source(producer: FusedProducer) -> str:
 
 def insert_producer(conn: Connection, producer: FusedProducer) -> str:
     return db.insert_producer(
-        conn, producer.display_name, producer.normalised_name, name_source(producer)
+        conn, producer.display_name, producer.normalized_name, name_source(producer)
     )
 
 

@@ -14,14 +14,14 @@ from typing import Any
 from producer_discovery.clients.spotify import SpotifyClient
 from producer_discovery.errors import NotFound
 from producer_discovery.identification.credits import Credit
-from producer_discovery.text import clean_title, normalise_name
+from producer_discovery.text import clean_title, normalize_name
 
 ISRC_FORMAT = re.compile(r"^[A-Z]{2}[A-Z0-9]{3}\d{7}$")
 
 
 @dataclass(frozen=True)
 class TrackToIdentify:
-    """One normalised song, through its representative Spotify track and that track's album."""
+    """One normalized song, through its representative Spotify track and that track's album."""
 
     track_id: str
     title: str
@@ -81,6 +81,6 @@ def search_title(title: str) -> str:
 
 
 def same_artist(name: str, wanted: tuple[str, ...]) -> bool:
-    """Whether a provider's artist name is one of the track's artists, normalised."""
-    key = normalise_name(name)
-    return bool(key) and key in {normalise_name(artist) for artist in wanted}
+    """Whether a provider's artist name is one of the track's artists, normalized."""
+    key = normalize_name(name)
+    return bool(key) and key in {normalize_name(artist) for artist in wanted}

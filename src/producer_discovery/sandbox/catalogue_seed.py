@@ -5,7 +5,7 @@ and track discovery leave it, so the later stages can be tested and measured on 
                           upc) → tracks and normalized_tracks through process_track_batch
                           (metadata: track_number, disc_number, artists, album_spotify_id;
                           the ISRC only with `with_isrc`, as with extended quota), and returns
-                          one producer_identification message per new normalised song.
+                          one producer_identification message per new normalized song.
 
 Albums are taken in catalogue order, each under its primary artist, for the artists named
 (by default the three whose songs `credits_catalogue.json`'s `_expected` describes); the
@@ -26,7 +26,7 @@ from producer_discovery.db.catalogue import (
     seed_sample_album,
     seed_sample_artist,
 )
-from producer_discovery.text import normalise_title
+from producer_discovery.text import normalize_title
 
 SPOTIFY_CATALOGUE = Path(__file__).parent / "data" / "spotify_catalogue.json"
 SEEDED_ARTISTS = ("Nova Reyes", "The Velvet Arcade", "Juno Vale")
@@ -110,7 +110,7 @@ def track_row(
     return {
         "spotify_id": track["id"],
         "name": track["name"],
-        "normalized_name": normalise_title(track["name"]),
+        "normalized_name": normalize_title(track["name"]),
         "duration_ms": track["duration_ms"],
         "popularity": track["popularity"],
         "metadata": metadata,

@@ -22,7 +22,7 @@ import psycopg
 
 from producer_discovery.db import sample_catalogue as database
 from producer_discovery.db.catalogue import process_track_batch
-from producer_discovery.text import normalise_name, normalise_title
+from producer_discovery.text import normalize_name, normalize_title
 
 SAMPLE: dict[str, Any] = {
     "artists": [
@@ -83,7 +83,7 @@ def seed_web_catalogue(conn: psycopg.Connection[Any], catalogue: dict[str, Any])
                 conn, artist_id, album["name"], spotify_id("album", artist["name"], album["name"]),
                 len(album["tracks"]), album.get("release_date"))
             rows = [{"spotify_id": spotify_id("track", artist["name"], album["name"], track["name"]),
-                     "name": track["name"], "normalized_name": normalise_title(track["name"]),
+                     "name": track["name"], "normalized_name": normalize_title(track["name"]),
                      "metadata": {"track_number": number, "disc_number": 1}}
                     for number, track in enumerate(album["tracks"], start=1)]
             result = process_track_batch(conn, rows, album_id, artist_id)
@@ -103,7 +103,7 @@ def producer(conn: psycopg.Connection[Any], ids: dict[str, str], name: str,
     """The id of the named producer, inserted (with its profile) the first time."""
     if name in ids:
         return ids[name]
-    producer_id = database.seed_producer(conn, name, normalise_name(name))
+    producer_id = database.seed_producer(conn, name, normalize_name(name))
     profile = catalogue.get("producers", {}).get(name)
     if profile:
         seen = "2026-01-01T00:00:00+00:00"
@@ -130,9 +130,9 @@ def synthetic(artists: int = 50, albums: int = 4, tracks: int = 10, producers: i
     catalogue: dict[str, Any] = {"artists": [], "producers": {}}
     for name in producer_names:
         catalogue["producers"][name] = {
-            "email": f"{normalise_name(name).replace(' ', '.')}@example.com",
-            "instagram_handle": normalise_name(name).replace(" ", "_"), "image_url": None,
-            "aliases": [name.upper()], "socials": {"twitter": normalise_name(name).replace(" ", "")}}
+            "email": f"{normalize_name(name).replace(' ', '.')}@example.com",
+            "instagram_handle": normalize_name(name).replace(" ", "_"), "image_url": None,
+            "aliases": [name.upper()], "socials": {"twitter": normalize_name(name).replace(" ", "")}}
     for a in range(artists):
         artist: dict[str, Any] = {"name": f"Artist {a:02d} {WORDS[(a * 7) % len(WORDS)]}",
                                   "genres": ["pop"], "albums": []}

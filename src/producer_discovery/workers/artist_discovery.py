@@ -1,6 +1,6 @@
 """artist_discovery: who an artist is on Spotify → `artists` → album_discovery.
 
-    {"artistName": "Nova Reyes"}   search (one page of 10), choose the hit whose normalised
+    {"artistName": "Nova Reyes"}   search (one page of 10), choose the hit whose normalized
                                    name matches (not blindly the first: a more popular
                                    "Nova Reyes Tribute" often comes first), fetch it, upsert
     {"spotifyId": "7Ks…"}          fetch that artist, upsert ("artistName" may come along)
@@ -28,7 +28,7 @@ from producer_discovery.db.catalogue import ArtistRecord, upsert_artist
 from producer_discovery.errors import NotFound
 from producer_discovery.runtime.resources import Resources
 from producer_discovery.runtime.stage import Delivery, Outcome, Send, Stage
-from producer_discovery.text import normalise_name
+from producer_discovery.text import normalize_name
 
 QUEUE = "artist_discovery"
 NEXT_QUEUE = "album_discovery"
@@ -57,14 +57,14 @@ class ArtistDiscoveryMessage(BaseModel):
 
 
 def entity_of(message: ArtistDiscoveryMessage) -> tuple[str, str]:
-    """("artist", "name:<normalised>" | "spotify:<id>" | "genre:<genre>:<min>:<limit>")."""
+    """("artist", "name:<normalized>" | "spotify:<id>" | "genre:<genre>:<min>:<limit>")."""
     if message.genre is not None:
         minimum = "" if message.min_popularity is None else str(message.min_popularity)
         return "artist", f"genre:{message.genre.casefold()}:{minimum}:{message.limit}"
     if message.spotify_id is not None:
         return "artist", f"spotify:{message.spotify_id}"
     assert message.artist_name is not None
-    return "artist", f"name:{normalise_name(message.artist_name)}"
+    return "artist", f"name:{normalize_name(message.artist_name)}"
 
 
 def build(resources: Resources) -> Stage[ArtistDiscoveryMessage]:
@@ -103,9 +103,9 @@ def discover_by_id(spotify: SpotifyClient, spotify_id: str) -> Outcome:
 
 
 def matching_artist(name: str, hits: list[Artist]) -> Artist | None:
-    """The first hit (in Spotify's order) whose normalised name is the wanted one."""
-    wanted = normalise_name(name)
-    return next((hit for hit in hits if normalise_name(hit.name) == wanted), None)
+    """The first hit (in Spotify's order) whose normalized name is the wanted one."""
+    wanted = normalize_name(name)
+    return next((hit for hit in hits if normalize_name(hit.name) == wanted), None)
 
 
 def not_found(**details: Any) -> Outcome:

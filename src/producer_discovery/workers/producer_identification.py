@@ -1,7 +1,7 @@
 """producer_identification: who produced one song, from every configured source, fused.
 
     message   {"trackId": "<representative tracks.id>", "normalizedTrackId": "<uuid>",
-               "artistId": "<artists.id>"}: one per normalised song
+               "artistId": "<artists.id>"}: one per normalized song
     entity    ("track", normalizedTrackId, else trackId)
     handler   load the track, its album and artist (producer_discovery.identification.identify)
               → Genius, MusicBrainz, Discogs and the "(Prod. by …)" title; a source without

@@ -4,12 +4,12 @@
 
 Fetches the full album (its first 50 tracks embedded) and follows `next` for the rest, keeps
 the tracks on which the artist appears (a compilation holds other artists' songs), and writes
-them through `process_track_batch` with `normalized_name = titles.normalise_title(name)`, so
+them through `process_track_batch` with `normalized_name = titles.normalize_title(name)`, so
 one song on the original, the deluxe edition and the remaster is one `normalized_tracks` row.
-One producer_identification message goes out per normalised track that is new (`is_new_song`),
+One producer_identification message goes out per normalized track that is new (`is_new_song`),
 never one per edition. Album-track items carry no ISRC: it is stored only when the app has
 extended quota (one probe per process), where the batch `GET /tracks?ids=` adds it cheaply.
-The batch is sorted by normalised title so that two workers writing editions of the same
+The batch is sorted by normalized title so that two workers writing editions of the same
 songs take their row locks in the same order and cannot deadlock.
 """
 
@@ -34,7 +34,7 @@ from producer_discovery.db.catalogue import (
 from producer_discovery.errors import PermanentError, TransientError
 from producer_discovery.runtime.resources import Resources
 from producer_discovery.runtime.stage import Delivery, Outcome, Send, Stage
-from producer_discovery.text import normalise_title
+from producer_discovery.text import normalize_title
 
 QUEUE = "track_discovery"
 NEXT_QUEUE = "producer_identification"
@@ -121,7 +121,7 @@ def track_row(track: SimpleTrack, album: Album, full_track: Track | None) -> dic
     return {
         "spotify_id": track.id,
         "name": track.name,
-        "normalized_name": normalise_title(track.name),
+        "normalized_name": normalize_title(track.name),
         "duration_ms": track.duration_ms,
         "popularity": full_track.popularity if full_track is not None else None,
         "spotify_preview_url": track.preview_url,

@@ -1,4 +1,4 @@
--- The catalogue: artists → albums → tracks, one normalised row per song, producers and credits.
+-- The catalogue: artists → albums → tracks, one normalized row per song, producers and credits.
 -- Spotify's development mode no longer returns popularity, followers, genres or preview URLs,
 -- so those columns are (and must stay) nullable.
 

@@ -198,11 +198,11 @@ END;
 $$;
 
 -- Departures from the spec's version:
--- * the normalised name comes from the worker (`normalized_name` in each track's JSON: the
---   title normaliser strips "(feat. …)", "- 2019 Remaster", "(Deluxe …)", "(Prod. by …)");
+-- * the normalized name comes from the worker (`normalized_name` in each track's JSON: the
+--   title normalizer strips "(feat. …)", "- 2019 Remaster", "(Deluxe …)", "(Prod. by …)");
 --   the spec's fallback regexp dropped every non-ASCII letter, so a title in another script
 --   became the empty string. The fallback here keeps letters of every script.
--- * each result says whether its normalised track is new (`is_new_song`), so the worker
+-- * each result says whether its normalized track is new (`is_new_song`), so the worker
 --   enqueues producer identification once per song, not once per edition.
 -- * search_path pinned.
 CREATE OR REPLACE FUNCTION public.process_track_batch(

@@ -3,7 +3,7 @@
 -- Departure from the spec: producers.normalized_name was UNIQUE, but two different people can
 -- share a name ("Alex Kim" the Seoul producer and "Alex Kim" the Glasgow one have different
 -- Genius ids and MBIDs). Identity is by source ids first (producer_source_ids), then by the
--- normalised name; the name keeps a plain index for that lookup.
+-- normalized name; the name keeps a plain index for that lookup.
 ALTER TABLE public.producers DROP CONSTRAINT producers_normalized_name_key;
 CREATE INDEX producers_normalized_name_idx ON public.producers (normalized_name);
 

@@ -1,4 +1,4 @@
--- Producers stored under one of these normalised names, oldest first, with the ids they are
+-- Producers stored under one of these normalized names, oldest first, with the ids they are
 -- known by ({"genius": ["2400105"], ...}) and how many tracks of this track's artist they are
 -- credited on (to tell apart namesakes for a credit that carries no id).
 SELECT p.id::TEXT AS producer_id,
