@@ -8,11 +8,12 @@ Used by `producer-discovery demo`, the end-to-end tests and the benchmarks:
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 
 from producer_discovery.sandbox.discogs import DiscogsSandbox
 from producer_discovery.sandbox.genius import GeniusSandbox
-from producer_discovery.sandbox.instagram import InstagramGraphSandbox
+from producer_discovery.sandbox.instagram import DEFAULT_USER_ID, InstagramGraphSandbox
 from producer_discovery.sandbox.musicbrainz import MusicBrainzSandbox
 from producer_discovery.sandbox.server import Faults, SandboxServer
 from producer_discovery.sandbox.spotify import SpotifySandbox
@@ -22,23 +23,32 @@ SPOTIFY_CLIENT_SECRET = "sandbox-client-secret"
 GENIUS_TOKEN = "sandbox-genius-token"
 DISCOGS_TOKEN = "sandbox-discogs-token"
 INSTAGRAM_TOKEN = "sandbox-instagram-token"
-INSTAGRAM_USER_ID = "17841400000000000"
+INSTAGRAM_USER_ID = DEFAULT_USER_ID
 
 
 @dataclass
 class SandboxEnvironment:
-    """Starts the five fake providers on 127.0.0.1; `faults` per provider name."""
+    """Starts the five fake providers on 127.0.0.1; `faults` per provider name. The defaults
+    are the providers' real limits (MusicBrainz 1 request/s, Discogs 60 a minute)."""
 
     faults: dict[str, Faults] = field(default_factory=dict)
     spotify_window_limit: int = 0
+    spotify_extended_quota: bool = False
+    musicbrainz_requests_per_second: float = 1.0
+    discogs_requests_per_minute: int = 60
 
     def __post_init__(self) -> None:
         self.spotify = SpotifySandbox(client_id=SPOTIFY_CLIENT_ID, client_secret=SPOTIFY_CLIENT_SECRET,
+                                      extended_quota=self.spotify_extended_quota,
                                       window_limit=self.spotify_window_limit,
                                       faults=self.faults.get("spotify"))
         self.genius = GeniusSandbox(access_token=GENIUS_TOKEN, faults=self.faults.get("genius"))
-        self.musicbrainz = MusicBrainzSandbox(faults=self.faults.get("musicbrainz"))
-        self.discogs = DiscogsSandbox(token=DISCOGS_TOKEN, faults=self.faults.get("discogs"))
+        self.musicbrainz = MusicBrainzSandbox(
+            requests_per_second=self.musicbrainz_requests_per_second,
+            faults=self.faults.get("musicbrainz"))
+        self.discogs = DiscogsSandbox(token=DISCOGS_TOKEN,
+                                      requests_per_minute=self.discogs_requests_per_minute,
+                                      faults=self.faults.get("discogs"))
         self.instagram = InstagramGraphSandbox(access_token=INSTAGRAM_TOKEN, user_id=INSTAGRAM_USER_ID,
                                                faults=self.faults.get("instagram"))
 
@@ -79,6 +89,18 @@ class SandboxEnvironment:
             "INSTAGRAM_ACCESS_TOKEN": INSTAGRAM_TOKEN,
             "INSTAGRAM_USER_ID": INSTAGRAM_USER_ID,
         }
+
+    def reset(self) -> None:
+        """No faults, fresh request counters."""
+        for server in self.servers.values():
+            server.faults = Faults()
+            server.reset_counts()
+
+    def requests(self) -> Counter[str]:
+        """Requests each sandbox served, Spotify's token requests left out."""
+        counts = Counter({name: server.total for name, server in self.servers.items()})
+        counts["spotify"] -= self.spotify.requests["token"]
+        return counts
 
     def rejected(self) -> dict[str, int]:
         """Requests each sandbox refused for breaking a documented limit."""
