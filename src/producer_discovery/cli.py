@@ -11,6 +11,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import NoReturn
 
+import psycopg
 from pydantic import ValidationError
 
 from producer_discovery import operations
@@ -53,6 +54,19 @@ def port(text: str) -> int:
     return value
 
 
+ARTIST_NAME_MAX = 300  # start_artist_discovery refuses longer names too
+
+
+def artist_name(text: str) -> str:
+    name = text.strip()
+    if not name:
+        raise argparse.ArgumentTypeError("an artist name must not be empty")
+    if len(name) > ARTIST_NAME_MAX or any(ord(c) < 32 for c in name):
+        raise argparse.ArgumentTypeError(
+            f"an artist name has at most {ARTIST_NAME_MAX} characters and no control characters")
+    return name
+
+
 def build_parser() -> Parser:
     parser = Parser(
         prog="producer-discovery",
@@ -69,7 +83,7 @@ def build_parser() -> Parser:
                           help="url: whose login (default admin, the one that migrates)")
 
     discover = commands.add_parser("discover", help="queue artists for discovery")
-    discover.add_argument("names", nargs="*", metavar="NAME", help="artist names")
+    discover.add_argument("names", nargs="*", metavar="NAME", type=artist_name, help="artist names")
     discover.add_argument("--genre", help="bulk discovery of a genre (Spotify genre: search)")
     discover.add_argument("--min-popularity", type=popularity, default=None,
                           help="only where Spotify reports popularity (not in development mode)")
@@ -165,6 +179,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         code = handlers[arguments.command](settings, arguments)
     except ProducerDiscoveryError as error:
         fail(str(error))
+    except psycopg.errors.DataException as error:  # the database refused an input (SQLSTATE 22)
+        fail(str(error).strip().splitlines()[0], 2)
     except KeyboardInterrupt:
         fail("interrupted", 130)
     sys.exit(code)

@@ -79,3 +79,14 @@ def test_producers_leaderboard_as_csv_and_for_one_artist(database_url: str) -> N
     assert [(row["producer"], row["tracks"], row["artists"]) for row in everyone] == [("Kelso & Marr", "4", "2")]
     one = json.loads(cli(database_url, "producers", "--artist", "nova reyes", "--json").stdout)
     assert [(row["producer"], row["tracks"], row["instagram_handle"]) for row in one] == [("Kelso & Marr", 2, "kelsoandmarr")]
+
+
+@pytest.mark.parametrize("name", ["", "   ", "x" * 6000, "bad\x07name"])
+def test_discover_refuses_a_bad_name_in_one_line_with_exit_2(database_url: str, name: str) -> None:
+    """`discover ""` (issue 11 case 8), a blank, a 6,000-character or a control-character name:
+    exit 2, one line on stderr, no traceback, nothing queued."""
+    result = cli(database_url, "discover", name)
+    assert result.returncode == 2, result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
+    assert "artist name" in result.stderr
+    assert rows(database_url, "SELECT count(*) AS n FROM pgmq.q_artist_discovery")[0]["n"] == 0
