@@ -178,15 +178,8 @@ class MusicBrainzSource:
                      if str(r.get("barcode") or "").strip().lstrip("0") == wanted), None)
 
     def release_by_title(self, track: TrackToIdentify) -> dict[str, Any] | None:
-        title = comparable_title(track.album_title)
         releases = self.client.search_releases(search_title(track.album_title), track.artist_name)
-        matching = [
-            release
-            for release in releases
-            if comparable_title(release.get("title") or "") == title
-            and release.get("score", 100) >= MINIMUM_SEARCH_SCORE
-            and credited_artists_match(release, track.artist_names)
-        ]
+        matching = verified_hits(releases, track.album_title, track)
         matching.sort(key=lambda release: release.get("track-count") != track.album_track_count)
         return matching[0] if matching else None
 
@@ -217,16 +210,23 @@ class MusicBrainzSource:
 
     def searched_recordings(self, track: TrackToIdentify) -> list[dict[str, Any]]:
         """The best recording found by title and artist, when it is that song."""
-        title = comparable_title(track.title)
         found = self.client.search_recordings(search_title(track.title), track.artist_name)
-        verified = [
-            recording
-            for recording in found
-            if comparable_title(recording.get("title") or "") == title
-            and recording.get("score", 100) >= MINIMUM_SEARCH_SCORE
-            and credited_artists_match(recording, track.artist_names)
-        ]
-        return verified[:1]
+        return verified_hits(found, track.title, track)[:1]
+
+
+def verified_hits(
+    hits: list[dict[str, Any]], title: str, track: TrackToIdentify
+) -> list[dict[str, Any]]:
+    """The search hits (releases or recordings) that are `title` by one of the track's artists,
+    with a score MusicBrainz itself is sure of; in the service's order."""
+    wanted = comparable_title(title)
+    return [
+        hit
+        for hit in hits
+        if comparable_title(hit.get("title") or "") == wanted
+        and hit.get("score", 100) >= MINIMUM_SEARCH_SCORE
+        and credited_artists_match(hit, track.artist_names)
+    ]
 
 
 def credited_artists_match(entity: dict[str, Any], wanted: tuple[str, ...]) -> bool:
