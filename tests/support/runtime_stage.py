@@ -2,9 +2,9 @@
 
 Message: {"key": "k1", "behaviour": "succeed" | "transient" | "permanent" | "hang" |
 "hang_first" | "hang_while" | "suicide" | "crash" | "sleep" | "rate_limited" | "call_api" |
-"blocked" | "credentials", "seconds": 0.5, "entity": "e1", "api": "x", "deliveries": 2,
-"until": <Unix time>}. "hang_while" hangs while read_ct <= deliveries; "suicide" SIGKILLs its
-own worker; "blocked" raises SourceBlocked until `until`; "credentials" always raises
+"blocked" | "credentials", "seconds": 0.5, "entity": "e1", "api": "x", "deliveries": 2}.
+"hang_while" hangs while read_ct <= deliveries; "suicide" SIGKILLs its own worker; "blocked"
+raises SourceBlocked while read_ct <= deliveries; "credentials" always raises
 CredentialsRejected.
 Its one write is a row in runtime_effects (no unique key, so a doubled effect would show).
 Run as a process: python -m tests.support.runtime_stage URL [--drain] [--exit-after-commit] …
@@ -54,7 +54,6 @@ class TestMessage(BaseModel):
     entity: str | None = None
     api: str = "testapi"
     deliveries: int = 0
-    until: float = 0.0  # "blocked": blocked until this Unix time
 
 
 def build_stage(resources: Resources) -> Stage[TestMessage]:
@@ -68,7 +67,7 @@ def build_stage(resources: Resources) -> Stage[TestMessage]:
             raise PermanentError("the test API says no")
         if behaviour == "crash":
             raise ZeroDivisionError("a bug in the handler")
-        if behaviour == "blocked" and time.time() < body.until:
+        if behaviour == "blocked" and delivery.read_ct <= body.deliveries:
             raise SourceBlocked("the test API blocks us for now", body.api, 1.0)
         if behaviour == "credentials":
             raise CredentialsRejected("the test API refused our token (HTTP 401)", body.api, 1.0)
