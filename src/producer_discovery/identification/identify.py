@@ -99,7 +99,7 @@ class Identification:
     consulted: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     missing: dict[str, str] = field(default_factory=dict)  # source → why it did not answer
-    credentials_refused: list[str] = field(default_factory=list)
+    credentials_refused: dict[str, str] = field(default_factory=dict)  # API → what it said
     notes: dict[str, Any] = field(default_factory=dict)
     isrc_lookup: bool = True  # False: no Spotify credentials, so no ISRC from Spotify
 
@@ -149,8 +149,8 @@ class Identifier:
             if not fails_alone(error):
                 raise
             found.missing[source] = f"{type(error).__name__}: {error}"[:300]
-            if isinstance(error, CredentialsRejected):
-                found.credentials_refused.append(source)
+            if isinstance(error, CredentialsRejected):  # Spotify's, asked for an ISRC, too
+                found.credentials_refused[error.api] = found.missing[source]
             log.warning("credit_source_missing", source=source, error=found.missing[source])
             return
         self._add(found, source, answer)

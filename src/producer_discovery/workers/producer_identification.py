@@ -72,8 +72,8 @@ def identify(
         # A source that failed alone keeps its earlier evidence, as a skipped one does.
         stored = store_identification(conn, track.track_id, found.credits,
                                       found.skipped + list(found.missing))
-        for source in found.credentials_refused:
-            report_refused_credentials(conn, QUEUE, source, found.missing[source])
+        for api, refusal in found.credentials_refused.items():
+            report_refused_credentials(conn, QUEUE, api, refusal)
         metadata.update(stored.summary())  # recorded by the runtime after this write
         first = [Send(NEXT_QUEUE, {"producerId": producer_id}) for producer_id in stored.to_enrich]
         refreshes = [
