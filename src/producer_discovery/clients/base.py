@@ -11,16 +11,17 @@ rate limiter (shared by every process, in PostgreSQL) → HTTP → metric → `e
 one classification into the error tree:
 
     2xx          the response
-    401          `on_unauthorized()` is asked to refresh credentials, then one more try
+    401          `on_unauthorized()` is asked to refresh credentials, then one more try;
+                 a static token (Genius, Discogs) refused: CredentialsRejected, the API
+                 blocked for every process (`limiter.block`, growing back-off); a client that
+                 refreshes its token (Spotify): PermanentError after the refresh
     404          NotFound (a PermanentError)
-    401          a static token (Genius, Discogs) refused: CredentialsRejected, the API is
-                 blocked for every process with a growing back-off and health turns critical;
-                 a client that refreshes its token (Spotify): PermanentError after the refresh
     429          the limiter is paused for every process for Retry-After seconds → RateLimited
     5xx, network TransientError
     other 4xx    PermanentError
-    (a client refines this by overriding `refine_error()`: Spotify's invalid_client, the
-    Graph API's error codes, Genius' CDN 403)
+    (a client refines this by overriding `refine_error()`: Spotify's invalid_client
+    (CredentialsRejected) and quota 429 without Retry-After, Genius' CDN 403 (both
+    SourceBlocked: `blocked()`), the Graph API's error codes)
 
 Transient errors are retried in-process by the one RetryPolicy; what is still failing goes up
 to the worker runtime, which hides the message for the policy's delay.
@@ -65,6 +66,9 @@ class MetricsRecorder(Protocol):
         """Remember one outbound call (written to monitoring.pipeline_metrics in batches)."""
 
 
+DEFAULT_BLOCK_SECONDS = 60.0  # what a limiter without a database (Unlimited) reports
+
+
 class Unlimited:
     """A RateLimiter that never waits (unit tests, one-off scripts)."""
 
@@ -88,9 +92,6 @@ class CountingMetrics:
         self, api: str, endpoint: str, status: int, duration_ms: float, success: bool
     ) -> None:
         self.calls.append((api, endpoint, status, success))
-
-
-DEFAULT_BLOCK_SECONDS = 60.0
 
 
 def parse_retry_after(value: str | None, default: float = 1.0) -> float:

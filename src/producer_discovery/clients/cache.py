@@ -10,7 +10,7 @@ again next time.
     client.fetch(path, endpoint=..., params=...)
         cache.get(api, key) ── hit ──► the cached document
               │ miss
-        ApiClient.get_json (shared limiter, retries, metrics) ──► cache.put(api, key, document)
+        ApiClient.get_json (shared limiter, retries, metrics) ──► shape check ──► cache.put
 """
 
 from __future__ import annotations
@@ -93,14 +93,9 @@ def cache_key(path: str, params: Mapping[str, Any]) -> str:
 class CachingClient(ApiClient):
     """An ApiClient whose GETs go through an optional cache, one fetch per resource at once."""
 
+    # Per endpoint, the fields our code reads without checking: a document without them is a
+    # ResponseShapeError before it is cached, and a cached one without them is fetched again.
     shapes: Shapes = {}
-
-    def checked(self, endpoint: str, document: Any) -> JsonDocument:
-        """The document when its shape is what `shapes` says for the endpoint."""
-        problem = shape_problem(document, self.shapes.get(endpoint, ()))
-        if problem is not None:
-            raise ResponseShapeError(self.api, endpoint, problem)
-        return dict(document)
 
     def __init__(self, settings: Settings, *, cache: ResponseCache | None = None,
                  **options: Any) -> None:
@@ -126,6 +121,13 @@ class CachingClient(ApiClient):
 
     def readable(self, endpoint: str, document: Any) -> bool:
         return shape_problem(document, self.shapes.get(endpoint, ())) is None
+
+    def checked(self, endpoint: str, document: Any) -> JsonDocument:
+        """The document when its shape is what `shapes` says for the endpoint."""
+        problem = shape_problem(document, self.shapes.get(endpoint, ()))
+        if problem is not None:
+            raise ResponseShapeError(self.api, endpoint, problem)
+        return dict(document)
 
     def _fetch(self, path: str, endpoint: str, params: Mapping[str, Any]) -> JsonDocument | None:
         try:
