@@ -79,6 +79,10 @@ class Settings(BaseSettings):
     poll_interval_seconds: float = Field(2.0, gt=0, le=60)
     retry_base_seconds: float = Field(1.0, gt=0, le=600)
     retry_cap_seconds: float = Field(300.0, gt=0, le=86400)
+    # A source that blocks us (quota, CDN, refused credentials) is paused for every process:
+    # base seconds, doubling while it lasts, up to cap (block_api allows at most an hour).
+    source_block_base_seconds: float = Field(60.0, gt=0, le=3600)
+    source_block_cap_seconds: float = Field(3600.0, gt=0, le=3600)
 
     # Web app (`producer-discovery web`) ------------------------------------------------
     web_host: str = Field("127.0.0.1", description="address the web app listens on")

@@ -124,14 +124,21 @@ class SpotifyClient(ApiClient):
             raise PermanentError(f"spotify token: unexpected token_type {token.token_type!r}")
         return token
 
+    refreshes_credentials = True
+
     def refine_error(self, response: httpx.Response, endpoint: str) -> Exception | None:
         if endpoint == "token" and response.status_code in (400, 401) and (
             "invalid_client" in response.text
         ):
-            return ConfigurationError(
-                "Spotify refused the client credentials (invalid_client): "
-                "check SPOTIFY_CLIENT_ID and SPOTIFY_CLIENT_SECRET."
-            )
+            return self.rejected(endpoint,
+                                 "Spotify refused the client credentials (invalid_client): "
+                                 "check SPOTIFY_CLIENT_ID and SPOTIFY_CLIENT_SECRET.")
+        if response.status_code == 429 and (
+            "QUOTA_EXCEEDED" in response.text or not response.headers.get("Retry-After")
+        ):
+            # Quota exhaustion (development mode): a 429 without Retry-After, reason
+            # QUOTA_EXCEEDED. Retrying each message would only spend its attempts.
+            return self.blocked(endpoint, "quota exceeded (429 without Retry-After)")
         return None
 
     # Artists ----------------------------------------------------------------------------

@@ -43,7 +43,9 @@ class Resources:
         return cls(
             settings=settings,
             pool=pool,
-            limiter=PostgresRateLimiter(pool, budgets(settings)),
+            limiter=PostgresRateLimiter(pool, budgets(settings),
+                                        block_base_seconds=settings.source_block_base_seconds,
+                                        block_cap_seconds=settings.source_block_cap_seconds),
             metrics=BufferedMetrics(pool, stage),
             retry_policy=RetryPolicy(settings.retry_base_seconds, settings.retry_cap_seconds),
             response_cache=PostgresResponseCache(
