@@ -124,7 +124,8 @@ def test_more_popular_decoy_hit_is_rejected(database_url: str, sandboxes: Sandbo
     assert artists[0]["image_url"]
     assert queued(database_url, "album_discovery") == [
         {"artistId": str(artists[0]["id"]), "spotifyId": NOVA_REYES, "offset": 0}]
-    assert sandboxes.spotify.requests["search"] == 1 and sandboxes.spotify.requests["artist"] == 1
+    # the search hit is the full artist object: it is stored without GET /artists/{id}
+    assert sandboxes.spotify.requests["search"] == 1 and sandboxes.spotify.requests["artist"] == 0
 
 
 def test_popularity_and_followers_stay_null_in_development_mode(

@@ -2,7 +2,9 @@
 
     {"artistName": "Nova Reyes"}   search (one page of 10), choose the hit whose normalized
                                    name matches (not blindly the first: a more popular
-                                   "Nova Reyes Tribute" often comes first), fetch it, upsert
+                                   "Nova Reyes Tribute" often comes first), upsert it as the
+                                   search returned it (a search hit is the full artist object
+                                   of GET /artists/{id}: no second request)
     {"spotifyId": "7Ks…"}          fetch that artist, upsert ("artistName" may come along)
     {"genre": "synthwave", "minPopularity": 40, "limit": 50}
                                    `genre:"…"` search, 10 a page up to `limit` → one
@@ -91,7 +93,7 @@ def discover_by_name(spotify: SpotifyClient, name: str) -> Outcome:
     chosen = matching_artist(name, hits)
     if chosen is None:
         return not_found(query=name, candidates=[hit.name for hit in hits])
-    return store(spotify.get_artist(chosen.id))
+    return store(chosen)
 
 
 def discover_by_id(spotify: SpotifyClient, spotify_id: str) -> Outcome:
