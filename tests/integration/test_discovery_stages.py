@@ -287,6 +287,22 @@ def test_editions_of_one_song_make_one_normalized_track_and_one_message(
     assert all("isrc" not in track["metadata"] for track in tracks), "no ISRC in development mode"
 
 
+def test_the_stages_share_one_token_and_one_quota_probe_across_restarts(
+    database_url: str, sandboxes: Sandboxes
+) -> None:
+    """Three stages (three worker processes' resources) fetch one token and probe the extended
+    quota once; a second run on the same database (a restart) asks for neither again."""
+    send(database_url, "artist_discovery", {"artistName": "Nova Reyes"})
+    drain_pipeline(database_url, sandboxes)
+    spotify = sandboxes.spotify
+    assert (spotify.requests["token"], spotify.requests["tracks_batch"]) == (1, 1)
+    albums_before = spotify.requests["album"]
+    send(database_url, "artist_discovery", {"artistName": "The Velvet Arcade"})
+    drain_pipeline(database_url, sandboxes)
+    assert spotify.requests["album"] > albums_before, "the second run did fetch albums"
+    assert (spotify.requests["token"], spotify.requests["tracks_batch"]) == (1, 1)
+
+
 def test_isrc_is_stored_with_extended_quota(database_url: str) -> None:
     """Where the batch endpoint is open, tracks carry their ISRC (one batch call, one probe)."""
     with Sandboxes(spotify_extended_quota=True) as extended:
