@@ -169,6 +169,10 @@ def test_genre_message_queues_one_artist_discovery_per_hit(
     status = rows(database_url, "SELECT metadata FROM processing_status "
                   "WHERE entity_id = 'genre:synthwave:90:5'")[0]
     assert status["metadata"]["queued"] == 2
+    assert all(row["message"]["artist"]["id"] == row["message"]["spotifyId"]
+               for row in fanned_out)
+    # each hit is stored from the artist object the search returned: no GET /artists/{id}
+    assert sandboxes.spotify.requests["artist"] == 0
 
 
 def test_genre_popularity_filter_applies_where_spotify_reports_popularity(
