@@ -99,7 +99,8 @@ class Settings(BaseSettings):
     @field_validator("spotify_extended_quota", mode="before")
     @classmethod
     def _quota_word(cls, value: Any) -> Any:
-        return value.strip().casefold() if isinstance(value, str) else value
+        """Any case; empty (an unset compose variable) is auto."""
+        return (value.strip().casefold() or "auto") if isinstance(value, str) else value
 
     @field_validator("log_format")
     @classmethod

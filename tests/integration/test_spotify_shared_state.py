@@ -11,7 +11,7 @@ from typing import Any
 
 import psycopg
 import pytest
-from pydantic import SecretStr
+from pydantic import SecretStr, ValidationError
 
 from producer_discovery.clients.spotify import SpotifyClient
 from producer_discovery.db.pool import open_pool
@@ -206,3 +206,20 @@ def test_a_batch_403_corrects_a_remembered_extended_quota(
     with process_client(worker_url, sandbox) as other:
         assert other.has_extended_quota() is False
     assert sandbox.requests["tracks_batch"] == 1
+
+
+@pytest.mark.parametrize(("value", "expected"),
+                         [("TRUE", "true"), (" false ", "false"), ("", "auto"), ("Auto", "auto")])
+def test_the_extended_quota_setting_reads_the_environment(
+    monkeypatch: pytest.MonkeyPatch, value: str, expected: str
+) -> None:
+    """SPOTIFY_EXTENDED_QUOTA is true, false or auto in any case; empty (compose's unset) is auto."""
+    monkeypatch.setenv("SPOTIFY_EXTENDED_QUOTA", value)
+    assert Settings().spotify_extended_quota == expected
+
+
+def test_an_unknown_extended_quota_setting_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A value other than true, false or auto is a validation error naming the choices."""
+    monkeypatch.setenv("SPOTIFY_EXTENDED_QUOTA", "maybe")
+    with pytest.raises(ValidationError, match="'auto', 'true' or 'false'"):
+        Settings()
