@@ -223,3 +223,17 @@ def test_an_unknown_extended_quota_setting_is_refused(monkeypatch: pytest.Monkey
     monkeypatch.setenv("SPOTIFY_EXTENDED_QUOTA", "maybe")
     with pytest.raises(ValidationError, match="'auto', 'true' or 'false'"):
         Settings()
+
+
+def test_a_wrong_explicit_extended_quota_costs_one_refused_batch(worker_url: str,
+                                                                 sandboxes: Sandboxes) -> None:
+    """SPOTIFY_EXTENDED_QUOTA=true on a development-mode app: the first batch call's 403 makes
+    the process use single requests from then on, instead of one refused batch per album."""
+    sandbox = sandboxes.spotify
+    with process_client(worker_url, sandbox, quota="true") as client:
+        track_ids = [track.id for track in client.get_album(ROOMS_AND_CORRIDORS).tracks.items[:4]]
+        first = client.get_tracks(track_ids[:2])
+        second = client.get_tracks(track_ids[2:])
+        assert [track.id for track in first + second] == track_ids
+        assert client.has_extended_quota() is False
+    assert (sandbox.requests["tracks_batch"], sandbox.requests["track"]) == (1, 4)

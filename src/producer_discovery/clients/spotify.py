@@ -297,5 +297,9 @@ class SpotifyClient(ApiClient):
         (another process may have corrected it); `correct` also stores it for everyone."""
         self._extended_quota = answer
         self._extended_quota_until = time.monotonic() + QUOTA_RECHECK_SECONDS
-        if correct and self._quota_setting == "auto":
+        if not correct:
+            return
+        if self._quota_setting == "auto":
             self.provider_state.correct_fact(self.api, self.account, EXTENDED_QUOTA_FACT, answer)
+        else:  # SPOTIFY_EXTENDED_QUOTA=true was wrong: believe Spotify for this process's life
+            self._quota_setting = "true" if answer else "false"
