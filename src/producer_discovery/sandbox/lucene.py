@@ -1,7 +1,8 @@
 """The Lucene query syntax of MusicBrainz' search endpoints, for the sandbox: a parser for
 boolean queries and a scorer of one document against them.
 
-    query   := clause ((AND | OR | && | ||)? clause)*     adjacent clauses: OR (Lucene's default)
+    query   := clause ((AND | OR | && | ||)? clause)*     adjacent clauses: OR (Lucene's default);
+                                                          a NOT/- clause among them excludes
     clause  := (NOT | - | +)? ( "(" query ")" | field ":" value | value )
     value   := "phrase" | term | "(" values ")"           a group applies its field to each value
     values  := value ((AND | OR)? value)*
@@ -28,7 +29,7 @@ from producer_discovery.sandbox.credits_data import match_score
 EXACT_FIELDS = frozenset({"barcode", "isrc", "arid", "reid", "rid", "rgid", "tid"})
 CASELESS_FIELDS = frozenset({"isrc"})
 TOKEN = re.compile(
-    r'\s*(?:(?P<open>\()|(?P<close>\))|"(?P<phrase>(?:[^"\\]|\\.)*)"'
+    r'\s*(?:(?P<open>\()|(?P<close>\))|"(?P<phrase>(?:[^"\\]|\\.)*)"|(?P<prefix>[-+])(?=\S)'
     r"|(?P<field>[A-Za-z][\w-]*):(?=\S)|(?P<word>(?:[^\s()\"\\]|\\.)+))"
 )
 OPERATORS = {"AND": "and", "&&": "and", "OR": "or", "||": "or", "NOT": "not"}
@@ -120,16 +121,22 @@ class Parser:
                 alternatives.append([self.clause(field, grouped)])
         ands = [parts[0] if len(parts) == 1 else Boolean("and", tuple(parts))
                 for parts in alternatives]
-        return ands[0] if len(ands) == 1 else Boolean("or", tuple(ands))
+        # A prohibited clause among optional ones (`a -b`, `a OR NOT b`) excludes from all.
+        excluded = [node for node in ands if isinstance(node, Not)]
+        optional = [node for node in ands if not isinstance(node, Not)]
+        if not optional:
+            return excluded[0] if len(excluded) == 1 else Boolean("and", tuple(excluded))
+        either = optional[0] if len(optional) == 1 else Boolean("or", tuple(optional))
+        return either if not excluded else Boolean("and", (either, *excluded))
 
     def clause(self, field: str, grouped: bool) -> Node:
         item = self.peek()
         if item is None:
             raise QuerySyntaxError("the query ends where a clause was expected")
-        if self.operator() == "not" or (item[0] == "word" and item[1] in ("-", "+")):
+        if self.operator() == "not" or item[0] == "prefix":
             self.take()
             inner = self.clause(field, grouped)
-            return Not(inner) if item[1] != "+" else inner
+            return inner if item[1] == "+" else Not(inner)
         kind, text = self.take()
         if kind == "open":
             node = self.expression(field, grouped)
@@ -147,9 +154,6 @@ class Parser:
             return self.term(name, kind, text)
         if kind == "close":
             raise QuerySyntaxError("unbalanced parentheses")
-        if kind == "word" and text.startswith(("-", "+")) and len(text) > 1:
-            inner = self.term(field, kind, text[1:])
-            return Not(inner) if text[0] == "-" else inner
         if kind == "word" and not grouped:  # free words: one phrase of the default field
             words = [unescape(text)]
             while (following := self.peek()) and following[0] == "word" and not self.operator():
