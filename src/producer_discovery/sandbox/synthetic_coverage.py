@@ -45,12 +45,13 @@ class Coverage:
             release.vinyl = (release.album_type == "album"
                              and self.rng.random() < realism.vinyl_share)
         on_musicbrainz = [release for release in releases if release not in off_musicbrainz]
-        padded = set(self.share(on_musicbrainz, realism.barcode_padding_share))
-        for release in padded:
+        padded = self.share(on_musicbrainz, realism.barcode_padding_share)
+        for release in padded:  # a list: iterating a set of objects would not be reproducible
             # Spotify sends the GTIN-14; MusicBrainz keeps the UPC-A or its EAN-13 form.
             release.spotify_upc = "00" + release.barcode
             release.musicbrainz_barcode = self.rng.choice((release.barcode, "0" + release.barcode))
-        others = [release for release in on_musicbrainz if release not in padded]
+        chosen = set(padded)
+        others = [release for release in on_musicbrainz if release not in chosen]
         share_of_others = realism.no_barcode_share * len(on_musicbrainz) / max(1, len(others))
         for release in self.share(others, min(1.0, share_of_others)):
             release.musicbrainz_barcode = ""
