@@ -18,7 +18,7 @@ Albums (one decision each: release MBID, or null when MusicBrainz has none):
     3. the artist's MBID learned from a found release: browse as in 1; if still unknown, one
        search OR-ing the titles of the albums left, with the artist
 Songs on no release of their own album (a single, an album MusicBrainz lacks, a title the
-release writes otherwise), all at once:
+release writes otherwise), up to SONGS_PER_ROUND at once:
     4. one search OR-ing their ISRCs (stored, else asked of Spotify), then one OR-ing the
        titles of those without an ISRC match, with the artist
     5. the documents to read: the release that holds the most of these songs first (one
@@ -53,6 +53,7 @@ from producer_discovery.text import comparable_title
 MINIMUM_SEARCH_SCORE = 90
 MAXIMUM_RECORDINGS = 2
 ALBUM_LOOKUP_MINIMUM_SONGS = 2  # one release lookup (2 requests) beats 2 requests per track
+SONGS_PER_ROUND = 50  # songs planned under one lock: bounds the ISRCs asked of Spotify meanwhile
 JsonDocument = dict[str, Any]
 
 
@@ -173,7 +174,7 @@ class MusicBrainzPlanner:
             album = plan["album"].get(song.album_id or "") or {}
             on_album = song.album_songs >= ALBUM_LOOKUP_MINIMUM_SONGS and album.get("release")
             if song.track_id not in plan["song"] and song.track_id not in candidates \
-                    and not on_album:
+                    and not on_album and len(candidates) < SONGS_PER_ROUND:
                 candidates[song.track_id] = (song, TrackIsrc(song, self.spotify))
         codes = {key: code.get() for key, (_, code) in candidates.items()}
         recordings = self.recordings_by_isrc(codes)
