@@ -16,6 +16,7 @@ from producer_discovery.db.identification_plans import IdentificationPlans, Plan
 from producer_discovery.db.response_cache import PostgresResponseCache
 from producer_discovery.identification.identify import load_track
 from producer_discovery.identification.musicbrainz_plan import MusicBrainzPlanner
+from producer_discovery.identification.track import TrackToIdentify
 from producer_discovery.sandbox.catalogue_seed import seed_catalogue
 from producer_discovery.workers.producer_identification import QUEUE, build
 from tests.support.database import rows
@@ -90,7 +91,7 @@ def test_two_workers_asking_at_once_make_one_plan(
     messages = seed(database_url, "Neon Cathedral", "Midnight Transit")
     settings = sandbox_settings(sandboxes, database_url, fast=True)
     with ConnectionPool(database_url, kwargs={"autocommit": True}, min_size=1, max_size=8) as pool:
-        tracks = {}
+        tracks: dict[str, TrackToIdentify] = {}
         for message in messages:
             track = load_track(pool, message["trackId"], message["artistId"])
             assert track is not None
