@@ -75,7 +75,7 @@ def test_musicbrainz_finds_recordings_by_isrc_and_releases_by_their_stored_barco
     assert unknown
     assert clients["musicbrainz"].recordings_by_isrc(unknown[0]["isrc"]) == []
     release = next(r for r in credits["musicbrainz"]["releases"] if r["barcode"])
-    found = clients["musicbrainz"].releases_by_barcode(release["barcode"])
+    found = clients["musicbrainz"].releases_by_barcodes([release["barcode"]])
     assert release["id"] in {each["id"] for each in found}
 
 
