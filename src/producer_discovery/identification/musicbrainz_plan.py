@@ -82,6 +82,8 @@ class MusicBrainzPlanner:
     # What a message asks ---------------------------------------------------------------
     def album_release(self, track: TrackToIdentify) -> str | None:
         artist, album = track.album_artist_id or "", track.album_id or ""
+        if not artist or not album:  # not a stored track: nothing to plan with
+            return None
         plan = self.plans.read(artist)
         if album not in plan["album"]:
             with self.plans.planning(artist):
@@ -94,6 +96,8 @@ class MusicBrainzPlanner:
     def song_decision(self, track: TrackToIdentify, isrc: TrackIsrc) -> JsonDocument:
         """{"isrc", "recordings": [MBIDs], "release": MBID to read them from or None, "via"}."""
         artist = track.album_artist_id or ""
+        if not artist:
+            return {}
         plan = self.plans.read(artist)
         if track.track_id not in plan["song"]:
             with self.plans.planning(artist):
