@@ -49,13 +49,14 @@ class PlanEntry:
 
 
 @dataclass(frozen=True)
-class AlbumRecord:
+class AlbumToPlan:
     """One of the artist's albums as a plan sees it."""
 
     album_id: str
     title: str
     metadata: JsonDocument
     artist_name: str
+    songs: int  # songs identified through it (their representative track is on it)
 
 
 class IdentificationPlans:
@@ -106,12 +107,12 @@ class IdentificationPlans:
             time.sleep(POLL_SECONDS)
         yield  # waited long enough: plan without the lock
 
-    def albums(self, artist_id: str) -> list[AlbumRecord]:
+    def albums(self, artist_id: str) -> list[AlbumToPlan]:
         with self.pool.connection() as conn, conn.cursor(row_factory=dict_row) as cursor:
             rows = cursor.execute(query("identification_plan_albums"),
                                   {"artist_id": artist_id}).fetchall()
-        return [AlbumRecord(row["album_id"], row["title"], row["metadata"], row["artist_name"])
-                for row in rows]
+        return [AlbumToPlan(row["album_id"], row["title"], row["metadata"], row["artist_name"],
+                            int(row["songs"] or 0)) for row in rows]
 
     def songs(self, artist_id: str) -> list[TrackContext]:
         with self.pool.connection() as conn:

@@ -9,7 +9,8 @@ artist that is not planned yet, under the plan's lock (db/identification_plans.p
 others wait, then read it. Albums appear while identification runs (album discovery goes
 on concurrently), so a plan is extended as they come, never recomputed wholesale.
 
-Albums (one decision each: release MBID, or null when MusicBrainz has none):
+Albums read by album, those carrying two songs or more (one decision each: release MBID, or
+null when MusicBrainz has none):
     1. the artist's releases browsed (`release?artist=MBID`, 100 a page), when the artist's
        MBID is known: matched by barcode, else by title; a complete listing also says which
        albums are not there, so a plan extended later costs no request (the listing is in
@@ -39,7 +40,7 @@ from typing import Any, Protocol
 from producer_discovery.clients.musicbrainz import MusicBrainzClient
 from producer_discovery.clients.spotify import SpotifyClient
 from producer_discovery.db.catalogue import TrackContext
-from producer_discovery.db.identification_plans import AlbumRecord, Plan, PlanEntry
+from producer_discovery.db.identification_plans import AlbumToPlan, Plan, PlanEntry
 from producer_discovery.identification.track import (
     TrackIsrc,
     TrackToIdentify,
@@ -66,7 +67,7 @@ class PlanStore(Protocol):
 
     def planning(self, artist_id: str) -> AbstractContextManager[None]: ...
 
-    def albums(self, artist_id: str) -> list[AlbumRecord]: ...
+    def albums(self, artist_id: str) -> list[AlbumToPlan]: ...
 
     def songs(self, artist_id: str) -> list[TrackContext]: ...
 
@@ -108,7 +109,9 @@ class MusicBrainzPlanner:
 
     # Albums ------------------------------------------------------------------------------
     def plan_albums(self, artist: str, plan: Plan) -> Plan:
-        albums = [album for album in self.plans.albums(artist) if album.album_id not in plan["album"]]
+        albums = [album for album in self.plans.albums(artist)
+                  if album.album_id not in plan["album"]
+                  and album.songs >= ALBUM_LOOKUP_MINIMUM_SONGS]  # only those read by album
         if not albums:
             return plan
         names = (albums[0].artist_name,)
@@ -146,7 +149,7 @@ class MusicBrainzPlanner:
         return merged(plan, entries)
 
     def match_listing(
-        self, mbid: str, albums: list[AlbumRecord], names: tuple[str, ...],
+        self, mbid: str, albums: list[AlbumToPlan], names: tuple[str, ...],
         decided: dict[str, JsonDocument],
     ) -> bool:
         """Match albums in the artist's browsed releases; when the listing is complete, an
@@ -171,7 +174,8 @@ class MusicBrainzPlanner:
         self, artist: str, plan: Plan, track: TrackToIdentify, isrc: TrackIsrc
     ) -> Plan:
         songs = [track_from_context(context) for context in self.plans.songs(artist)]
-        if any(song.album_id not in plan["album"] for song in songs):
+        if any(song.album_id not in plan["album"] and song.album_songs >= ALBUM_LOOKUP_MINIMUM_SONGS
+               for song in songs):
             plan = self.plan_albums(artist, plan)
         candidates: dict[str, tuple[TrackToIdentify, TrackIsrc]] = {track.track_id: (track, isrc)}
         for song in songs:
@@ -257,11 +261,11 @@ def reading_order(
 
 
 # Matching --------------------------------------------------------------------------------
-def album_upc(album: AlbumRecord) -> str | None:
+def album_upc(album: AlbumToPlan) -> str | None:
     return external_id(album.metadata, "upc")
 
 
-def album_decision(album: AlbumRecord, release: JsonDocument | None, via: str | None) -> JsonDocument:
+def album_decision(album: AlbumToPlan, release: JsonDocument | None, via: str | None) -> JsonDocument:
     return {"release": release["id"] if release else None, "via": via,
             "upc": album_upc(album), "title": album.title}
 
@@ -281,7 +285,7 @@ def release_track_count(release: JsonDocument) -> int | None:
     return sum(int(medium.get("track-count") or 0) for medium in media) if media else None
 
 
-def best_releases(releases: list[JsonDocument], album: AlbumRecord) -> list[JsonDocument]:
+def best_releases(releases: list[JsonDocument], album: AlbumToPlan) -> list[JsonDocument]:
     """The releases with the album's track count first, in their given order otherwise."""
     count = album.metadata.get("total_tracks")
     return sorted(releases, key=lambda release: release_track_count(release) != count)
