@@ -238,7 +238,7 @@ def test_release_lookup_by_barcode_carries_producer_relations_of_all_tracks(
     musicbrainz: MusicBrainzClient,
 ) -> None:
     """One release lookup holds every track's recording, ISRCs and producer relations."""
-    releases = musicbrainz.releases_by_barcode(MIDNIGHT_TRANSIT_UPC)
+    releases = musicbrainz.releases_by_barcodes([MIDNIGHT_TRANSIT_UPC])
     assert [release["barcode"] for release in releases] == [MIDNIGHT_TRANSIT_UPC]
     release = musicbrainz.release(releases[0]["id"])
     assert release is not None
@@ -277,7 +277,7 @@ def test_recording_lookup_has_producer_and_engineer_relations(
 
 def test_musicbrainz_search_puts_the_exact_recording_first(musicbrainz: MusicBrainzClient) -> None:
     """A Lucene title+artist search scores the exact recording above a karaoke tribute."""
-    found = musicbrainz.search_recordings("Neon Cathedral", "Nova Reyes")
+    found = musicbrainz.search_recordings(["Neon Cathedral"], "Nova Reyes")
     assert found[0]["title"] == "Neon Cathedral" and found[0]["score"] == 100
     assert any("karaoke" in recording["title"] for recording in found[1:])
 
@@ -360,5 +360,5 @@ def test_padded_spotify_upc_finds_the_release_stored_with_a_shorter_barcode(
     musicbrainz: MusicBrainzClient, spotify_upc: str
 ) -> None:
     """`barcode:` matches exactly, so the 14-, 13- and 12-digit forms are all searched."""
-    releases = musicbrainz.releases_by_barcode(spotify_upc)
+    releases = musicbrainz.releases_by_barcodes([spotify_upc])
     assert [release["barcode"] for release in releases] == [MIDNIGHT_TRANSIT_UPC]

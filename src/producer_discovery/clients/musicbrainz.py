@@ -2,14 +2,23 @@
 
     recordings_by_isrc(isrc)          GET /isrc/{isrc}                 → recordings
     recording(mbid)                   GET /recording/{mbid}            inc=artist-rels+…
-    search_recordings(title, artist)  GET /recording?query=recording:"…" AND artist:"…"
-    releases_by_barcode(upc)          GET /release?query=barcode:(… OR … OR …): every
-                                      written form of the product code (see barcode_variants)
-    search_releases(title, artist)    GET /release?query=release:"…" AND artist:"…"
+    search_recordings(titles, artist) GET /recording?query=recording:("…" OR …) AND artist:"…"
+    recordings_by_isrcs(isrcs)        GET /recording?query=isrc:(… OR …)
+    releases_by_barcodes(upcs)        GET /release?query=barcode:(… OR … OR …): every
+                                      written form of each product code (barcode_variants)
+    search_releases(titles, artist)   GET /release?query=release:("…" OR …) AND artist:"…"
+    artist_releases(artist mbid)      GET /release?artist=…  (browse; no relations: a browse
+                                      cannot include recording-level-rels)
     release(mbid)                     GET /release/{mbid}              inc=recordings+
                                       recording-level-rels+artist-rels+isrcs+artist-credits:
                                       every track's producers in one request
     artist(mbid)                      GET /artist/{mbid}               inc=url-rels+aliases
+
+Searches take many values at once (Lucene `OR` groups), so one request answers for many
+albums or songs: the values are split over as many queries as keep each under
+MAXIMUM_QUERY_LENGTH characters (the URL stays far below what web servers accept), each
+asks for the largest page (`limit=100`, the documented maximum) and pages on with `offset`
+up to MAXIMUM_PAGES. Browses page the same way (`release-count`, `release-offset`).
 
 No key; the User-Agent from Settings ("App/Version ( contact )") is mandatory, and every
 request asks for JSON (`fmt=json`). The service allows one request per second per IP and
@@ -19,6 +28,7 @@ An unknown ISRC or MBID reads as "nothing" ([] or None).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -29,12 +39,38 @@ from producer_discovery.settings import PROJECT_URL, Settings
 RECORDING_INCLUDES = "artist-rels+artist-credits+isrcs"
 RELEASE_INCLUDES = "recordings+recording-level-rels+artist-rels+isrcs+artist-credits"
 ARTIST_INCLUDES = "url-rels+aliases"  # aliases come only when asked for
+BROWSE_INCLUDES = "artist-credits+media"
+PAGE_LIMIT = 100  # MusicBrainz' maximum for searches and browses
+MAXIMUM_PAGES = 3
+MAXIMUM_QUERY_LENGTH = 1500
 
 
 def phrase(text: str) -> str:
     """A Lucene phrase: the text in double quotes, with quotes and backslashes escaped."""
     escaped = text.replace("\\", "\\\\").replace('"', '\\"')
     return f'"{escaped}"'
+
+
+def any_of(field: str, values: Iterable[str]) -> str:
+    """A Lucene field group: `field:("a" OR "b")`, each value a phrase."""
+    return "{}:({})".format(field, " OR ".join(phrase(value) for value in values))
+
+
+def grouped_queries(field: str, values: Iterable[str], condition: str = "") -> list[str]:
+    """`field:(… OR …)` queries (`… AND condition` when given) over every distinct value, as
+    few as keep each under MAXIMUM_QUERY_LENGTH characters; a value longer than that alone
+    still gets its own query. [] for no values."""
+    suffix = f" AND {condition}" if condition else ""
+    queries: list[str] = []
+    batch: list[str] = []
+    for value in dict.fromkeys(value for value in values if value):
+        if batch and len(any_of(field, [*batch, value]) + suffix) > MAXIMUM_QUERY_LENGTH:
+            queries.append(any_of(field, batch) + suffix)
+            batch = []
+        batch.append(value)
+    if batch:
+        queries.append(any_of(field, batch) + suffix)
+    return queries
 
 
 def barcode_variants(code: str) -> list[str]:
@@ -83,16 +119,40 @@ class MusicBrainzClient(CachingClient):
         "artist": ((("id",), str),),
         "recording-search": ((("recordings",), list),),
         "release-search": ((("releases",), list),),
+        "release-browse": ((("releases",), list),),
     }
 
     def _lookup(self, path: str, endpoint: str, includes: str | None = None) -> JsonDocument | None:
         params = {"fmt": "json", "inc": includes} if includes else {"fmt": "json"}
         return self.fetch(path, endpoint=endpoint, params=params)
 
-    def _search(self, entity: str, query: str) -> list[JsonDocument]:
-        params = {"fmt": "json", "query": query}
-        document = self.fetch(entity, endpoint=f"{entity}-search", params=params)
-        return [item for item in document[f"{entity}s"] if isinstance(item, dict)] if document else []
+    def _pages(
+        self, path: str, key: str, params: dict[str, str]
+    ) -> tuple[list[JsonDocument], bool]:
+        """Every item of a search or browse, page after page up to MAXIMUM_PAGES pages, and
+        whether that is all of them. A search counts its hits in `count`, a browse in
+        `<entity>-count`."""
+        kind = "search" if "query" in params else "browse"
+        items: list[JsonDocument] = []
+        total = 0
+        for page in range(MAXIMUM_PAGES):
+            paged = {**params, "limit": str(PAGE_LIMIT), "offset": str(page * PAGE_LIMIT)}
+            document = self.fetch(path, endpoint=f"{path}-{kind}", params=paged) or {}
+            found = [item for item in document.get(key) or [] if isinstance(item, dict)]
+            items.extend(found)
+            total = int(document.get("count", document.get(f"{path}-count")) or 0)
+            if not found or len(items) >= total:
+                return items, True
+        return items, len(items) >= total
+
+    def _search(self, entity: str, queries: Iterable[str]) -> list[JsonDocument]:
+        """The hits of every query, in the service's order, each hit once."""
+        hits: dict[str, JsonDocument] = {}
+        for query in queries:
+            found, _ = self._pages(entity, f"{entity}s", {"fmt": "json", "query": query})
+            for hit in found:
+                hits.setdefault(hit["id"], hit)
+        return list(hits.values())
 
     def recordings_by_isrc(self, isrc: str) -> list[JsonDocument]:
         """The recordings that carry an ISRC (usually one); [] when MusicBrainz has none."""
@@ -103,20 +163,31 @@ class MusicBrainzClient(CachingClient):
         """A recording with its artist relations (producers, engineers…), credits and ISRCs."""
         return self._lookup(f"recording/{mbid}", "recording", RECORDING_INCLUDES)
 
-    def search_recordings(self, title: str, artist: str) -> list[JsonDocument]:
-        """Recordings matching a title and an artist, best score first."""
-        return self._search("recording", f"recording:{phrase(title)} AND artist:{phrase(artist)}")
+    def search_recordings(self, titles: Iterable[str], artist: str) -> list[JsonDocument]:
+        """Recordings titled like any of `titles` by an artist, best score first per query."""
+        condition = f"artist:{phrase(artist)}"
+        return self._search("recording", grouped_queries("recording", titles, condition))
 
-    def releases_by_barcode(self, upc: str) -> list[JsonDocument]:
-        """Releases with a barcode (the Spotify album's UPC)."""
-        variants = barcode_variants(upc)
-        if not variants:
-            return []
-        return self._search("release", "barcode:({})".format(" OR ".join(map(phrase, variants))))
+    def recordings_by_isrcs(self, isrcs: Iterable[str]) -> list[JsonDocument]:
+        """Recordings that carry any of the ISRCs (search hits: `isrcs`, `releases`)."""
+        codes = [code.strip().upper() for code in isrcs]
+        return self._search("recording", grouped_queries("isrc", codes))
 
-    def search_releases(self, title: str, artist: str) -> list[JsonDocument]:
-        """Releases matching a title and an artist, best score first."""
-        return self._search("release", f"release:{phrase(title)} AND artist:{phrase(artist)}")
+    def releases_by_barcodes(self, upcs: Iterable[str]) -> list[JsonDocument]:
+        """Releases with any of the barcodes (the Spotify albums' UPCs), in every written form."""
+        variants = [variant for upc in upcs for variant in barcode_variants(upc)]
+        return self._search("release", grouped_queries("barcode", variants))
+
+    def search_releases(self, titles: Iterable[str], artist: str) -> list[JsonDocument]:
+        """Releases titled like any of `titles` by an artist, best score first per query."""
+        condition = f"artist:{phrase(artist)}"
+        return self._search("release", grouped_queries("release", titles, condition))
+
+    def artist_releases(self, artist_mbid: str) -> tuple[list[JsonDocument], bool]:
+        """The releases whose artist credit names the artist (browse, with artist credits and
+        media), and whether that is all of them (False past MAXIMUM_PAGES pages)."""
+        params = {"fmt": "json", "artist": artist_mbid, "inc": BROWSE_INCLUDES}
+        return self._pages("release", "releases", params)
 
     def release(self, mbid: str) -> JsonDocument | None:
         """A release with every track's recording, its ISRCs and its relations, and the

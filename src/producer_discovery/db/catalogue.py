@@ -7,6 +7,7 @@ stages write them and producer identification reads them.
     record_album_details(conn, id, details)  track discovery: what only the full album tells
     process_track_batch(conn, …)             track discovery: tracks and songs in one call
     track_context(conn, track_id, artist_id) producer identification: the track to identify
+    artist_song_contexts(conn, artist_id)    identification plans: every song of an artist
     seed_sample_artist, seed_sample_album    the sample catalogue (sandbox.catalogue_seed)
 
 Every function runs its statement on the connection it is given, so the writes of a stage
@@ -142,6 +143,8 @@ class TrackContext:
     album_metadata: JsonDocument
     artist_name: str
     album_songs: int
+    album_id: str | None = None
+    album_artist_id: str | None = None
 
 
 def track_context(conn: Connection, track_id: str, artist_id: str | None) -> TrackContext | None:
@@ -150,8 +153,17 @@ def track_context(conn: Connection, track_id: str, artist_id: str | None) -> Tra
         row = cursor.execute(
             query("producer_track_context"), {"track_id": track_id, "artist_id": artist_id}
         ).fetchone()
-    if row is None:
-        return None
+    return context_of(row) if row is not None else None
+
+
+def artist_song_contexts(conn: Connection, artist_id: str) -> list[TrackContext]:
+    """Every song of an artist's albums, as track_context gives one (identification plans)."""
+    with conn.cursor(row_factory=dict_row) as cursor:
+        found = cursor.execute(query("identification_plan_songs"), {"artist_id": artist_id})
+        return [context_of(row) for row in found.fetchall()]
+
+
+def context_of(row: dict[str, Any]) -> TrackContext:
     return TrackContext(
         track_id=row["track_id"],
         title=row["title"],
@@ -161,6 +173,8 @@ def track_context(conn: Connection, track_id: str, artist_id: str | None) -> Tra
         album_metadata=row["album_metadata"] or {},
         artist_name=row["artist_name"],
         album_songs=int(row["album_songs"] or 0),
+        album_id=row["album_id"],
+        album_artist_id=row["album_artist_id"],
     )
 
 

@@ -1,8 +1,9 @@
 """Producer identification: gather every configured source's credits for one song.
 
     load_track(pool, track_id, artist_id)    the representative track, its album and artist
-    build_identifier(settings, client)       the configured sources, their clients (built by
-                                             the runtime) sharing the response cache and limits
+    build_identifier(settings, client, plans)  the configured sources, their clients (built
+                                             by the runtime) sharing the response cache, the
+                                             limits and the per-artist plans
     Identifier.identify(track)               every source's credits + what each one used
 
 A source is configured by its credentials: Genius by GENIUS_ACCESS_TOKEN, Discogs by
@@ -34,13 +35,19 @@ from producer_discovery.clients.discogs import DiscogsClient
 from producer_discovery.clients.genius import GeniusClient
 from producer_discovery.clients.musicbrainz import MusicBrainzClient
 from producer_discovery.clients.spotify import SpotifyClient
-from producer_discovery.db.catalogue import TrackContext, track_context
+from producer_discovery.db.catalogue import track_context
 from producer_discovery.errors import CredentialsRejected, fails_alone
 from producer_discovery.identification.credits import Credit, title_credits
 from producer_discovery.identification.discogs import DiscogsSource
 from producer_discovery.identification.genius import GeniusSource
 from producer_discovery.identification.musicbrainz import MusicBrainzSource
-from producer_discovery.identification.track import SourceAnswer, TrackIsrc, TrackToIdentify
+from producer_discovery.identification.musicbrainz_plan import MusicBrainzPlanner, PlanStore
+from producer_discovery.identification.track import (
+    SourceAnswer,
+    TrackIsrc,
+    TrackToIdentify,
+    track_from_context,
+)
 from producer_discovery.settings import Settings
 from producer_discovery.text import producer_names_in_title
 
@@ -57,37 +64,6 @@ def load_track(
     with pool.connection() as conn:
         context = track_context(conn, track_id, artist_id)
     return track_from_context(context) if context else None
-
-
-def track_from_context(context: TrackContext) -> TrackToIdentify:
-    track_metadata = context.track_metadata
-    album_metadata = context.album_metadata
-    return TrackToIdentify(
-        track_id=context.track_id,
-        title=context.title,
-        spotify_id=context.spotify_id,
-        artist_names=artist_names(track_metadata, context.artist_name),
-        album_title=context.album_title,
-        upc=external_id(album_metadata, "upc"),
-        album_track_count=album_metadata.get("total_tracks"),
-        album_songs=context.album_songs,
-        isrc=external_id(track_metadata, "isrc"),
-    )
-
-
-def artist_names(track_metadata: dict[str, Any], song_artist: str) -> tuple[str, ...]:
-    """The track's primary artist (first in Spotify's list), then the song's artist."""
-    listed = track_metadata.get("artists") or []
-    first = listed[0] if listed else None
-    primary = first.get("name") if isinstance(first, dict) else first
-    names = [name for name in (primary, song_artist) if isinstance(name, str) and name.strip()]
-    return tuple(dict.fromkeys(names))
-
-
-def external_id(metadata: dict[str, Any], name: str) -> str | None:
-    """An id stored flat (`isrc`) or as Spotify nests it (`external_ids.isrc`)."""
-    value = metadata.get(name) or (metadata.get("external_ids") or {}).get(name)
-    return str(value) if value else None
 
 
 # Identification ---------------------------------------------------------------------------
@@ -167,9 +143,14 @@ class ClientFactory(Protocol):
         """A client of that class, built by the runtime (shared limits, metrics, cache)."""
 
 
-def build_identifier(settings: Settings, client: ClientFactory) -> Identifier:
-    """The sources the settings configure; each skipped one is logged here, once."""
-    identifier = Identifier(MusicBrainzSource(client(MusicBrainzClient)))
+def build_identifier(settings: Settings, client: ClientFactory, plans: PlanStore) -> Identifier:
+    """The sources the settings configure; each skipped one is logged here, once. `plans`
+    shares MusicBrainz's per-artist plans (db.identification_plans)."""
+    spotify = client(SpotifyClient) if SpotifyClient.is_configured(settings) else None
+    musicbrainz = client(MusicBrainzClient)
+    identifier = Identifier(
+        MusicBrainzSource(musicbrainz, MusicBrainzPlanner(musicbrainz, plans, spotify))
+    )
     if GeniusClient.is_configured(settings):
         identifier.genius = GeniusSource(client(GeniusClient))
     else:
@@ -178,8 +159,8 @@ def build_identifier(settings: Settings, client: ClientFactory) -> Identifier:
         identifier.discogs = DiscogsSource(client(DiscogsClient))
     else:
         skip(identifier, "discogs", "DISCOGS_TOKEN is not set")
-    if SpotifyClient.is_configured(settings):
-        identifier.spotify = client(SpotifyClient)
+    if spotify is not None:
+        identifier.spotify = spotify
     else:
         log.warning(
             "isrc_lookup_skipped",

@@ -11,15 +11,19 @@ empty, else the artist's name; the artist's own name is what gets matched across
 Recording-level relations are trusted more than release-level ones, which say nothing about
 which track a person produced.
 
-Queries (1 request a second: the scarcest budget):
+Queries (1 request a second: the scarcest budget), planned for the whole artist
+(musicbrainz_plan.py) and shared through the database:
 
-    when ≥ 2 songs are identified through one album: the release    2 an album
-    found by barcode (the album's UPC), else by title and artist,
-    looked up once with every track's recording relations
-    otherwise, or when the release does not hold the track:         2 a track
-    ISRC → recordings → recording lookup (no ISRC: title search)
+    when ≥ 2 songs are identified through one album: the album's    1 an album, plus a
+    release (planned: barcode, browse or title, many albums a       share of 1-2 searches
+    request), looked up once with every track's recording relations   for all the albums
+    otherwise, or when the release does not hold the track: the     a share of 1-2 searches
+    recordings planned for the song (ISRCs or titles, many songs    for all the songs, and
+    a request), read from a release holding several of them or      ≤ 1 lookup a song
+    one lookup each
 
-A release is verified by barcode or by title and artist, a recording by title and artist.
+A release is verified by barcode or by title and artist, a recording by ISRC or by title
+and artist.
 """
 
 from __future__ import annotations
@@ -34,13 +38,11 @@ from producer_discovery.identification.credits import (
     production_role,
     unique_credits,
 )
-from producer_discovery.identification.track import (
-    SourceAnswer,
-    TrackIsrc,
-    TrackToIdentify,
-    same_artist,
-    search_title,
+from producer_discovery.identification.musicbrainz_plan import (
+    ALBUM_LOOKUP_MINIMUM_SONGS,
+    MusicBrainzPlanner,
 )
+from producer_discovery.identification.track import SourceAnswer, TrackIsrc, TrackToIdentify
 from producer_discovery.text import comparable_title
 
 RECORDING_PRODUCER_TYPE_ID = "5c0ceac3-feb4-41f0-868d-dc06f6e27fc0"
@@ -48,9 +50,6 @@ RELEASE_PRODUCER_TYPE_ID = "8bf377ba-8d71-4ecc-97f2-7bb2d8a2a75f"
 PRODUCER_TYPE_IDS = frozenset({RECORDING_PRODUCER_TYPE_ID, RELEASE_PRODUCER_TYPE_ID})
 RECORDING_CONFIDENCE = 0.80
 RELEASE_CONFIDENCE = 0.60
-ALBUM_LOOKUP_MINIMUM_SONGS = 2  # one release lookup (2 requests) beats 2 requests per track
-MINIMUM_SEARCH_SCORE = 90
-MAXIMUM_RECORDINGS = 2
 
 
 def is_producer_relation(relation: dict[str, Any]) -> bool:
@@ -148,40 +147,27 @@ def match_release_track(
 
 
 class MusicBrainzSource:
+    """Credits of one song, through its artist's plan (identification/musicbrainz_plan.py):
+    the album's release when the album carries two songs or more and holds the song, else
+    the recordings planned for the song (ISRC or verified title), read from the document the
+    plan chose."""
+
     name = "musicbrainz"
 
-    def __init__(self, client: MusicBrainzClient) -> None:
+    def __init__(self, client: MusicBrainzClient, planner: MusicBrainzPlanner) -> None:
         self.client = client
+        self.planner = planner
 
     def credits(self, track: TrackToIdentify, isrc: TrackIsrc) -> SourceAnswer:
         if track.album_songs >= ALBUM_LOOKUP_MINIMUM_SONGS:
-            release = self.album_release(track)
+            release_id = self.planner.album_release(track)
+            release = self.client.release(release_id) if release_id else None
             recording = self.release_recording(release, track, isrc) if release else None
             if release is not None and recording is not None:
                 credits = musicbrainz_release_track_credits(release).get(recording["id"], [])
                 note = {"release": release["id"], "recording": recording["id"]}
                 return SourceAnswer(credits, note)
         return self.recording_credits(track, isrc)
-
-    # Album level -----------------------------------------------------------------------
-    def album_release(self, track: TrackToIdentify) -> dict[str, Any] | None:
-        """The album's release with every track's relations: by barcode, else by title."""
-        summary = self.release_by_barcode(track) or self.release_by_title(track)
-        return self.client.release(summary["id"]) if summary else None
-
-    def release_by_barcode(self, track: TrackToIdentify) -> dict[str, Any] | None:
-        if not track.upc:
-            return None
-        wanted = track.upc.strip().lstrip("0")
-        releases = self.client.releases_by_barcode(track.upc)
-        return next((r for r in releases
-                     if str(r.get("barcode") or "").strip().lstrip("0") == wanted), None)
-
-    def release_by_title(self, track: TrackToIdentify) -> dict[str, Any] | None:
-        releases = self.client.search_releases(search_title(track.album_title), track.artist_name)
-        matching = verified_hits(releases, track.album_title, track)
-        matching.sort(key=lambda release: release.get("track-count") != track.album_track_count)
-        return matching[0] if matching else None
 
     def release_recording(
         self, release: dict[str, Any], track: TrackToIdentify, isrc: TrackIsrc
@@ -193,46 +179,19 @@ class MusicBrainzSource:
             found = match_release_track(release, track.title, isrc.get())
         return found
 
-    # Track level -----------------------------------------------------------------------
     def recording_credits(self, track: TrackToIdentify, isrc: TrackIsrc) -> SourceAnswer:
-        code = isrc.get()
-        summaries = self.client.recordings_by_isrc(code) if code else []
-        if not summaries:
-            summaries = self.searched_recordings(track)
+        """The planned recordings' own producers (never a release's), each read from the
+        release the plan chose when it holds it, else looked up alone."""
+        decision = self.planner.song_decision(track, isrc)
+        wanted = list(decision.get("recordings") or [])
+        holder = self.client.release(decision["release"]) if decision.get("release") else None
+        held = {item["recording"]["id"]: item["recording"] for item in release_tracks(holder or {})}
         credits: list[Credit] = []
         used: list[str] = []
-        for summary in summaries[:MAXIMUM_RECORDINGS]:
-            recording = self.client.recording(summary["id"])
+        for mbid in wanted:
+            recording = held.get(mbid) or self.client.recording(mbid)
             if recording is not None:
                 credits.extend(musicbrainz_recording_credits(recording))
                 used.append(recording["id"])
+        code = decision.get("isrc", isrc.known)
         return SourceAnswer(unique_credits(credits), {"isrc": code, "recordings": used})
-
-    def searched_recordings(self, track: TrackToIdentify) -> list[dict[str, Any]]:
-        """The best recording found by title and artist, when it is that song."""
-        found = self.client.search_recordings(search_title(track.title), track.artist_name)
-        return verified_hits(found, track.title, track)[:1]
-
-
-def verified_hits(
-    hits: list[dict[str, Any]], title: str, track: TrackToIdentify
-) -> list[dict[str, Any]]:
-    """The search hits (releases or recordings) that are `title` by one of the track's artists,
-    with a score MusicBrainz itself is sure of; in the service's order."""
-    wanted = comparable_title(title)
-    return [
-        hit
-        for hit in hits
-        if comparable_title(hit.get("title") or "") == wanted
-        and hit.get("score", 100) >= MINIMUM_SEARCH_SCORE
-        and credited_artists_match(hit, track.artist_names)
-    ]
-
-
-def credited_artists_match(entity: dict[str, Any], wanted: tuple[str, ...]) -> bool:
-    """Whether one of a MusicBrainz release's or recording's credited artists is the track's."""
-    for credit in entity.get("artist-credit") or []:
-        names = (credit.get("name") or "", (credit.get("artist") or {}).get("name") or "")
-        if any(same_artist(name, wanted) for name in names if name):
-            return True
-    return False

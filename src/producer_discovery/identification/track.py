@@ -1,6 +1,7 @@
 """One song to identify, as every credit source sees it, and what a source answers.
 
     TrackToIdentify   the representative Spotify track of a song, its album and artists
+                      (track_from_context: as the database stores them)
     TrackIsrc         its ISRC: stored, else asked of Spotify once, only when a source needs it
     SourceAnswer      one source's credits and a note of the documents it used
 """
@@ -12,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from producer_discovery.clients.spotify import SpotifyClient
+from producer_discovery.db.catalogue import TrackContext
 from producer_discovery.errors import NotFound
 from producer_discovery.identification.credits import Credit
 from producer_discovery.text import clean_title, normalize_name
@@ -32,10 +34,45 @@ class TrackToIdentify:
     album_track_count: int | None
     album_songs: int  # songs identified through this album (their representative is on it)
     isrc: str | None = None
+    album_id: str | None = None  # albums.id
+    album_artist_id: str | None = None  # the album's artist: whose identification plan
 
     @property
     def artist_name(self) -> str:
         return self.artist_names[0]
+
+
+def track_from_context(context: TrackContext) -> TrackToIdentify:
+    track_metadata = context.track_metadata
+    album_metadata = context.album_metadata
+    return TrackToIdentify(
+        track_id=context.track_id,
+        title=context.title,
+        spotify_id=context.spotify_id,
+        artist_names=artist_names(track_metadata, context.artist_name),
+        album_title=context.album_title,
+        upc=external_id(album_metadata, "upc"),
+        album_track_count=album_metadata.get("total_tracks"),
+        album_songs=context.album_songs,
+        isrc=external_id(track_metadata, "isrc"),
+        album_id=context.album_id,
+        album_artist_id=context.album_artist_id,
+    )
+
+
+def artist_names(track_metadata: dict[str, Any], song_artist: str) -> tuple[str, ...]:
+    """The track's primary artist (first in Spotify's list), then the song's artist."""
+    listed = track_metadata.get("artists") or []
+    first = listed[0] if listed else None
+    primary = first.get("name") if isinstance(first, dict) else first
+    names = [name for name in (primary, song_artist) if isinstance(name, str) and name.strip()]
+    return tuple(dict.fromkeys(names))
+
+
+def external_id(metadata: dict[str, Any], name: str) -> str | None:
+    """An id stored flat (`isrc`) or as Spotify nests it (`external_ids.isrc`)."""
+    value = metadata.get(name) or (metadata.get("external_ids") or {}).get(name)
+    return str(value) if value else None
 
 
 @dataclass

@@ -9,7 +9,9 @@ and track discovery leave it, so the later stages can be tested and measured on 
 
 Albums are taken in catalogue order, each under its primary artist, for the artists named
 (by default the three whose songs `credits_catalogue.json`'s `_expected` describes); the
-compilation by Various Artists is left out, as album discovery drops it.
+compilation by Various Artists is left out, as album discovery drops it. A generated
+catalogue (`sandbox.synthetic`) is seeded the same way: pass its file as `catalogue` and its
+artist names (`GeneratedCatalogue.artist_names`).
 """
 
 from __future__ import annotations
@@ -38,9 +40,11 @@ def seed_catalogue(
     *,
     with_isrc: bool = False,
     album_names: Iterable[str] | None = None,
+    catalogue_path: Path = SPOTIFY_CATALOGUE,
 ) -> list[dict[str, str]]:
-    """Seed the albums of these artists (optionally only the named albums); the messages."""
-    catalogue = json.loads(SPOTIFY_CATALOGUE.read_text(encoding="utf-8"))
+    """Seed the albums of these artists (optionally only the named albums) of the Spotify
+    catalogue file; the messages."""
+    catalogue = json.loads(Path(catalogue_path).read_text(encoding="utf-8"))
     artists = {artist["id"]: artist for artist in catalogue["artists"]}
     wanted_artists = set(artist_names)
     wanted_albums = set(album_names) if album_names is not None else None

@@ -7,6 +7,12 @@ Endpoints (JSON, asked for with `fmt=json`):
 - `GET /ws/2/recording?query=recording:"…" AND artist:"…"` (also `isrc:`, `release:`) →
   `{"created", "count", "offset", "recordings": [... with "score"]}`.
 - `GET /ws/2/release?query=barcode:… | release:"…" AND artist:"…"` → `{"releases": [...]}`.
+  Queries are Lucene boolean queries (sandbox/lucene.py): AND/OR/NOT, parentheses, field
+  groups such as `barcode:(a OR b)` or `isrc:(…)`; an unreadable one answers 400. Searches
+  return `limit` hits (default 25, at most 100) from `offset`, with `count`.
+- `GET /ws/2/release?artist=MBID&inc=artist-credits+media` (browse) → `{"release-count",
+  "release-offset", "releases": [...]}`, 25 a page by default, at most 100; a browse takes no
+  `recording-level-rels` (400), so it never carries the tracks' producers.
 - `GET /ws/2/release/{mbid}?inc=recordings+recording-level-rels+artist-rels+isrcs+artist-credits`
   → the release, its media and tracks, every recording with its own relations, and the
   release-level relations: one lookup carries the producers of every track.
@@ -28,12 +34,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from producer_discovery.sandbox import lucene
 from producer_discovery.sandbox.credits_data import (
     CREDITS_CATALOGUE,
     bounded_number,
     index_by,
     load_credits,
-    search_score,
     serve_until_interrupted,
     standalone_parser,
 )
@@ -41,9 +47,7 @@ from producer_discovery.sandbox.musicbrainz_format import (
     ARTIST_TYPE_IDS,
     OFFICIAL_STATUS_ID,
     RELATION_TYPE_IDS,
-    barcode_alternatives,
     derived_mbid,
-    parse_query,
     relation_envelope,
 )
 from producer_discovery.sandbox.server import Faults, Request, Response, SandboxServer
@@ -66,6 +70,11 @@ VALID_INCLUDES = {
         "isrcs recording-level-rels work-level-rels".split()
     ),
     "artist": set(f"{RELATIONS} recordings releases release-groups works".split()),
+    # A browse takes fewer: no recording-level-rels, so never the tracks' producers.
+    "release-browse": set(
+        f"{RELATIONS} artist-credits labels recordings release-groups media discids "
+        "isrcs annotation".split()
+    ),
 }
 Table = dict[str, dict[str, Any]]
 Renderer = Callable[[dict[str, Any], set[str]], dict[str, Any]]
@@ -97,7 +106,9 @@ class MusicBrainzSandbox(SandboxServer):
         self.route("GET", rf"/ws/2/recording/{mbid}", "recording", self.recording)
         self.route("GET", r"/ws/2/recording/?", "recording-search", self.search_recordings)
         self.route("GET", rf"/ws/2/release/{mbid}", "release", self.release)
-        self.route("GET", r"/ws/2/release/?", "release-search", self.search_releases)
+        self.route("GET", r"/ws/2/release/?", "release-search", self.search_releases,
+                   when=lambda query: "query" in query)
+        self.route("GET", r"/ws/2/release/?", "release-browse", self.browse_releases)
         self.route("GET", rf"/ws/2/artist/{mbid}", "artist", self.artist)
 
     # Provider behaviour -----------------------------------------------------------------
@@ -157,17 +168,22 @@ class MusicBrainzSandbox(SandboxServer):
 
     # Searches ---------------------------------------------------------------------------
     def search_recordings(self, request: Request) -> Response:
-        wanted = parse_query(request.param("query") or "", "recording")
+        wanted = self.parsed_query(request, "recording")
+        if isinstance(wanted, Response):
+            return wanted
         scored = []
         for recording in self.recordings.values():
             releases = self.releases_with(recording["id"])
             available = {
                 "recording": [recording["title"]],
                 "artist": self.credited_names(recording["artist-credit"]),
+                "arid": [credit["artist"] for credit in recording["artist-credit"]],
                 "isrc": recording["isrcs"],
+                "rid": [recording["id"]],
                 "release": [release["title"] for release in releases],
+                "reid": [release["id"] for release in releases],
             }
-            score = search_score(wanted, available)
+            score = lucene.score(wanted, available)
             if score is not None:
                 summary = self.recording_json(recording, {"artist-credits", "isrcs"})
                 summary["releases"] = [self.release_summary(release) for release in releases]
@@ -175,23 +191,56 @@ class MusicBrainzSandbox(SandboxServer):
         return self.search_page(request, "recordings", scored)
 
     def search_releases(self, request: Request) -> Response:
-        wanted = parse_query(request.param("query") or "", "release")
         # `barcode:` matches the stored string exactly, as MusicBrainz does ("00602…" does
         # not find "602…"); `barcode:(a OR b)` matches any of the alternatives.
-        barcodes = barcode_alternatives(wanted.pop("barcode")) if "barcode" in wanted else None
+        wanted = self.parsed_query(request, "release")
+        if isinstance(wanted, Response):
+            return wanted
         scored = []
         for release in self.releases.values():
-            if barcodes is not None and (release["barcode"] or "") not in barcodes:
-                continue
             available = {
                 "release": [release["title"]],
                 "artist": self.credited_names(release["artist-credit"]),
+                "arid": [credit["artist"] for credit in release["artist-credit"]],
                 "barcode": [release["barcode"] or ""],
+                "reid": [release["id"]],
             }
-            score = search_score(wanted, available)
+            score = lucene.score(wanted, available)
             if score is not None:
                 scored.append({"score": score, **self.release_summary(release)})
         return self.search_page(request, "releases", scored)
+
+    def parsed_query(self, request: Request, default_field: str) -> lucene.Node | Response:
+        try:
+            return lucene.parse(request.param("query") or "", default_field)
+        except lucene.QuerySyntaxError as error:
+            return self.error(400, f"Invalid query: {error}")
+
+    # Browse -----------------------------------------------------------------------------
+    def browse_releases(self, request: Request) -> Response:
+        """`/ws/2/release?artist=MBID`: the releases whose artist credit names the artist,
+        a page of `limit` (default 25, at most 100) from `offset`, in MusicBrainz' browse
+        envelope (`release-count`, `release-offset`, `releases`)."""
+        artist = request.param("artist")
+        if artist is None:
+            return self.error(400, "A browse request needs a linked entity, or use query=.")
+        includes = self.includes(request, "release-browse")
+        if isinstance(includes, Response):
+            return includes
+        if not MBID.match(artist):
+            return self.error(400, "Invalid mbid.")
+        if artist not in self.artists:
+            return self.error(404, "Not Found")
+        releases = sorted(
+            (release for release in self.releases.values()
+             if any(credit["artist"] == artist for credit in release["artist-credit"])),
+            key=lambda release: release["id"],
+        )
+        limit = bounded_number(request.param("limit"), DEFAULT_LIMIT, 1, MAXIMUM_LIMIT)
+        offset = bounded_number(request.param("offset"), 0, 0, 1_000_000)
+        page = [self.release_json(release, includes) for release in releases[offset : offset + limit]]
+        body = {"release-count": len(releases), "release-offset": offset, "releases": page}
+        return Response(200, body)
 
     @staticmethod
     def search_page(request: Request, key: str, scored: list[dict[str, Any]]) -> Response:

@@ -1,17 +1,11 @@
-"""What MusicBrainz's identifiers, relations and Lucene queries look like, for the sandbox:
-the relation and attribute type ids, stable made-up MBIDs, a relation's JSON envelope, the
-written forms of a barcode, and the fielded query parser of the search endpoints."""
+"""What MusicBrainz's identifiers and relations look like, for the sandbox: the relation and
+attribute type ids, stable made-up MBIDs and a relation's JSON envelope (the search
+endpoints' query syntax is in sandbox/lucene.py)."""
 
 from __future__ import annotations
 
-import re
 import uuid
 from typing import Any
-
-LUCENE_FIELD = re.compile(
-    r'(?P<field>[\w-]+):(?P<value>\((?:[^)"]|"(?:[^"\\]|\\.)*")*\)|"(?:[^"\\]|\\.)*"|\S+)')
-LUCENE_ALTERNATIVE = re.compile(r'"((?:[^"\\]|\\.)*)"|([^\s()"]+)')
-LUCENE_OPERATORS = re.compile(r"\b(?:AND|OR|NOT)\b")
 
 RELATION_TYPE_IDS = {
     ("recording", "producer"): "5c0ceac3-feb4-41f0-868d-dc06f6e27fc0",
@@ -63,26 +57,3 @@ def relation_envelope(
         "source-credit": "",
         "target-credit": target_credit,
     }
-
-
-def barcode_alternatives(value: str) -> set[str]:
-    """`(a OR "b")` → {"a", "b"}; a single value → {value}."""
-    if not value.startswith("("):
-        return {value}
-    return {quoted or bare for quoted, bare in LUCENE_ALTERNATIVE.findall(value[1:-1])
-            if (quoted or bare) not in ("OR", "AND")}
-
-
-def parse_query(query: str, default_field: str) -> dict[str, str]:
-    """Lucene-ish `field:"value" AND field:value` → {field: value}; free words go to the
-    default field, `artistname` to `artist`."""
-    fields = {}
-    for match in LUCENE_FIELD.finditer(query):
-        value = match["value"]
-        if value.startswith('"'):
-            value = re.sub(r"\\(.)", r"\1", value[1:-1])
-        fields[match["field"].lower().replace("artistname", "artist")] = value
-    free_text = LUCENE_OPERATORS.sub(" ", LUCENE_FIELD.sub(" ", query)).strip()
-    if free_text:
-        fields[default_field] = free_text
-    return fields

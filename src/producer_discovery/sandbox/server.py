@@ -43,6 +43,7 @@ class Response:
 
 
 Handler = Callable[[Request], Response]
+QueryTest = Callable[[dict[str, str]], bool]
 
 
 @dataclass
@@ -69,7 +70,7 @@ class SandboxServer:
 
     def __init__(self, faults: Faults | None = None, port: int = 0) -> None:
         self.faults = faults or Faults()
-        self.routes: list[tuple[str, re.Pattern[str], str, Handler]] = []
+        self.routes: list[tuple[str, re.Pattern[str], str, Handler, QueryTest | None]] = []
         self.requests: Counter[str] = Counter()
         self.paths: Counter[str] = Counter()  # requests per path (e.g. one artist's profile)
         self.rejected: Counter[str] = Counter()
@@ -125,9 +126,14 @@ class SandboxServer:
         return f"http://{host if isinstance(host, str) else host.decode()}:{port}"
 
     # Registration -----------------------------------------------------------------------
-    def route(self, method: str, pattern: str, endpoint: str, handler: Handler) -> None:
-        """Serve `method` on paths matching `pattern` (anchored), counted as `endpoint`."""
-        self.routes.append((method, re.compile(f"^{pattern}$"), endpoint, handler))
+    def route(
+        self, method: str, pattern: str, endpoint: str, handler: Handler,
+        when: QueryTest | None = None,
+    ) -> None:
+        """Serve `method` on paths matching `pattern` (anchored), counted as `endpoint`;
+        `when`, if given, must also hold for the query parameters (one path, two endpoints:
+        MusicBrainz' search and browse requests share /ws/2/release)."""
+        self.routes.append((method, re.compile(f"^{pattern}$"), endpoint, handler, when))
 
     def reset_counts(self) -> None:
         with self.lock:
@@ -204,9 +210,9 @@ class SandboxServer:
         body: bytes,
         base_url: str,
     ) -> Response:
-        for route_method, pattern, endpoint, handler in self.routes:
+        for route_method, pattern, endpoint, handler, when in self.routes:
             match = pattern.match(path)
-            if route_method != method or not match:
+            if route_method != method or not match or (when is not None and not when(query)):
                 continue
             request = Request(method, path, query, headers, body, match, base_url)
             with self.lock:

@@ -27,6 +27,7 @@ from uuid import UUID
 import psycopg
 from pydantic import BaseModel, ConfigDict, Field
 
+from producer_discovery.db.identification_plans import IdentificationPlans
 from producer_discovery.db.queue import report_refused_credentials
 from producer_discovery.identification.identify import Identifier, build_identifier, load_track
 from producer_discovery.identification.store import store_identification
@@ -50,7 +51,8 @@ def entity_of(message: ProducerIdentificationMessage) -> tuple[str, str]:
 
 
 def build(resources: Resources) -> Stage[ProducerIdentificationMessage]:
-    identifier = build_identifier(resources.settings, resources.client)
+    plans = IdentificationPlans(resources.pool, "musicbrainz")
+    identifier = build_identifier(resources.settings, resources.client, plans)
 
     def handle(delivery: Delivery[ProducerIdentificationMessage]) -> Outcome:
         return identify(resources, identifier, delivery.body)

@@ -1,0 +1,112 @@
+"""MusicBrainz's batched Lucene queries: the client's builders and the sandbox's parser and
+scorer, which must read them as MusicBrainz' search does (boolean operators, parentheses,
+field groups, exact identifier fields)."""
+
+from __future__ import annotations
+
+import pytest
+
+from producer_discovery.clients.musicbrainz import (
+    MAXIMUM_QUERY_LENGTH,
+    any_of,
+    grouped_queries,
+    phrase,
+)
+from producer_discovery.identification.musicbrainz_plan import reading_order
+from producer_discovery.sandbox import lucene
+
+RELEASE = {"release": ["Neon Cathedral"], "artist": ["Nova Reyes"], "barcode": ["180025868691"]}
+
+
+# Builders ----------------------------------------------------------------------------------
+def test_field_group_quotes_and_escapes_every_value() -> None:
+    """`field:("a" OR "b")`, quotes and backslashes escaped inside each phrase."""
+    assert any_of("isrc", ["QZ1", "QZ2"]) == 'isrc:("QZ1" OR "QZ2")'
+    assert any_of("release", ['Say "Hi"']) == 'release:("Say \\"Hi\\"")'
+    assert phrase("a\\b") == '"a\\\\b"'
+
+
+def test_grouped_queries_cover_every_value_once_within_the_length_bound() -> None:
+    """Many values are split over as few queries as the length bound allows, none dropped,
+    none repeated, the condition on each."""
+    codes = [f"QZNVR11{number:05d}" for number in range(300)] + ["QZNVR1100000"]
+    queries = grouped_queries("isrc", codes, 'artist:"Nova Reyes"')
+    assert 1 < len(queries) < 20
+    assert all(len(query) <= MAXIMUM_QUERY_LENGTH for query in queries)
+    assert all(query.endswith(' AND artist:"Nova Reyes"') for query in queries)
+    named = [code for query in queries for code in codes[:300] if f'"{code}"' in query]
+    assert sorted(named) == sorted(codes[:300])
+    assert grouped_queries("isrc", []) == []
+
+
+# The sandbox's parser --------------------------------------------------------------------
+def test_field_group_matches_any_alternative_exactly() -> None:
+    """`barcode:(a OR "b")` matches the stored string exactly, whichever alternative it is."""
+    query = lucene.parse('barcode:("0180025868691" OR 180025868691)', "release")
+    assert lucene.score(query, RELEASE) == 100
+    padded = lucene.parse('barcode:("00180025868691")', "release")
+    assert lucene.score(padded, RELEASE) is None
+
+
+def test_and_binds_tighter_than_or_and_parentheses_regroup() -> None:
+    """`a OR b AND c` is `a OR (b AND c)`; parentheses change that."""
+    loose = lucene.parse('release:"Other" OR release:"Neon Cathedral" AND artist:"Nova Reyes"',
+                         "release")
+    assert lucene.score(loose, RELEASE) == 100
+    grouped = lucene.parse('(release:"Neon Cathedral" OR release:"Other") AND artist:"Someone"',
+                           "release")
+    assert lucene.score(grouped, RELEASE) is None
+
+
+def test_title_group_with_an_artist_condition_scores_the_matching_title() -> None:
+    """`release:("a" OR "b") AND artist:"x"`: 100 for an exact title, less when contained."""
+    query = lucene.parse('release:("Cathedral" OR "Nothing Else") AND artist:"Nova Reyes"',
+                         "release")
+    assert lucene.score(query, RELEASE) == 95
+    exact = lucene.parse('release:("Neon Cathedral" OR "x") AND artistname:"nova reyes"', "release")
+    assert lucene.score(exact, RELEASE) == 100
+
+
+def test_not_excludes_and_free_words_search_the_default_field() -> None:
+    """NOT removes a match; bare words are one phrase of the default field."""
+    assert lucene.score(lucene.parse("Neon Cathedral", "release"), RELEASE) == 100
+    excluded = lucene.parse('release:"Neon Cathedral" AND NOT artist:"Nova Reyes"', "release")
+    assert lucene.score(excluded, RELEASE) is None
+    assert lucene.score(lucene.parse('release:"Neon" -barcode:1', "release"), RELEASE) == 95
+
+
+def test_isrc_matches_whatever_the_case() -> None:
+    """ISRCs are identifiers: exact, but case does not matter."""
+    recording = {"isrc": ["QZNVR1100001"], "recording": ["Neon Cathedral"]}
+    assert lucene.score(lucene.parse('isrc:(qznvr1100001 OR "QZX")', "recording"), recording) == 100
+
+
+@pytest.mark.parametrize("query", ['release:("a" OR "b"', "release:a)", "", 'release:"open'])
+def test_unreadable_query_is_a_syntax_error(query: str) -> None:
+    """Unbalanced parentheses or quotes, or nothing at all, cannot be read (the service: 400)."""
+    with pytest.raises(lucene.QuerySyntaxError):
+        lucene.parse(query, "release")
+
+
+# Reading order ---------------------------------------------------------------------------
+def hit(mbid: str, *releases: str) -> tuple[dict[str, object], str]:
+    return {"id": mbid, "releases": [{"id": release} for release in releases]}, "isrc"
+
+
+def test_release_holding_the_most_songs_is_read_first() -> None:
+    """Three songs on one compilation, two of them also on an EP: the compilation is read
+    for all three; a song alone on its release is looked up by itself."""
+    order = reading_order({
+        "a": [hit("ra", "compilation", "ep")],
+        "b": [hit("rb", "compilation", "ep")],
+        "c": [hit("rc", "compilation")],
+        "d": [hit("rd", "single")],
+    }, albums_read=set())
+    assert order == {"a": "compilation", "b": "compilation", "c": "compilation", "d": None}
+
+
+def test_album_release_read_anyway_serves_a_lone_song() -> None:
+    """A song whose recording is on an album release that is looked up anyway costs nothing."""
+    order = reading_order({"a": [hit("ra", "album")], "b": [hit("rb", "single")]},
+                          albums_read={"album"})
+    assert order == {"a": "album", "b": None}
