@@ -13,9 +13,12 @@ role, others ("Tracks 1 To 3") are kept only as attributes.
 Names carry disambiguation suffixes ("John Smith (2)"), stripped for matching; the release's
 name variation (`anv`) is the name shown.
 
-Queries (60 a minute): release search by artist and album title → release lookup, 2 an
-album; a track not on it: search by artist and track title, +1 a track. A release is used
-only when its artist matches and it holds the track.
+Queries (60 a minute), planned by artist (see `discogs_listing`): the artist found once by
+name and its release list read once (all pages), shared by all its songs through the response
+cache; each album matched locally and its release looked up once. Searches are the fallback:
+by artist and album title where the list has no entry titled like the album (or was cut
+short), and by artist and track title only where Discogs has no such artist or its list was
+cut short. A release is used only when its artist matches and it holds the track.
 """
 
 from __future__ import annotations
@@ -26,6 +29,11 @@ from typing import Any
 
 from producer_discovery.clients.discogs import DiscogsClient
 from producer_discovery.identification.credits import Credit, production_role, unique_credits
+from producer_discovery.identification.discogs_listing import (
+    artist_listing,
+    entry_release_ids,
+    listed_entries,
+)
 from producer_discovery.identification.track import (
     SourceAnswer,
     TrackToIdentify,
@@ -315,14 +323,27 @@ class DiscogsSource:
         return None
 
     def candidate_ids(self, track: TrackToIdentify) -> Iterator[int]:
-        """The album's release first (exact title before edition variants), then, searched
-        only when needed, the artist's releases that hold a track of this title."""
+        """The releases the artist's list names for the album (then for the track's single);
+        searched only where the list cannot answer: the album by title when no entry is titled
+        like it, the track by title when Discogs has no such artist or the list was cut."""
+        listing = artist_listing(self.client, track)
+        if listing is not None:
+            entries, album_listed = listed_entries(listing.items, track)
+            for entry in entries:
+                yield from entry_release_ids(self.client, entry, track.album_title)
+            if album_listed and listing.complete:
+                return
+        yield from self.album_search_ids(track)
+        if listing is None or not listing.complete:
+            yield from (int(hit["id"]) for hit in self.artist_hits(track, track.title))
+
+    def album_search_ids(self, track: TrackToIdentify) -> Iterator[int]:
+        """The album's releases found by searching its title (exact title before variants)."""
         album_hits = self.artist_hits(track, track.album_title)
         wanted = comparable_title(track.album_title)
         same_album = [hit for hit in album_hits if comparable_title(hit_title(hit)) == wanted]
         same_album.sort(key=lambda hit: fold(hit_title(hit)) != fold(track.album_title))
         yield from (int(hit["id"]) for hit in same_album)
-        yield from (int(hit["id"]) for hit in self.artist_hits(track, track.title))
 
     def artist_hits(self, track: TrackToIdentify, title: str) -> list[dict[str, Any]]:
         hits = self.client.search_releases(track.artist_name, search_title(title))
