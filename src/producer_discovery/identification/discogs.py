@@ -15,10 +15,10 @@ name variation (`anv`) is the name shown.
 
 Queries (60 a minute), planned by artist (see `discogs_listing`): the artist found once by
 name and its release list read once (all pages), shared by all its songs through the response
-cache; each album matched locally and its release looked up once. Searches are the fallback:
-by artist and album title where the list has no entry titled like the album (or was cut
-short), and by artist and track title only where Discogs has no such artist or its list was
-cut short. A release is used only when its artist matches and it holds the track.
+cache; each album matched locally and its release looked up once; a track whose album is
+not listed is looked for on the artist's releases nearest the album's year (cached, shared
+by the artist's songs). Searches (by artist and album title, then track title) only where
+Discogs has no artist of that name or its list was cut short. A release is used only when its artist matches and it holds the track.
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ from producer_discovery.identification.discogs_listing import (
     artist_listing,
     entry_release_ids,
     listed_entries,
+    release_id_of,
 )
 from producer_discovery.identification.track import (
     SourceAnswer,
@@ -323,19 +324,21 @@ class DiscogsSource:
         return None
 
     def candidate_ids(self, track: TrackToIdentify) -> Iterator[int]:
-        """The releases the artist's list names for the album (then for the track's single);
-        searched only where the list cannot answer: the album by title when no entry is titled
-        like it, the track by title when Discogs has no such artist or the list was cut."""
+        """The releases the artist's list names for the album or the track (a master's other
+        versions when its main release lacks the track), then the artist's other releases.
+        Searched only where there is no list: Discogs has no artist of that name, or the list
+        was cut short. (A list cached up to a week may miss a release out since then: the
+        price of not searching once per song.)"""
         listing = artist_listing(self.client, track)
         if listing is not None:
-            entries, album_listed = listed_entries(listing.items, track)
-            for entry in entries:
+            titled, others = listed_entries(listing.items, track)
+            for entry in titled:
                 yield from entry_release_ids(self.client, entry, track.album_title)
-            if album_listed and listing.complete:
+            yield from (rid for entry in others if (rid := release_id_of(entry)) is not None)
+            if listing.complete:
                 return
         yield from self.album_search_ids(track)
-        if listing is None or not listing.complete:
-            yield from (int(hit["id"]) for hit in self.artist_hits(track, track.title))
+        yield from (int(hit["id"]) for hit in self.artist_hits(track, track.title))
 
     def album_search_ids(self, track: TrackToIdentify) -> Iterator[int]:
         """The album's releases found by searching its title (exact title before variants)."""

@@ -6,8 +6,9 @@ locally, instead of one search per album and per track.
                                       cached under the same query for every song of the artist
     listed_entries(items, track)      the entries worth opening for the track: titled like its
                                       album (the exact title before edition variants, the
-                                      artist's own before appearances), then titled like the
-                                      track itself (its single)
+                                      artist's own before appearances) or like the track (its
+                                      single); then the artist's other releases, nearest the
+                                      album's year first
     entry_release_ids(client, entry)  an entry's releases: a master's `main_release`, then, only
                                       if that one lacks the track, its other versions
 
@@ -59,13 +60,23 @@ def titled_like(items: list[dict[str, Any]], title: str) -> list[dict[str, Any]]
 
 def listed_entries(
     items: list[dict[str, Any]], track: TrackToIdentify
-) -> tuple[list[dict[str, Any]], bool]:
-    """The entries worth opening for the track, in order, and whether any is titled like the
-    album."""
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The entries worth opening for the track, in order: those titled like the album or the
+    track first; then the artist's other releases, which may hold the track when its Spotify
+    album (a single, an edition) is not on Discogs, nearest the album's year first."""
     performed = [item for item in items if item.get("role", "Main") in PERFORMER_ROLES]
     albums = titled_like(performed, track.album_title)
     singles = [item for item in titled_like(performed, track.title) if item not in albums]
-    return [*albums, *singles], bool(albums)
+    titled = [*albums, *singles]
+    others = [item for item in performed if item not in titled]
+    others.sort(key=lambda item: (item.get("role") != "Main", year_distance(item, track.album_year)))
+    return titled, others
+
+
+def year_distance(item: dict[str, Any], year: int | None) -> int:
+    """How many years an entry lies from the album's (0 when either is unknown)."""
+    listed = str(item.get("year") or "")
+    return abs(int(listed) - year) if year is not None and listed.isdigit() else 0
 
 
 def entry_release_ids(

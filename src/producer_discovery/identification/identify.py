@@ -63,7 +63,14 @@ def track_from_context(context: TrackContext) -> TrackToIdentify:
         album_track_count=album_metadata.get("total_tracks"),
         album_songs=context.album_songs,
         isrc=external_id(track_metadata, "isrc"),
+        album_year=release_year(album_metadata.get("release_date")),
     )
+
+
+def release_year(release_date: object) -> int | None:
+    """The year of a Spotify `release_date` ("2021", "2021-09", "2021-09-24"), or None."""
+    text = str(release_date or "")[:4]
+    return int(text) if text.isdigit() else None
 
 
 def artist_names(track_metadata: dict[str, Any], song_artist: str) -> tuple[str, ...]:

@@ -32,6 +32,7 @@ class TrackToIdentify:
     album_track_count: int | None
     album_songs: int  # songs identified through this album (their representative is on it)
     isrc: str | None = None
+    album_year: int | None = None  # from Spotify's `release_date` ("2021", "2021-09-24")
 
     @property
     def artist_name(self) -> str:
