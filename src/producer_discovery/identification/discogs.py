@@ -18,7 +18,8 @@ name and its release list read once (all pages), shared by all its songs through
 cache; each album matched locally and its release looked up once; a track whose album is
 not listed is looked for on the artist's releases nearest the album's year (cached, shared
 by the artist's songs). Searches (by artist and album title, then track title) only where
-Discogs has no artist of that name or its list was cut short. A release is used only when its artist matches and it holds the track.
+Discogs has no artist of that name or its list was cut short. A release is used only when
+it is the artist's (listed, or its search result names the artist) and it holds the track.
 """
 
 from __future__ import annotations

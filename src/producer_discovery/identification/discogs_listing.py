@@ -62,14 +62,16 @@ def listed_entries(
     items: list[dict[str, Any]], track: TrackToIdentify
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """The entries worth opening for the track, in order: those titled like the album or the
-    track first; then the artist's other releases, which may hold the track when its Spotify
-    album (a single, an edition) is not on Discogs, nearest the album's year first."""
+    track first; then the artist's own other releases, which may hold the track when its
+    Spotify album (a single, an edition) is not on Discogs, nearest the album's year first."""
     performed = [item for item in items if item.get("role", "Main") in PERFORMER_ROLES]
     albums = titled_like(performed, track.album_title)
     singles = [item for item in titled_like(performed, track.title) if item not in albums]
     titled = [*albums, *singles]
-    others = [item for item in performed if item not in titled]
-    others.sort(key=lambda item: (item.get("role") != "Main", year_distance(item, track.album_year)))
+    # Only the artist's own releases: on a compilation it merely appears on, a track of the
+    # same title may be someone else's.
+    others = [item for item in performed if item not in titled and item.get("role") == "Main"]
+    others.sort(key=lambda item: year_distance(item, track.album_year))
     return titled, others
 
 
