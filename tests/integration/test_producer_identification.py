@@ -17,6 +17,7 @@ import structlog
 from psycopg import sql
 from psycopg_pool import ConnectionPool
 
+from producer_discovery.clients import discogs as discogs_client
 from producer_discovery.clients.musicbrainz import MusicBrainzClient
 from producer_discovery.db.response_cache import PostgresResponseCache
 from producer_discovery.identification.credits import EXECUTIVE_PRODUCER
@@ -420,6 +421,20 @@ def test_discogs_searches_per_song_only_when_it_has_no_such_artist(
     assert sandboxes.discogs.requests["search"] == 4
     evidence = rows(database_url, "SELECT count(*) AS n FROM track_producer_evidence WHERE source = 'discogs'")
     assert evidence[0]["n"] == 0
+
+
+def test_discogs_searches_where_the_artist_list_was_cut_short(
+    database_url: str, sandboxes: Sandboxes, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A list cut short (here after no page at all) may miss the album: it is searched for as
+    before, and its songs keep their Discogs credits."""
+    monkeypatch.setattr(discogs_client, "MAXIMUM_LISTING_PAGES", 0)
+    settings = sandbox_settings(sandboxes, database_url, fast=True)
+    messages = seed(database_url, "Neon Cathedral")
+    sandboxes.reset()
+    drain_stage(settings, QUEUE, build, messages=messages)
+    assert dict(sandboxes.discogs.requests) == {"search": 2, "releases": 1}
+    assert "discogs" in credits_on(database_url, "Slow Motion Skyline")["Dev O'Neil"]["source"]
 
 
 def test_concurrent_misses_of_one_resource_send_one_request(

@@ -331,13 +331,18 @@ class DiscogsSource:
         was cut short. (A list cached up to a week may miss a release out since then: the
         price of not searching once per song.)"""
         listing = artist_listing(self.client, track)
-        if listing is not None:
-            titled, others = listed_entries(listing.items, track)
-            for entry in titled:
-                yield from entry_release_ids(self.client, entry, track.album_title)
-            yield from (rid for entry in others if (rid := release_id_of(entry)) is not None)
-            if listing.complete:
-                return
+        if listing is None:
+            yield from self.searched_ids(track)
+            return
+        titled, others = listed_entries(listing.items, track)
+        for entry in titled:
+            yield from entry_release_ids(self.client, entry, track.album_title)
+        if not listing.complete:  # the album may be on a page not read: search before guessing
+            yield from self.searched_ids(track)
+        yield from (rid for entry in others if (rid := release_id_of(entry)) is not None)
+
+    def searched_ids(self, track: TrackToIdentify) -> Iterator[int]:
+        """The album's releases found by title, then the artist's releases holding the track."""
         yield from self.album_search_ids(track)
         yield from (int(hit["id"]) for hit in self.artist_hits(track, track.title))
 
