@@ -86,13 +86,21 @@ def entry_release_ids(
 ) -> Iterator[int]:
     """The releases of one entry, lazily: a release; or a master's main release, then (read
     only when the caller asks for more) its other versions, those titled exactly like the
-    album first, since an edition's own tracks are often on another version."""
+    album first, since an edition's own tracks are often on another version. When the album
+    is an edition the master is not titled after ("… (Deluxe Edition)"), the versions titled
+    like it come before the main release: their credits are that edition's."""
     release_id = release_id_of(item)
     if release_id is None:
         return
-    yield release_id
     if item.get("type") != "master":
+        yield release_id
         return
+    same_title = fold(str(item.get("title") or "")) == fold(album_title)
+    if same_title:
+        yield release_id
     versions = [v for v in client.master_versions(int(item["id"])) if v.get("id")]
-    versions.sort(key=lambda version: fold(str(version.get("title") or "")) != fold(album_title))
-    yield from (int(version["id"]) for version in versions)
+    titled = [int(v["id"]) for v in versions if fold(str(v.get("title") or "")) == fold(album_title)]
+    yield from titled
+    if not same_title:
+        yield release_id
+    yield from (int(v["id"]) for v in versions if int(v["id"]) not in titled)
