@@ -2,6 +2,8 @@
 
     ProducerDiscoveryError
     ├── ConfigurationError        a setting is missing or wrong; never retried
+    │   └── CredentialsRejected   a provider refused our credentials (401, invalid_client):
+    │                             the source is paused, health critical, no message blamed
     ├── PermanentError            retrying cannot help (400, 403, malformed data)
     │   ├── InvalidMessage        a queue message that fails validation
     │   ├── NotFound              the provider has no such resource (404)
@@ -10,7 +12,10 @@
     └── TransientError            may succeed later (5xx, timeouts, lost connections)
         ├── RateLimited           the provider said "slow down" (429), with retry_after seconds
         └── Deferred              not attempted (the shared limit is paused past its deadline,
-                                  or the worker is stopping): hide the message, spend no attempt
+            │                     or the worker is stopping): hide the message, spend no attempt
+            └── SourceBlocked     the provider blocks us for a while (quota 429 without
+                                  Retry-After, a CDN 403): paused for every process with a
+                                  growing back-off (block_api); no message's attempt is spent
 
 Also raised on purpose elsewhere: `db.migrate.MigrationError` (a ConfigurationError) and the
 runtime's `LockLost` (the entity's lock was taken over; the attempt must not commit).
@@ -30,6 +35,16 @@ class ProducerDiscoveryError(Exception):
 
 class ConfigurationError(ProducerDiscoveryError):
     """A setting is missing or invalid; the operator must act."""
+
+
+class CredentialsRejected(ConfigurationError):
+    """The provider refused our credentials (a revoked token, Spotify's invalid_client); the
+    source is paused for `retry_after` seconds, after which the credentials are tried again."""
+
+    def __init__(self, message: str, api: str, retry_after: float) -> None:
+        super().__init__(message)
+        self.api = api
+        self.retry_after = retry_after
 
 
 class PermanentError(ProducerDiscoveryError):
@@ -94,3 +109,23 @@ class ResponseShapeError(PermanentError):
         self.provider = provider
         self.endpoint = endpoint
         self.problem = problem
+
+
+class SourceBlocked(Deferred):
+    """The provider refuses us for a while, whatever the request: not the message's fault, so
+    it takes the Deferred path (hidden for `retry_after`, no attempt spent)."""
+
+    def __init__(self, message: str, api: str, retry_after: float) -> None:
+        super().__init__(message, retry_after)
+        self.api = api
+
+
+def is_source_outage(error: BaseException) -> bool:
+    """True when a whole source is out (blocked, credentials refused), not this message."""
+    return isinstance(error, (SourceBlocked, CredentialsRejected))
+
+
+def fails_alone(error: BaseException) -> bool:
+    """True when one credit source's failure must not cost the others' answers: it is out
+    (blocked, credentials refused) or answered a shape we cannot read."""
+    return is_source_outage(error) or isinstance(error, ResponseShapeError)

@@ -7,6 +7,7 @@ Every field is read from the environment variable of the same name in upper case
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any, Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -40,6 +41,9 @@ class Settings(BaseSettings):
     spotify_api_url: str = "https://api.spotify.com/v1"
     spotify_token_url: str = "https://accounts.spotify.com/api/token"
     spotify_requests_per_second: float = Field(3.0, gt=0, le=100)
+    spotify_extended_quota: Literal["auto", "true", "false"] = Field(
+        "auto", description="whether the Spotify app has extended quota (batch endpoints); "
+        "auto: probe once and remember the answer in the database for a week")
     album_include_groups: str = Field("album,single", description="Spotify include_groups")
 
     # Genius -----------------------------------------------------------------------------
@@ -79,6 +83,10 @@ class Settings(BaseSettings):
     poll_interval_seconds: float = Field(2.0, gt=0, le=60)
     retry_base_seconds: float = Field(1.0, gt=0, le=600)
     retry_cap_seconds: float = Field(300.0, gt=0, le=86400)
+    # A source that blocks us (quota, CDN, refused credentials) is paused for every process:
+    # base seconds, doubling while it lasts, up to cap (block_api allows at most an hour).
+    source_block_base_seconds: float = Field(60.0, gt=0, le=3600)
+    source_block_cap_seconds: float = Field(3600.0, gt=0, le=3600)
 
     # Web app (`producer-discovery web`) ------------------------------------------------
     web_host: str = Field("127.0.0.1", description="address the web app listens on")
@@ -91,6 +99,12 @@ class Settings(BaseSettings):
     # Logging ----------------------------------------------------------------------------
     log_format: str | None = Field(None, description="json or console")
     log_level: str = Field("info", description="debug, info, warning or error")
+
+    @field_validator("spotify_extended_quota", mode="before")
+    @classmethod
+    def _quota_word(cls, value: Any) -> Any:
+        """Any case; empty (an unset compose variable) is auto."""
+        return (value.strip().casefold() or "auto") if isinstance(value, str) else value
 
     @field_validator("log_format")
     @classmethod

@@ -14,7 +14,7 @@ from producer_discovery.clients.cache import MemoryResponseCache
 from producer_discovery.clients.discogs import DiscogsClient
 from producer_discovery.clients.genius import GeniusClient
 from producer_discovery.clients.musicbrainz import MusicBrainzClient
-from producer_discovery.errors import RateLimited
+from producer_discovery.errors import RateLimited, SourceBlocked
 from producer_discovery.retry import RetryPolicy
 from producer_discovery.sandbox.credits_data import load_credits
 from producer_discovery.sandbox.discogs import DiscogsSandbox
@@ -48,6 +48,10 @@ class OnePerInterval:
     def pause(self, api: str, seconds: float) -> None:
         with self.lock:
             self.next_allowed = max(self.next_allowed, time.monotonic() + seconds)
+
+    def block(self, api: str, reason: str) -> float:
+        self.pause(api, 60.0)
+        return 60.0
 
 
 def expected_song(title: str) -> dict[str, Any]:
@@ -166,15 +170,16 @@ def test_genius_unknown_song_reads_as_none(genius: GeniusClient) -> None:
     assert genius.song(1) is None
 
 
-def test_genius_cdn_403_is_retried_as_transient() -> None:
-    """A 403 from Genius' CDN is retried in-process and the call then succeeds."""
+def test_genius_cdn_403_pauses_genius_instead_of_retrying() -> None:
+    """A 403 from Genius' CDN (it lasts minutes) is SourceBlocked at once, not retried per call."""
     faults = Faults(server_error_every=2, server_error_status=403)
     with Sandboxes(faults={"genius": faults}) as sandboxes:
         client = GeniusClient.from_settings(sandbox_settings(sandboxes), retry_policy=FAST_RETRIES)
         assert client.song(expected_song("Velour")["genius_song_id"]) is not None
-        assert client.song(expected_song("Afterglow")["genius_song_id"]) is not None
+        with pytest.raises(SourceBlocked, match="blocked by the CDN"):
+            client.song(expected_song("Afterglow")["genius_song_id"])
         client.close()
-        assert sandboxes.genius.injected["songs"] == 1
+        assert sandboxes.genius.injected["songs"] == 1 and sandboxes.genius.requests["songs"] == 2
 
 
 def test_cache_hit_avoids_a_second_request(

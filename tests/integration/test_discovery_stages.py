@@ -124,7 +124,8 @@ def test_more_popular_decoy_hit_is_rejected(database_url: str, sandboxes: Sandbo
     assert artists[0]["image_url"]
     assert queued(database_url, "album_discovery") == [
         {"artistId": str(artists[0]["id"]), "spotifyId": NOVA_REYES, "offset": 0}]
-    assert sandboxes.spotify.requests["search"] == 1 and sandboxes.spotify.requests["artist"] == 1
+    # the search hit is the full artist object: it is stored without GET /artists/{id}
+    assert sandboxes.spotify.requests["search"] == 1 and sandboxes.spotify.requests["artist"] == 0
 
 
 def test_popularity_and_followers_stay_null_in_development_mode(
@@ -168,6 +169,10 @@ def test_genre_message_queues_one_artist_discovery_per_hit(
     status = rows(database_url, "SELECT metadata FROM processing_status "
                   "WHERE entity_id = 'genre:synthwave:90:5'")[0]
     assert status["metadata"]["queued"] == 2
+    assert all(row["message"]["artist"]["id"] == row["message"]["spotifyId"]
+               for row in fanned_out)
+    # each hit is stored from the artist object the search returned: no GET /artists/{id}
+    assert sandboxes.spotify.requests["artist"] == 0
 
 
 def test_genre_popularity_filter_applies_where_spotify_reports_popularity(
@@ -284,6 +289,22 @@ def test_editions_of_one_song_make_one_normalized_track_and_one_message(
     assert sorted((m["normalizedTrackId"], m["trackId"]) for m in messages) == sorted(
         (str(song["id"]), str(song["representative_track_id"])) for song in songs)
     assert all("isrc" not in track["metadata"] for track in tracks), "no ISRC in development mode"
+
+
+def test_the_stages_share_one_token_and_one_quota_probe_across_restarts(
+    database_url: str, sandboxes: Sandboxes
+) -> None:
+    """Three stages (three worker processes' resources) fetch one token and probe the extended
+    quota once; a second run on the same database (a restart) asks for neither again."""
+    send(database_url, "artist_discovery", {"artistName": "Nova Reyes"})
+    drain_pipeline(database_url, sandboxes)
+    spotify = sandboxes.spotify
+    assert (spotify.requests["token"], spotify.requests["tracks_batch"]) == (1, 1)
+    albums_before = spotify.requests["album"]
+    send(database_url, "artist_discovery", {"artistName": "The Velvet Arcade"})
+    drain_pipeline(database_url, sandboxes)
+    assert spotify.requests["album"] > albums_before, "the second run did fetch albums"
+    assert (spotify.requests["token"], spotify.requests["tracks_batch"]) == (1, 1)
 
 
 def test_isrc_is_stored_with_extended_quota(database_url: str) -> None:

@@ -68,6 +68,8 @@ def hostile_statements(seeded: dict[str, Any]) -> list[tuple[str, tuple[Any, ...
         ("SELECT metadata FROM producers", ()),
         ("SELECT instagram_bio FROM producers", ()),
         ("SELECT * FROM api_response_cache", ()),
+        ("SELECT access_token FROM api_credentials", ()),
+        ("UPDATE api_facts SET value = 'true'", ()),
         ("SELECT * FROM idempotency.processed_operations", ()),
     ]
 

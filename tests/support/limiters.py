@@ -12,9 +12,14 @@ class RecordingLimiter:
 
     acquired: Counter[str] = field(default_factory=Counter)
     pauses: list[tuple[str, float]] = field(default_factory=list)
+    blocks: list[tuple[str, str]] = field(default_factory=list)
 
     def acquire(self, api: str) -> None:
         self.acquired[api] += 1
 
     def pause(self, api: str, seconds: float) -> None:
         self.pauses.append((api, seconds))
+
+    def block(self, api: str, reason: str) -> float:
+        self.blocks.append((api, reason))
+        return 60.0

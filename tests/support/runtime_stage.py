@@ -1,9 +1,11 @@
 """A pipeline stage for testing the runtime, whose handler does what each message says.
 
 Message: {"key": "k1", "behaviour": "succeed" | "transient" | "permanent" | "hang" |
-"hang_first" | "hang_while" | "suicide" | "crash" | "sleep" | "rate_limited" | "call_api",
-"seconds": 0.5, "entity": "e1", "api": "x", "deliveries": 2}. "hang_while" hangs while
-read_ct <= deliveries; "suicide" SIGKILLs its own worker.
+"hang_first" | "hang_while" | "suicide" | "crash" | "sleep" | "rate_limited" | "call_api" |
+"blocked" | "credentials", "seconds": 0.5, "entity": "e1", "api": "x", "deliveries": 2}.
+"hang_while" hangs while read_ct <= deliveries; "suicide" SIGKILLs its own worker; "blocked"
+raises SourceBlocked while read_ct <= deliveries; "credentials" always raises
+CredentialsRejected.
 Its one write is a row in runtime_effects (no unique key, so a doubled effect would show).
 Run as a process: python -m tests.support.runtime_stage URL [--drain] [--exit-after-commit] …
 """
@@ -19,7 +21,13 @@ from typing import Any
 import psycopg
 from pydantic import BaseModel, Field
 
-from producer_discovery.errors import PermanentError, RateLimited, TransientError
+from producer_discovery.errors import (
+    CredentialsRejected,
+    PermanentError,
+    RateLimited,
+    SourceBlocked,
+    TransientError,
+)
 from producer_discovery.logging import configure
 from producer_discovery.runtime.resources import Resources
 from producer_discovery.runtime.stage import Delivery, Outcome, Send, Stage
@@ -59,6 +67,10 @@ def build_stage(resources: Resources) -> Stage[TestMessage]:
             raise PermanentError("the test API says no")
         if behaviour == "crash":
             raise ZeroDivisionError("a bug in the handler")
+        if behaviour == "blocked" and delivery.read_ct <= body.deliveries:
+            raise SourceBlocked("the test API blocks us for now", body.api, 1.0)
+        if behaviour == "credentials":
+            raise CredentialsRejected("the test API refused our token (HTTP 401)", body.api, 1.0)
         if behaviour == "rate_limited":
             resources.limiter.pause(body.api, body.seconds)
             raise RateLimited("429 from the test API", body.seconds)

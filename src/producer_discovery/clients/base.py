@@ -11,13 +11,17 @@ rate limiter (shared by every process, in PostgreSQL) → HTTP → metric → `e
 one classification into the error tree:
 
     2xx          the response
-    401          `on_unauthorized()` is asked to refresh credentials, then one more try
+    401          `on_unauthorized()` is asked to refresh credentials, then one more try;
+                 a static token (Genius, Discogs) refused: CredentialsRejected, the API
+                 blocked for every process (`limiter.block`, growing back-off); a client that
+                 refreshes its token (Spotify): PermanentError after the refresh
     404          NotFound (a PermanentError)
     429          the limiter is paused for every process for Retry-After seconds → RateLimited
     5xx, network TransientError
     other 4xx    PermanentError
-    (a client refines this by overriding `refine_error()`: Spotify's invalid_client, the
-    Graph API's error codes, Genius' CDN 403)
+    (a client refines this by overriding `refine_error()`: Spotify's invalid_client
+    (CredentialsRejected) and quota 429 without Retry-After, Genius' CDN 403 (both
+    SourceBlocked: `blocked()`), the Graph API's error codes)
 
 Transient errors are retried in-process by the one RetryPolicy; what is still failing goes up
 to the worker runtime, which hides the message for the policy's delay.
@@ -32,7 +36,14 @@ from typing import Any, Protocol, Self
 
 import httpx
 
-from producer_discovery.errors import NotFound, PermanentError, RateLimited, TransientError
+from producer_discovery.errors import (
+    CredentialsRejected,
+    NotFound,
+    PermanentError,
+    RateLimited,
+    SourceBlocked,
+    TransientError,
+)
 from producer_discovery.retry import RetryPolicy
 from producer_discovery.settings import Settings
 
@@ -44,12 +55,18 @@ class RateLimiter(Protocol):
     def pause(self, api: str, seconds: float) -> None:
         """Stop every process from calling `api` for `seconds`."""
 
+    def block(self, api: str, reason: str) -> float:
+        """Pause `api` for every process with a growing back-off; the pause in seconds."""
+
 
 class MetricsRecorder(Protocol):
     def record_api_call(
         self, api: str, endpoint: str, status: int, duration_ms: float, success: bool
     ) -> None:
         """Remember one outbound call (written to monitoring.pipeline_metrics in batches)."""
+
+
+DEFAULT_BLOCK_SECONDS = 60.0  # what a limiter without a database (Unlimited) reports
 
 
 class Unlimited:
@@ -60,6 +77,9 @@ class Unlimited:
 
     def pause(self, api: str, seconds: float) -> None:
         return None
+
+    def block(self, api: str, reason: str) -> float:
+        return DEFAULT_BLOCK_SECONDS
 
 
 @dataclass
@@ -92,6 +112,9 @@ class ApiClient:
     """Base of every client. Subclasses set `api`, `base_url_of()` and call `get_json`."""
 
     api: str = "api"
+    # A client that gets fresh credentials on a 401 (Spotify's token) knows its secret was
+    # accepted: a 401 even after the refresh is the request's problem, not a refused secret.
+    refreshes_credentials: bool = False
     other_origins: tuple[str, ...] = ()  # configured URLs off the base (Spotify's token URL)
 
     def __init__(
@@ -220,6 +243,8 @@ class ApiClient:
             return refined
         status = response.status_code
         detail = f"{self.api} {endpoint}: HTTP {status} {response.text[:200]}"
+        if status == 401 and not self.refreshes_credentials:
+            return self.rejected(endpoint, detail)
         if status == 429:
             retry_after = parse_retry_after(response.headers.get("Retry-After"))
             self.limiter.pause(self.api, retry_after)
@@ -230,6 +255,18 @@ class ApiClient:
             retry_after = response.headers.get("Retry-After")
             return TransientError(detail, parse_retry_after(retry_after) if retry_after else None)
         return PermanentError(detail)
+
+    def blocked(self, endpoint: str, reason: str) -> SourceBlocked:
+        """The provider blocks us for a while: pause it for every process (growing back-off)."""
+        seconds = self.limiter.block(self.api, f"{endpoint}: {reason}")
+        return SourceBlocked(f"{self.api} {endpoint}: {reason}; paused {seconds:.0f}s",
+                             self.api, seconds)
+
+    def rejected(self, endpoint: str, detail: str) -> CredentialsRejected:
+        """The provider refused our credentials: pause it (growing back-off) and say so."""
+        seconds = self.limiter.block(self.api, f"{endpoint}: credentials refused")
+        return CredentialsRejected(f"{detail[:300]} (credentials refused; {self.api} paused "
+                                   f"{seconds:.0f}s)", self.api, seconds)
 
     def _record(self, endpoint: str, status: int, started: float, success: bool) -> None:
         elapsed_ms = (time.perf_counter() - started) * 1000.0

@@ -10,7 +10,7 @@ again next time.
     client.fetch(path, endpoint=..., params=...)
         cache.get(api, key) ── hit ──► the cached document
               │ miss
-        ApiClient.get_json (shared limiter, retries, metrics) ──► cache.put(api, key, document)
+        ApiClient.get_json (shared limiter, retries, metrics) ──► shape check ──► cache.put
 """
 
 from __future__ import annotations
@@ -23,10 +23,30 @@ from typing import Any, Protocol
 from urllib.parse import urlencode
 
 from producer_discovery.clients.base import ApiClient
-from producer_discovery.errors import NotFound
+from producer_discovery.errors import NotFound, ResponseShapeError
 from producer_discovery.settings import Settings
 
 JsonDocument = dict[str, Any]
+# endpoint → the (path, type) pairs a document of it must have: (("response", "song"), dict)
+Shapes = Mapping[str, tuple[tuple[tuple[str, ...], type | tuple[type, ...]], ...]]
+
+
+def shape_problem(document: Any, required: Any) -> str | None:
+    """What is wrong with a document's shape, or None when it has every required field."""
+    if not isinstance(document, dict):
+        return f"document is {type(document).__name__}, not an object"
+    for path, kind in required:
+        value: Any = document
+        for depth, key in enumerate(path):
+            if not isinstance(value, dict):
+                return f"{'.'.join(path[:depth])} is {type(value).__name__}, not an object"
+            if key not in value:
+                return f"{'.'.join(path[: depth + 1])} is missing"
+            value = value[key]
+        if not isinstance(value, kind) or isinstance(value, bool) and kind is int:
+            names = kind.__name__ if isinstance(kind, type) else "/".join(k.__name__ for k in kind)
+            return f"{'.'.join(path)} is {type(value).__name__}, not {names}"
+    return None
 
 
 class ResponseCache(Protocol):
@@ -73,6 +93,10 @@ def cache_key(path: str, params: Mapping[str, Any]) -> str:
 class CachingClient(ApiClient):
     """An ApiClient whose GETs go through an optional cache, one fetch per resource at once."""
 
+    # Per endpoint, the fields our code reads without checking: a document without them is a
+    # ResponseShapeError before it is cached, and a cached one without them is fetched again.
+    shapes: Shapes = {}
+
     def __init__(self, settings: Settings, *, cache: ResponseCache | None = None,
                  **options: Any) -> None:
         super().__init__(settings, **options)
@@ -84,20 +108,30 @@ class CachingClient(ApiClient):
             return self._fetch(path, endpoint, params)
         key = cache_key(path, params)
         cached = self.cache.get(self.api, key)
-        if cached is not None:
+        if cached is not None and self.readable(endpoint, cached):
             return cached
         with self.cache.exclusive(self.api, key):
             cached = self.cache.get(self.api, key)
-            if cached is not None:
+            if cached is not None and self.readable(endpoint, cached):
                 return cached
             document = self._fetch(path, endpoint, params)
             if document is not None:
                 self.cache.put(self.api, key, document)
             return document
 
+    def readable(self, endpoint: str, document: Any) -> bool:
+        return shape_problem(document, self.shapes.get(endpoint, ())) is None
+
+    def checked(self, endpoint: str, document: Any) -> JsonDocument:
+        """The document when its shape is what `shapes` says for the endpoint."""
+        problem = shape_problem(document, self.shapes.get(endpoint, ()))
+        if problem is not None:
+            raise ResponseShapeError(self.api, endpoint, problem)
+        return dict(document)
+
     def _fetch(self, path: str, endpoint: str, params: Mapping[str, Any]) -> JsonDocument | None:
         try:
-            document: JsonDocument = self.get_json(path, endpoint=endpoint, params=dict(params))
+            document = self.get_json(path, endpoint=endpoint, params=dict(params))
         except NotFound:
             return None
-        return document
+        return self.checked(endpoint, document)

@@ -58,11 +58,17 @@ class DiscogsClient(CachingClient):
     def auth_headers(self) -> dict[str, str]:
         return {"Authorization": f"Discogs token={self.token.get_secret_value()}"}
 
+    shapes = {
+        "search": ((("results",), list),),
+        "releases": ((("id",), int), (("tracklist",), list)),
+        "artists": ((("id",), int),),
+    }
+
     def search_releases(self, artist: str, title: str) -> list[JsonDocument]:
         """Releases by an artist whose title or one of whose tracks matches `title`."""
         params = {"type": "release", "artist": artist, "q": title}
         document = self.fetch("database/search", endpoint="search", params=params)
-        return document["results"] if document else []
+        return [item for item in document["results"] if isinstance(item, dict)] if document else []
 
     def release(self, release_id: int) -> JsonDocument | None:
         """A release with its release-level and track-level credits."""

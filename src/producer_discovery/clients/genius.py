@@ -18,7 +18,7 @@ from typing import Any
 import httpx
 
 from producer_discovery.clients.cache import CachingClient, JsonDocument
-from producer_discovery.errors import ConfigurationError, TransientError
+from producer_discovery.errors import ConfigurationError
 from producer_discovery.settings import Settings
 
 PLAIN_TEXT = {"text_format": "plain"}
@@ -46,15 +46,22 @@ class GeniusClient(CachingClient):
         return {"Authorization": f"Bearer {self.access_token.get_secret_value()}"}
 
     def refine_error(self, response: httpx.Response, endpoint: str) -> Exception | None:
-        if response.status_code == 403:  # the CDN refusing for a while
-            return TransientError(f"genius {endpoint}: HTTP 403 (blocked for now)")
+        if response.status_code == 403:  # the CDN (an HTML page) refusing us for minutes
+            return self.blocked(endpoint, "HTTP 403 (host blocked by the CDN)")
         return None
+
+    shapes = {
+        "search": ((("response", "hits"), list),),
+        "songs": ((("response", "song"), dict), (("response", "song", "id"), int)),
+        "artists": ((("response", "artist"), dict), (("response", "artist", "id"), int)),
+    }
 
     def search(self, query: str) -> list[JsonDocument]:
         """The songs Genius finds for a query, in its order (often not the right one first)."""
         document = self.fetch("search", endpoint="search", params={"q": query})
         hits: list[dict[str, Any]] = document["response"]["hits"] if document else []
-        return [hit["result"] for hit in hits if hit.get("type") == "song"]
+        return [hit["result"] for hit in hits if isinstance(hit, dict)
+                and hit.get("type") == "song" and isinstance(hit.get("result"), dict)]
 
     def song(self, song_id: int) -> JsonDocument | None:
         """A song with its credits, or None when Genius has no such song."""

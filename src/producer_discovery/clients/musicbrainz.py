@@ -76,6 +76,15 @@ class MusicBrainzClient(CachingClient):
     def base_url_of(cls, settings: Settings) -> str:
         return settings.musicbrainz_api_url
 
+    shapes = {
+        "isrc": ((("recordings",), list),),
+        "recording": ((("id",), str),),
+        "release": ((("id",), str),),
+        "artist": ((("id",), str),),
+        "recording-search": ((("recordings",), list),),
+        "release-search": ((("releases",), list),),
+    }
+
     def _lookup(self, path: str, endpoint: str, includes: str | None = None) -> JsonDocument | None:
         params = {"fmt": "json", "inc": includes} if includes else {"fmt": "json"}
         return self.fetch(path, endpoint=endpoint, params=params)
@@ -83,12 +92,12 @@ class MusicBrainzClient(CachingClient):
     def _search(self, entity: str, query: str) -> list[JsonDocument]:
         params = {"fmt": "json", "query": query}
         document = self.fetch(entity, endpoint=f"{entity}-search", params=params)
-        return document[f"{entity}s"] if document else []
+        return [item for item in document[f"{entity}s"] if isinstance(item, dict)] if document else []
 
     def recordings_by_isrc(self, isrc: str) -> list[JsonDocument]:
         """The recordings that carry an ISRC (usually one); [] when MusicBrainz has none."""
         document = self._lookup(f"isrc/{isrc.strip().upper()}", "isrc")
-        return document["recordings"] if document else []
+        return [item for item in document["recordings"] if isinstance(item, dict)] if document else []
 
     def recording(self, mbid: str) -> JsonDocument | None:
         """A recording with its artist relations (producers, engineers…), credits and ISRCs."""

@@ -12,8 +12,15 @@ A thin httpx client on `ApiClient` rather than spotipy, because spotipy is in th
   replicas on several machines neither share nor expect.
 
 Limits kept here: search and artist albums send `limit <= 10`, search `offset <= 1000`, album
-tracks `limit <= 50`. The batch `GET /tracks?ids=` is used only when one probe
-(`has_extended_quota()`) showed the app has extended quota.
+tracks `limit <= 50`. The batch `GET /tracks?ids=` is used only when the app has extended
+quota: SPOTIFY_EXTENDED_QUOTA=true|false says so, `auto` (the default) probes once and
+remembers the answer with when it was learnt, in the `ProviderState` the runtime lends (in
+PostgreSQL: every process and a restart reuse it); it is probed again after
+EXTENDED_QUOTA_MAX_AGE, or at once when a batch call answers 403.
+
+One client-credentials token serves every process: it is fetched through the same
+`ProviderState`, under a lock, so N processes make one token request; a 401 invalidates it for
+everyone, but only if it is still the refused token (compare-and-swap on its value).
 """
 
 from __future__ import annotations
@@ -22,12 +29,14 @@ import base64
 import threading
 import time
 from collections.abc import Sequence
+from datetime import timedelta
 from typing import Any
 
 import httpx
 from pydantic import BaseModel
 
 from producer_discovery.clients.base import ApiClient
+from producer_discovery.clients.provider_state import InProcessState, ProviderState
 from producer_discovery.clients.spotify_models import (
     Album,
     Artist,
@@ -45,9 +54,19 @@ SEARCH_LIMIT_MAX = 10
 SEARCH_OFFSET_MAX = 1000
 ARTIST_ALBUMS_LIMIT_MAX = 10
 BATCH_TRACKS_MAX = 50
-TOKEN_EXPIRY_MARGIN_SECONDS = 60.0
+# A stored token with less than this left is not used: it could expire in flight.
+TOKEN_MARGIN_SECONDS = 60.0
 # Any id will do for the probe: with extended quota an unknown id is answered with null.
 EXTENDED_QUOTA_PROBE_ID = "11dFghVXANMlKmJXsNCbNl"
+EXTENDED_QUOTA_FACT = "extended_quota"
+# Spotify grants or withdraws extended quota by hand, rarely: a week-old answer is re-probed,
+# and a batch call answering 403 corrects it at once.
+EXTENDED_QUOTA_MAX_AGE = timedelta(days=7)
+QUOTA_RECHECK_SECONDS = 3600.0
+
+
+class BatchForbidden(PermanentError):
+    """A batch endpoint answered 403: the app has no extended quota (any more)."""
 
 
 class AccessToken(BaseModel):
@@ -61,8 +80,12 @@ class SpotifyClient(ApiClient):
 
     api = "spotify"
 
-    def __init__(self, settings: Settings, **options: Any) -> None:
-        """`options`: limiter, metrics, retry_policy, transport (see ApiClient)."""
+    def __init__(
+        self, settings: Settings, *, provider_state: ProviderState | None = None, **options: Any
+    ) -> None:
+        """`provider_state`: where the token and the extended-quota answer are shared (the
+        runtime lends PostgreSQL's; alone, this process's memory). `options`: limiter,
+        metrics, retry_policy, transport (see ApiClient)."""
         client_id = settings.spotify_client_id
         secret = settings.spotify_client_secret
         if not client_id or secret is None or not secret.get_secret_value():
@@ -74,11 +97,17 @@ class SpotifyClient(ApiClient):
         self.other_origins = (self.token_url,)  # accounts.spotify.com, not api.spotify.com
         credentials = f"{client_id}:{secret.get_secret_value()}"
         self._basic = base64.b64encode(credentials.encode()).decode()
+        self.provider_state: ProviderState = provider_state or InProcessState()
+        # Whose token and facts these are: the client id on this server, never the secret.
+        self.account = f"{client_id}@{self.token_url}"
         self._token: str | None = None
         self._token_valid_until = 0.0
         self._token_lock = threading.Lock()
-        self._probe_lock = threading.Lock()
+        self._sent = threading.local()  # the token this thread sent last (compare-and-swap)
+        self._quota_lock = threading.Lock()
+        self._quota_setting = settings.spotify_extended_quota
         self._extended_quota: bool | None = None
+        self._extended_quota_until = 0.0
 
     @classmethod
     def is_configured(cls, settings: Settings) -> bool:
@@ -91,24 +120,36 @@ class SpotifyClient(ApiClient):
 
     # Authentication ---------------------------------------------------------------------
     def auth_headers(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.access_token()}"}
+        token = self.access_token()
+        self._sent.token = token
+        return {"Authorization": f"Bearer {token}"}
 
     def on_unauthorized(self) -> bool:
-        """The token was refused (expired or revoked): fetch a new one once."""
+        """The token was refused (expired or revoked): forget it for every process, unless
+        another one has replaced it already, and use the next shared token once."""
+        refused = getattr(self._sent, "token", None)
         with self._token_lock:
-            self._token = None
+            if refused is not None:
+                self.provider_state.invalidate_token(self.api, self.account, refused)
+            if self._token == refused:
+                self._token = None
         self.access_token()
         return True
 
     def access_token(self) -> str:
-        """The cached token, fetched again shortly before it expires."""
+        """This process's copy of the shared token, taken again shortly before it expires."""
         with self._token_lock:
             if self._token is None or time.monotonic() >= self._token_valid_until:
-                token = self._request_token()
-                margin = min(TOKEN_EXPIRY_MARGIN_SECONDS, token.expires_in / 10)
-                self._token = token.access_token
-                self._token_valid_until = time.monotonic() + token.expires_in - margin
+                token, seconds_left = self.provider_state.shared_token(
+                    self.api, self.account, self._fetch_token, TOKEN_MARGIN_SECONDS)
+                margin = min(TOKEN_MARGIN_SECONDS, seconds_left / 10)
+                self._token = token
+                self._token_valid_until = time.monotonic() + seconds_left - margin
             return self._token
+
+    def _fetch_token(self) -> tuple[str, float]:
+        token = self._request_token()
+        return token.access_token, float(token.expires_in)
 
     def _request_token(self) -> AccessToken:
         """POST the client credentials, through the shared send path."""
@@ -124,14 +165,23 @@ class SpotifyClient(ApiClient):
             raise PermanentError(f"spotify token: unexpected token_type {token.token_type!r}")
         return token
 
+    refreshes_credentials = True
+
     def refine_error(self, response: httpx.Response, endpoint: str) -> Exception | None:
         if endpoint == "token" and response.status_code in (400, 401) and (
             "invalid_client" in response.text
         ):
-            return ConfigurationError(
-                "Spotify refused the client credentials (invalid_client): "
-                "check SPOTIFY_CLIENT_ID and SPOTIFY_CLIENT_SECRET."
-            )
+            return self.rejected(endpoint,
+                                 "Spotify refused the client credentials (invalid_client): "
+                                 "check SPOTIFY_CLIENT_ID and SPOTIFY_CLIENT_SECRET.")
+        if response.status_code == 429 and (
+            "QUOTA_EXCEEDED" in response.text or not response.headers.get("Retry-After")
+        ):
+            # Quota exhaustion (development mode): a 429 without Retry-After, reason
+            # QUOTA_EXCEEDED. Retrying each message would only spend its attempts.
+            return self.blocked(endpoint, "quota exceeded (429 without Retry-After)")
+        if endpoint == "tracks_batch" and response.status_code == 403:
+            return BatchForbidden(f"spotify {endpoint}: HTTP 403 {response.text[:200]}")
         return None
 
     # Artists ----------------------------------------------------------------------------
@@ -216,22 +266,47 @@ class SpotifyClient(ApiClient):
         for start in range(0, len(track_ids), BATCH_TRACKS_MAX):
             chunk = track_ids[start : start + BATCH_TRACKS_MAX]
             params = {"ids": ",".join(chunk)}
-            body = self.get_json("tracks", endpoint="tracks_batch", params=params)
+            try:
+                body = self.get_json("tracks", endpoint="tracks_batch", params=params)
+            except BatchForbidden:
+                self._remember_quota(False, correct=True)  # the quota is gone: say so to all
+                return tracks + [self.get_track(track_id) for track_id in track_ids[start:]]
             tracks.extend(parse(Track, item, "tracks_batch") for item in body.get("tracks") or [] if item)
         return tracks
 
     def has_extended_quota(self) -> bool:
-        """Whether the batch endpoints work for this app: one probe, remembered.
+        """Whether the batch endpoints work for this app (see the module docstring).
 
-        Development mode answers 403; any permanent refusal means "use single requests".
-        Transient failures are raised and not remembered.
+        Development mode answers the probe with 403; any permanent refusal means "use single
+        requests". A transient failure is raised, and nothing is remembered.
         """
-        with self._probe_lock:  # handler threads share the client: one probe, not one each
-            if self._extended_quota is None:
-                params = {"ids": EXTENDED_QUOTA_PROBE_ID}
-                try:
-                    self.get_json("tracks", endpoint="tracks_batch", params=params)
-                    self._extended_quota = True
-                except PermanentError:
-                    self._extended_quota = False
+        if self._quota_setting != "auto":
+            return self._quota_setting == "true"
+        with self._quota_lock:  # handler threads share the client: one look, not one each
+            if self._extended_quota is None or time.monotonic() >= self._extended_quota_until:
+                answer = self.provider_state.fact(
+                    self.api, self.account, EXTENDED_QUOTA_FACT, EXTENDED_QUOTA_MAX_AGE,
+                    self._probe_extended_quota)
+                self._remember_quota(bool(answer), correct=False)
+            assert self._extended_quota is not None
             return self._extended_quota
+
+    def _probe_extended_quota(self) -> bool:
+        try:
+            self.get_json("tracks", endpoint="tracks_batch",
+                          params={"ids": EXTENDED_QUOTA_PROBE_ID})
+        except PermanentError:
+            return False
+        return True
+
+    def _remember_quota(self, answer: bool, *, correct: bool) -> None:
+        """This process keeps the answer for an hour before it looks at the shared one again
+        (another process may have corrected it); `correct` also stores it for everyone."""
+        self._extended_quota = answer
+        self._extended_quota_until = time.monotonic() + QUOTA_RECHECK_SECONDS
+        if not correct:
+            return
+        if self._quota_setting == "auto":
+            self.provider_state.correct_fact(self.api, self.account, EXTENDED_QUOTA_FACT, answer)
+        else:  # SPOTIFY_EXTENDED_QUOTA=true was wrong: believe Spotify for this process's life
+            self._quota_setting = "true" if answer else "false"

@@ -145,10 +145,13 @@ class StageQueue:
             self.pgmq.set_vt(self.queue, message_id, delay_seconds, conn=conn)
 
     def defer(self, message_id: int, locked: Entity | None, worker: str, reason: str,
-              delay_seconds: int) -> None:
-        """Hide the message for a delay without spending an attempt (busy entity, Deferred)."""
+              delay_seconds: int, *, refused_api: str | None = None) -> None:
+        """Hide the message for a delay without spending an attempt (busy entity, Deferred,
+        refused credentials); `refused_api`: also a critical issue saying whose credentials."""
         with self.pool.connection() as conn, conn.transaction():
             self._pending(conn, locked, worker, reason)
+            if refused_api is not None:
+                report_refused_credentials(conn, self.queue, refused_api, reason)
             conn.execute(query("record_message_attempt"), {
                 "queue": self.queue, "message_id": message_id, "kind": "set_aside", "error": None})
             self.pgmq.set_vt(self.queue, message_id, delay_seconds, conn=conn)
@@ -233,6 +236,14 @@ class Listener:
             except psycopg.Error:
                 pass
             self.conn = None
+
+
+def report_refused_credentials(conn: psycopg.Connection[Any], worker_name: str, api: str,
+                               message: str) -> None:
+    """A critical worker issue (get_system_health turns critical): `api` refused our
+    credentials; the operator must fix them and resolve the issue."""
+    conn.execute(query("report_refused_credentials"), {
+        "worker_name": worker_name, "api": api, "message": message[:2000]})
 
 
 def queue_depths(url: str, queues: Sequence[str]) -> dict[str, int]:

@@ -11,10 +11,18 @@ supplies ISRCs, without which MusicBrainz falls back to searching by title. A mi
 credential skips that source, is logged once when the identifier is built, and is listed in
 every outcome (`skipped_sources`). Fusion and storage happen later, inside the commit
 (`producer_store`).
+
+Sources fail alone: a source that is out (blocked by the provider, credentials refused) or
+answers a shape we cannot read is left out of this identification only, never costing the
+others' credits. The message completes with the sources that answered; the missing ones are
+listed with why (`missing_sources`, kept in processing_status), their earlier evidence is kept
+as for a skipped source, and `requeue_identification_gaps()` (hourly on pg_cron) identifies
+the track again later to fill the gap.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
@@ -27,6 +35,7 @@ from producer_discovery.clients.genius import GeniusClient
 from producer_discovery.clients.musicbrainz import MusicBrainzClient
 from producer_discovery.clients.spotify import SpotifyClient
 from producer_discovery.db.catalogue import TrackContext, track_context
+from producer_discovery.errors import CredentialsRejected, fails_alone
 from producer_discovery.identification.credits import Credit, title_credits
 from producer_discovery.identification.discogs import DiscogsSource
 from producer_discovery.identification.genius import GeniusSource
@@ -96,6 +105,8 @@ class Identification:
     credits: list[Credit] = field(default_factory=list)
     consulted: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
+    missing: dict[str, str] = field(default_factory=dict)  # source → why it did not answer
+    credentials_refused: dict[str, str] = field(default_factory=dict)  # API → what it said
     notes: dict[str, Any] = field(default_factory=dict)
     isrc_lookup: bool = True  # False: no Spotify credentials, so no ISRC from Spotify
 
@@ -107,6 +118,7 @@ class Identification:
         return {
             "consulted_sources": self.consulted,
             "skipped_sources": self.skipped,
+            "missing_sources": self.missing,
             "isrc_lookup": "spotify" if self.isrc_lookup else "off",
             "credits": counts,
             "documents": self.notes,
@@ -125,14 +137,30 @@ class Identifier:
         """Ask every configured source about the track (API calls; no database writes)."""
         found = Identification(skipped=list(self.skipped), isrc_lookup=self.spotify is not None)
         if self.genius is not None:
-            self._add(found, self.genius.name, self.genius.credits(track))
+            genius = self.genius
+            self._ask(found, genius.name, lambda: genius.credits(track))
         isrc = TrackIsrc(track, self.spotify)
-        self._add(found, self.musicbrainz.name, self.musicbrainz.credits(track, isrc))
+        self._ask(found, self.musicbrainz.name, lambda: self.musicbrainz.credits(track, isrc))
         if self.discogs is not None:
-            self._add(found, self.discogs.name, self.discogs.credits(track))
+            discogs = self.discogs
+            self._ask(found, discogs.name, lambda: discogs.credits(track))
         found.consulted.append("title")
         found.credits.extend(title_credits(producer_names_in_title(track.title)))
         return found
+
+    def _ask(self, found: Identification, source: str, ask: Callable[[], SourceAnswer]) -> None:
+        """One source's answer; a source that fails alone is recorded as missing instead."""
+        try:
+            answer = ask()
+        except Exception as error:
+            if not fails_alone(error):
+                raise
+            found.missing[source] = f"{type(error).__name__}: {error}"[:300]
+            if isinstance(error, CredentialsRejected):  # Spotify's, asked for an ISRC, too
+                found.credentials_refused[error.api] = found.missing[source]
+            log.warning("credit_source_missing", source=source, error=found.missing[source])
+            return
+        self._add(found, source, answer)
 
     @staticmethod
     def _add(found: Identification, source: str, answer: SourceAnswer) -> None:

@@ -12,8 +12,10 @@ from psycopg_pool import ConnectionPool
 
 from producer_discovery.clients.base import ApiClient
 from producer_discovery.clients.cache import CachingClient
+from producer_discovery.clients.spotify import SpotifyClient
 from producer_discovery.db.metrics import BufferedMetrics
 from producer_discovery.db.pool import open_pool
+from producer_discovery.db.provider_state import PostgresProviderState
 from producer_discovery.db.rate_limits import PostgresRateLimiter, budgets
 from producer_discovery.db.response_cache import PostgresResponseCache
 from producer_discovery.retry import RetryPolicy
@@ -34,6 +36,7 @@ class Resources:
     metrics: BufferedMetrics
     retry_policy: RetryPolicy
     response_cache: PostgresResponseCache
+    provider_state: PostgresProviderState
     worker_id: str
     url: str
 
@@ -43,19 +46,23 @@ class Resources:
         return cls(
             settings=settings,
             pool=pool,
-            limiter=PostgresRateLimiter(pool, budgets(settings)),
+            limiter=PostgresRateLimiter(pool, budgets(settings),
+                                        block_base_seconds=settings.source_block_base_seconds,
+                                        block_cap_seconds=settings.source_block_cap_seconds),
             metrics=BufferedMetrics(pool, stage),
             retry_policy=RetryPolicy(settings.retry_base_seconds, settings.retry_cap_seconds),
             response_cache=PostgresResponseCache(
                 pool, ttl=timedelta(hours=settings.api_cache_ttl_hours)
             ),
+            provider_state=PostgresProviderState(pool),
             worker_id=f"{socket.gethostname()}:{os.getpid()}:{stage}",
             url=url,
         )
 
     def client(self, client_class: type[Client], *, cached: bool = True) -> Client:
         """A client built by the one recipe, lent the shared limiter, metrics and retry
-        policy, and (for a CachingClient, unless `cached` is False) the shared cache."""
+        policy, (for a CachingClient, unless `cached` is False) the shared cache, and (for
+        Spotify) the token and extended-quota answer every process shares."""
         options: dict[str, Any] = {
             "limiter": self.limiter,
             "metrics": self.metrics,
@@ -63,6 +70,8 @@ class Resources:
         }
         if issubclass(client_class, CachingClient) and cached:
             options["cache"] = self.response_cache
+        if issubclass(client_class, SpotifyClient):
+            options["provider_state"] = self.provider_state
         return client_class.from_settings(self.settings, **options)
 
     def close(self) -> None:

@@ -18,8 +18,9 @@ Per message (architecture.md, "One message, one transaction"):
    idempotency record and the archive of the message;
 8. transient error → status PENDING + last_error, one failure recorded, message hidden for
    the retry policy's delay (Retry-After honoured); permanent error or max_attempts failures
-   → DLQ + worker issue. A Deferred (shared limit paused past its deadline, shutting down)
-   hides the message for its retry_after and spends no attempt.
+   → DLQ + worker issue. A Deferred (shared limit paused past its deadline, a source blocked,
+   shutting down) hides the message for its retry_after and spends no attempt; so do refused
+   credentials (CredentialsRejected), with a critical worker issue instead of a dead letter.
 
 Attempts that mean attempts (migration 0070): read_ct counts every delivery, but only a
 handler failure is an attempt (queue_mgmt.message_attempts.failures). A delivery set aside
@@ -51,7 +52,13 @@ from pydantic import ValidationError
 
 from producer_discovery.db.pool import check_connection_budget
 from producer_discovery.db.queue import Listener, StageQueue
-from producer_discovery.errors import Deferred, PermanentError, is_transient, retry_after_of
+from producer_discovery.errors import (
+    CredentialsRejected,
+    Deferred,
+    PermanentError,
+    is_transient,
+    retry_after_of,
+)
 from producer_discovery.runtime.liveness import process_alive, report_ready
 from producer_discovery.runtime.resources import Resources, pool_size
 from producer_discovery.runtime.stage import Delivery, Send, Stage
@@ -289,13 +296,18 @@ class Worker:
             self.log.warning("lock_lost", error=str(error))
             return "lock_lost"
         description = f"{type(error).__name__}: {error}"[:1000]
-        expected = isinstance(error, PermanentError) or is_transient(error)
+        expected = isinstance(error, PermanentError | CredentialsRejected) or is_transient(error)
         if not expected:
             self.log.exception("handler_crashed", exc_info=error)
         try:
             if isinstance(error, Deferred):
                 self._set_aside_for(flight, retry_after_of(error) or 1.0, description)
                 return "deferred"
+            if isinstance(error, CredentialsRejected):
+                # Not this message's fault: the source is paused (block_api) and a critical
+                # issue says whose credentials; the message waits without spending an attempt.
+                self._set_aside_for(flight, error.retry_after, description, refused_api=error.api)
+                return "credentials_refused"
             if connection_lost(error):
                 # Not the message's fault, and nothing can be recorded reliably: like a killed
                 # worker, this counts only against max_deliveries.
@@ -323,11 +335,13 @@ class Worker:
         self.queue.retry_later(flight.message.msg_id, locked, self.resources.worker_id,
                                description, max(1, round(delay)), failure=failure)
 
-    def _set_aside_for(self, flight: InFlight, delay: float, description: str) -> None:
-        """Hide the message for `delay` without an attempt (busy entity, Deferred)."""
+    def _set_aside_for(self, flight: InFlight, delay: float, description: str, *,
+                       refused_api: str | None = None) -> None:
+        """Hide the message for `delay` without an attempt (busy entity, Deferred, refused
+        credentials: then also a critical issue naming `refused_api`)."""
         locked = flight.entity if flight.locked else None
         self.queue.defer(flight.message.msg_id, locked, self.resources.worker_id, description,
-                         max(1, round(delay)))
+                         max(1, round(delay)), refused_api=refused_api)
 
     def _dead_letter(self, flight: InFlight, reason: str, *, cause: str, transient: bool,
                      attempts: int | None = None) -> None:

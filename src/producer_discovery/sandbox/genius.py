@@ -73,6 +73,12 @@ def date_components(date: str | None) -> dict[str, int] | None:
     return {"year": year, "month": month, "day": day}
 
 
+CLOUDFLARE_BLOCK_PAGE = (
+    b"<!DOCTYPE html>\n<html><head><title>Attention Required! | Cloudflare</title></head>"
+    b"<body><div id=\"cf-wrapper\"><h1>Sorry, you have been blocked</h1>"
+    b"<h2>You are unable to access genius.com</h2></div></body></html>\n"
+)
+
 class GeniusSandbox(SandboxServer):
     name = "genius"
 
@@ -96,6 +102,11 @@ class GeniusSandbox(SandboxServer):
     # Provider behaviour -----------------------------------------------------------------
     def error(self, status: int, message: str) -> Response:
         return Response(status, {"meta": {"status": status, "message": message}})
+
+    def blocked(self) -> Response:
+        """Cloudflare's page when it blocks a host: 403, HTML, for minutes."""
+        return Response(403, CLOUDFLARE_BLOCK_PAGE, {"Content-Type": "text/html; charset=UTF-8",
+                                                     "Server": "cloudflare", "CF-RAY": "8f00000000000000-FRA"})
 
     def check_request(self, request: Request, endpoint: str) -> Response | None:
         authorization = request.headers.get("authorization", "")

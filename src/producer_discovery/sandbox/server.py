@@ -55,6 +55,11 @@ class Faults:
     server_error_every: int = 0  # every Mth request answers server_error_status
     server_error_status: int = 502
     fail_paths: str | None = None  # regex: requests whose path matches always get a 5xx
+    # regex: requests whose path matches get the provider's "blocked" answer (Spotify: a 429
+    # QUOTA_EXCEEDED without Retry-After; Genius: a Cloudflare 403 HTML page)
+    block_paths: str | None = None
+    # regex: requests whose path matches answer 200 with a document of an unexpected shape
+    shape_paths: str | None = None
 
 
 class SandboxServer:
@@ -142,6 +147,10 @@ class SandboxServer:
         """The provider's error shape; override per provider."""
         return Response(status, {"error": {"status": status, "message": message}})
 
+    def blocked(self) -> Response:
+        """How the provider says it refuses us for a while; override per provider."""
+        return self.error(403, "Forbidden")
+
     def reject(self, endpoint: str, response: Response) -> Response:
         """Answer a request that broke a documented limit, and count it."""
         with self.lock:
@@ -218,6 +227,14 @@ class SandboxServer:
 
     def _injected_fault(self, number: int, path: str, endpoint: str) -> Response | None:
         faults = self.faults
+        if faults.block_paths and re.search(faults.block_paths, path):
+            with self.lock:
+                self.injected[endpoint] += 1
+            return self.blocked()
+        if faults.shape_paths and re.search(faults.shape_paths, path):
+            with self.lock:
+                self.injected[endpoint] += 1
+            return Response(200, {"unexpected": "shape", "items": "not a list"})
         if faults.fail_paths and re.search(faults.fail_paths, path):
             with self.lock:
                 self.injected[endpoint] += 1

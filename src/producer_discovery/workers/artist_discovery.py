@@ -2,11 +2,16 @@
 
     {"artistName": "Nova Reyes"}   search (one page of 10), choose the hit whose normalized
                                    name matches (not blindly the first: a more popular
-                                   "Nova Reyes Tribute" often comes first), fetch it, upsert
+                                   "Nova Reyes Tribute" often comes first), upsert it as the
+                                   search returned it (a search hit is the full artist object
+                                   of GET /artists/{id}: no second request)
     {"spotifyId": "7Ks…"}          fetch that artist, upsert ("artistName" may come along)
+    {"spotifyId", "artist": {…}}   a genre search's hit: upsert the artist object it carries
+                                   (no GET /artists/{id}); a refresh sends the id alone
     {"genre": "synthwave", "minPopularity": 40, "limit": 50}
                                    `genre:"…"` search, 10 a page up to `limit` → one
-                                   {"spotifyId", "artistName"} message per hit, to this queue
+                                   {"spotifyId", "artistName", "artist"} message per hit, to
+                                   this queue
 
 No matching hit (or an unknown id) is a COMPLETED outcome with
 `metadata = {"outcome": "not_found", …}`, not an error. Popularity, followers and genres are
@@ -46,6 +51,7 @@ class ArtistDiscoveryMessage(BaseModel):
     genre: str | None = Field(None, min_length=1)
     min_popularity: int | None = Field(None, alias="minPopularity", ge=0, le=100)
     limit: int = Field(DEFAULT_GENRE_LIMIT, ge=1, le=1000)
+    artist: Artist | None = None  # the search hit a genre expansion found, as Spotify sent it
 
     @model_validator(mode="after")
     def _one_subject(self) -> ArtistDiscoveryMessage:
@@ -53,6 +59,8 @@ class ArtistDiscoveryMessage(BaseModel):
             raise ValueError("a genre message names no artist (artistName/spotifyId)")
         if not (self.genre or self.artist_name or self.spotify_id):
             raise ValueError("needs artistName, spotifyId or genre")
+        if self.artist is not None and self.artist.id != self.spotify_id:
+            raise ValueError("the artist object must be the one spotifyId names")
         return self
 
 
@@ -79,6 +87,8 @@ def build(resources: Resources) -> Stage[ArtistDiscoveryMessage]:
 def discover(spotify: SpotifyClient, message: ArtistDiscoveryMessage) -> Outcome:
     if message.genre is not None:
         return discover_genre(spotify, message.genre, message.min_popularity, message.limit)
+    if message.artist is not None:
+        return store(message.artist)
     if message.spotify_id is not None:
         return discover_by_id(spotify, message.spotify_id)
     assert message.artist_name is not None
@@ -91,7 +101,7 @@ def discover_by_name(spotify: SpotifyClient, name: str) -> Outcome:
     chosen = matching_artist(name, hits)
     if chosen is None:
         return not_found(query=name, candidates=[hit.name for hit in hits])
-    return store(spotify.get_artist(chosen.id))
+    return store(chosen)
 
 
 def discover_by_id(spotify: SpotifyClient, spotify_id: str) -> Outcome:
@@ -145,10 +155,13 @@ def artist_row(artist: Artist) -> ArtistRecord:
 def discover_genre(
     spotify: SpotifyClient, genre: str, min_popularity: int | None, limit: int
 ) -> Outcome:
-    """One artist_discovery message by Spotify id for each artist of the genre."""
+    """One artist_discovery message by Spotify id for each artist of the genre, carrying the
+    artist object the search returned, so that message stores it without fetching it again."""
     hits = unique_by_id(spotify.search_artists_by_genre(genre, limit))
     kept = [hit for hit in hits if popular_enough(hit, min_popularity)]
-    sends = [Send(QUEUE, {"spotifyId": hit.id, "artistName": hit.name}) for hit in kept]
+    sends = [Send(QUEUE, {"spotifyId": hit.id, "artistName": hit.name,
+                          "artist": hit.model_dump(mode="json", exclude_none=True)})
+             for hit in kept]
     metadata = {"outcome": "genre_expanded", "genre": genre, "found": len(hits),
                 "queued": len(sends)}
     return Outcome(write=lambda conn: sends, metadata=metadata)

@@ -11,6 +11,10 @@
               {"producerId"} per producer never enriched nor queued before, and a refresh
               {"producerId", "refresh": "new-ids:…"} for an already enriched producer that
               learned a source id here (its first enrichment could not use it).
+    fails     alone, per source: a source that is out (blocked, credentials refused) or answers
+              a shape we cannot read is listed in the outcome's missing_sources with why, its
+              earlier evidence kept; refused credentials are also a critical worker issue;
+              requeue_identification_gaps() (hourly) sends the track again to fill the gap.
 
 A track that is no longer stored, or that nobody is credited on, completes normally.
 """
@@ -23,6 +27,7 @@ from uuid import UUID
 import psycopg
 from pydantic import BaseModel, ConfigDict, Field
 
+from producer_discovery.db.queue import report_refused_credentials
 from producer_discovery.identification.identify import Identifier, build_identifier, load_track
 from producer_discovery.identification.store import store_identification
 from producer_discovery.runtime.resources import Resources
@@ -61,10 +66,14 @@ def identify(
     if track is None:
         return Outcome(metadata={"outcome": "track_not_found", "track_id": str(message.track_id)})
     found = identifier.identify(track)
-    metadata = found.summary()
+    metadata = {**found.summary(), "track_id": str(track.track_id)}
 
     def write(conn: psycopg.Connection[Any]) -> list[Send]:
-        stored = store_identification(conn, track.track_id, found.credits, found.skipped)
+        # A source that failed alone keeps its earlier evidence, as a skipped one does.
+        stored = store_identification(conn, track.track_id, found.credits,
+                                      found.skipped + list(found.missing))
+        for api, refusal in found.credentials_refused.items():
+            report_refused_credentials(conn, QUEUE, api, refusal)
         metadata.update(stored.summary())  # recorded by the runtime after this write
         first = [Send(NEXT_QUEUE, {"producerId": producer_id}) for producer_id in stored.to_enrich]
         refreshes = [
