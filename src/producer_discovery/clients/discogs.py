@@ -62,6 +62,8 @@ class DiscogsClient(CachingClient):
         "search": ((("results",), list),),
         "releases": ((("id",), int), (("tracklist",), list)),
         "artists": ((("id",), int),),
+        "artist-releases": ((("releases",), list),),
+        "master-versions": ((("versions",), list),),
     }
 
     def search_releases(self, artist: str, title: str) -> list[JsonDocument]:
@@ -82,7 +84,7 @@ class DiscogsClient(CachingClient):
         """Artists matching a name; a result's `title` is the name with its " (N)" suffix."""
         params = {"type": "artist", "q": name}
         document = self.fetch("database/search", endpoint="search", params=params)
-        return document["results"] if document else []
+        return [item for item in document["results"] if isinstance(item, dict)] if document else []
 
     def artist_releases(self, artist_id: int) -> ArtistListing | None:
         """Every entry of an artist's release list, page by page (each page cached under the
@@ -94,9 +96,9 @@ class DiscogsClient(CachingClient):
             document = self.fetch(path, endpoint="artist-releases", params=params)
             if document is None:
                 return None if page == 1 else ArtistListing(artist_id, items, False)
-            items.extend(document.get("releases") or [])
-            pages = int((document.get("pagination") or {}).get("pages") or 1)
-            if page >= pages:
+            items.extend(item for item in document["releases"] if isinstance(item, dict))
+            pages = (document.get("pagination") or {}).get("pages")
+            if not isinstance(pages, int) or page >= pages:  # no (readable) count: one page
                 return ArtistListing(artist_id, items, True)
         return ArtistListing(artist_id, items, False)
 
@@ -105,4 +107,4 @@ class DiscogsClient(CachingClient):
         params = {"page": 1, "per_page": LISTING_PAGE_SIZE}
         document = self.fetch(f"masters/{master_id}/versions", endpoint="master-versions",
                               params=params)
-        return document.get("versions") or [] if document else []
+        return [item for item in document["versions"] if isinstance(item, dict)] if document else []

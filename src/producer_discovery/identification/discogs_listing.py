@@ -33,7 +33,7 @@ def artist_listing(client: DiscogsClient, track: TrackToIdentify) -> ArtistListi
     """The release list of the first Discogs artist named like the track's artist (suffix
     aside), or None when Discogs has no such artist."""
     for hit in client.search_artists(track.artist_name):
-        if hit.get("type", "artist") == "artist" and hit.get("id") and same_artist(
+        if hit.get("type", "artist") == "artist" and isinstance(hit.get("id"), int) and same_artist(
             str(hit.get("title") or ""), track.artist_names
         ):
             return client.artist_releases(int(hit["id"]))
@@ -43,9 +43,9 @@ def artist_listing(client: DiscogsClient, track: TrackToIdentify) -> ArtistListi
 def release_id_of(item: dict[str, Any]) -> int | None:
     """The release to open for a listing entry: a master's main release, or the release."""
     identifier = item.get("main_release") if item.get("type") == "master" else item.get("id")
-    if item.get("type") not in ("master", "release") or not identifier:
+    if item.get("type") not in ("master", "release") or not isinstance(identifier, int):
         return None
-    return int(identifier)
+    return identifier
 
 
 def titled_like(items: list[dict[str, Any]], title: str) -> list[dict[str, Any]]:
@@ -92,13 +92,13 @@ def entry_release_ids(
     release_id = release_id_of(item)
     if release_id is None:
         return
-    if item.get("type") != "master":
+    if item.get("type") != "master" or not isinstance(item.get("id"), int):
         yield release_id
         return
     same_title = fold(str(item.get("title") or "")) == fold(album_title)
     if same_title:
         yield release_id
-    versions = [v for v in client.master_versions(int(item["id"])) if v.get("id")]
+    versions = [v for v in client.master_versions(item["id"]) if isinstance(v.get("id"), int)]
     titled = [int(v["id"]) for v in versions if fold(str(v.get("title") or "")) == fold(album_title)]
     yield from titled
     if not same_title:
