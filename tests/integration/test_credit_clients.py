@@ -362,3 +362,50 @@ def test_padded_spotify_upc_finds_the_release_stored_with_a_shorter_barcode(
     """`barcode:` matches exactly, so the 14-, 13- and 12-digit forms are all searched."""
     releases = musicbrainz.releases_by_barcodes([spotify_upc])
     assert [release["barcode"] for release in releases] == [MIDNIGHT_TRANSIT_UPC]
+
+
+def test_discogs_artist_search_puts_the_exact_name_before_longer_ones(
+    discogs: DiscogsClient,
+) -> None:
+    """`type=artist` finds artists by name, the exact name first, suffixes as Discogs writes them."""
+    results = discogs.search_artists("Nova Reyes")
+    assert [(r["type"], r["title"]) for r in results] == [
+        ("artist", "Nova Reyes"), ("artist", "Nova Reyes Tribute")]
+    assert [r["title"] for r in discogs.search_artists("Sam Rivers")] == ["Sam Rivers (2)", "Sam Rivers"]
+
+
+def test_discogs_artist_releases_list_masters_once_over_linked_pages(
+    discogs_sandbox: DiscogsSandbox, discogs: DiscogsClient
+) -> None:
+    """An artist's list pages with `pagination.urls`; a release with a master is listed as the
+    master with its `main_release`; credited artists see the credit role; the client reads all pages."""
+    headers = {"User-Agent": "producer-discovery-tests/1.0"}
+    url = f"{discogs_sandbox.url}/artists/6100001/releases"
+    first = httpx.get(url, params={"per_page": 2, "sort": "year"}, headers=headers).json()
+    assert first["pagination"]["items"] == 3 and first["pagination"]["pages"] == 2
+    assert set(first["pagination"]["urls"]) == {"next", "last"}
+    assert [(r["type"], r["title"], r["main_release"], r["role"]) for r in first["releases"]] == [
+        ("master", "Neon Cathedral", 31000101, "Main"),
+        ("master", "Neon Cathedral (Deluxe Edition)", 31000102, "Main"),
+    ]
+    second = httpx.get(first["pagination"]["urls"]["next"], headers=headers).json()
+    assert [r["title"] for r in second["releases"]] == ["Midnight Transit"]
+    assert set(second["pagination"]["urls"]) == {"first", "prev"}
+    listing = discogs.artist_releases(6100001)
+    assert listing is not None and listing.complete
+    assert [item["id"] for item in listing.items] == [1000101, 1000102, 1000201]
+    producer = discogs.artist_releases(6100101)
+    assert producer is not None
+    assert {item["role"] for item in producer.items} == {"Producer", "Co-producer"}
+    assert discogs.artist_releases(1) is None
+
+
+def test_discogs_master_and_its_versions(discogs_sandbox: DiscogsSandbox, discogs: DiscogsClient) -> None:
+    """A master names its main release and versions URL; its versions are its releases."""
+    headers = {"User-Agent": "producer-discovery-tests/1.0"}
+    master = httpx.get(f"{discogs_sandbox.url}/masters/1000301", headers=headers).json()
+    assert (master["main_release"], master["title"]) == (31000301, "Static Bloom")
+    assert master["versions_url"].endswith("/masters/1000301/versions")
+    versions = discogs.master_versions(1000301)
+    assert [(v["id"], v["title"]) for v in versions] == [(31000301, "Static Bloom")]
+    assert discogs.master_versions(1) == []

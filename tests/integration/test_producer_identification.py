@@ -17,6 +17,7 @@ import structlog
 from psycopg import sql
 from psycopg_pool import ConnectionPool
 
+from producer_discovery.clients import discogs as discogs_client
 from producer_discovery.clients.musicbrainz import MusicBrainzClient
 from producer_discovery.db.response_cache import PostgresResponseCache
 from producer_discovery.identification.credits import EXECUTIVE_PRODUCER
@@ -373,19 +374,67 @@ def test_without_spotify_musicbrainz_finds_the_recording_by_title_and_artist(
 def test_songs_of_one_album_share_one_release_lookup_per_api(
     database_url: str, sandboxes: Sandboxes
 ) -> None:
-    """Ten songs of one album: one MusicBrainz barcode search and release lookup, one Discogs
-    search and release; a re-run in another process asks MusicBrainz and Discogs nothing."""
+    """Ten songs of one album: one MusicBrainz barcode search and release lookup; on Discogs
+    one artist search, one release list and one release; a re-run in another process asks
+    MusicBrainz and Discogs nothing."""
     settings = sandbox_settings(sandboxes, database_url, fast=True)
     messages = seed(database_url, "Neon Cathedral")
     sandboxes.reset()
     drain_stage(settings, QUEUE, build, messages=messages)
     assert len(messages) == 10
     assert dict(sandboxes.musicbrainz.requests) == {"release-search": 1, "release": 1}
-    assert dict(sandboxes.discogs.requests) == {"search": 1, "releases": 1}
+    assert dict(sandboxes.discogs.requests) == {"search": 1, "artist-releases": 1, "releases": 1}
     assert sandboxes.spotify.requests["track"] == 0
     sandboxes.reset()
     rerun_directly(database_url, settings, messages)
     assert sandboxes.musicbrainz.total == sandboxes.discogs.total == sandboxes.genius.total == 0
+
+
+def test_discogs_is_planned_by_artist_and_finds_singles_on_the_album(
+    database_url: str, sandboxes: Sandboxes
+) -> None:
+    """An album and three singles of one artist: on Discogs one artist search, one release list
+    and one release; the singles, not on Discogs themselves, are credited from the album."""
+    settings = sandbox_settings(sandboxes, database_url, fast=True)
+    messages = seed(database_url, "Glass Coast", "Terminal Bloom", "Señorita Neón", "Midnight Transit")
+    sandboxes.reset()
+    drain_stage(settings, QUEUE, build, messages=messages)
+    assert len(messages) == 11
+    assert dict(sandboxes.discogs.requests) == {"search": 1, "artist-releases": 1, "releases": 1}
+    assert "discogs" in credits_on(database_url, "Terminal Bloom")["Dev O'Neil"]["source"]
+    assert "discogs" in credits_on(database_url, "Señorita Neón")["Chloë Marsh"]["source"]
+
+
+def test_discogs_searches_per_song_only_when_it_has_no_such_artist(
+    database_url: str, sandboxes: Sandboxes
+) -> None:
+    """The near-namesake "Nova Reys" is no Discogs artist: no list is read, the album and its
+    songs are searched as before, and nothing of Nova Reyes' is credited to them."""
+    settings = sandbox_settings(sandboxes, database_url, fast=True)
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        messages = seed_catalogue(conn, ["Nova Reys"])
+    sandboxes.reset()
+    drain_stage(settings, QUEUE, build, messages=messages)
+    assert len(messages) == 3 and sandboxes.discogs.requests["artist-releases"] == 0
+    # the artist, the album "Reys Up", and the two songs not named like it (the title song's
+    # search is the album's, cached)
+    assert sandboxes.discogs.requests["search"] == 4
+    evidence = rows(database_url, "SELECT count(*) AS n FROM track_producer_evidence WHERE source = 'discogs'")
+    assert evidence[0]["n"] == 0
+
+
+def test_discogs_searches_where_the_artist_list_was_cut_short(
+    database_url: str, sandboxes: Sandboxes, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A list cut short (here after no page at all) may miss the album: it is searched for as
+    before, and its songs keep their Discogs credits."""
+    monkeypatch.setattr(discogs_client, "MAXIMUM_LISTING_PAGES", 0)
+    settings = sandbox_settings(sandboxes, database_url, fast=True)
+    messages = seed(database_url, "Neon Cathedral")
+    sandboxes.reset()
+    drain_stage(settings, QUEUE, build, messages=messages)
+    assert dict(sandboxes.discogs.requests) == {"search": 2, "releases": 1}
+    assert "discogs" in credits_on(database_url, "Slow Motion Skyline")["Dev O'Neil"]["source"]
 
 
 def test_concurrent_misses_of_one_resource_send_one_request(

@@ -4,6 +4,10 @@
                                     (`q` matches release titles and track titles)
     release(release_id)             GET /releases/{id} → extraartists, tracklist[].extraartists
     artist(artist_id)               GET /artists/{id}  → profile, urls
+    search_artists(name)            GET /database/search?type=artist&q=…
+    artist_releases(artist_id)      GET /artists/{id}/releases?page=N&per_page=100, every page
+                                    (masters listed once, with their `main_release`)
+    master_versions(master_id)      GET /masters/{id}/versions?page=1&per_page=100
 
 Authentication is a personal token, `Authorization: Discogs token=<t>` (search refuses
 anonymous calls). Discogs allows 60 requests a minute per token and answers 429 beyond it;
@@ -12,11 +16,25 @@ the shared limiter must hold that budget. An unknown release or artist reads as 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from producer_discovery.clients.cache import CachingClient, JsonDocument
 from producer_discovery.errors import ConfigurationError
 from producer_discovery.settings import Settings
+
+LISTING_PAGE_SIZE = 100  # Discogs' maximum `per_page`
+MAXIMUM_LISTING_PAGES = 10  # a prolific artist's first 1,000 entries; the rest is searched
+
+
+@dataclass(frozen=True)
+class ArtistListing:
+    """An artist's releases and masters as `/artists/{id}/releases` lists them; `complete` is
+    False when pages were left unread (more than MAXIMUM_LISTING_PAGES)."""
+
+    artist_id: int
+    items: list[JsonDocument]
+    complete: bool
 
 
 class DiscogsClient(CachingClient):
@@ -44,6 +62,8 @@ class DiscogsClient(CachingClient):
         "search": ((("results",), list),),
         "releases": ((("id",), int), (("tracklist",), list)),
         "artists": ((("id",), int),),
+        "artist-releases": ((("releases",), list),),
+        "master-versions": ((("versions",), list),),
     }
 
     def search_releases(self, artist: str, title: str) -> list[JsonDocument]:
@@ -59,3 +79,32 @@ class DiscogsClient(CachingClient):
     def artist(self, artist_id: int) -> JsonDocument | None:
         """An artist's profile and links."""
         return self.fetch(f"artists/{artist_id}", endpoint="artists", params={})
+
+    def search_artists(self, name: str) -> list[JsonDocument]:
+        """Artists matching a name; a result's `title` is the name with its " (N)" suffix."""
+        params = {"type": "artist", "q": name}
+        document = self.fetch("database/search", endpoint="search", params=params)
+        return [item for item in document["results"] if isinstance(item, dict)] if document else []
+
+    def artist_releases(self, artist_id: int) -> ArtistListing | None:
+        """Every entry of an artist's release list, page by page (each page cached under the
+        same query for every caller); None when Discogs does not know the artist."""
+        items: list[JsonDocument] = []
+        path = f"artists/{artist_id}/releases"
+        for page in range(1, MAXIMUM_LISTING_PAGES + 1):
+            params = {"page": page, "per_page": LISTING_PAGE_SIZE}
+            document = self.fetch(path, endpoint="artist-releases", params=params)
+            if document is None:
+                return None if page == 1 else ArtistListing(artist_id, items, False)
+            items.extend(item for item in document["releases"] if isinstance(item, dict))
+            pages = (document.get("pagination") or {}).get("pages")
+            if not isinstance(pages, int) or page >= pages:  # no (readable) count: one page
+                return ArtistListing(artist_id, items, True)
+        return ArtistListing(artist_id, items, False)
+
+    def master_versions(self, master_id: int) -> list[JsonDocument]:
+        """The first hundred versions (releases) of a master; [] when it is unknown."""
+        params = {"page": 1, "per_page": LISTING_PAGE_SIZE}
+        document = self.fetch(f"masters/{master_id}/versions", endpoint="master-versions",
+                              params=params)
+        return [item for item in document["versions"] if isinstance(item, dict)] if document else []

@@ -13,9 +13,13 @@ role, others ("Tracks 1 To 3") are kept only as attributes.
 Names carry disambiguation suffixes ("John Smith (2)"), stripped for matching; the release's
 name variation (`anv`) is the name shown.
 
-Queries (60 a minute): release search by artist and album title → release lookup, 2 an
-album; a track not on it: search by artist and track title, +1 a track. A release is used
-only when its artist matches and it holds the track.
+Queries (60 a minute), planned by artist (see `discogs_listing`): the artist found once by
+name and its release list read once (all pages), shared by all its songs through the response
+cache; each album matched locally and its release looked up once; a track whose album is
+not listed is looked for on the artist's releases nearest the album's year (cached, shared
+by the artist's songs). Searches (by artist and album title, then track title) only where
+Discogs has no artist of that name or its list was cut short. A release is used only when
+it is the artist's (listed, or its search result names the artist) and it holds the track.
 """
 
 from __future__ import annotations
@@ -26,6 +30,12 @@ from typing import Any
 
 from producer_discovery.clients.discogs import DiscogsClient
 from producer_discovery.identification.credits import Credit, production_role, unique_credits
+from producer_discovery.identification.discogs_listing import (
+    artist_listing,
+    entry_release_ids,
+    listed_entries,
+    release_id_of,
+)
 from producer_discovery.identification.track import (
     SourceAnswer,
     TrackToIdentify,
@@ -315,14 +325,34 @@ class DiscogsSource:
         return None
 
     def candidate_ids(self, track: TrackToIdentify) -> Iterator[int]:
-        """The album's release first (exact title before edition variants), then, searched
-        only when needed, the artist's releases that hold a track of this title."""
+        """The releases the artist's list names for the album or the track (a master's other
+        versions when its main release lacks the track), then the artist's other releases.
+        Searched only where there is no list: Discogs has no artist of that name, or the list
+        was cut short. (A list cached up to a week may miss a release out since then: the
+        price of not searching once per song.)"""
+        listing = artist_listing(self.client, track)
+        if listing is None:
+            yield from self.searched_ids(track)
+            return
+        titled, others = listed_entries(listing.items, track)
+        for entry in titled:
+            yield from entry_release_ids(self.client, entry, track.album_title)
+        if not listing.complete:  # the album may be on a page not read: search before guessing
+            yield from self.searched_ids(track)
+        yield from (rid for entry in others if (rid := release_id_of(entry)) is not None)
+
+    def searched_ids(self, track: TrackToIdentify) -> Iterator[int]:
+        """The album's releases found by title, then the artist's releases holding the track."""
+        yield from self.album_search_ids(track)
+        yield from (int(hit["id"]) for hit in self.artist_hits(track, track.title))
+
+    def album_search_ids(self, track: TrackToIdentify) -> Iterator[int]:
+        """The album's releases found by searching its title (exact title before variants)."""
         album_hits = self.artist_hits(track, track.album_title)
         wanted = comparable_title(track.album_title)
         same_album = [hit for hit in album_hits if comparable_title(hit_title(hit)) == wanted]
         same_album.sort(key=lambda hit: fold(hit_title(hit)) != fold(track.album_title))
         yield from (int(hit["id"]) for hit in same_album)
-        yield from (int(hit["id"]) for hit in self.artist_hits(track, track.title))
 
     def artist_hits(self, track: TrackToIdentify, title: str) -> list[dict[str, Any]]:
         hits = self.client.search_releases(track.artist_name, search_title(title))

@@ -36,6 +36,7 @@ class TrackToIdentify:
     isrc: str | None = None
     album_id: str | None = None  # albums.id
     album_artist_id: str | None = None  # the album's artist: whose identification plan
+    album_year: int | None = None  # from Spotify's `release_date` ("2021", "2021-09-24")
 
     @property
     def artist_name(self) -> str:
@@ -57,7 +58,14 @@ def track_from_context(context: TrackContext) -> TrackToIdentify:
         isrc=external_id(track_metadata, "isrc"),
         album_id=context.album_id,
         album_artist_id=context.album_artist_id,
+        album_year=release_year(album_metadata.get("release_date")),
     )
+
+
+def release_year(release_date: object) -> int | None:
+    """The year of a Spotify `release_date` ("2021", "2021-09", "2021-09-24"), or None."""
+    text = str(release_date or "")[:4]
+    return int(text) if text.isdigit() else None
 
 
 def artist_names(track_metadata: dict[str, Any], song_artist: str) -> tuple[str, ...]:

@@ -2,7 +2,7 @@
 and track discovery leave it, so the later stages can be tested and measured on their own.
 
     seed_catalogue(conn)  artists → albums (metadata: album_type, total_tracks, artists,
-                          upc) → tracks and normalized_tracks through process_track_batch
+                          upc, release_date) → tracks and normalized_tracks through process_track_batch
                           (metadata: track_number, disc_number, artists, album_spotify_id;
                           the ISRC only with `with_isrc`, as with extended quota), and returns
                           one producer_identification message per new normalized song.
@@ -94,6 +94,7 @@ def album_metadata(album: dict[str, Any], artists: dict[str, dict[str, Any]]) ->
         "total_tracks": len(album["tracks"]),
         "artists": simple_artists(album["artist_ids"], artists),
         "upc": album["upc"],
+        "release_date": album["release_date"],
     }
 
 

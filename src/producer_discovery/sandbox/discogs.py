@@ -9,6 +9,10 @@ Endpoints:
   "Producer [Additional]", `tracks` naming the positions a credit covers) and
   `tracklist[].extraartists[]`; names keep their " (2)" suffixes.
 - `GET /artists/{id}` → `{name, realname, profile, urls, namevariations, ...}`.
+- `GET /database/search?type=artist&q=` → artist results whose `title` is the name with its
+  " (N)" suffix, exact names first.
+- `GET /artists/{id}/releases`, `GET /masters/{id}`, `GET /masters/{id}/versions`: see
+  `discogs_browse` for their shapes, sorting and paging.
 Errors are `{"message": …}`.
 
 Limits: a User-Agent is required (403 otherwise); `/database/search` needs
@@ -23,11 +27,9 @@ Standalone: `python -m producer_discovery.sandbox.discogs --port 8084 [--token T
 
 from __future__ import annotations
 
-import math
 import re
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
 
 from producer_discovery.sandbox.credits_data import (
     CREDITS_CATALOGUE,
@@ -40,15 +42,25 @@ from producer_discovery.sandbox.credits_data import (
     standalone_parser,
     words,
 )
+from producer_discovery.sandbox.discogs_browse import (
+    DISCOGS_SUFFIX,
+    WEB,
+    artist_result,
+    artist_role,
+    listing_item,
+    master_json,
+    masters_of,
+    pagination,
+    sorted_listing,
+    version_item,
+)
 from producer_discovery.sandbox.server import Faults, Request, Response, SandboxServer
 
-DISCOGS_SUFFIX = re.compile(r"\s*\(\d+\)$")
 DEFAULT_PER_PAGE = 50
 MAXIMUM_PER_PAGE = 100
 MUST_AUTHENTICATE = "You must authenticate to access this resource."
 INVALID_TOKEN = "Invalid consumer token. Please register an app before making API requests."
 TOO_FAST = "You are making requests too quickly."
-WEB = "https://www.discogs.com"
 
 
 class DiscogsSandbox(SandboxServer):
@@ -67,12 +79,18 @@ class DiscogsSandbox(SandboxServer):
         section = load_credits(catalogue)["discogs"]
         self.artists = index_by(section["artists"])
         self.releases = index_by(section["releases"])
+        self.masters = masters_of(self.releases)
         self.token = token
         self.window_limit = requests_per_minute
         self.window_seconds = 60.0
         self.route("GET", r"/database/search", "search", self.search)
         self.route("GET", r"/releases/(?P<release_id>\d+)", "releases", self.release)
         self.route("GET", r"/artists/(?P<artist_id>\d+)", "artists", self.artist)
+        self.route("GET", r"/artists/(?P<artist_id>\d+)/releases", "artist-releases",
+                   self.artist_releases)
+        self.route("GET", r"/masters/(?P<master_id>\d+)", "masters", self.master)
+        self.route("GET", r"/masters/(?P<master_id>\d+)/versions", "master-versions",
+                   self.master_versions)
 
     # Provider behaviour -----------------------------------------------------------------
     def error(self, status: int, message: str) -> Response:
@@ -112,16 +130,66 @@ class DiscogsSandbox(SandboxServer):
 
     # Handlers ---------------------------------------------------------------------------
     def search(self, request: Request) -> Response:
+        if request.param("type") == "artist":
+            results = self.artist_results(request)
+        else:
+            found = [r for r in self.releases.values() if self.release_matches(r, request)]
+            results = [self.search_result(release, request.base_url) for release in found]
+        return self.ok(self.paged(request, "results", results))
+
+    def artist_results(self, request: Request) -> list[dict[str, Any]]:
+        """Artists whose name holds every word of `q`, exact names (suffix aside) first."""
+        wanted = words(request.param("q") or "")
+        found = [a for a in self.artists.values()
+                 if wanted and wanted <= words(DISCOGS_SUFFIX.sub("", a["name"]))]
+        found.sort(key=lambda a: (words(DISCOGS_SUFFIX.sub("", a["name"])) != wanted, a["id"]))
+        return [artist_result(artist, request.base_url) for artist in found]
+
+    def artist_releases(self, request: Request) -> Response:
+        artist_id = int(request.match["artist_id"])
+        artist = self.artists.get(artist_id)
+        if artist is None:
+            return self.error(404, "Artist not found.")
+        items: dict[tuple[str, int], dict[str, Any]] = {}
+        for release in self.releases.values():
+            role = artist_role(release, artist_id)
+            if role is None:
+                continue
+            master = self.masters.get(int(release.get("master_id") or 0))
+            item = listing_item(release, role, " & ".join(self.artist_names(release)), master,
+                                request.base_url)
+            items.setdefault((item["type"], item["id"]), item)
+        listed = sorted_listing(list(items.values()), request.param("sort"),
+                                request.param("sort_order"))
+        return self.ok(self.paged(request, "releases", listed))
+
+    def master(self, request: Request) -> Response:
+        versions = self.masters.get(int(request.match["master_id"]))
+        if versions is None:
+            return self.error(404, "Master Release not found.")
+        base_url = request.base_url
+        main = versions[0]
+        artists = [self.credit_json(credit, base_url) for credit in main["artists"]]
+        tracklist = [self.track_json(track, base_url) for track in main["tracklist"]]
+        return self.ok(master_json(versions, artists, tracklist, base_url))
+
+    def master_versions(self, request: Request) -> Response:
+        versions = self.masters.get(int(request.match["master_id"]))
+        if versions is None:
+            return self.error(404, "Master Release not found.")
+        listed = [version_item(release, request.base_url) for release in versions]
+        return self.ok(self.paged(request, "versions", listed))
+
+    @staticmethod
+    def paged(request: Request, key: str, items: list[dict[str, Any]]) -> dict[str, Any]:
+        """One page of `items` under `key`, with Discogs' paging envelope."""
         per_page = bounded_number(request.param("per_page"), DEFAULT_PER_PAGE, 1, MAXIMUM_PER_PAGE)
         page = bounded_number(request.param("page"), 1, 1, 10_000)
-        found = [r for r in self.releases.values() if self.release_matches(r, request)]
-        shown = found[(page - 1) * per_page : page * per_page]
-        return self.ok(
-            {
-                "pagination": self.pagination(request, len(found), page, per_page),
-                "results": [self.search_result(release, request.base_url) for release in shown],
-            }
-        )
+        return {
+            "pagination": pagination(request.base_url, request.path, request.query, len(items),
+                                     page, per_page),
+            key: items[(page - 1) * per_page : page * per_page],
+        }
 
     def release(self, request: Request) -> Response:
         release = self.releases.get(int(request.match["release_id"]))
@@ -160,17 +228,6 @@ class DiscogsSandbox(SandboxServer):
             return False
         everything = words(" ".join([artists, release["title"], *tracks]))
         return words(request.param("q") or "") <= everything
-
-    @staticmethod
-    def pagination(request: Request, items: int, page: int, per_page: int) -> dict[str, Any]:
-        pages = max(1, math.ceil(items / per_page))
-
-        def link(number: int) -> str:
-            query = {**request.query, "page": str(number), "per_page": str(per_page)}
-            return f"{request.base_url}/database/search?{urlencode(query)}"
-
-        urls = {"last": link(pages), "next": link(page + 1)} if page < pages else {}
-        return {"page": page, "pages": pages, "per_page": per_page, "items": items, "urls": urls}
 
     def search_result(self, release: dict[str, Any], base_url: str) -> dict[str, Any]:
         artists = " & ".join(DISCOGS_SUFFIX.sub("", name) for name in self.artist_names(release))
