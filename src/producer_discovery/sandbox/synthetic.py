@@ -14,7 +14,8 @@ The realism knobs (`Realism`, defaults close to what the real sources cover):
   singles (album_type "single" both), pre-release singles repeating album recordings (same
   ISRC), deluxe editions (30 % of albums: same recordings plus 2 bonus songs on disc 2) and
   remasters (15 %: titles "X - 2019 Remaster"), every edition sharing ISRCs;
-- featured artists (10 % of songs, "(feat. X)" or "(with X)"), "(prod. X)" titles (4 %);
+- featured artists (10 % of songs, "(feat. X)" or "(with X)"), "(prod. X)" titles (4 %),
+  a team written as it is named ("(prod. Thorne & Varga)": one team, not two people);
 - a pool of ~1.5 producers an artist (10 % teams), each artist working with 2-4 of them, so
   producers are shared across artists; 20 % spelled differently on one source (Discogs
   " (N)" suffix or a name variation `anv`, MusicBrainz's typographic apostrophe, Discogs

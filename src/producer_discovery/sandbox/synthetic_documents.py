@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from producer_discovery.sandbox import synthetic_names as names
 from producer_discovery.sandbox.catalogue import DEFAULT_CATALOGUE
 from producer_discovery.sandbox.credits_data import CREDITS_CATALOGUE
-from producer_discovery.sandbox.synthetic_model import Ledger, Person, Release, Song
+from producer_discovery.sandbox.synthetic_model import Crew, Ledger, Person, Release, Song
 from producer_discovery.sandbox.synthetic_sources import discogs_section, musicbrainz_section
 from producer_discovery.text import normalize_name, normalize_title
 
@@ -117,7 +117,7 @@ def genius_section(builder: Builder, ledger: Ledger) -> Document:
     return {"artists": [genius_artist(person) for person in credited.values()], "songs": songs}
 
 
-def song_people(song: Song, crew: Any) -> list[Person]:
+def song_people(song: Song, crew: Crew) -> list[Person]:
     people = [song.artist, song.writer, crew.mixer, *song.producers]
     people += [person for person, _ in song.co_producers]
     people += [person for person in (song.featured, crew.executive) if person is not None]
