@@ -29,7 +29,7 @@ pytestmark = pytest.mark.slow  # the five stage processes, a few times
 # hand-picked hostile batch, and one that hypothesis draws.
 batches = st.fixed_dictionaries({stage: st.lists(messages, min_size=1, max_size=4) for stage in STAGES})
 NAMES = ["\u200fNova\u202e Reyes\u200b", "e\u0301\u0301\u0301", "x" * 6000, "\ufeff", " "]
-HOSTILE = {stage: [{"artistName": name} for name in NAMES]
+HOSTILE: dict[str, list[Any]] = {stage: [{"artistName": name} for name in NAMES]
            + [{"x": nested(400)}, {"producerId": "0" * 36, "pad": "y" * 70_000},
               {"trackId": "t" * 101}, {"albumId": 1}, [], "text", None]
            for stage in STAGES}
