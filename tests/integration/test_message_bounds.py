@@ -8,9 +8,13 @@ import psycopg
 import pytest
 from psycopg.types.json import Jsonb
 
+from producer_discovery.workers import artist_discovery
 from producer_discovery.workers.album_discovery import AlbumDiscoveryMessage
 from producer_discovery.workers.artist_discovery import ArtistDiscoveryMessage
-from tests.support.database import Database, one
+from tests.support.database import Database, one, rows
+from tests.support.sandboxes import Sandboxes
+from tests.support.settings import FAST, sandbox_settings
+from tests.support.stages import drain_stage
 
 
 def verdict(db: Database, queue: str, message: Any) -> dict[str, Any]:
@@ -100,3 +104,25 @@ def test_message_models_agree_with_the_database_bounds() -> None:
     with pytest.raises(ValueError, match="at most 100"):
         AlbumDiscoveryMessage.model_validate({"artistId": "00000000-0000-0000-0000-000000000000",
                                               "spotifyId": "s" * 101})
+
+
+def test_artist_stage_sets_aside_a_3000_level_body_and_a_6000_character_name(
+    database_url: str, db: Database, sandboxes: Sandboxes
+) -> None:
+    """Cases 6 and 7 in the artist_discovery queue itself (sent past the entry point): each is
+    recorded and archived at its first delivery, and the artist read with them is discovered."""
+    deep = one(db.execute("SELECT pgmq.send('artist_discovery', %s::jsonb) AS id",
+                          ('{"artistName": "n", "x": ' + "[" * 3000 + "1" + "]" * 3000 + "}",)))["id"]
+    long = one(db.execute("SELECT pgmq.send('artist_discovery', %s) AS id",
+                          (Jsonb({"artistName": "x" * 6000}),)))["id"]
+    one(db.execute("SELECT start_artist_discovery('Nova Reyes') AS id"))
+    settings = sandbox_settings(sandboxes, database_url, **(FAST | {"worker_concurrency": 4}))
+    drain_stage(settings, artist_discovery.QUEUE, artist_discovery.build)
+    problems = rows(database_url, "SELECT message_id, error_type FROM queue_mgmt.problematic_messages")
+    assert {(p["message_id"], p["error_type"]) for p in problems} == {
+        (str(deep), "undecodable_message"), (str(long), "invalid_message")}
+    archived = rows(database_url, "SELECT msg_id, read_ct FROM pgmq.a_artist_discovery ORDER BY msg_id")
+    assert [row["read_ct"] for row in archived] == [1, 1, 1]
+    assert [row["name"] for row in rows(database_url, "SELECT name FROM artists")] == ["Nova Reyes"]
+    assert one(db.execute("SELECT count(*) AS n FROM processing_status "
+                          "WHERE length(entity_id) > 500"))["n"] == 0
