@@ -7,6 +7,7 @@ import pytest
 
 from producer_discovery.db.decode import MAXIMUM_DEPTH, Undecodable, decode_message, nesting_depth
 from producer_discovery.errors import is_transient
+from producer_discovery.runtime.worker import connection_lost
 
 
 def test_decoder_refuses_a_body_nested_beyond_python_recursion_without_raising() -> None:
@@ -66,3 +67,10 @@ def test_database_errors_are_classified_by_sqlstate(error: Exception, transient:
     """Data (22), integrity (23) and limit (54) errors are permanent; connection, resource and
     deadlock errors transient."""
     assert is_transient(error) is transient
+
+
+def test_a_limit_error_is_not_taken_for_a_lost_connection() -> None:
+    """ProgramLimitExceeded is an OperationalError to psycopg, but the message's fault: the
+    runtime dead-letters it instead of retrying it as a delivery cut short (case 7's loop)."""
+    assert connection_lost(psycopg.errors.ProgramLimitExceeded("index row size 6016")) is False
+    assert connection_lost(psycopg.errors.AdminShutdown("terminating connection")) is True
