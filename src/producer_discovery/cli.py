@@ -54,7 +54,7 @@ def port(text: str) -> int:
     return value
 
 
-ARTIST_NAME_MAX = 300  # start_artist_discovery refuses longer names too
+ARTIST_NAME_MAX = 200  # as start_artist_discovery (migrations 0051, 0080) and the web's API
 
 
 def artist_name(text: str) -> str:
@@ -156,6 +156,8 @@ def runtime_overrides(arguments: argparse.Namespace) -> dict[str, object]:
 
 def main(argv: Sequence[str] | None = None) -> None:
     arguments = build_parser().parse_args(argv)
+    if arguments.command == "discover" and not arguments.names and arguments.genre is None:
+        fail("discover needs artist names or --genre GENRE", 2)  # an input error, like the rest
     try:
         settings = Settings(**runtime_overrides(arguments))  # type: ignore[arg-type]
         configure_logging(settings.log_format, settings.log_level)

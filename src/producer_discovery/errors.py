@@ -77,11 +77,27 @@ class Deferred(TransientError):
         super().__init__(message, retry_after)
 
 
+# SQLSTATE classes a retry cannot fix: data exception (a value too long, a bad number),
+# integrity constraint violation, and program limit exceeded (an index row too large, which
+# psycopg files under OperationalError). Connection (08), resource (53), operator (57) and
+# transaction (40) errors stay transient.
+PERMANENT_SQLSTATE_CLASSES = frozenset({"22", "23", "54"})
+
+
+def is_permanent_sqlstate(error: BaseException) -> bool:
+    """True for a database error whose SQLSTATE says the data, not the moment, is wrong."""
+    if not isinstance(error, psycopg.Error):
+        return False
+    if isinstance(error, psycopg.DataError) and not error.sqlstate:
+        return True  # refused by psycopg itself (a NUL in a text parameter)
+    return str(error.sqlstate or "")[:2] in PERMANENT_SQLSTATE_CLASSES
+
+
 def is_transient(error: BaseException) -> bool:
     """True when a later attempt may succeed."""
     if isinstance(error, TransientError):
         return True
-    if isinstance(error, (PermanentError, ConfigurationError)):
+    if isinstance(error, (PermanentError, ConfigurationError)) or is_permanent_sqlstate(error):
         return False
     if isinstance(error, (httpx.TransportError, TimeoutError, ConnectionError)):
         return True

@@ -115,12 +115,10 @@ def run_command(settings: Settings, arguments: argparse.Namespace) -> int:
 
 
 def discover_command(settings: Settings, arguments: argparse.Namespace) -> int:
-    if not arguments.names and not arguments.genre:
-        raise ConfigurationError("discover needs artist names or --genre GENRE")
     with connect(settings) as database:
         for name in arguments.names:
             print(f"queued {name!r} (message {database.start_artist_discovery(name)})")
-        if arguments.genre:
+        if arguments.genre is not None:
             rows = database.start_bulk_artist_discovery(arguments.genre, arguments.min_popularity,
                                                         arguments.limit)
             for row in rows:

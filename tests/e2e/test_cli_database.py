@@ -70,7 +70,7 @@ def test_bad_arguments_exit_2_with_one_line(arguments: list[str], environment: d
 
 
 def test_discover_without_names_or_genre_is_one_line_error(environment: dict[str, str]) -> None:
-    """`discover` with nothing to discover exits 1 with one line."""
+    """`discover` with nothing to discover is an input error: exit 2 with one line."""
     result = run("discover", env=environment)
-    assert result.returncode == 1
+    assert result.returncode == 2
     assert result.stderr.strip().splitlines()[-1] == "producer-discovery: error: discover needs artist names or --genre GENRE"

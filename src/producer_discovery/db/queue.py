@@ -1,7 +1,9 @@
 """The runtime's database calls for one stage queue: pgmq through its own client, and the
 runtime's stored procedures (screen, lock, commit, retry, dead letter, heartbeat).
 
-    read(vt, quantity)            pgmq.read: up to `quantity` messages, hidden `vt` seconds
+    read(vt, quantity)            pgmq.read: up to `quantity` messages, hidden `vt` seconds,
+                                  each body decoded alone with bounds (db/decode.py): a body
+                                  that cannot be decoded comes back as an `Undecodable`
     screen(body, key)             validate_queue_message's verdict + "effect already recorded?"
     record_problematic(message, …)  queue_mgmt.problematic_messages + archive, one transaction
     attempts(message_id)          its handler failures and deliveries set aside (0070)
@@ -32,10 +34,17 @@ from psycopg import sql
 from psycopg.types.json import Jsonb
 from psycopg_pool import ConnectionPool
 
+from producer_discovery.db.decode import Undecodable, decode_message
 from producer_discovery.db.pool import CONNECTION_OPTIONS
 from producer_discovery.db.queries import query
 
 Entity = tuple[str, str]
+
+
+def storable(text: str) -> str:
+    """An error text PostgreSQL can store: a NUL (from a provider's document, say) written
+    out, since text refuses it and a recording must never fail on what a message brought."""
+    return text.replace("\x00", "\\u0000")
 
 
 @dataclass(frozen=True)
@@ -53,10 +62,15 @@ class StageQueue:
         self.pgmq = PGMQueue(pool=pool, init_extension=False)
 
     def read(self, vt: int, quantity: int) -> list[Message]:
-        result = self.pgmq.read(self.queue, vt=vt, qty=quantity)
-        if result is None:
-            return []
-        return result if isinstance(result, list) else [result]
+        """Up to `quantity` messages; the read commits alone (read_ct counts it). A body that
+        cannot be decoded within the bounds is the message's `Undecodable`, never an error."""
+        with self.pool.connection() as conn:
+            rows = conn.execute(query("queue_read_raw"), {
+                "queue": self.queue, "vt": vt, "quantity": quantity}).fetchall()
+        return [Message(msg_id=row[0], read_ct=row[1], enqueued_at=row[2], last_read_at=row[3],
+                        vt=row[4], message=decode_message(row[5]),
+                        headers=None if row[6] is None else decode_message(row[6]))
+                for row in rows]
 
     def length(self) -> int:
         with self.pool.connection() as conn:
@@ -87,10 +101,13 @@ class StageQueue:
         return Screen(row[0], bool(row[1]))
 
     def record_problematic(self, message: Message, error_type: str, details: str) -> None:
+        body = message.message
+        kept = body.record() if isinstance(body, Undecodable) else body
         with self.pool.connection() as conn, conn.transaction():
             conn.execute(query("record_problematic_message"), {
                 "queue": self.queue, "message_id": str(message.msg_id),
-                "body": Jsonb(message.message), "error_type": error_type, "error_details": details})
+                "body": Jsonb(kept), "error_type": error_type,
+                "error_details": storable(details)[:2000]})
             self.pgmq.archive(self.queue, message.msg_id, conn=conn)
             conn.execute(query("forget_message_attempts"),
                          {"queue": self.queue, "msg_id": message.msg_id})
@@ -136,6 +153,7 @@ class StageQueue:
     def retry_later(self, message_id: int, locked: Entity | None, worker: str, error: str,
                     delay_seconds: int, *, failure: bool = True) -> None:
         """Hide the message for a delay, its entity PENDING; `failure`: one attempt spent."""
+        error = storable(error)
         with self.pool.connection() as conn, conn.transaction():
             self._pending(conn, locked, worker, error)
             if failure:
@@ -184,7 +202,7 @@ class StageQueue:
         with self.pool.connection() as conn:
             conn.execute(query("dead_letter_message"), {
                 "queue": self.queue, "message_id": message_id, "entity_type": entity_type,
-                "entity_id": entity_id, "worker": worker, "reason": reason,
+                "entity_id": entity_id, "worker": worker, "reason": storable(reason),
                 "metadata": Jsonb(metadata)})
 
     def heartbeat(self, message_ids: list[int], locked: list[Entity], worker: str,

@@ -8,7 +8,8 @@ timeout of every in-flight message and the heartbeat of every lock, and flushes 
 
 Per message (architecture.md, "One message, one transaction"):
 1. the read commits on its own (autocommit), so read_ct counts every delivery;
-2. invalid JSON shape / fields → queue_mgmt.problematic_messages + archive;
+2. a body over the bounds or not JSON (decoded alone, db/decode.py), invalid JSON shape or
+   fields → queue_mgmt.problematic_messages + archive;
 3. a message whose effect is already recorded (idempotency key) → archive;
 4. more than max_deliveries deliveries cut short (see below) → dead letter, "killed its worker";
 5. acquire_processing_lock: COMPLETED → archive; held by a live worker → hide and move on
@@ -50,6 +51,7 @@ from pgmq.messages import Message
 from psycopg_pool import PoolTimeout
 from pydantic import ValidationError
 
+from producer_discovery.db.decode import Undecodable
 from producer_discovery.db.pool import check_connection_budget
 from producer_discovery.db.queue import Listener, StageQueue
 from producer_discovery.errors import (
@@ -75,7 +77,8 @@ def connection_lost(error: BaseException) -> bool:
         return True
     if isinstance(error, psycopg.errors.QueryCanceled | psycopg.errors.LockNotAvailable):
         return False
-    return isinstance(error, psycopg.OperationalError)
+    # is_transient: not an OperationalError the data caused (ProgramLimitExceeded, SQLSTATE 54)
+    return isinstance(error, psycopg.OperationalError) and is_transient(error)
 
 
 class LockLost(Exception):
@@ -233,6 +236,9 @@ class Worker:
     def _handle(self, flight: InFlight) -> str:
         message = flight.message
         body = message.message
+        if isinstance(body, Undecodable):  # over the bounds or not JSON (db/decode.py)
+            self.queue.record_problematic(message, "undecodable_message", body.reason)
+            return "invalid"
         key = idempotency_key(self.stage.queue, body)
         screen = self.queue.screen(body, key)
         model, problem = self._parse(body, screen.verdict)

@@ -36,7 +36,7 @@ class AlbumDiscoveryMessage(BaseModel):
     model_config = ConfigDict(populate_by_name=True, str_strip_whitespace=True)
 
     artist_id: UUID = Field(alias="artistId")
-    spotify_id: str = Field(alias="spotifyId", min_length=1)
+    spotify_id: str = Field(alias="spotifyId", min_length=1, max_length=100)
     offset: int = Field(0, ge=0)
 
 

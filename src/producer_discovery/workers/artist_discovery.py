@@ -46,9 +46,9 @@ class ArtistDiscoveryMessage(BaseModel):
 
     model_config = ConfigDict(populate_by_name=True, str_strip_whitespace=True)
 
-    artist_name: str | None = Field(None, alias="artistName", min_length=1)
-    spotify_id: str | None = Field(None, alias="spotifyId", min_length=1)
-    genre: str | None = Field(None, min_length=1)
+    artist_name: str | None = Field(None, alias="artistName", min_length=1, max_length=300)
+    spotify_id: str | None = Field(None, alias="spotifyId", min_length=1, max_length=100)
+    genre: str | None = Field(None, min_length=1, max_length=100)
     min_popularity: int | None = Field(None, alias="minPopularity", ge=0, le=100)
     limit: int = Field(DEFAULT_GENRE_LIMIT, ge=1, le=1000)
     artist: Artist | None = None  # the search hit a genre expansion found, as Spotify sent it

@@ -47,7 +47,7 @@ class TrackDiscoveryMessage(BaseModel):
     model_config = ConfigDict(populate_by_name=True, str_strip_whitespace=True)
 
     album_id: UUID = Field(alias="albumId")
-    spotify_id: str = Field(alias="spotifyId", min_length=1)
+    spotify_id: str = Field(alias="spotifyId", min_length=1, max_length=100)
     artist_id: UUID = Field(alias="artistId")
 
 
