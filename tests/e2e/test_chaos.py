@@ -25,54 +25,12 @@ import pytest
 from producer_discovery.sandbox.environment import SandboxEnvironment
 from producer_discovery.sandbox.server import Faults
 from tests.conftest import Server
+from tests.support.pipeline_state import differences_from_clean, snapshot
 
 ROOT = Path(__file__).resolve().parents[2]
 PROVIDERS = ("SPOTIFY_", "GENIUS_", "DISCOGS_", "INSTAGRAM_", "MUSICBRAINZ_")
 ARTISTS = ("Nova Reyes", "The Velvet Arcade")
 KILL_EVERY = (2.0, 4.0)  # seconds between two SIGKILLs, drawn uniformly
-
-# The end state, each as a sorted list (so a duplicate row would show).
-SNAPSHOT = {
-    "artists": "SELECT spotify_id, name FROM artists",
-    "albums": "SELECT spotify_id, name FROM albums",
-    "tracks": "SELECT spotify_id, name FROM tracks",
-    "normalized_tracks": "SELECT a.spotify_id, n.normalized_name FROM normalized_tracks n "
-                         "JOIN artists a ON a.id = n.artist_id",
-    "producers": "SELECT name, normalized_name, instagram_handle, enriched_at IS NOT NULL, "
-                 "enrichment_failed FROM producers",
-    # A song's credits land on its representative edition, whichever edition was stored
-    # first: keyed by the song (artist, normalized title), not by the edition's Spotify id.
-    "credits": "SELECT a.spotify_id, COALESCE(n.normalized_name, t.name), p.normalized_name "
-               "FROM track_producers tp JOIN tracks t ON t.id = tp.track_id "
-               "JOIN albums al ON al.id = t.album_id JOIN artists a ON a.id = al.artist_id "
-               "LEFT JOIN normalized_tracks n ON n.representative_track_id = t.id "
-               "JOIN producers p ON p.id = tp.producer_id",
-}
-# Which sources credit a producer, and how surely, depends on the edition identified (the
-# Discogs release of "Neon Cathedral (Deluxe Edition)" credits differently from the
-# album's): compared for every song whose representative edition is the same in both runs.
-CREDIT_DETAILS = {
-    "representatives": "SELECT a.spotify_id, n.normalized_name, al.name FROM normalized_tracks n "
-                       "JOIN artists a ON a.id = n.artist_id JOIN tracks t ON t.id = n.representative_track_id "
-                       "JOIN albums al ON al.id = t.album_id",
-    "credit_sources": "SELECT a.spotify_id, COALESCE(n.normalized_name, t.name), p.normalized_name, "
-                      "tp.source, round(tp.confidence, 4) "
-                      "FROM track_producers tp JOIN tracks t ON t.id = tp.track_id "
-                      "JOIN albums al ON al.id = t.album_id JOIN artists a ON a.id = al.artist_id "
-                      "LEFT JOIN normalized_tracks n ON n.representative_track_id = t.id "
-                      "JOIN producers p ON p.id = tp.producer_id",
-}
-
-
-def snapshot(url: str) -> dict[str, list[tuple[Any, ...]]]:
-    with psycopg.connect(url, autocommit=True) as conn:
-        state = {name: sorted(conn.execute(statement).fetchall(), key=repr)
-                 for name, statement in {**SNAPSHOT, **CREDIT_DETAILS}.items()}
-        state["queued"] = conn.execute(
-            "SELECT queue_name, queue_length FROM pgmq.metrics_all() WHERE queue_length > 0").fetchall()
-        state["dead_letters"] = conn.execute("SELECT source_queue, failure_reason FROM dlq_messages").fetchall()
-    return state
-
 
 @pytest.fixture
 def fresh_database(pg_server: Server, template_database: str) -> Iterator[Any]:
@@ -227,16 +185,7 @@ def test_pipeline_under_chaos_ends_like_a_clean_run_in_at_most_twice_its_time(
               f"injected by the sandboxes {injected}")
         assert chaos.done_faults["sigkill"] >= 5 and chaos.done_faults["database_restart"] == 1
         assert sum(injected.values()) > 0
-        for part in (*SNAPSHOT, "queued", "dead_letters"):
-            missing = [row for row in clean[part] if row not in state[part]]
-            extra = [row for row in state[part] if row not in clean[part]]
-            assert state[part] == clean[part], f"{part}: missing {missing}, extra {extra}"
-        same_edition = {(artist, song) for artist, song, album in clean["representatives"]
-                        if (artist, song, album) in state["representatives"]}
-        other_edition = sorted({(artist, song) for artist, song, _ in clean["representatives"]}
-                               - same_edition)
+        problems, other_edition = differences_from_clean(clean, state)
         print(f"songs identified from another edition than in the clean run: {other_edition}")
-        details = [[row for row in run_state["credit_sources"] if (row[0], row[1]) in same_edition]
-                   for run_state in (clean, state)]
-        assert details[1] == details[0], "sources and confidence of songs identified from the same edition"
+        assert problems == [], problems
         assert chaos_seconds <= 2 * clean_seconds, (chaos_seconds, clean_seconds)

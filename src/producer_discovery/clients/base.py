@@ -29,6 +29,8 @@ to the worker runtime, which hides the message for the policy's delay.
 
 from __future__ import annotations
 
+import json
+import re
 import time
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
@@ -195,9 +197,12 @@ class ApiClient:
     def get_json(
         self, path_or_url: str, *, endpoint: str, params: dict[str, Any] | None = None
     ) -> Any:
-        """GET and decode JSON, with the shared limit, in-process retries and metrics."""
+        """GET and decode JSON, with the shared limit, in-process retries and metrics. NUL
+        characters are dropped from every string: PostgreSQL's text and jsonb cannot hold
+        them, and real answers sometimes carry one (issue 11)."""
         return self.retry_policy.call(
-            lambda: self.send("GET", path_or_url, endpoint=endpoint, params=params).json()
+            lambda: decode_json(self.send("GET", path_or_url, endpoint=endpoint,
+                                          params=params).text)
         )
 
     def send(
@@ -275,3 +280,13 @@ class ApiClient:
 
 def same_origin(first: httpx.URL, second: httpx.URL) -> bool:
     return (first.scheme, first.host, first.port) == (second.scheme, second.host, second.port)
+
+
+ESCAPED_NUL = re.compile(r"(?<!\\)((?:\\\\)*)\\u0000")
+
+
+def decode_json(text: str) -> Any:
+    """A JSON document without NUL characters: every `\\u0000` escape (one not itself
+    escaped: preceded by an even number of backslashes) is removed before decoding, and a raw
+    NUL, which JSON does not allow inside strings, is removed too."""
+    return json.loads(ESCAPED_NUL.sub(r"\1", text).replace("\x00", ""))

@@ -51,6 +51,7 @@ class SandboxEnvironment:
     discogs_requests_per_minute: int = 60
     catalogue_artists: int = 0  # 0: the sample catalogue; 3..200: a generated one
     catalogue_seed: int = 0
+    world: bool = False  # answer in the shapes the real services send (sandbox/world.py)
 
     def __post_init__(self) -> None:
         self.catalogue: GeneratedCatalogue | None = None
@@ -85,6 +86,7 @@ class SandboxEnvironment:
 
     def start(self) -> SandboxEnvironment:
         for server in self.servers.values():
+            server.world = self.world
             server.start()
         return self
 

@@ -20,6 +20,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Self
 from urllib.parse import parse_qs, urlsplit
 
+from producer_discovery.sandbox.world import worldly
+
 
 @dataclass
 class Request:
@@ -70,6 +72,7 @@ class SandboxServer:
 
     def __init__(self, faults: Faults | None = None, port: int = 0) -> None:
         self.faults = faults or Faults()
+        self.world = False  # answer in the shapes the real service sends (sandbox/world.py)
         self.routes: list[tuple[str, re.Pattern[str], str, Handler, QueryTest | None]] = []
         self.requests: Counter[str] = Counter()
         self.paths: Counter[str] = Counter()  # requests per path (e.g. one artist's profile)
@@ -228,7 +231,11 @@ class SandboxServer:
             injected = self._injected_fault(number, path, endpoint)
             if injected is not None:
                 return injected
-            return handler(request)
+            response = handler(request)
+            if self.world and response.status == 200 and isinstance(response.body, dict):
+                response = Response(200, worldly(self.name, endpoint, response.body),
+                                    response.headers)
+            return response
         return self.error(404, f"no route for {method} {path}")
 
     def _injected_fault(self, number: int, path: str, endpoint: str) -> Response | None:
