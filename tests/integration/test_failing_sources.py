@@ -236,3 +236,34 @@ def test_revoked_genius_token_costs_no_other_source_and_the_refresh_fills_the_ga
     assert after["genius"] > 0
     assert after["musicbrainz"] == before["musicbrainz"] and after["discogs"] == before["discogs"]
     assert all(metadata["missing_sources"] == {} for _, metadata in song_metadata(database_url))
+
+
+class GeniusWithOddCredits(GeniusSandbox):
+    """Songs whose envelope is right but whose producers are a string, not a list: the shape
+    check passes and the parser cannot read them (case 9 beyond the top-level fields)."""
+
+    def song(self, request: Any) -> Any:
+        response = super().song(request)
+        if response.status == 200:
+            response.body["response"]["song"]["producer_artists"] = "Kelso & Marr"
+        return response
+
+
+def test_a_source_whose_parser_cannot_read_its_answer_is_left_out_alone(
+    database_url: str, sandboxes: Sandboxes
+) -> None:
+    """A document that passes the shape check but breaks Genius' parser deeper down: every
+    song completes with MusicBrainz and Discogs, Genius listed as missing with what broke,
+    nothing dead-lettered."""
+    with GeniusWithOddCredits(access_token=GENIUS_TOKEN) as odd:
+        settings = sandbox_settings(sandboxes, database_url, fast=True, genius_api_url=odd.url)
+        messages = seed(database_url, "Neon Cathedral")
+        drain_stage(settings, QUEUE, build, messages=messages)
+        assert odd.requests["songs"] > 0
+    outcomes = song_metadata(database_url)
+    assert len(outcomes) == len(messages)
+    gaps = [metadata["missing_sources"] for _, metadata in outcomes]
+    assert any("genius" in gap and "unexpected response shape" in gap["genius"] for gap in gaps)
+    assert all(set(gap) <= {"genius"} for gap in gaps)
+    assert rows(database_url, "SELECT count(*) AS n FROM dlq_messages")[0]["n"] == 0
+    assert evidence_by_source(database_url).get("musicbrainz", 0) > 0

@@ -36,7 +36,7 @@ from producer_discovery.clients.genius import GeniusClient
 from producer_discovery.clients.musicbrainz import MusicBrainzClient
 from producer_discovery.clients.spotify import SpotifyClient
 from producer_discovery.db.catalogue import track_context
-from producer_discovery.errors import CredentialsRejected, fails_alone
+from producer_discovery.errors import CredentialsRejected, ResponseShapeError, fails_alone
 from producer_discovery.identification.credits import Credit, title_credits
 from producer_discovery.identification.discogs import DiscogsSource
 from producer_discovery.identification.genius import GeniusSource
@@ -52,6 +52,8 @@ from producer_discovery.settings import Settings
 from producer_discovery.text import producer_names_in_title
 
 Client = TypeVar("Client", bound=ApiClient)
+# What a parser raises on a document it cannot read (pydantic's ValidationError is a ValueError).
+UNREADABLE_ANSWER = (KeyError, IndexError, TypeError, AttributeError, ValueError)
 
 log = structlog.get_logger("producer_discovery.identification.identify")
 
@@ -121,6 +123,13 @@ class Identifier:
         """One source's answer; a source that fails alone is recorded as missing instead."""
         try:
             answer = ask()
+        except UNREADABLE_ANSWER as error:
+            # The documents passed their shape check, yet this source's parser could not read
+            # them: that source's answer is unreadable, not the message (issue 11, case 9).
+            log.warning("credit_source_unreadable", source=source, exc_info=error)
+            unreadable = ResponseShapeError(source, "parse", f"{type(error).__name__}: {error}")
+            found.missing[source] = str(unreadable)[:300]
+            return
         except Exception as error:
             if not fails_alone(error):
                 raise
