@@ -17,8 +17,9 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -102,6 +103,27 @@ def database_url(pg_server: Server, template_database: str) -> Iterator[str]:
     janitor.init()
     yield pg_server.url(name)
     janitor.drop()
+
+
+@pytest.fixture
+def fresh_database(pg_server: Server, template_database: str) -> Iterator[Callable[[], str]]:
+    """A factory of fresh migrated databases, dropped at the end."""
+    made: list[DatabaseJanitor] = []
+
+    def make() -> str:
+        name = f"pd_fresh_{uuid.uuid4().hex[:10]}"
+        janitor = pg_server.janitor(name, template=template_database)
+        janitor.init()
+        made.append(janitor)
+        return pg_server.url(name)
+
+    yield make
+    for janitor in made:
+        try:
+            janitor.drop()
+        except Exception:  # a database restart may leave a connection closing
+            time.sleep(2)
+            janitor.drop()
 
 
 @pytest.fixture

@@ -13,8 +13,6 @@ import subprocess
 import sys
 import threading
 import time
-import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,27 +29,6 @@ ROOT = Path(__file__).resolve().parents[2]
 PROVIDERS = ("SPOTIFY_", "GENIUS_", "DISCOGS_", "INSTAGRAM_", "MUSICBRAINZ_")
 ARTISTS = ("Nova Reyes", "The Velvet Arcade")
 KILL_EVERY = (2.0, 4.0)  # seconds between two SIGKILLs, drawn uniformly
-
-@pytest.fixture
-def fresh_database(pg_server: Server, template_database: str) -> Iterator[Any]:
-    """A factory of fresh migrated databases, dropped at the end."""
-    made = []
-
-    def make() -> str:
-        name = f"pd_chaos_{uuid.uuid4().hex[:10]}"
-        janitor = pg_server.janitor(name, template=template_database)
-        janitor.init()
-        made.append(janitor)
-        return pg_server.url(name)
-
-    yield make
-    for janitor in made:
-        try:
-            janitor.drop()
-        except Exception:  # a database restart may leave a connection closing
-            time.sleep(2)
-            janitor.drop()
-
 
 def run_pipeline(url: str, sandboxes: SandboxEnvironment, log: Path,
                  chaos: Chaos | None = None) -> float:

@@ -5,32 +5,15 @@ from __future__ import annotations
 
 import random
 import string
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-import psycopg
 import pytest
 
-from tests.e2e.test_worker_runtime import Workers, effects, queue_length, send
 from tests.support.database import rows
-from tests.support.runtime_stage import QUEUE, SETUP_SQL
+from tests.support.runtime_stage import QUEUE
+from tests.support.runtime_workers import Workers, effects, queue_length, send
 
 pytestmark = pytest.mark.slow  # worker processes
-
-
-@pytest.fixture
-def url(database_url: str) -> str:
-    with psycopg.connect(database_url, autocommit=True) as conn:
-        conn.execute(SETUP_SQL)
-    return database_url
-
-
-@pytest.fixture
-def workers(url: str, tmp_path: Path) -> Iterator[Workers]:
-    pool = Workers(url, tmp_path)
-    yield pool
-    pool.stop_all()
 
 
 def nested(depth: int) -> Any:

@@ -4,31 +4,13 @@ source costs no attempts, refused credentials make health critical instead of de
 from __future__ import annotations
 
 import signal
-from collections.abc import Iterator
-from pathlib import Path
 
-import psycopg
 import pytest
 
-from tests.e2e.test_worker_runtime import Workers, effects, send, wait_until
 from tests.support.database import rows
-from tests.support.runtime_stage import SETUP_SQL
+from tests.support.runtime_workers import Workers, effects, send, wait_until
 
 pytestmark = pytest.mark.slow  # processes: more than ~3 s each
-
-
-@pytest.fixture
-def url(database_url: str) -> str:
-    with psycopg.connect(database_url, autocommit=True) as conn:
-        conn.execute(SETUP_SQL)
-    return database_url
-
-
-@pytest.fixture
-def workers(url: str, tmp_path: Path) -> Iterator[Workers]:
-    pool = Workers(url, tmp_path)
-    yield pool
-    pool.stop_all()
 
 
 def test_blocked_source_spends_no_attempts(url: str, workers: Workers) -> None:

@@ -4,89 +4,17 @@ malformed input, signals, a database restart and concurrent workers."""
 from __future__ import annotations
 
 import signal
-import subprocess
-import sys
 import time
-from collections.abc import Callable, Iterator
 from functools import partial
-from pathlib import Path
 from typing import Any
 
-import psycopg
 import pytest
-from psycopg.types.json import Jsonb
 
 from tests.conftest import Server
 from tests.support.database import rows
-from tests.support.runtime_stage import QUEUE, SETUP_SQL
+from tests.support.runtime_workers import Workers, effects, queue_length, send, wait_until
 
 pytestmark = pytest.mark.slow  # processes: more than ~3 s each
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture
-def url(database_url: str) -> str:
-    with psycopg.connect(database_url, autocommit=True) as conn:
-        conn.execute(SETUP_SQL)
-    return database_url
-
-
-class Workers:
-    """Starts test-stage worker processes (logs to files, never a full pipe) and cleans them up."""
-
-    def __init__(self, url: str, logs: Path) -> None:
-        self.url = url
-        self.logs = logs
-        self.processes: list[subprocess.Popen[str]] = []
-
-    def start(self, *arguments: str) -> subprocess.Popen[str]:
-        log = (self.logs / f"worker-{len(self.processes)}.log").open("w")
-        process = subprocess.Popen(
-            [sys.executable, "-m", "tests.support.runtime_stage", self.url, *arguments],
-            cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, text=True,
-        )
-        self.processes.append(process)
-        return process
-
-    def stop_all(self) -> None:
-        for number, process in enumerate(self.processes):
-            if process.poll() is None:
-                process.kill()
-            process.wait(timeout=30)
-            if process.returncode not in (0, -signal.SIGKILL):
-                print((self.logs / f"worker-{number}.log").read_text()[-3000:])
-
-
-@pytest.fixture
-def workers(url: str, tmp_path: Path) -> Iterator[Workers]:
-    pool = Workers(url, tmp_path)
-    yield pool
-    pool.stop_all()
-
-
-def send(url: str, *messages: Any) -> list[int]:
-    found = rows(url, "SELECT pgmq.send_batch(%s, %s::jsonb[]) AS id", (QUEUE, [Jsonb(m) for m in messages]))
-    return [row["id"] for row in found]
-
-
-def wait_until(predicate: Callable[[], bool], timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-
-
-def effects(url: str) -> dict[str, int]:
-    found = rows(url, "SELECT key, count(*) AS n FROM runtime_effects GROUP BY key")
-    return {row["key"]: row["n"] for row in found}
-
-
-def queue_length(url: str, queue: str = QUEUE) -> int:
-    return rows(url, "SELECT queue_length FROM pgmq.metrics(%s)", (queue,))[0]["queue_length"]
-
 
 def test_sigkill_before_commit_redoes_the_message_once(url: str, workers: Workers) -> None:
     """A worker killed mid-handler leaves no effect; after the visibility timeout another does it once."""

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +17,6 @@ from psycopg.types.json import Jsonb
 
 from producer_discovery.runtime.supervisor import STAGES
 from producer_discovery.sandbox.environment import SandboxEnvironment
-from tests.conftest import Server
 from tests.e2e.test_full_pipeline import PROVIDERS, cli
 from tests.support.pipeline_state import differences_from_clean, snapshot
 
@@ -44,16 +43,6 @@ HOSTILE: list[tuple[str, Any]] = [
 DEEP_TEXT = '{"artistName": ' + "[" * 3000 + "]" * 3000 + "}"  # case 6: 3,000 levels
 
 
-@pytest.fixture
-def clean_database_url(pg_server: Server, template_database: str) -> Iterator[str]:
-    """A second fresh, migrated database: the clean run's."""
-    name = f"pd_clean_{uuid.uuid4().hex[:10]}"
-    janitor = pg_server.janitor(name, template=template_database)
-    janitor.init()
-    yield pg_server.url(name)
-    janitor.drop()
-
-
 def run_pipeline(database_url: str, log: Path, *, world: bool) -> None:
     with SandboxEnvironment(world=world) as sandboxes:
         environment = {key: value for key, value in os.environ.items()
@@ -72,10 +61,11 @@ def run_pipeline(database_url: str, log: Path, *, world: bool) -> None:
 
 @pytest.mark.slow
 def test_world_shapes_and_hostile_messages_end_like_a_clean_run(
-    database_url: str, clean_database_url: str, tmp_path: Path
+    database_url: str, fresh_database: Callable[[], str], tmp_path: Path
 ) -> None:
     """Same artists, albums, tracks, songs, producers and credits as the clean run; no stage
     process exits; every hostile message recorded as problematic or dead-lettered."""
+    clean_database_url = fresh_database()
     run_pipeline(clean_database_url, tmp_path / "clean.log", world=False)
     world_log = tmp_path / "world.log"
     run_pipeline(database_url, world_log, world=True)

@@ -196,13 +196,17 @@ class SandboxServer:
                 if isinstance(response.body, bytes)
                 else json.dumps(response.body).encode()
             )
-        http.send_response(response.status)
-        http.send_header("Content-Type", response.headers.pop("Content-Type", "application/json"))
-        http.send_header("Content-Length", str(len(payload)))
-        for key, value in response.headers.items():
-            http.send_header(key, value)
-        http.end_headers()
-        http.wfile.write(payload)
+        try:
+            http.send_response(response.status)
+            http.send_header("Content-Type",
+                             response.headers.pop("Content-Type", "application/json"))
+            http.send_header("Content-Length", str(len(payload)))
+            for key, value in response.headers.items():
+                http.send_header(key, value)
+            http.end_headers()
+            http.wfile.write(payload)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client went away (a worker stopped mid-request): nobody to answer
 
     def _answer(
         self,
