@@ -15,6 +15,7 @@ import psycopg
 import pytest
 from psycopg.types.json import Jsonb
 
+from producer_discovery.operations import DEMO_LIMITS
 from producer_discovery.runtime.supervisor import STAGES
 from producer_discovery.sandbox.environment import SandboxEnvironment
 from tests.e2e.test_full_pipeline import PROVIDERS, cli
@@ -44,11 +45,17 @@ DEEP_TEXT = '{"artistName": ' + "[" * 3000 + "]" * 3000 + "}"  # case 6: 3,000 l
 
 
 def run_pipeline(database_url: str, log: Path, *, world: bool) -> None:
-    with SandboxEnvironment(world=world) as sandboxes:
+    """Both runs at the demo's relaxed limits: this test is about shapes, not rates."""
+    relaxed = SandboxEnvironment(
+        world=world,
+        musicbrainz_requests_per_second=DEMO_LIMITS["MUSICBRAINZ_REQUESTS_PER_SECOND"],
+        discogs_requests_per_minute=int(DEMO_LIMITS["DISCOGS_REQUESTS_PER_MINUTE"]))
+    with relaxed as sandboxes:
         environment = {key: value for key, value in os.environ.items()
                        if not key.startswith(PROVIDERS)}
         environment.update(sandboxes.variables(), DATABASE_URL=database_url,
-                           LOG_LEVEL="warning", LOG_FORMAT="json")
+                           LOG_LEVEL="warning", LOG_FORMAT="json",
+                           **{name: str(value) for name, value in DEMO_LIMITS.items()})
         assert cli(environment, log, "discover", *ARTISTS).returncode == 0
         if world:
             with psycopg.connect(database_url, autocommit=True) as conn:
