@@ -20,7 +20,6 @@ never a deadlock), as the response cache's single flight does.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -33,12 +32,12 @@ from psycopg_pool import ConnectionPool
 
 from producer_discovery.db.catalogue import TrackContext, artist_song_contexts
 from producer_discovery.db.queries import query
+from producer_discovery.db.single_flight import single_flight
 
 JsonDocument = dict[str, Any]
 Plan = dict[str, dict[str, JsonDocument]]  # subject → key → decision
 DEFAULT_MAX_AGE = timedelta(days=7)  # as long as the response cache keeps what it was made of
 DEFAULT_WAIT_SECONDS = 120.0
-POLL_SECONDS = 0.1
 
 
 @dataclass(frozen=True)
@@ -93,19 +92,9 @@ class IdentificationPlans:
     @contextmanager
     def planning(self, artist_id: str) -> Iterator[None]:
         """Hold the one right to extend this artist's plan (see the module docstring)."""
-        key = f"identification_plan {self.source} {artist_id}"
-        deadline = time.monotonic() + self.wait_seconds
-        while time.monotonic() < deadline:
-            with self.pool.connection() as conn:
-                row = conn.execute(query("cache_try_lock"), {"key": key}).fetchone()
-                if row and row[0]:
-                    try:
-                        yield
-                    finally:
-                        conn.execute(query("cache_unlock"), {"key": key})
-                    return
-            time.sleep(POLL_SECONDS)
-        yield  # waited long enough: plan without the lock
+        with single_flight(self.pool, f"identification_plan {self.source} {artist_id}",
+                           self.wait_seconds):
+            yield
 
     def albums(self, artist_id: str) -> list[AlbumToPlan]:
         with self.pool.connection() as conn, conn.cursor(row_factory=dict_row) as cursor:

@@ -12,20 +12,18 @@ request, never a deadlock). The token is never logged.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
-import psycopg
 from psycopg.types.json import Jsonb
 from psycopg_pool import ConnectionPool
 
 from producer_discovery.db.queries import query
+from producer_discovery.db.single_flight import single_flight
 
 DEFAULT_WAIT_SECONDS = 60.0
-POLL_SECONDS = 0.1
 
 
 class PostgresProviderState:
@@ -95,20 +93,6 @@ class PostgresProviderState:
     # Single flight ----------------------------------------------------------------------
     @contextmanager
     def _exclusive(self, lock_key: str) -> Iterator[None]:
-        """Hold the session advisory lock `lock_key` (the response cache's lock queries),
-        or give up waiting after `wait_seconds` and go on without it."""
-        deadline = time.monotonic() + self.wait_seconds
-        while time.monotonic() < deadline:
-            with self.pool.connection() as conn:
-                row = conn.execute(query("cache_try_lock"), {"key": lock_key}).fetchone()
-                if row and row[0]:
-                    try:
-                        yield
-                    finally:
-                        try:
-                            conn.execute(query("cache_unlock"), {"key": lock_key})
-                        except psycopg.Error:
-                            pass  # the session is gone, and its lock with it
-                    return
-            time.sleep(POLL_SECONDS)
-        yield  # waited long enough: fetch without the lock
+        """Hold the advisory lock `lock_key`, or go on without it after `wait_seconds`."""
+        with single_flight(self.pool, lock_key, self.wait_seconds):
+            yield

@@ -17,23 +17,21 @@ has waited `wait_seconds` fetches anyway (a duplicate request, never a deadlock)
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
-import psycopg
 from psycopg.types.json import Jsonb
 from psycopg_pool import ConnectionPool
 
 from producer_discovery.db.queries import query
+from producer_discovery.db.single_flight import single_flight
 
 JsonDocument = dict[str, Any]  # the shape clients.cache.ResponseCache stores
 
 DEFAULT_TTL = timedelta(days=7)
 DEFAULT_WAIT_SECONDS = 120.0
-POLL_SECONDS = 0.1
 
 
 class PostgresResponseCache:
@@ -70,27 +68,5 @@ class PostgresResponseCache:
     @contextmanager
     def exclusive(self, api: str, key: str) -> Iterator[None]:
         """Hold the one right to fetch `key` of `api` (see the module docstring)."""
-        lock_key = f"api_response_cache {api} {key}"
-        deadline = time.monotonic() + self.wait_seconds
-        while time.monotonic() < deadline:
-            with self.pool.connection() as conn:
-                if self._try_lock(conn, lock_key):
-                    try:
-                        yield
-                    finally:
-                        self._unlock(conn, lock_key)
-                    return
-            time.sleep(POLL_SECONDS)
-        yield  # waited long enough: fetch without the lock
-
-    @staticmethod
-    def _try_lock(conn: psycopg.Connection[Any], lock_key: str) -> bool:
-        row = conn.execute(query("cache_try_lock"), {"key": lock_key}).fetchone()
-        return bool(row and row[0])
-
-    @staticmethod
-    def _unlock(conn: psycopg.Connection[Any], lock_key: str) -> None:
-        try:
-            conn.execute(query("cache_unlock"), {"key": lock_key})
-        except psycopg.Error:
-            pass  # the session is gone, and its lock with it
+        with single_flight(self.pool, f"api_response_cache {api} {key}", self.wait_seconds):
+            yield
