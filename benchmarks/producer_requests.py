@@ -32,6 +32,7 @@ import time
 from collections import Counter
 
 import psycopg
+from producer_discovery.workers.producer_identification import QUEUE, build
 
 from producer_discovery.clients.discogs import DiscogsClient
 from producer_discovery.clients.genius import GeniusClient
@@ -44,7 +45,6 @@ from producer_discovery.logging import configure
 from producer_discovery.runtime.resources import Resources
 from producer_discovery.sandbox.catalogue_seed import SEEDED_ARTISTS, seed_catalogue
 from producer_discovery.settings import Settings
-from producer_discovery.workers.producer_identification import QUEUE, build
 from tests.support.credits_truth import CreditsTruth, Score
 from tests.support.sandboxes import Sandboxes
 from tests.support.settings import sandbox_settings

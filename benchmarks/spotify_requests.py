@@ -25,12 +25,12 @@ import math
 from collections import Counter
 
 import psycopg
+from producer_discovery.workers import album_discovery, artist_discovery, track_discovery
 
 from producer_discovery.db.scratch import scratch_database
 from producer_discovery.logging import configure
 from producer_discovery.sandbox.spotify import SpotifySandbox
 from producer_discovery.settings import Settings
-from producer_discovery.workers import album_discovery, artist_discovery, track_discovery
 from tests.support.sandboxes import Sandboxes
 from tests.support.settings import sandbox_settings
 from tests.support.stages import drain_stage

@@ -3,7 +3,7 @@
 # themselves (one per pytest-xdist worker), after ruff and mypy. Extra arguments go to pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-.venv/bin/ruff check src tests benchmarks
+.venv/bin/ruff check src workers migrations tests benchmarks
 .venv/bin/mypy
 .venv/bin/lint-imports --no-cache
 exec .venv/bin/python -m pytest -n 2 -p no:cacheprovider "$@"

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import psycopg
 import pytest
+from producer_discovery.workers.producer_identification import QUEUE, build
 
 from producer_discovery.sandbox.catalogue_seed import seed_catalogue
-from producer_discovery.workers.producer_identification import QUEUE, build
 from tests.support.credits_truth import CreditsTruth
 from tests.support.sandboxes import Sandboxes
 from tests.support.settings import sandbox_settings

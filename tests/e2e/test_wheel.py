@@ -34,7 +34,8 @@ def test_the_installed_wheel_migrates_and_runs_the_demo(empty_database_url: str,
     assert built.returncode == 0, log.read_text()[-3000:]
     [wheel] = wheels.glob("producer_discovery-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
-    assert "producer_discovery/db/migrations/0001_create_schemas.sql" in names
+    assert "producer_discovery/migrations/0001_create_schemas.sql" in names
+    assert "producer_discovery/workers/producer_identification.py" in names
     assert "producer_discovery/db/queries/message_screen.sql" in names
     venv = tmp_path / "venv"
     assert run([sys.executable, "-m", "venv", str(venv)], tmp_path, log).returncode == 0

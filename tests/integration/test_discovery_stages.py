@@ -8,6 +8,8 @@ from datetime import date
 from typing import Any
 
 import pytest
+from producer_discovery.workers import album_discovery, artist_discovery, track_discovery
+from producer_discovery.workers.track_discovery import raise_for_batch_error
 from psycopg import sql
 from psycopg.types.json import Jsonb
 
@@ -15,8 +17,6 @@ from producer_discovery.errors import ConfigurationError, PermanentError, Transi
 from producer_discovery.runtime.resources import Resources
 from producer_discovery.sandbox.catalogue import DEFAULT_CATALOGUE
 from producer_discovery.text import normalize_title
-from producer_discovery.workers import album_discovery, artist_discovery, track_discovery
-from producer_discovery.workers.track_discovery import raise_for_batch_error
 from tests.support.database import rows
 from tests.support.sandboxes import Sandboxes
 from tests.support.settings import FAST, sandbox_settings

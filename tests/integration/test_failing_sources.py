@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from producer_discovery.workers.producer_identification import QUEUE, build
 from psycopg_pool import ConnectionPool
 from pydantic import SecretStr
 
@@ -26,7 +27,6 @@ from producer_discovery.sandbox.genius import GeniusSandbox
 from producer_discovery.sandbox.server import Faults
 from producer_discovery.sandbox.spotify import SpotifySandbox
 from producer_discovery.settings import Settings
-from producer_discovery.workers.producer_identification import QUEUE, build
 from tests.integration.test_producer_identification import seed, song_metadata
 from tests.support.database import rows
 from tests.support.sandboxes import DISCOGS_TOKEN, GENIUS_TOKEN, Sandboxes

@@ -9,6 +9,7 @@ from typing import Any
 
 import psycopg
 import pytest
+from producer_discovery.workers.producer_identification import QUEUE, build
 from psycopg_pool import ConnectionPool
 
 from producer_discovery.clients.musicbrainz import MusicBrainzClient
@@ -18,7 +19,6 @@ from producer_discovery.identification.identify import load_track
 from producer_discovery.identification.musicbrainz_plan import MusicBrainzPlanner
 from producer_discovery.identification.track import TrackToIdentify
 from producer_discovery.sandbox.catalogue_seed import seed_catalogue
-from producer_discovery.workers.producer_identification import QUEUE, build
 from tests.support.database import rows
 from tests.support.sandboxes import Sandboxes
 from tests.support.settings import sandbox_settings

@@ -6,11 +6,11 @@ from typing import Any
 
 import psycopg
 import pytest
-from psycopg.types.json import Jsonb
-
 from producer_discovery.workers import artist_discovery
 from producer_discovery.workers.album_discovery import AlbumDiscoveryMessage
 from producer_discovery.workers.artist_discovery import ArtistDiscoveryMessage
+from psycopg.types.json import Jsonb
+
 from tests.support.database import Database, one, rows
 from tests.support.sandboxes import Sandboxes
 from tests.support.settings import FAST, sandbox_settings

@@ -14,6 +14,11 @@ from typing import Any
 import psycopg
 import pytest
 import structlog
+from producer_discovery.workers.producer_identification import (
+    QUEUE,
+    ProducerIdentificationMessage,
+    build,
+)
 from psycopg import sql
 from psycopg_pool import ConnectionPool
 
@@ -27,11 +32,6 @@ from producer_discovery.sandbox.catalogue_seed import SPOTIFY_CATALOGUE, seed_ca
 from producer_discovery.sandbox.credits_data import load_credits
 from producer_discovery.settings import Settings
 from producer_discovery.text import normalize_name
-from producer_discovery.workers.producer_identification import (
-    QUEUE,
-    ProducerIdentificationMessage,
-    build,
-)
 from tests.support.database import rows
 from tests.support.sandboxes import Sandboxes
 from tests.support.settings import sandbox_settings

@@ -10,6 +10,7 @@ from typing import Any
 
 import psycopg
 import pytest
+from producer_discovery.workers.social_enrichment import QUEUE, build
 from psycopg.types.json import Jsonb
 
 from producer_discovery.clients.genius import GeniusClient
@@ -29,7 +30,6 @@ from producer_discovery.runtime.stage import Delivery
 from producer_discovery.sandbox.credits_data import load_credits
 from producer_discovery.sandbox.server import Faults
 from producer_discovery.settings import Settings
-from producer_discovery.workers.social_enrichment import QUEUE, build
 from tests.support.database import rows
 from tests.support.sandboxes import Sandboxes
 from tests.support.settings import sandbox_settings

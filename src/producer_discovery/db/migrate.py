@@ -23,7 +23,7 @@ from pgmq.install import get_embedded_install_sql, get_embedded_sql_version
 from producer_discovery.errors import ConfigurationError
 
 # Shipped as package data, so an installed wheel migrates as well as a source checkout.
-MIGRATIONS_DIR: Traversable = files("producer_discovery.db") / "migrations"
+MIGRATIONS_DIR: Traversable = files("producer_discovery.migrations")
 MIGRATION_NAME = re.compile(r"^\d{4}_\w+\.sql$")
 ADVISORY_LOCK_KEY = 7_301_994_115  # any constant shared by every migrate run
 
