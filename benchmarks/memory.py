@@ -45,8 +45,11 @@ def message(stage: str, number: int) -> dict[str, Any]:
     return {
         "artist_discovery": {"artistName": f"Nobody Known {number}"},
         "album_discovery": {"artistId": some_id, "spotifyId": f"0unknownartist{number:08d}"},
-        "track_discovery": {"albumId": some_id, "artistId": some_id,
-                            "spotifyId": f"0unknownalbum{number:09d}"},
+        "track_discovery": {
+            "albumId": some_id,
+            "artistId": some_id,
+            "spotifyId": f"0unknownalbum{number:09d}",
+        },
         "producer_identification": {"trackId": some_id, "artistId": some_id},
         "social_enrichment": {"producerId": some_id},
     }[stage]
@@ -75,8 +78,12 @@ def peak_rss_mib(pid: int) -> float:
 
 def run_worker(stage: str, environment: dict[str, str], seconds: float) -> float:
     """Peak RSS in MiB of one worker process of the stage after `seconds`."""
-    process = subprocess.Popen([str(COMMAND), "worker", stage], env=environment,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [str(COMMAND), "worker", stage],
+        env=environment,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         time.sleep(seconds)
         if process.poll() is not None:
@@ -94,8 +101,12 @@ def main() -> None:
     arguments = options.parse_args()
     lines = [f"{'stage':<26}{'idle MiB':>10}{'queued MiB':>12}{'growth':>9}{'handled':>9}"]
     with scratch_database() as url, Sandboxes() as sandboxes:
-        environment = {**os.environ, **sandboxes.variables(), "LOG_LEVEL": "error",
-                       "DATABASE_URL": login_url(url, "discovery_worker")}
+        environment = {
+            **os.environ,
+            **sandboxes.variables(),
+            "LOG_LEVEL": "error",
+            "DATABASE_URL": login_url(url, "discovery_worker"),
+        }
         for stage in STAGES:
             idle = run_worker(stage, environment, arguments.seconds)
             fill(url, stage, arguments.messages)
@@ -103,8 +114,10 @@ def main() -> None:
             done = arguments.messages - waiting(url, stage)  # archived, dead-lettered, recorded
             lines.append(f"{stage:<26}{idle:>10.1f}{busy:>12.1f}{busy - idle:>+9.1f}{done:>9}")
             print(lines[-1], flush=True)
-    print(f"\npeak RSS per worker process, {arguments.messages} messages queued, "
-          f"{arguments.seconds:g} s each (VmHWM):")
+    print(
+        f"\npeak RSS per worker process, {arguments.messages} messages queued, "
+        f"{arguments.seconds:g} s each (VmHWM):"
+    )
     print("\n".join(lines))
 
 

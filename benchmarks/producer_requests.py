@@ -138,16 +138,27 @@ def quality(score: Score) -> str:
 
 def arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--artists", type=int, default=0,
-                        help="a generated catalogue of N artists (3-200); default: the sample")
+    parser.add_argument(
+        "--artists",
+        type=int,
+        default=0,
+        help="a generated catalogue of N artists (3-200); default: the sample",
+    )
     parser.add_argument("--seed", type=int, default=0, help="the generated catalogue's seed")
-    parser.add_argument("--real-limits", action="store_true",
-                        help="only the stage, at MusicBrainz's and Discogs' real limits (1/s, "
-                             "60/min), timed: its wall time next to the scarcest budget")
-    parser.add_argument("--concurrency", type=int, default=8,
-                        help="with --real-limits: messages handled at once (default 8: the stage "
-                             "waits on three APIs' budgets, and with 4 all of them can be waiting "
-                             "for Discogs while MusicBrainz idles)")
+    parser.add_argument(
+        "--real-limits",
+        action="store_true",
+        help="only the stage, at MusicBrainz's and Discogs' real limits (1/s, "
+        "60/min), timed: its wall time next to the scarcest budget",
+    )
+    parser.add_argument(
+        "--concurrency",
+        type=int,
+        default=8,
+        help="with --real-limits: messages handled at once (default 8: the stage "
+        "waits on three APIs' budgets, and with 4 all of them can be waiting "
+        "for Discogs while MusicBrainz idles)",
+    )
     return parser.parse_args()
 
 
@@ -157,10 +168,15 @@ def timed_at_real_limits(options: argparse.Namespace) -> None:
     seconds those limits alone need for the requests it made."""
     sandboxes = Sandboxes(catalogue_artists=options.artists, catalogue_seed=options.seed)
     with scratch_database() as url, sandboxes:
-        settings = sandbox_settings(sandboxes, url, fast=True, instagram=False,
-                                    musicbrainz_requests_per_second=1.0,
-                                    discogs_requests_per_minute=60.0,
-                                    worker_concurrency=options.concurrency)
+        settings = sandbox_settings(
+            sandboxes,
+            url,
+            fast=True,
+            instagram=False,
+            musicbrainz_requests_per_second=1.0,
+            discogs_requests_per_minute=60.0,
+            worker_concurrency=options.concurrency,
+        )
         artists = sandboxes.catalogue.artist_names if sandboxes.catalogue else SEEDED_ARTISTS
         with psycopg.connect(url, autocommit=True) as conn:
             messages = seed_catalogue(conn, artists, catalogue_path=sandboxes.spotify_catalogue)
@@ -170,11 +186,15 @@ def timed_at_real_limits(options: argparse.Namespace) -> None:
         stage = sandboxes.requests()
         refused = sandboxes.rejected()
     budget = scarcest_budget(stage)
-    print(f"songs: {len(messages)}; requests: {dict(stage)}; refused for a broken limit: "
-          f"{sum(refused.values())}")
-    print(f"wall time {wall:.0f} s ({options.concurrency} messages at once), scarcest budget {budget:.0f} s "
-          f"(MusicBrainz {stage['musicbrainz']} at 1/s, Discogs {stage['discogs']} at 60/min): "
-          f"{wall / budget:.2f}x the budget")
+    print(
+        f"songs: {len(messages)}; requests: {dict(stage)}; refused for a broken limit: "
+        f"{sum(refused.values())}"
+    )
+    print(
+        f"wall time {wall:.0f} s ({options.concurrency} messages at once), scarcest budget {budget:.0f} s "
+        f"(MusicBrainz {stage['musicbrainz']} at 1/s, Discogs {stage['discogs']} at 60/min): "
+        f"{wall / budget:.2f}x the budget"
+    )
 
 
 def main() -> None:
@@ -183,8 +203,12 @@ def main() -> None:
     if options.real_limits:
         timed_at_real_limits(options)
         return
-    sandboxes = Sandboxes(musicbrainz_requests_per_second=50, discogs_requests_per_minute=100_000,
-                          catalogue_artists=options.artists, catalogue_seed=options.seed)
+    sandboxes = Sandboxes(
+        musicbrainz_requests_per_second=50,
+        discogs_requests_per_minute=100_000,
+        catalogue_artists=options.artists,
+        catalogue_seed=options.seed,
+    )
     with scratch_database() as url, sandboxes:
         settings = sandbox_settings(sandboxes, url, fast=True, instagram=False)
         artists = sandboxes.catalogue.artist_names if sandboxes.catalogue else SEEDED_ARTISTS
@@ -197,8 +221,11 @@ def main() -> None:
         sandboxes.reset()
         per_track(settings, tracks)
         baseline = sandboxes.requests()
-    catalogue = f"generated, {options.artists} artists, seed {options.seed}" if options.artists \
+    catalogue = (
+        f"generated, {options.artists} artists, seed {options.seed}"
+        if options.artists
         else "the sample"
+    )
     print(f"catalogue: {catalogue}")
     print("\n".join(report(len(messages), credited, stage, baseline)))
     print(quality(score))

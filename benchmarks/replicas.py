@@ -58,13 +58,17 @@ IDENTIFICATION = ("producer_identification",)
 
 def archived(url: str, stages: tuple[str, ...]) -> Counter[str]:
     with psycopg.connect(url, autocommit=True) as conn:
-        return Counter({stage: int(conn.execute(
-            f"SELECT count(*) FROM pgmq.a_{stage}").fetchone()[0])  # type: ignore[index]  # noqa: S608
-            for stage in stages})
+        return Counter(
+            {
+                stage: int(conn.execute(f"SELECT count(*) FROM pgmq.a_{stage}").fetchone()[0])  # type: ignore[index]  # noqa: S608
+                for stage in stages
+            }
+        )
 
 
-def run(sandboxes: Sandboxes, stages: tuple[str, ...], replicas: int, seconds: float
-        ) -> tuple[Counter[str], Counter[str], dict[str, int]]:
+def run(
+    sandboxes: Sandboxes, stages: tuple[str, ...], replicas: int, seconds: float
+) -> tuple[Counter[str], Counter[str], dict[str, int]]:
     """Messages finished per stage, requests per API, requests refused per API. Discovery
     starts from every artist of the catalogue; identification from every song of it, seeded
     as the discovery stages leave them."""
@@ -82,7 +86,8 @@ def run(sandboxes: Sandboxes, stages: tuple[str, ...], replicas: int, seconds: f
             login_url(url, "discovery_worker"),
             stages=tuple(stage for stage in stages for _ in range(replicas)),
             extra_arguments=["--concurrency", str(CONCURRENCY)],
-            environment={**sandboxes.variables(), **RAISED_CAPS, "LOG_LEVEL": "error"})
+            environment={**sandboxes.variables(), **RAISED_CAPS, "LOG_LEVEL": "error"},
+        )
         thread = threading.Thread(target=supervisor.run, daemon=True)
         thread.start()
         time.sleep(seconds)
@@ -92,20 +97,32 @@ def run(sandboxes: Sandboxes, stages: tuple[str, ...], replicas: int, seconds: f
     return finished, requests, sandboxes.rejected()
 
 
-def table(title: str, stages: tuple[str, ...], counts: list[int], seconds: float,
-          results: dict[int, tuple[Counter[str], Counter[str], dict[str, int]]]) -> list[str]:
+def table(
+    title: str,
+    stages: tuple[str, ...],
+    counts: list[int],
+    seconds: float,
+    results: dict[int, tuple[Counter[str], Counter[str], dict[str, int]]],
+) -> list[str]:
     header = "".join(f"{f'{r} per stage':>14}" for r in counts)
     lines = [f"\n{title}", f"{'messages/s':<26}{header}"]
     for stage in stages:
-        lines.append(f"{stage:<26}" + "".join(f"{results[r][0][stage] / seconds:>14.2f}"
-                                               for r in counts))
+        lines.append(
+            f"{stage:<26}" + "".join(f"{results[r][0][stage] / seconds:>14.2f}" for r in counts)
+        )
     lines.append(f"{'API requests/s (budget)':<26}{header}")
     for api, budget in BUDGET_PER_SECOND.items():
-        lines.append(f"{f'{api} ({budget:g}/s)':<26}"
-                     + "".join(f"{results[r][1][api] / seconds:>14.2f}" for r in counts))
-    lines.append(f"{'refused for a broken limit':<26}" + "".join(
-        f"{', '.join(f'{api} {n}' for api, n in results[r][2].items() if n) or '0':>14}"
-        for r in counts))
+        lines.append(
+            f"{f'{api} ({budget:g}/s)':<26}"
+            + "".join(f"{results[r][1][api] / seconds:>14.2f}" for r in counts)
+        )
+    lines.append(
+        f"{'refused for a broken limit':<26}"
+        + "".join(
+            f"{', '.join(f'{api} {n}' for api, n in results[r][2].items() if n) or '0':>14}"
+            for r in counts
+        )
+    )
     return lines
 
 
@@ -117,11 +134,15 @@ def main() -> None:
     arguments = options.parse_args()
     configure("json", level=40)
     counts, seconds = arguments.replicas, arguments.seconds
-    lines = [f"{arguments.artists} generated artists, {seconds:g} s per run, {CONCURRENCY} "
-             "messages at once per process"]
+    lines = [
+        f"{arguments.artists} generated artists, {seconds:g} s per run, {CONCURRENCY} "
+        "messages at once per process"
+    ]
     with Sandboxes(catalogue_artists=arguments.artists) as sandboxes:
-        for title, stages in (("discovery (Spotify)", DISCOVERY),
-                              ("identification (MusicBrainz, Discogs, Genius)", IDENTIFICATION)):
+        for title, stages in (
+            ("discovery (Spotify)", DISCOVERY),
+            ("identification (MusicBrainz, Discogs, Genius)", IDENTIFICATION),
+        ):
             results = {}
             for replicas in counts:
                 results[replicas] = run(sandboxes, stages, replicas, seconds)

@@ -47,7 +47,9 @@ def raw_pgmq(url: str, count: int, batch: int) -> float:
     with psycopg.connect(url, autocommit=True) as conn:
         done = 0
         while done < count:
-            rows = conn.execute("SELECT msg_id FROM pgmq.read(%s, 30, %s)", (QUEUE, batch)).fetchall()
+            rows = conn.execute(
+                "SELECT msg_id FROM pgmq.read(%s, 30, %s)", (QUEUE, batch)
+            ).fetchall()
             if not rows:
                 break
             for (msg_id,) in rows:

@@ -65,12 +65,14 @@ def unavoidable_requests(url: str, sandbox: SpotifySandbox, include_groups: str)
         artist_ids = [row[0] for row in conn.execute("SELECT spotify_id FROM artists")]
         albums = conn.execute("SELECT count(*) FROM albums").fetchone()
     listed = [len(sandbox.catalogue.discography(artist_id, groups)) for artist_id in artist_ids]
-    return Counter({
-        "search": len(artist_ids),
-        "artist": len(artist_ids),
-        "artist_albums": sum(max(1, math.ceil(count / PAGE_SIZE)) for count in listed),
-        "album": albums[0] if albums else 0,
-    })
+    return Counter(
+        {
+            "search": len(artist_ids),
+            "artist": len(artist_ids),
+            "artist_albums": sum(max(1, math.ceil(count / PAGE_SIZE)) for count in listed),
+            "album": albums[0] if albums else 0,
+        }
+    )
 
 
 def naive_requests(unavoidable: Counter[str], tracks: int) -> Counter[str]:
@@ -102,13 +104,17 @@ def report(
         f"stored: {artists} artists, {albums} albums, {tracks} tracks, {songs} songs",
         f"{'client':<16}{'requests':>10}{'/track':>9}  endpoints",
     ]
-    lines += [f"{name:<16}{counts.total():>10}{counts.total() / tracks:>9.3f}  {breakdown(counts)}"
-              for name, counts in rows]
+    lines += [
+        f"{name:<16}{counts.total():>10}{counts.total() / tracks:>9.3f}  {breakdown(counts)}"
+        for name, counts in rows
+    ]
     ratio = ours.total() / unavoidable.total()
     verdict = "within" if ratio <= BUDGET_RATIO else "OVER"
     lines += [
-        (f"pipeline / unavoidable: {ratio:.2f} ({verdict} the {BUDGET_RATIO} budget; "
-         f"token requests included: {ours['token']})"),
+        (
+            f"pipeline / unavoidable: {ratio:.2f} ({verdict} the {BUDGET_RATIO} budget; "
+            f"token requests included: {ours['token']})"
+        ),
         f"naive / pipeline: {naive.total() / ours.total():.1f}x",
     ]
     return lines, ratio
@@ -116,8 +122,12 @@ def report(
 
 def main() -> None:
     options = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    options.add_argument("--artists", type=int, default=0,
-                         help="a generated catalogue of N artists (3-200); default: the sample")
+    options.add_argument(
+        "--artists",
+        type=int,
+        default=0,
+        help="a generated catalogue of N artists (3-200); default: the sample",
+    )
     arguments = options.parse_args()
     configure("json", level=40)
     with Sandboxes(catalogue_artists=arguments.artists) as sandboxes, scratch_database() as url:

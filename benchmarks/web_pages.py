@@ -73,17 +73,23 @@ def main() -> int:
         with psycopg.connect(url, autocommit=True, row_factory=dict_row) as conn:
             ids = seed_web_catalogue(conn, synthetic(arguments.artists))
             conn.execute(HISTORY)
-            conn.execute("SELECT monitoring.aggregate_hourly_metrics(24)")  # what pg_cron does hourly
+            conn.execute(
+                "SELECT monitoring.aggregate_hourly_metrics(24)"
+            )  # what pg_cron does hourly
             for number in range(20):
                 seed_dead_letter(conn, f"Lost Artist {number}")
             conn.execute("ANALYZE")
             counts = conn.execute(
                 "SELECT (SELECT count(*) FROM tracks) AS tracks, (SELECT count(*) FROM producers) AS producers,"
-                " (SELECT count(*) FROM track_producers) AS credits").fetchone()
+                " (SELECT count(*) FROM track_producers) AS credits"
+            ).fetchone()
             top = conn.execute("SELECT id::TEXT AS id FROM producer_leaderboard(1)").fetchone()
         assert counts is not None and top is not None
-        print(f"seeded {arguments.artists} artists, {counts['tracks']} tracks, {counts['producers']} producers, "
-              f"{counts['credits']} credits in {time.perf_counter() - started:.1f}s", file=sys.stderr)
+        print(
+            f"seeded {arguments.artists} artists, {counts['tracks']} tracks, {counts['producers']} producers, "
+            f"{counts['credits']} credits in {time.perf_counter() - started:.1f}s",
+            file=sys.stderr,
+        )
         artist = next(name for name in ids if name.startswith("Artist 00"))
         operator = {"Authorization": f"Bearer {TOKEN}"}
         pages = [

@@ -65,8 +65,10 @@ def discover_page(
     next_offset = page.offset + page.limit if page.next else None
 
     def write(conn: psycopg.Connection[Any]) -> list[Send]:
-        sends = [track_discovery(message, store_album(conn, message.artist_id, album), album)
-                 for album in kept]
+        sends = [
+            track_discovery(message, store_album(conn, message.artist_id, album), album)
+            for album in kept
+        ]
         if next_offset is not None:
             sends.append(next_page(message, next_offset))
         return sends

@@ -159,11 +159,23 @@ def discover_genre(
     artist object the search returned, so that message stores it without fetching it again."""
     hits = unique_by_id(spotify.search_artists_by_genre(genre, limit))
     kept = [hit for hit in hits if popular_enough(hit, min_popularity)]
-    sends = [Send(QUEUE, {"spotifyId": hit.id, "artistName": hit.name,
-                          "artist": hit.model_dump(mode="json", exclude_none=True)})
-             for hit in kept]
-    metadata = {"outcome": "genre_expanded", "genre": genre, "found": len(hits),
-                "queued": len(sends)}
+    sends = [
+        Send(
+            QUEUE,
+            {
+                "spotifyId": hit.id,
+                "artistName": hit.name,
+                "artist": hit.model_dump(mode="json", exclude_none=True),
+            },
+        )
+        for hit in kept
+    ]
+    metadata = {
+        "outcome": "genre_expanded",
+        "genre": genre,
+        "found": len(hits),
+        "queued": len(sends),
+    }
     return Outcome(write=lambda conn: sends, metadata=metadata)
 
 

@@ -72,15 +72,21 @@ def identify(
 
     def write(conn: psycopg.Connection[Any]) -> list[Send]:
         # A source that failed alone keeps its earlier evidence, as a skipped one does.
-        stored = store_identification(conn, track.track_id, found.credits,
-                                      found.skipped + list(found.missing))
+        stored = store_identification(
+            conn, track.track_id, found.credits, found.skipped + list(found.missing)
+        )
         for api, refusal in found.credentials_refused.items():
             report_refused_credentials(conn, QUEUE, api, refusal)
         metadata.update(stored.summary())  # recorded by the runtime after this write
         first = [Send(NEXT_QUEUE, {"producerId": producer_id}) for producer_id in stored.to_enrich]
         refreshes = [
-            Send(NEXT_QUEUE, {"producerId": producer_id,
-                              "refresh": "new-ids:" + ",".join(sorted(stored.learned[producer_id]))})
+            Send(
+                NEXT_QUEUE,
+                {
+                    "producerId": producer_id,
+                    "refresh": "new-ids:" + ",".join(sorted(stored.learned[producer_id])),
+                },
+            )
             for producer_id in stored.to_refresh
         ]
         return first + refreshes

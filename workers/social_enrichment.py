@@ -80,15 +80,19 @@ def profile_sources(
     discogs = configured(DiscogsClient)
     instagram = configured(InstagramClient)
     by_id = [
-        ProfileSource("genius", numeric_lookup(genius.artist) if genius else None,
-                      from_genius_artist),
+        ProfileSource(
+            "genius", numeric_lookup(genius.artist) if genius else None, from_genius_artist
+        ),
         ProfileSource("musicbrainz", musicbrainz.artist, from_musicbrainz_artist),
-        ProfileSource("discogs", numeric_lookup(discogs.artist) if discogs else None,
-                      from_discogs_artist),
+        ProfileSource(
+            "discogs", numeric_lookup(discogs.artist) if discogs else None, from_discogs_artist
+        ),
     ]
-    by_handle = ProfileSource("instagram-graph",
-                              instagram.business_discovery if instagram else None,
-                              from_instagram_business)
+    by_handle = ProfileSource(
+        "instagram-graph",
+        instagram.business_discovery if instagram else None,
+        from_instagram_business,
+    )
     return by_id, by_handle
 
 

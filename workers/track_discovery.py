@@ -60,7 +60,9 @@ def build(resources: Resources) -> Stage[TrackDiscoveryMessage]:
 
     def handle(delivery: Delivery[TrackDiscoveryMessage]) -> Outcome:
         artist_spotify_id = stored_artist_spotify_id(resources.pool, delivery.body.artist_id)
-        return discover_tracks(spotify, spotify.has_extended_quota, delivery.body, artist_spotify_id)
+        return discover_tracks(
+            spotify, spotify.has_extended_quota, delivery.body, artist_spotify_id
+        )
 
     return Stage(QUEUE, TrackDiscoveryMessage, entity_of, handle)
 
@@ -91,8 +93,9 @@ def discover_tracks(
     def write(conn: psycopg.Connection[Any]) -> list[Send]:
         record_album_details(conn, message.album_id, album_details(album))
         results = store_tracks(conn, rows, message) if rows else []
-        return [producer_identification(result, message) for result in results
-                if result["is_new_song"]]
+        return [
+            producer_identification(result, message) for result in results if result["is_new_song"]
+        ]
 
     return Outcome(write=write, metadata={"listed": len(listed), "kept": len(kept)})
 
@@ -155,6 +158,9 @@ def raise_for_batch_error(result: Mapping[str, Any]) -> None:
 
 
 def producer_identification(result: TrackBatchResult, message: TrackDiscoveryMessage) -> Send:
-    body = {"trackId": result["track_id"], "normalizedTrackId": result["normalized_track_id"],
-            "artistId": str(message.artist_id)}
+    body = {
+        "trackId": result["track_id"],
+        "normalizedTrackId": result["normalized_track_id"],
+        "artistId": str(message.artist_id),
+    }
     return Send(NEXT_QUEUE, body)

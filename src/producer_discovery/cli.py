@@ -63,7 +63,8 @@ def artist_name(text: str) -> str:
         raise argparse.ArgumentTypeError("an artist name must not be empty")
     if len(name) > ARTIST_NAME_MAX or any(ord(c) < 32 for c in name):
         raise argparse.ArgumentTypeError(
-            f"an artist name has at most {ARTIST_NAME_MAX} characters and no control characters")
+            f"an artist name has at most {ARTIST_NAME_MAX} characters and no control characters"
+        )
     return name
 
 
@@ -79,15 +80,25 @@ def build_parser() -> Parser:
 
     database = commands.add_parser("db", help="manage the embedded local database")
     database.add_argument("action", choices=["start", "stop", "status", "url"])
-    database.add_argument("--role", choices=["admin", "worker", "operator", "reader"], default="admin",
-                          help="url: whose login (default admin, the one that migrates)")
+    database.add_argument(
+        "--role",
+        choices=["admin", "worker", "operator", "reader"],
+        default="admin",
+        help="url: whose login (default admin, the one that migrates)",
+    )
 
     discover = commands.add_parser("discover", help="queue artists for discovery")
     discover.add_argument("names", nargs="*", metavar="NAME", type=artist_name, help="artist names")
     discover.add_argument("--genre", help="bulk discovery of a genre (Spotify genre: search)")
-    discover.add_argument("--min-popularity", type=popularity, default=None,
-                          help="only where Spotify reports popularity (not in development mode)")
-    discover.add_argument("--limit", type=positive_int, default=50, help="artists of the genre (default 50)")
+    discover.add_argument(
+        "--min-popularity",
+        type=popularity,
+        default=None,
+        help="only where Spotify reports popularity (not in development mode)",
+    )
+    discover.add_argument(
+        "--limit", type=positive_int, default=50, help="artists of the genre (default 50)"
+    )
 
     worker = commands.add_parser("worker", help="run one pipeline stage")
     worker.add_argument("stage", choices=STAGES)
@@ -100,13 +111,16 @@ def build_parser() -> Parser:
     health = commands.add_parser("health", help="get_system_health(); exit 0/1/2")
     health.add_argument("--json", action="store_true")
 
-    producers = commands.add_parser("producers", help="the producer leaderboard, or who produced an artist")
+    producers = commands.add_parser(
+        "producers", help="the producer leaderboard, or who produced an artist"
+    )
     producers.add_argument("--artist", help="only this artist's tracks (case-insensitive name)")
     output = producers.add_mutually_exclusive_group()
     output.add_argument("--json", action="store_true")
     output.add_argument("--csv", action="store_true")
-    producer_actions = producers.add_subparsers(dest="producers_action", parser_class=Parser,
-                                                metavar="{search,show}")
+    producer_actions = producers.add_subparsers(
+        dest="producers_action", parser_class=Parser, metavar="{search,show}"
+    )
     search = producer_actions.add_parser("search", help="artists and producers matching a text")
     search.add_argument("text", help="any spelling: case, accents and typos are forgiven")
     search.add_argument("--json", action="store_true")
@@ -115,7 +129,9 @@ def build_parser() -> Parser:
     show.add_argument("--json", action="store_true")
 
     web = commands.add_parser("web", help="the web app: search, artists, producers, dashboard, API")
-    web.add_argument("--host", default=None, help="address to listen on (env WEB_HOST, default 127.0.0.1)")
+    web.add_argument(
+        "--host", default=None, help="address to listen on (env WEB_HOST, default 127.0.0.1)"
+    )
     web.add_argument("--port", type=port, default=None, help="port (env WEB_PORT, default 8000)")
 
     commands.add_parser("demo", help="the whole pipeline offline on a bundled sample catalogue")
@@ -132,26 +148,48 @@ def build_parser() -> Parser:
 RUNTIME_OPTIONS = {
     # option: (settings field, type, help)
     "--concurrency": ("worker_concurrency", positive_int, "messages processed at once"),
-    "--visibility-timeout": ("visibility_timeout_seconds", positive_int,
-                             "seconds a read message stays hidden (extended while it runs)"),
-    "--max-attempts": ("max_attempts", positive_int, "failed attempts before a message is dead-lettered"),
-    "--shutdown-grace": ("shutdown_grace_seconds", positive_int,
-                         "seconds to finish in-flight work after SIGTERM"),
+    "--visibility-timeout": (
+        "visibility_timeout_seconds",
+        positive_int,
+        "seconds a read message stays hidden (extended while it runs)",
+    ),
+    "--max-attempts": (
+        "max_attempts",
+        positive_int,
+        "failed attempts before a message is dead-lettered",
+    ),
+    "--shutdown-grace": (
+        "shutdown_grace_seconds",
+        positive_int,
+        "seconds to finish in-flight work after SIGTERM",
+    ),
 }
 
 
 def add_runtime_options(command: argparse.ArgumentParser) -> None:
-    command.add_argument("--drain", action="store_true",
-                         help="exit 0 once the queue (for run: the whole pipeline) is idle")
+    command.add_argument(
+        "--drain",
+        action="store_true",
+        help="exit 0 once the queue (for run: the whole pipeline) is idle",
+    )
     for option, (field, kind, text) in RUNTIME_OPTIONS.items():
         default = Settings.model_fields[field].default
-        command.add_argument(option, type=kind, dest=field, default=None, metavar="N",
-                             help=f"{text} (env {field.upper()}, default {default})")
+        command.add_argument(
+            option,
+            type=kind,
+            dest=field,
+            default=None,
+            metavar="N",
+            help=f"{text} (env {field.upper()}, default {default})",
+        )
 
 
 def runtime_overrides(arguments: argparse.Namespace) -> dict[str, object]:
-    return {field: value for field, _, _ in RUNTIME_OPTIONS.values()
-            if (value := getattr(arguments, field, None)) is not None}
+    return {
+        field: value
+        for field, _, _ in RUNTIME_OPTIONS.values()
+        if (value := getattr(arguments, field, None)) is not None
+    }
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -45,8 +45,10 @@ def database_url(settings: Settings) -> str:
         return settings.database_url
     database = embedded(settings)
     url = database.ensure_running(say)
-    say(f"using the embedded PostgreSQL in {database.home} ({url}); "
-        "set DATABASE_URL to use another database")
+    say(
+        f"using the embedded PostgreSQL in {database.home} ({url}); "
+        "set DATABASE_URL to use another database"
+    )
     return url
 
 
@@ -71,9 +73,14 @@ def migrate_command(settings: Settings, arguments: argparse.Namespace) -> int:
     if settings.database_url:
         applied = migrate(settings.database_url, log=say)
         say(f"applied {len(applied)} migration(s)" if applied else "database is up to date")
-        provision_from_urls(settings.database_url, {
-            "discovery_worker": settings.worker_database_url,
-            "discovery_operator": settings.operator_database_url}, say)
+        provision_from_urls(
+            settings.database_url,
+            {
+                "discovery_worker": settings.worker_database_url,
+                "discovery_operator": settings.operator_database_url,
+            },
+            say,
+        )
     else:
         database_url(settings)
     return 0
@@ -86,7 +93,11 @@ def database_command(settings: Settings, arguments: argparse.Namespace) -> int:
     elif arguments.action == "stop":
         say("stopped" if database.stop() else "not running")
     elif arguments.action == "status":
-        state = "running" if database.is_running() else ("stopped" if database.exists() else "not created")
+        state = (
+            "running"
+            if database.is_running()
+            else ("stopped" if database.exists() else "not created")
+        )
         print(f"{state}: {database.home} {database.url if database.exists() else ''}".rstrip())
         return 0 if state == "running" else 1
     elif getattr(arguments, "role", "admin") == "admin":
@@ -97,21 +108,32 @@ def database_command(settings: Settings, arguments: argparse.Namespace) -> int:
 
 
 def worker_command(settings: Settings, arguments: argparse.Namespace) -> int:
-    return supervisor.run_worker(settings, role_url(settings, "worker"), arguments.stage, arguments.drain)
+    return supervisor.run_worker(
+        settings, role_url(settings, "worker"), arguments.stage, arguments.drain
+    )
 
 
-RUNTIME_SETTINGS = ("worker_concurrency", "visibility_timeout_seconds", "max_attempts", "max_deliveries",
-                    "shutdown_grace_seconds", "poll_interval_seconds")
+RUNTIME_SETTINGS = (
+    "worker_concurrency",
+    "visibility_timeout_seconds",
+    "max_attempts",
+    "max_deliveries",
+    "shutdown_grace_seconds",
+    "poll_interval_seconds",
+)
 
 
 def run_command(settings: Settings, arguments: argparse.Namespace) -> int:
     """The five stages as children on the worker login, each given this command's runtime
     settings (options and environment alike) through its environment."""
     passed_on = {field.upper(): str(getattr(settings, field)) for field in RUNTIME_SETTINGS}
-    return supervisor.Supervisor(role_url(settings, "worker"), drain=arguments.drain,
-                                 environment=passed_on,
-                                 shutdown_grace=settings.shutdown_grace_seconds,
-                                 connections_per_child=pool_size(settings) + 1).run()
+    return supervisor.Supervisor(
+        role_url(settings, "worker"),
+        drain=arguments.drain,
+        environment=passed_on,
+        shutdown_grace=settings.shutdown_grace_seconds,
+        connections_per_child=pool_size(settings) + 1,
+    ).run()
 
 
 def discover_command(settings: Settings, arguments: argparse.Namespace) -> int:
@@ -119,8 +141,9 @@ def discover_command(settings: Settings, arguments: argparse.Namespace) -> int:
         for name in arguments.names:
             print(f"queued {name!r} (message {database.start_artist_discovery(name)})")
         if arguments.genre is not None:
-            rows = database.start_bulk_artist_discovery(arguments.genre, arguments.min_popularity,
-                                                        arguments.limit)
+            rows = database.start_bulk_artist_discovery(
+                arguments.genre, arguments.min_popularity, arguments.limit
+            )
             for row in rows:
                 print(f"queued {row['artist_name']} (message {row['msg_id']}, {row['source']})")
     return 0
@@ -137,8 +160,10 @@ def status_command(settings: Settings, arguments: argparse.Namespace) -> int:
     console.print(table("Processing", report["processing"]))
     console.print(table("Finished in the last 15 minutes", report["throughput_last_15_minutes"]))
     console.print(table("Kept data (purged daily by age: purge_old_data)", report["retention"]))
-    console.print(f"Dead letters: {report['dead_letters']} "
-                  f"(re-driven once after a transient failure: {report['redriven_dead_letters']})")
+    console.print(
+        f"Dead letters: {report['dead_letters']} "
+        f"(re-driven once after a transient failure: {report['redriven_dead_letters']})"
+    )
     return 0
 
 
@@ -162,7 +187,9 @@ def dlq_command(settings: Settings, arguments: argparse.Namespace) -> int:
             return 0
         rows = database.replay_dead_letters(arguments.queue, arguments.message_id)
     for row in rows:
-        print(f"replayed {row['queue_name']} #{row['message_id']} → {row['source_queue']} #{row['new_msg_id']}")
+        print(
+            f"replayed {row['queue_name']} #{row['message_id']} → {row['source_queue']} #{row['new_msg_id']}"
+        )
     if not rows:
         say("no dead letters matched")
     return 0
@@ -186,23 +213,35 @@ def demo_command(settings: Settings, arguments: argparse.Namespace) -> int:
     configure_logging(settings.log_format, "warning")
     sandbox_limits = SandboxEnvironment(
         musicbrainz_requests_per_second=DEMO_LIMITS["MUSICBRAINZ_REQUESTS_PER_SECOND"],
-        discogs_requests_per_minute=int(DEMO_LIMITS["DISCOGS_REQUESTS_PER_MINUTE"]))
+        discogs_requests_per_minute=int(DEMO_LIMITS["DISCOGS_REQUESTS_PER_MINUTE"]),
+    )
     with sandbox_limits as sandboxes:
-        children = {**sandboxes.variables(), "LOG_LEVEL": os.environ.get("LOG_LEVEL", "warning"),
-                    **{name: str(value) for name, value in DEMO_LIMITS.items()}}
-        say(f"sandbox limits relaxed {DEMO_SPEED_UP}x for the demo: MusicBrainz "
+        children = {
+            **sandboxes.variables(),
+            "LOG_LEVEL": os.environ.get("LOG_LEVEL", "warning"),
+            **{name: str(value) for name, value in DEMO_LIMITS.items()},
+        }
+        say(
+            f"sandbox limits relaxed {DEMO_SPEED_UP}x for the demo: MusicBrainz "
             f"{DEMO_LIMITS['MUSICBRAINZ_REQUESTS_PER_SECOND']:g}/s, Discogs "
             f"{DEMO_LIMITS['DISCOGS_REQUESTS_PER_MINUTE']:g}/min, Genius "
-            f"{DEMO_LIMITS['GENIUS_REQUESTS_PER_SECOND']:g}/s (the real services: 1/s, 60/min)")
+            f"{DEMO_LIMITS['GENIUS_REQUESTS_PER_SECOND']:g}/s (the real services: 1/s, 60/min)"
+        )
         with connect(settings) as database:
             for name in DEMO_ARTISTS:
                 database.start_artist_discovery(name)
         say(f"sandbox APIs up; discovering {', '.join(DEMO_ARTISTS)} with all five stages")
         started = time.monotonic()
-        supervisor.Supervisor(worker_url, drain=True, progress=report_progress(started),
-                              environment=children).run()
-        say(f"pipeline idle after {time.monotonic() - started:.0f}s; API requests served: " + ", ".join(
-            f"{name} {sum(server.requests.values())}" for name, server in sandboxes.servers.items()))
+        supervisor.Supervisor(
+            worker_url, drain=True, progress=report_progress(started), environment=children
+        ).run()
+        say(
+            f"pipeline idle after {time.monotonic() - started:.0f}s; API requests served: "
+            + ", ".join(
+                f"{name} {sum(server.requests.values())}"
+                for name, server in sandboxes.servers.items()
+            )
+        )
     arguments.artist = None
     arguments.json = arguments.csv = False
     return producers_command(settings, arguments)
@@ -226,8 +265,10 @@ def producers_command(settings: Settings, arguments: argparse.Namespace) -> int:
         contact = database.contact_visible()
         rows = database.leaderboard(arguments.artist, with_contact=contact)
     if not contact:
-        say("contact details (e-mail) are hidden: this login may not read them "
-            "(discovery_reader); an operator login sees them")
+        say(
+            "contact details (e-mail) are hidden: this login may not read them "
+            "(discovery_reader); an operator login sees them"
+        )
     if arguments.json:
         print(json.dumps(rows, default=str, indent=2))
     elif arguments.csv:
@@ -272,18 +313,39 @@ def producers_show(settings: Settings, arguments: argparse.Namespace) -> int:
         return 0
     console = output_console()
     console.print(f"[bold]{document['name']}[/bold]  ({document['id']})")
-    for label, value in (("aliases", ", ".join(document["aliases"])), ("e-mail", document.get("email")),
-                         ("instagram", document.get("instagram_handle")),
-                         ("socials", ", ".join(f"{k}: {v}" for k, v in document["socials"].items()))):
+    for label, value in (
+        ("aliases", ", ".join(document["aliases"])),
+        ("e-mail", document.get("email")),
+        ("instagram", document.get("instagram_handle")),
+        ("socials", ", ".join(f"{k}: {v}" for k, v in document["socials"].items())),
+    ):
         if value:
             console.print(f"{label}: {value}")
-    console.print(table("Credits", [
-        {"artist": c["artist"], "album": c["album"], "track": c["track"],
-         "roles": ", ".join(c["roles"] or []), "sources": "+".join(c["sources"] or []),
-         "confidence": c["confidence"]} for c in document["credits"]]))
-    console.print(table("Collaborators", [
-        {"kind": c["kind"], "name": c["name"], "shared tracks": c["shared_tracks"]}
-        for c in document["collaborators"]]))
+    console.print(
+        table(
+            "Credits",
+            [
+                {
+                    "artist": c["artist"],
+                    "album": c["album"],
+                    "track": c["track"],
+                    "roles": ", ".join(c["roles"] or []),
+                    "sources": "+".join(c["sources"] or []),
+                    "confidence": c["confidence"],
+                }
+                for c in document["credits"]
+            ],
+        )
+    )
+    console.print(
+        table(
+            "Collaborators",
+            [
+                {"kind": c["kind"], "name": c["name"], "shared tracks": c["shared_tracks"]}
+                for c in document["collaborators"]
+            ],
+        )
+    )
     return 0
 
 
@@ -302,8 +364,10 @@ def web_command(settings: Settings, arguments: argparse.Namespace) -> int:
     port = arguments.port or settings.web_port
     url = database_url(settings)
     check_connection(url)  # a wrong DATABASE_URL is one readable line, not a server traceback
-    say(f"serving http://{host}:{port}/ (operator actions "
-        f"{'enabled' if settings.web_operator_token else 'disabled: WEB_OPERATOR_TOKEN is not set'})")
+    say(
+        f"serving http://{host}:{port}/ (operator actions "
+        f"{'enabled' if settings.web_operator_token else 'disabled: WEB_OPERATOR_TOKEN is not set'})"
+    )
     serve(settings, url, host, port)
     return 0
 

@@ -29,7 +29,8 @@ class Settings(BaseSettings):
         None, description="libpq URL of a discovery_worker login (worker, run)"
     )
     operator_database_url: str | None = Field(
-        None, description="libpq URL of a discovery_operator login (discover, status, health, dlq, producers)"
+        None,
+        description="libpq URL of a discovery_operator login (discover, status, health, dlq, producers)",
     )
     producer_discovery_home: Path | None = Field(
         None, description="where the embedded cluster lives (default: the user's data dir)"
@@ -42,8 +43,10 @@ class Settings(BaseSettings):
     spotify_token_url: str = "https://accounts.spotify.com/api/token"
     spotify_requests_per_second: float = Field(3.0, gt=0, le=100)
     spotify_extended_quota: Literal["auto", "true", "false"] = Field(
-        "auto", description="whether the Spotify app has extended quota (batch endpoints); "
-        "auto: probe once and remember the answer in the database for a week")
+        "auto",
+        description="whether the Spotify app has extended quota (batch endpoints); "
+        "auto: probe once and remember the answer in the database for a week",
+    )
     album_include_groups: str = Field("album,single", description="Spotify include_groups")
 
     # Genius -----------------------------------------------------------------------------
@@ -78,7 +81,9 @@ class Settings(BaseSettings):
     worker_concurrency: int = Field(4, ge=1, le=64)
     visibility_timeout_seconds: int = Field(60, ge=1, le=3600)
     max_attempts: int = Field(5, ge=1, le=100)  # handler failures before the DLQ
-    max_deliveries: int = Field(20, ge=1, le=1000)  # deliveries cut short (worker killed) before the DLQ
+    max_deliveries: int = Field(
+        20, ge=1, le=1000
+    )  # deliveries cut short (worker killed) before the DLQ
     shutdown_grace_seconds: float = Field(25.0, ge=0, le=600)
     poll_interval_seconds: float = Field(2.0, gt=0, le=60)
     retry_base_seconds: float = Field(1.0, gt=0, le=600)

@@ -40,18 +40,34 @@ class Cli:
         self.logs = logs
         self.runs = 0
         self.sandboxes = sandboxes
-        self.environment = {**os.environ, **environment_of(sandbox_settings(
-            sandboxes, url, log_format="json", poll_interval_seconds=0.5, retry_base_seconds=0.2,
-            retry_cap_seconds=2, **settings))}
+        self.environment = {
+            **os.environ,
+            **environment_of(
+                sandbox_settings(
+                    sandboxes,
+                    url,
+                    log_format="json",
+                    poll_interval_seconds=0.5,
+                    retry_base_seconds=0.2,
+                    retry_cap_seconds=2,
+                    **settings,
+                )
+            ),
+        }
 
     def run(self, *arguments: str, timeout: float = 120) -> None:
         self.runs += 1
         log_path = self.logs / f"{self.runs:02d}-{arguments[0]}-{arguments[1]}.log"
         with log_path.open("w") as log:
             process = subprocess.run(
-                [sys.executable, "-m", "producer_discovery", *arguments], cwd=ROOT,
-                env=self.environment, stdout=log, stderr=subprocess.STDOUT, timeout=timeout,
-                check=False)
+                [sys.executable, "-m", "producer_discovery", *arguments],
+                cwd=ROOT,
+                env=self.environment,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                timeout=timeout,
+                check=False,
+            )
         assert process.returncode == 0, log_path.read_text()[-3000:]
 
     def discover_and_drain(self) -> None:
@@ -62,11 +78,16 @@ class Cli:
     def report(self) -> str:
         """What the sandbox served and each process's outcomes, for a failing assertion."""
         sandbox = self.sandboxes.spotify
-        lines = [f"served {dict(sandbox.requests)}, injected {dict(sandbox.injected)}, "
-                 + f"rejected {dict(sandbox.rejected)}"]
+        lines = [
+            f"served {dict(sandbox.requests)}, injected {dict(sandbox.injected)}, "
+            + f"rejected {dict(sandbox.rejected)}"
+        ]
         for log_path in sorted(self.logs.glob("*.log")):
-            events = [line[:300] for line in log_path.read_text().splitlines()
-                      if "message_processed" not in line or '"outcome": "completed"' not in line]
+            events = [
+                line[:300]
+                for line in log_path.read_text().splitlines()
+                if "message_processed" not in line or '"outcome": "completed"' not in line
+            ]
             lines += [f"== {log_path.name}", *events[-15:]]
         return "\n".join(lines)
 
@@ -102,12 +123,21 @@ def expected_rows() -> dict[str, Any]:
 
 def stored_rows(url: str) -> dict[str, Any]:
     artists = select(url, "SELECT name, spotify_id FROM artists")
-    albums = select(url, "SELECT ar.spotify_id AS artist, al.spotify_id AS album "
-                    "FROM albums al JOIN artists ar ON ar.id = al.artist_id")
-    tracks = select(url, "SELECT al.spotify_id AS album, t.spotify_id AS track "
-                    "FROM tracks t JOIN albums al ON al.id = t.album_id")
-    songs = select(url, "SELECT ar.spotify_id AS artist, n.normalized_name AS name "
-                   "FROM normalized_tracks n JOIN artists ar ON ar.id = n.artist_id")
+    albums = select(
+        url,
+        "SELECT ar.spotify_id AS artist, al.spotify_id AS album "
+        "FROM albums al JOIN artists ar ON ar.id = al.artist_id",
+    )
+    tracks = select(
+        url,
+        "SELECT al.spotify_id AS album, t.spotify_id AS track "
+        "FROM tracks t JOIN albums al ON al.id = t.album_id",
+    )
+    songs = select(
+        url,
+        "SELECT ar.spotify_id AS artist, n.normalized_name AS name "
+        "FROM normalized_tracks n JOIN artists ar ON ar.id = n.artist_id",
+    )
     return {
         "artists": {(row["name"], row["spotify_id"]) for row in artists},
         "albums": {(row["artist"], row["album"]) for row in albums},
@@ -122,14 +152,22 @@ def assert_exact_catalogue(url: str, cli: Cli) -> None:
     assert stored_rows(url) == expected, cli.report()
     assert len(select(url, "SELECT id FROM tracks")) == len(expected["tracks"])
     messages = select(url, "SELECT message FROM pgmq.q_producer_identification")
-    sent = sorted((m["message"]["normalizedTrackId"], m["message"]["trackId"],
-                   m["message"]["artistId"]) for m in messages)
-    songs = select(url, "SELECT id::text, representative_track_id::text AS track, "
-                   "artist_id::text AS artist FROM normalized_tracks")
+    sent = sorted(
+        (m["message"]["normalizedTrackId"], m["message"]["trackId"], m["message"]["artistId"])
+        for m in messages
+    )
+    songs = select(
+        url,
+        "SELECT id::text, representative_track_id::text AS track, "
+        "artist_id::text AS artist FROM normalized_tracks",
+    )
     assert sent == sorted((song["id"], song["track"], song["artist"]) for song in songs)
     assert len(sent) == len(expected["songs"])
-    depths = select(url, "SELECT queue_name, queue_length FROM pgmq.metrics_all() "
-                    "WHERE queue_name <> 'producer_identification' AND queue_length > 0")
+    depths = select(
+        url,
+        "SELECT queue_name, queue_length FROM pgmq.metrics_all() "
+        "WHERE queue_name <> 'producer_identification' AND queue_length > 0",
+    )
     assert depths == []
     assert select(url, "SELECT count(*) AS n FROM queue_mgmt.problematic_messages") == [{"n": 0}]
 
@@ -182,6 +220,12 @@ def test_worker_without_spotify_credentials_exits_1_with_one_clear_line(
     environment = {**cli.environment, missing: ""}
     process = subprocess.run(
         [sys.executable, "-m", "producer_discovery", "worker", "album_discovery", "--drain"],
-        cwd=ROOT, env=environment, capture_output=True, text=True, timeout=60, check=False)
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert process.returncode == 1
     assert "SPOTIFY_CLIENT_ID and SPOTIFY_CLIENT_SECRET" in process.stderr.strip().splitlines()[-1]

@@ -30,17 +30,31 @@ PROVIDERS = ("SPOTIFY_", "GENIUS_", "DISCOGS_", "INSTAGRAM_", "MUSICBRAINZ_")
 ARTISTS = ("Nova Reyes", "The Velvet Arcade")
 KILL_EVERY = (2.0, 4.0)  # seconds between two SIGKILLs, drawn uniformly
 
-def run_pipeline(url: str, sandboxes: SandboxEnvironment, log: Path,
-                 chaos: Chaos | None = None) -> float:
+
+def run_pipeline(
+    url: str, sandboxes: SandboxEnvironment, log: Path, chaos: Chaos | None = None
+) -> float:
     """Queue the artists, run `run --drain` to the end (under chaos if given); seconds taken."""
     environment = {key: value for key, value in os.environ.items() if not key.startswith(PROVIDERS)}
     environment.update(sandboxes.variables(), DATABASE_URL=url, LOG_LEVEL="warning")
     with log.open("a") as output:
-        subprocess.run([sys.executable, "-m", "producer_discovery", "discover", *ARTISTS], cwd=ROOT,
-                       env=environment, stdout=output, stderr=output, check=True, timeout=60)
+        subprocess.run(
+            [sys.executable, "-m", "producer_discovery", "discover", *ARTISTS],
+            cwd=ROOT,
+            env=environment,
+            stdout=output,
+            stderr=output,
+            check=True,
+            timeout=60,
+        )
         started = time.monotonic()
-        supervisor = subprocess.Popen([sys.executable, "-m", "producer_discovery", "run", "--drain"],
-                                      cwd=ROOT, env=environment, stdout=output, stderr=output)
+        supervisor = subprocess.Popen(
+            [sys.executable, "-m", "producer_discovery", "run", "--drain"],
+            cwd=ROOT,
+            env=environment,
+            stdout=output,
+            stderr=output,
+        )
         driver = None
         if chaos is not None:
             driver = threading.Thread(target=chaos.drive, args=(supervisor,), daemon=True)
@@ -81,8 +95,11 @@ class Chaos:
     server: Server
     restart_at: float  # seconds into the run
     done: threading.Event = field(default_factory=threading.Event)
-    done_faults: dict[str, int] = field(default_factory=lambda: dict.fromkeys(
-        ("sigkill", "database_restart", "terminate_backend", "idle_in_transaction"), 0))
+    done_faults: dict[str, int] = field(
+        default_factory=lambda: dict.fromkeys(
+            ("sigkill", "database_restart", "terminate_backend", "idle_in_transaction"), 0
+        )
+    )
 
     def drive(self, supervisor: subprocess.Popen[bytes]) -> None:
         started = time.monotonic()
@@ -135,7 +152,8 @@ class Chaos:
 
 @pytest.mark.slow
 def test_pipeline_under_chaos_ends_like_a_clean_run_in_at_most_twice_its_time(
-        pg_server: Server, fresh_database: Any, tmp_path: Path) -> None:
+    pg_server: Server, fresh_database: Any, tmp_path: Path
+) -> None:
     """Kills, a database restart, killed connections, an idle transaction, 429s and 5xx: the same
     artists, albums, tracks, normalized tracks, producers and credits as a clean run, nothing
     queued, no dead letter, in at most twice the clean run's time."""
@@ -150,16 +168,22 @@ def test_pipeline_under_chaos_ends_like_a_clean_run_in_at_most_twice_its_time(
 
     for run in range(int(os.environ.get("CHAOS_RUNS", "1"))):
         url = fresh_database()
-        faults = {name: Faults(rate_limit_every=9, retry_after_seconds=1, server_error_every=11)
-                  for name in ("spotify", "genius", "musicbrainz", "discogs", "instagram")}
+        faults = {
+            name: Faults(rate_limit_every=9, retry_after_seconds=1, server_error_every=11)
+            for name in ("spotify", "genius", "musicbrainz", "discogs", "instagram")
+        }
         chaos = Chaos(url, pg_server, restart_at=clean_seconds / 3)
         with SandboxEnvironment(faults=faults) as sandboxes:
             chaos_seconds = run_pipeline(url, sandboxes, tmp_path / f"chaos-{run}.log", chaos)
-            injected = {name: sum(server.injected.values()) for name, server in sandboxes.servers.items()}
+            injected = {
+                name: sum(server.injected.values()) for name, server in sandboxes.servers.items()
+            }
         state = snapshot(url)
-        print(f"\nchaos run {run + 1}: clean {clean_seconds:.0f} s, chaos {chaos_seconds:.0f} s "
-              f"({chaos_seconds / clean_seconds:.2f}×); faults {chaos.done_faults}; "
-              f"injected by the sandboxes {injected}")
+        print(
+            f"\nchaos run {run + 1}: clean {clean_seconds:.0f} s, chaos {chaos_seconds:.0f} s "
+            f"({chaos_seconds / clean_seconds:.2f}×); faults {chaos.done_faults}; "
+            f"injected by the sandboxes {injected}"
+        )
         assert chaos.done_faults["sigkill"] >= 5 and chaos.done_faults["database_restart"] == 1
         assert sum(injected.values()) > 0
         problems, other_edition = differences_from_clean(clean, state)

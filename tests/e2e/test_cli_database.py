@@ -58,10 +58,16 @@ def test_migrate_without_database_url_creates_then_reuses_the_embedded_database(
 
 @pytest.mark.parametrize(
     "arguments",
-    [["discover", "--limit", "0", "--genre", "pop"], ["worker-that-does-not-exist"],
-     ["discover", "--min-popularity", "200", "--genre", "pop"], ["dlq", "replay", "--id", "x"]],
+    [
+        ["discover", "--limit", "0", "--genre", "pop"],
+        ["worker-that-does-not-exist"],
+        ["discover", "--min-popularity", "200", "--genre", "pop"],
+        ["dlq", "replay", "--id", "x"],
+    ],
 )
-def test_bad_arguments_exit_2_with_one_line(arguments: list[str], environment: dict[str, str]) -> None:
+def test_bad_arguments_exit_2_with_one_line(
+    arguments: list[str], environment: dict[str, str]
+) -> None:
     """An invalid argument is refused before anything runs, in one readable line."""
     result = run(*arguments, env=environment)
     assert result.returncode == 2
@@ -73,4 +79,7 @@ def test_discover_without_names_or_genre_is_one_line_error(environment: dict[str
     """`discover` with nothing to discover is an input error: exit 2 with one line."""
     result = run("discover", env=environment)
     assert result.returncode == 2
-    assert result.stderr.strip().splitlines()[-1] == "producer-discovery: error: discover needs artist names or --genre GENRE"
+    assert (
+        result.stderr.strip().splitlines()[-1]
+        == "producer-discovery: error: discover needs artist names or --genre GENRE"
+    )

@@ -18,8 +18,13 @@ pytestmark = pytest.mark.slow  # processes: more than ~3 s each
 
 def cli(database_url: str, *arguments: str) -> subprocess.CompletedProcess[str]:
     environment = {**os.environ, "DATABASE_URL": database_url}
-    return subprocess.run([sys.executable, "-m", "producer_discovery", *arguments], capture_output=True,
-                          text=True, env=environment, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "producer_discovery", *arguments],
+        capture_output=True,
+        text=True,
+        env=environment,
+        timeout=120,
+    )
 
 
 def test_discover_queues_each_name_and_a_genre(database_url: str) -> None:
@@ -27,21 +32,32 @@ def test_discover_queues_each_name_and_a_genre(database_url: str) -> None:
     assert cli(database_url, "discover", "Nova Reyes", "The Velvet Arcade").returncode == 0
     result = cli(database_url, "discover", "--genre", "Synthwave", "--limit", "20")
     assert result.returncode == 0 and 'genre:"synthwave"' in result.stdout
-    messages = [row["message"] for row in rows(database_url, "SELECT message FROM pgmq.q_artist_discovery ORDER BY msg_id")]
-    assert messages == [{"artistName": "Nova Reyes"}, {"artistName": "The Velvet Arcade"},
-                        {"genre": "synthwave", "limit": 20}]
+    messages = [
+        row["message"]
+        for row in rows(database_url, "SELECT message FROM pgmq.q_artist_discovery ORDER BY msg_id")
+    ]
+    assert messages == [
+        {"artistName": "Nova Reyes"},
+        {"artistName": "The Velvet Arcade"},
+        {"genre": "synthwave", "limit": 20},
+    ]
 
 
 def test_dlq_list_and_replay(database_url: str) -> None:
     """A dead letter is listed, then replayed to its stage without its _dlq_metadata."""
     rows(database_url, "SELECT pgmq.send('track_discovery', '{\"albumId\": \"a1\"}')")
-    rows(database_url, "SELECT move_to_dead_letter_queue('track_discovery', 'track_discovery_dlq', '1', 'boom')")
+    rows(
+        database_url,
+        "SELECT move_to_dead_letter_queue('track_discovery', 'track_discovery_dlq', '1', 'boom')",
+    )
     listed = cli(database_url, "dlq", "list")
     assert listed.returncode == 0 and "boom" in listed.stdout
     replayed = cli(database_url, "dlq", "replay", "--queue", "track_discovery")
     assert replayed.returncode == 0 and "replayed track_discovery_dlq" in replayed.stdout
     assert rows(database_url, "SELECT count(*) AS n FROM dlq_messages")[0]["n"] == 0
-    assert [r["message"] for r in rows(database_url, "SELECT message FROM pgmq.q_track_discovery")] == [{"albumId": "a1"}]
+    assert [
+        r["message"] for r in rows(database_url, "SELECT message FROM pgmq.q_track_discovery")
+    ] == [{"albumId": "a1"}]
     again = cli(database_url, "dlq", "replay")
     assert again.returncode == 0 and "no dead letters matched" in again.stderr
 
@@ -49,11 +65,17 @@ def test_dlq_list_and_replay(database_url: str) -> None:
 def test_health_exit_code_follows_the_overall_status(database_url: str) -> None:
     """health exits 0 healthy, 1 warning, 2 critical, and --json prints get_system_health()."""
     assert cli(database_url, "health").returncode == 0
-    rows(database_url, "INSERT INTO processing_status (entity_type, entity_id, state) VALUES ('track', 'x', 'FAILED')")
+    rows(
+        database_url,
+        "INSERT INTO processing_status (entity_type, entity_id, state) VALUES ('track', 'x', 'FAILED')",
+    )
     warning = cli(database_url, "health", "--json")
     assert warning.returncode == 1 and json.loads(warning.stdout)["overall_status"] == "warning"
-    rows(database_url, "INSERT INTO processing_status (entity_type, entity_id, state) "
-                      "SELECT 'track', 'f' || n, 'FAILED' FROM generate_series(1, 11) n")
+    rows(
+        database_url,
+        "INSERT INTO processing_status (entity_type, entity_id, state) "
+        "SELECT 'track', 'f' || n, 'FAILED' FROM generate_series(1, 11) n",
+    )
     assert cli(database_url, "health").returncode == 2
 
 
@@ -68,17 +90,24 @@ def test_status_json_reports_queues_and_processing(database_url: str) -> None:
 
 def test_producers_leaderboard_as_csv_and_for_one_artist(database_url: str) -> None:
     """producers lists producers by credited tracks; --artist narrows; --csv is machine-readable."""
-    rows(database_url, """
+    rows(
+        database_url,
+        """
         WITH a AS (INSERT INTO artists (name) VALUES ('Nova Reyes'), ('Other') RETURNING id, name),
              al AS (INSERT INTO albums (artist_id, name) SELECT id, name || ' LP' FROM a RETURNING id, name),
              t AS (INSERT INTO tracks (album_id, name) SELECT id, 'song ' || g FROM al, generate_series(1, 2) g RETURNING id, album_id),
              p AS (INSERT INTO producers (name, normalized_name, instagram_handle) VALUES ('Kelso & Marr', 'kelso and marr', 'kelsoandmarr') RETURNING id)
         INSERT INTO track_producers (track_id, producer_id, confidence, source)
-        SELECT t.id, p.id, 0.9, 'genius' FROM t, p""")
+        SELECT t.id, p.id, 0.9, 'genius' FROM t, p""",
+    )
     everyone = list(csv.DictReader(io.StringIO(cli(database_url, "producers", "--csv").stdout)))
-    assert [(row["producer"], row["tracks"], row["artists"]) for row in everyone] == [("Kelso & Marr", "4", "2")]
+    assert [(row["producer"], row["tracks"], row["artists"]) for row in everyone] == [
+        ("Kelso & Marr", "4", "2")
+    ]
     one = json.loads(cli(database_url, "producers", "--artist", "nova reyes", "--json").stdout)
-    assert [(row["producer"], row["tracks"], row["instagram_handle"]) for row in one] == [("Kelso & Marr", 2, "kelsoandmarr")]
+    assert [(row["producer"], row["tracks"], row["instagram_handle"]) for row in one] == [
+        ("Kelso & Marr", 2, "kelsoandmarr")
+    ]
 
 
 @pytest.mark.parametrize("name", ["", "   ", "x" * 6000, "bad\x07name"])

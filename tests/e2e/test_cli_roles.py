@@ -25,7 +25,9 @@ CLI = [sys.executable, "-m", "producer_discovery"]
 
 
 def cli(environment: dict[str, str], *arguments: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*CLI, *arguments], capture_output=True, text=True, env=environment, timeout=180)
+    return subprocess.run(
+        [*CLI, *arguments], capture_output=True, text=True, env=environment, timeout=180
+    )
 
 
 def as_login(url: str) -> dict[str, str]:
@@ -36,18 +38,34 @@ def as_login(url: str) -> dict[str, str]:
 
 def seed_producers(database_url: str) -> None:
     with psycopg.connect(database_url, autocommit=True, row_factory=dict_row) as conn:
-        artist = one(conn.execute("INSERT INTO artists (name) VALUES ('Nova Reyes') RETURNING id"))["id"]
-        album = one(conn.execute("INSERT INTO albums (artist_id, name) VALUES (%s, 'LP') RETURNING id",
-                             (artist,)))["id"]
-        track = one(conn.execute("INSERT INTO tracks (album_id, name) VALUES (%s, 'Song') RETURNING id",
-                             (album,)))["id"]
-        producer = one(conn.execute(
-            "INSERT INTO producers (name, normalized_name, email, instagram_handle) "
-            "VALUES ('Sam Rivers', 'sam rivers', 'sam@example.com', 'samrivers') RETURNING id"))["id"]
-        conn.execute("INSERT INTO track_producers (track_id, producer_id, confidence, source) "
-                     "VALUES (%s, %s, 0.9, 'genius')", (track, producer))
+        artist = one(conn.execute("INSERT INTO artists (name) VALUES ('Nova Reyes') RETURNING id"))[
+            "id"
+        ]
+        album = one(
+            conn.execute(
+                "INSERT INTO albums (artist_id, name) VALUES (%s, 'LP') RETURNING id", (artist,)
+            )
+        )["id"]
+        track = one(
+            conn.execute(
+                "INSERT INTO tracks (album_id, name) VALUES (%s, 'Song') RETURNING id", (album,)
+            )
+        )["id"]
+        producer = one(
+            conn.execute(
+                "INSERT INTO producers (name, normalized_name, email, instagram_handle) "
+                "VALUES ('Sam Rivers', 'sam rivers', 'sam@example.com', 'samrivers') RETURNING id"
+            )
+        )["id"]
+        conn.execute(
+            "INSERT INTO track_producers (track_id, producer_id, confidence, source) "
+            "VALUES (%s, %s, 0.9, 'genius')",
+            (track, producer),
+        )
         conn.execute("SELECT pgmq.send('track_discovery', '{\"albumId\": \"a1\"}')")
-        conn.execute("SELECT dead_letter_message('track_discovery', 1, NULL, NULL, 'w', 'boom', '{}')")
+        conn.execute(
+            "SELECT dead_letter_message('track_discovery', 1, NULL, NULL, 'w', 'boom', '{}')"
+        )
 
 
 def test_operator_commands_work_as_a_discovery_operator_login(database_url: str) -> None:
@@ -64,7 +82,9 @@ def test_operator_commands_work_as_a_discovery_operator_login(database_url: str)
     listed = cli(operator, "dlq", "list")
     assert listed.returncode == 0 and "boom" in listed.stdout
     replayed = cli(operator, "dlq", "replay", "--queue", "track_discovery")
-    assert replayed.returncode == 0 and "replayed track_discovery_dlq" in replayed.stdout, replayed.stderr
+    assert replayed.returncode == 0 and "replayed track_discovery_dlq" in replayed.stdout, (
+        replayed.stderr
+    )
     producers = cli(operator, "producers", "--csv")
     assert producers.returncode == 0, producers.stderr
     assert "email" in producers.stdout.splitlines()[0] and "sam@example.com" in producers.stdout
@@ -106,7 +126,9 @@ def embedded_environment(home: Path) -> dict[str, str]:
 
 def active_hba_methods(cluster: LocalCluster) -> set[str]:
     lines = (cluster.data_dir / "pg_hba.conf").read_text().splitlines()
-    return {line.split()[-1] for line in lines if line.strip() and not line.lstrip().startswith("#")}
+    return {
+        line.split()[-1] for line in lines if line.strip() and not line.lstrip().startswith("#")
+    }
 
 
 def test_embedded_database_needs_passwords_and_has_a_login_per_role(home: Path) -> None:
@@ -127,7 +149,9 @@ def test_embedded_database_needs_passwords_and_has_a_login_per_role(home: Path) 
         with psycopg.connect(url) as conn:
             members[role] = conn.execute(
                 "SELECT current_user, (SELECT rolsuper FROM pg_roles WHERE rolname = current_user), "
-                "pg_has_role(current_user, %s, 'MEMBER')", (f"discovery_{role}",)).fetchone()
+                "pg_has_role(current_user, %s, 'MEMBER')",
+                (f"discovery_{role}",),
+            ).fetchone()
     assert members == {role: (f"producer_discovery_{role}", False, True) for role in members}
     discovered = cli(environment, "discover", "Nova Reyes")
     assert discovered.returncode == 0, discovered.stderr
@@ -136,7 +160,9 @@ def test_embedded_database_needs_passwords_and_has_a_login_per_role(home: Path) 
     assert sender == (1,)
 
 
-def test_an_embedded_database_that_trusted_the_loopback_is_switched_to_passwords(home: Path) -> None:
+def test_an_embedded_database_that_trusted_the_loopback_is_switched_to_passwords(
+    home: Path,
+) -> None:
     """A cluster created by an earlier version (trust, no passfile) requires passwords after the
     next command, which still succeeds."""
     home.mkdir(parents=True)
@@ -156,8 +182,12 @@ def test_migrate_creates_the_logins_named_in_the_role_urls(database_url: str) ->
     """`migrate` (as compose runs it) creates the worker and operator logins of
     WORKER_DATABASE_URL / OPERATOR_DATABASE_URL, members of their group roles, no superusers."""
     parts = {key: str(value) for key, value in conninfo_to_dict(database_url).items()}
-    urls = {role: make_conninfo(**{**parts, "user": f"pd_test_compose_{role}", "password": "compose-secret"})
-            for role in ("worker", "operator")}
+    urls = {
+        role: make_conninfo(
+            **{**parts, "user": f"pd_test_compose_{role}", "password": "compose-secret"}
+        )
+        for role in ("worker", "operator")
+    }
     environment = as_login(database_url)
     environment.update(WORKER_DATABASE_URL=urls["worker"], OPERATOR_DATABASE_URL=urls["operator"])
     result = cli(environment, "migrate")
@@ -165,7 +195,9 @@ def test_migrate_creates_the_logins_named_in_the_role_urls(database_url: str) ->
     assert "login pd_test_compose_worker can connect as discovery_worker" in result.stderr
     for role, url in urls.items():
         with psycopg.connect(url) as conn:
-            row = conn.execute("SELECT current_user, pg_has_role(current_user, %s, 'MEMBER'), "
-                               "(SELECT rolsuper FROM pg_roles WHERE rolname = current_user)",
-                               (f"discovery_{role}",)).fetchone()
+            row = conn.execute(
+                "SELECT current_user, pg_has_role(current_user, %s, 'MEMBER'), "
+                "(SELECT rolsuper FROM pg_roles WHERE rolname = current_user)",
+                (f"discovery_{role}",),
+            ).fetchone()
         assert row == (f"pd_test_compose_{role}", True, False)

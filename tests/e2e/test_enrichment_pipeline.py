@@ -28,8 +28,19 @@ from tests.support.sandboxes import Sandboxes
 from tests.support.settings import environment_of
 
 ROOT = Path(__file__).resolve().parents[2]
-SETTING_PREFIXES = ("DATABASE_URL", "GENIUS_", "MUSICBRAINZ_", "DISCOGS_", "INSTAGRAM_",
-                    "MAX_ATTEMPTS", "RETRY_", "WORKER_", "VISIBILITY_", "POLL_", "LOG_")
+SETTING_PREFIXES = (
+    "DATABASE_URL",
+    "GENIUS_",
+    "MUSICBRAINZ_",
+    "DISCOGS_",
+    "INSTAGRAM_",
+    "MAX_ATTEMPTS",
+    "RETRY_",
+    "WORKER_",
+    "VISIBILITY_",
+    "POLL_",
+    "LOG_",
+)
 
 
 pytestmark = [
@@ -48,17 +59,32 @@ class Cli:
         self.runs = 0
 
     def drain(self, *, instagram: bool = True) -> None:
-        inherited = {name: value for name, value in os.environ.items()
-                     if not name.startswith(SETTING_PREFIXES)}
+        inherited = {
+            name: value
+            for name, value in os.environ.items()
+            if not name.startswith(SETTING_PREFIXES)
+        }
         settings = stage_settings(self.sandboxes, self.url, instagram=instagram)
         environment = inherited | environment_of(settings)
         log_path = self.logs / f"social_enrichment-{self.runs}.log"
         self.runs += 1
         with log_path.open("w") as log:
             process = subprocess.run(
-                [sys.executable, "-m", "producer_discovery", "worker", "social_enrichment",
-                 "--drain", "--max-attempts", str(MAX_ATTEMPTS)],
-                cwd=ROOT, env=environment, stdout=log, stderr=subprocess.STDOUT, timeout=120,
+                [
+                    sys.executable,
+                    "-m",
+                    "producer_discovery",
+                    "worker",
+                    "social_enrichment",
+                    "--drain",
+                    "--max-attempts",
+                    str(MAX_ATTEMPTS),
+                ],
+                cwd=ROOT,
+                env=environment,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                timeout=120,
                 check=False,
             )
         assert process.returncode == 0, log_path.read_text()[-3000:]
@@ -91,7 +117,9 @@ def assert_profiles_match_the_catalogue(producers: dict[str, dict[str, Any]]) ->
                 assert social[column]["value"] == row[column] and social[column]["seen_at"], key
 
 
-def test_pipeline_enriches_every_producer_once(database_url: str, sandboxes: Sandboxes, cli: Cli) -> None:
+def test_pipeline_enriches_every_producer_once(
+    database_url: str, sandboxes: Sandboxes, cli: Cli
+) -> None:
     """Every producer gets its handle, real image, public e-mail and provenance; each profile is fetched once."""
     ids = seed_producers(database_url)
     send_enrichment(database_url, [*ids.values(), *ids.values()])  # identification sent some twice
@@ -135,4 +163,9 @@ def test_failing_source_marks_one_producer_and_the_refresh_run_fixes_it(
     fixed = producers_by_key(database_url, ids)["hana-sato"]
     assert fixed["enrichment_failed"] is False
     assert fixed["instagram_handle"] == hana["instagram_handle"]
-    assert artist_requests(sandboxes) == {"genius": 1, "musicbrainz": 1, "discogs": 1, "instagram": 0}
+    assert artist_requests(sandboxes) == {
+        "genius": 1,
+        "musicbrainz": 1,
+        "discogs": 1,
+        "instagram": 0,
+    }

@@ -43,25 +43,43 @@ def test_message_nested_3000_levels_is_set_aside_and_its_batch_processed(
     send(url, *({"key": f"after{n}"} for n in range(3)))
     worker = workers.start("--drain", "--concurrency", "8")
     assert worker.wait(timeout=60) == 0
-    assert effects(url) == {**{f"before{n}": 1 for n in range(3)}, **{f"after{n}": 1 for n in range(3)}}
-    (problem,) = rows(url, "SELECT message_id, error_type, error_details, message_body "
-                           "FROM queue_mgmt.problematic_messages")
+    assert effects(url) == {
+        **{f"before{n}": 1 for n in range(3)},
+        **{f"after{n}": 1 for n in range(3)},
+    }
+    (problem,) = rows(
+        url,
+        "SELECT message_id, error_type, error_details, message_body "
+        "FROM queue_mgmt.problematic_messages",
+    )
     assert (problem["message_id"], problem["error_type"]) == (str(deep), "undecodable_message")
     assert "nested 3001 levels, deeper than 32" in problem["error_details"]
     assert problem["message_body"]["excerpt"].startswith('{"x": [[[[')
     assert queue_length(url) == 0
     assert rows(url, "SELECT count(*) AS n FROM pgmq.a_runtime_test")[0]["n"] == 7
-    assert rows(url, "SELECT read_ct FROM pgmq.a_runtime_test WHERE msg_id = %s", (deep,)) == [{"read_ct": 1}]
+    assert rows(url, "SELECT read_ct FROM pgmq.a_runtime_test WHERE msg_id = %s", (deep,)) == [
+        {"read_ct": 1}
+    ]
 
 
-def test_oversized_deep_and_long_bodies_are_recorded_not_processed(url: str, workers: Workers) -> None:
+def test_oversized_deep_and_long_bodies_are_recorded_not_processed(
+    url: str, workers: Workers
+) -> None:
     """Over 64 KB, 33 levels deep, or a 6,000-character field: each recorded, none processed."""
-    send(url, {"key": "big", "x": "y" * 70_000}, {"key": "deep33", "x": nested(33)},
-         {"key": noise(6000, 7)}, {"key": "fine", "x": nested(30)})
+    send(
+        url,
+        {"key": "big", "x": "y" * 70_000},
+        {"key": "deep33", "x": nested(33)},
+        {"key": noise(6000, 7)},
+        {"key": "fine", "x": nested(30)},
+    )
     assert workers.start("--drain").wait(timeout=60) == 0
     assert effects(url) == {"fine": 1}
-    problems = rows(url, "SELECT error_type, error_details FROM queue_mgmt.problematic_messages "
-                         "ORDER BY message_id::bigint")
+    problems = rows(
+        url,
+        "SELECT error_type, error_details FROM queue_mgmt.problematic_messages "
+        "ORDER BY message_id::bigint",
+    )
     assert [p["error_type"] for p in problems] == ["undecodable_message"] * 2 + ["invalid_message"]
     assert "over 65536" in problems[0]["error_details"]
     assert "deeper than 32" in problems[1]["error_details"]
@@ -78,6 +96,8 @@ def test_an_entity_id_the_lock_refuses_is_dead_lettered_once(url: str, workers: 
     assert queue_length(url) == 0
     (letter,) = rows(url, "SELECT failure_reason, full_message FROM dlq_messages")
     assert "InvalidParameterValue" in letter["failure_reason"]
-    (status,) = rows(url, "SELECT state, attempts FROM processing_status WHERE entity_id LIKE 'sha256:%'")
+    (status,) = rows(
+        url, "SELECT state, attempts FROM processing_status WHERE entity_id LIKE 'sha256:%'"
+    )
     assert status == {"state": "FAILED", "attempts": 1}
     assert rows(url, "SELECT count(*) AS n FROM queue_mgmt.message_attempts")[0]["n"] == 0

@@ -67,9 +67,16 @@ def worker_environment(url: str, sandboxes: Sandboxes) -> dict[str, str]:
         if not key.startswith(("GENIUS_", "DISCOGS_", "MUSICBRAINZ_", "SPOTIFY_"))
     }
     settings = sandbox_settings(
-        sandboxes, url, instagram=False, log_format="json", worker_concurrency=4,
-        poll_interval_seconds=0.5, retry_base_seconds=0.5, retry_cap_seconds=5,
-        genius_requests_per_second=50, discogs_requests_per_minute=600,
+        sandboxes,
+        url,
+        instagram=False,
+        log_format="json",
+        worker_concurrency=4,
+        poll_interval_seconds=0.5,
+        retry_base_seconds=0.5,
+        retry_cap_seconds=5,
+        genius_requests_per_second=50,
+        discogs_requests_per_minute=600,
         spotify_requests_per_second=20,
     )
     return environment | environment_of(settings)

@@ -28,13 +28,28 @@ def children_of(pid: int) -> list[int]:
 
 
 @pytest.mark.slow
-def test_run_passes_shutdown_grace_and_concurrency_to_every_stage(database_url: str, tmp_path: Path) -> None:
+def test_run_passes_shutdown_grace_and_concurrency_to_every_stage(
+    database_url: str, tmp_path: Path
+) -> None:
     """`run --shutdown-grace 7 --concurrency 3`: all five children see both values, and a
     SIGTERM stops them all with exit 0."""
     environment = {**os.environ, "DATABASE_URL": database_url, "LOG_LEVEL": "warning"}
     with (tmp_path / "run.log").open("w") as log:
-        run = subprocess.Popen([sys.executable, "-m", "producer_discovery", "run", "--shutdown-grace", "7",
-                                "--concurrency", "3"], cwd=ROOT, env=environment, stderr=log)
+        run = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "producer_discovery",
+                "run",
+                "--shutdown-grace",
+                "7",
+                "--concurrency",
+                "3",
+            ],
+            cwd=ROOT,
+            env=environment,
+            stderr=log,
+        )
     try:
         deadline = time.monotonic() + 30
         while len(children_of(run.pid)) < 5 and time.monotonic() < deadline:
@@ -52,17 +67,26 @@ def test_run_passes_shutdown_grace_and_concurrency_to_every_stage(database_url: 
             run.kill()
 
 
-def test_supervisor_environment_reaches_children_not_the_parent(database_url: str, tmp_path: Path) -> None:
+def test_supervisor_environment_reaches_children_not_the_parent(
+    database_url: str, tmp_path: Path
+) -> None:
     """A Supervisor's `environment` is given to its children; os.environ stays as it was."""
     record = tmp_path / "seen"
 
     def command(stage: str) -> list[str]:
-        script = f"import os; open({str(record / stage)!r}, 'w').write(os.environ.get('PD_PROBE', ''))"
+        script = (
+            f"import os; open({str(record / stage)!r}, 'w').write(os.environ.get('PD_PROBE', ''))"
+        )
         return [sys.executable, "-c", script]
 
     record.mkdir()
     before = dict(os.environ)
-    Supervisor(database_url, stages=("artist_discovery",), drain=True, command=command,
-               environment={"PD_PROBE": "from-the-supervisor"}).run()
+    Supervisor(
+        database_url,
+        stages=("artist_discovery",),
+        drain=True,
+        command=command,
+        environment={"PD_PROBE": "from-the-supervisor"},
+    ).run()
     assert (record / "artist_discovery").read_text() == "from-the-supervisor"
     assert "PD_PROBE" not in os.environ and dict(os.environ) == before

@@ -30,13 +30,19 @@ def test_refused_credentials_make_health_critical_instead_of_dead_letters(
     """Every delivery refused: no dead letter, the message waits, a critical issue, health critical."""
     send(url, {"key": "c", "behaviour": "credentials"})
     worker = workers.start("--max-attempts", "2", "--vt", "3")
-    wait_until(lambda: rows(url, "SELECT count(*) AS n FROM monitoring.worker_issues")[0]["n"] >= 3,
-               40, "three refused deliveries")
+    wait_until(
+        lambda: rows(url, "SELECT count(*) AS n FROM monitoring.worker_issues")[0]["n"] >= 3,
+        40,
+        "three refused deliveries",
+    )
     worker.send_signal(signal.SIGTERM)
     assert worker.wait(timeout=30) == 0
     assert rows(url, "SELECT count(*) AS n FROM dlq_messages")[0]["n"] == 0
     assert rows(url, "SELECT count(*) AS n FROM pgmq.q_runtime_test")[0]["n"] == 1
-    assert rows(url, "SELECT coalesce(sum(failures), 0) AS n FROM queue_mgmt.message_attempts")[0]["n"] == 0
+    assert (
+        rows(url, "SELECT coalesce(sum(failures), 0) AS n FROM queue_mgmt.message_attempts")[0]["n"]
+        == 0
+    )
     issues = rows(url, "SELECT DISTINCT issue_type, severity FROM monitoring.worker_issues")
     assert issues == [{"issue_type": "credentials_rejected", "severity": "critical"}]
     health = rows(url, "SELECT get_system_health() AS h")[0]["h"]

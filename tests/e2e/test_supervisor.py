@@ -23,8 +23,13 @@ def test_crashed_worker_is_restarted_and_drain_exits_when_idle(database_url: str
     """A worker killed mid-run comes back, finishes the queue, and the drained supervisor returns 0."""
     with psycopg.connect(database_url, autocommit=True) as conn:
         conn.execute(SETUP_SQL)
-        conn.execute("SELECT pgmq.send_batch(%s, %s::jsonb[])",
-                     (QUEUE, [Jsonb({"key": f"k{n}", "behaviour": "sleep", "seconds": 0.2}) for n in range(30)]))
+        conn.execute(
+            "SELECT pgmq.send_batch(%s, %s::jsonb[])",
+            (
+                QUEUE,
+                [Jsonb({"key": f"k{n}", "behaviour": "sleep", "seconds": 0.2}) for n in range(30)],
+            ),
+        )
 
     def command(stage: str) -> list[str]:
         return [sys.executable, "-m", "tests.support.runtime_stage", database_url, "--vt", "2"]
@@ -50,11 +55,15 @@ def test_crashed_worker_is_restarted_and_drain_exits_when_idle(database_url: str
     assert supervisor.run() == 0
     killer.join()
     assert killed, "the worker was killed once"
-    assert [e.restart_in for e in supervisor.children[0].exits] == [0.0], "a worker that had started restarts at once"
+    assert [e.restart_in for e in supervisor.children[0].exits] == [0.0], (
+        "a worker that had started restarts at once"
+    )
     assert time.monotonic() - started < 60
     with psycopg.connect(database_url, autocommit=True) as conn:
         rows = conn.execute("SELECT key, count(*) FROM runtime_effects GROUP BY key").fetchall()
-        assert conn.execute("SELECT queue_length FROM pgmq.metrics(%s)", (QUEUE,)).fetchone() == (0,)
+        assert conn.execute("SELECT queue_length FROM pgmq.metrics(%s)", (QUEUE,)).fetchone() == (
+            0,
+        )
     assert dict(rows) == {f"k{n}": 1 for n in range(30)}
 
 
@@ -85,7 +94,9 @@ def wait_for_new_process(supervisor: Supervisor, old_pid: int, timeout: float) -
 
 def test_child_killed_after_starting_fine_restarts_at_once() -> None:
     """A child SIGKILLed after it had run past start_seconds is restarted with no back-off, every time."""
-    supervisor = Supervisor("postgresql://unused", stages=("sleeper",), command=sleeper, start_seconds=1.0)
+    supervisor = Supervisor(
+        "postgresql://unused", stages=("sleeper",), command=sleeper, start_seconds=1.0
+    )
     thread = run_in_background(supervisor)
     try:
         gaps = []
@@ -109,7 +120,9 @@ def test_child_dying_while_starting_backs_off_and_one_healthy_run_resets_it() ->
     def command(stage: str) -> list[str]:
         return crasher(stage) if commands["mode"] == "crash" else sleeper(stage)
 
-    supervisor = Supervisor("postgresql://unused", stages=("flaky",), command=command, start_seconds=1.0)
+    supervisor = Supervisor(
+        "postgresql://unused", stages=("flaky",), command=command, start_seconds=1.0
+    )
     thread = run_in_background(supervisor)
     try:
         deadline = time.monotonic() + 30
@@ -129,7 +142,9 @@ def test_child_dying_while_starting_backs_off_and_one_healthy_run_resets_it() ->
     assert delays[-1] == 0.0 and gap < 1.0
 
 
-def test_worker_that_reported_ready_restarts_at_once_even_when_killed_young(database_url: str) -> None:
+def test_worker_that_reported_ready_restarts_at_once_even_when_killed_young(
+    database_url: str,
+) -> None:
     """A real stage worker killed two seconds after it said it was ready (well under start_seconds) is restarted with no back-off."""
     with psycopg.connect(database_url, autocommit=True) as conn:
         conn.execute(SETUP_SQL)

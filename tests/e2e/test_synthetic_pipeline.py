@@ -17,7 +17,8 @@ from tests.support.stages import drain_stage
 pytestmark = [
     pytest.mark.slow,  # the whole stage on ~30 songs
     pytest.mark.sandboxes(
-        catalogue_artists=3, musicbrainz_requests_per_second=50,
+        catalogue_artists=3,
+        musicbrainz_requests_per_second=50,
         discogs_requests_per_minute=100_000,
     ),
 ]
@@ -43,8 +44,10 @@ def test_the_stage_finds_the_generated_producers_and_nobody_else(
     truth = CreditsTruth(sandboxes.expected, sandboxes.spotify_catalogue)
     assert truth.mixed_producers(database_url) == []
     score = truth.score(database_url)
-    print(f"\nprecision {score.precision:.3f}, recall {score.recall:.3f} "
-          f"({len(score.right)} right of {len(score.found)} stored, {len(score.expected)} expected)")
+    print(
+        f"\nprecision {score.precision:.3f}, recall {score.recall:.3f} "
+        f"({len(score.right)} right of {len(score.found)} stored, {len(score.expected)} expected)"
+    )
     assert len(score.expected) >= 30
     assert score.precision >= 0.95, sorted(score.found - score.expected)
     assert score.recall >= 0.9, sorted(score.expected - score.found)

@@ -16,21 +16,41 @@ ROOT = Path(__file__).resolve().parents[2]
 PROVIDERS = ("SPOTIFY_", "GENIUS_", "DISCOGS_", "INSTAGRAM_", "MUSICBRAINZ_")
 
 
-def run(command: list[str], cwd: Path, log: Path, *, env: dict[str, str] | None = None,
-        timeout: float | None = None) -> subprocess.CompletedProcess[str]:
+def run(
+    command: list[str],
+    cwd: Path,
+    log: Path,
+    *,
+    env: dict[str, str] | None = None,
+    timeout: float | None = None,
+) -> subprocess.CompletedProcess[str]:
     with log.open("a") as errors:
-        return subprocess.run(command, cwd=cwd, stdout=subprocess.PIPE, stderr=errors, text=True,
-                              check=False, env=env, timeout=timeout)
+        return subprocess.run(
+            command,
+            cwd=cwd,
+            stdout=subprocess.PIPE,
+            stderr=errors,
+            text=True,
+            check=False,
+            env=env,
+            timeout=timeout,
+        )
 
 
 @pytest.mark.slow
-def test_the_installed_wheel_migrates_and_runs_the_demo(empty_database_url: str, tmp_path: Path) -> None:
+def test_the_installed_wheel_migrates_and_runs_the_demo(
+    empty_database_url: str, tmp_path: Path
+) -> None:
     """A wheel holds the migrations and queries; installed on its own it migrates a database
     and runs the demo to the producer leaderboard."""
     log = tmp_path / "wheel.log"
     wheels = tmp_path / "wheels"
-    built = run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(wheels), str(ROOT)],
-                tmp_path, log, timeout=300)
+    built = run(
+        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(wheels), str(ROOT)],
+        tmp_path,
+        log,
+        timeout=300,
+    )
     assert built.returncode == 0, log.read_text()[-3000:]
     [wheel] = wheels.glob("producer_discovery-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
@@ -39,19 +59,28 @@ def test_the_installed_wheel_migrates_and_runs_the_demo(empty_database_url: str,
     assert "producer_discovery/db/queries/message_screen.sql" in names
     venv = tmp_path / "venv"
     assert run([sys.executable, "-m", "venv", str(venv)], tmp_path, log).returncode == 0
-    installed = run([str(venv / "bin" / "pip"), "install", "-q", "--disable-pip-version-check", str(wheel)],
-                    tmp_path, log, timeout=600)
+    installed = run(
+        [str(venv / "bin" / "pip"), "install", "-q", "--disable-pip-version-check", str(wheel)],
+        tmp_path,
+        log,
+        timeout=600,
+    )
     assert installed.returncode == 0, log.read_text()[-3000:]
     outside = tmp_path / "elsewhere"
     outside.mkdir()
-    environment = {key: value for key, value in os.environ.items()
-                   if not key.startswith(PROVIDERS) and key not in ("PYTHONPATH", "VIRTUAL_ENV")}
+    environment = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(PROVIDERS) and key not in ("PYTHONPATH", "VIRTUAL_ENV")
+    }
     environment["DATABASE_URL"] = empty_database_url
     command = str(venv / "bin" / "producer-discovery")
     migrated = run([command, "migrate"], outside, log, env=environment, timeout=300)
     assert migrated.returncode == 0, log.read_text()[-3000:]
     with psycopg.connect(empty_database_url) as conn:
-        row = conn.execute("SELECT count(*) FROM public.schema_migrations WHERE name ~ '^[0-9]'").fetchone()
+        row = conn.execute(
+            "SELECT count(*) FROM public.schema_migrations WHERE name ~ '^[0-9]'"
+        ).fetchone()
     assert row is not None and row[0] >= 16
     demo = run([command, "demo"], outside, log, env=environment, timeout=400)
     assert demo.returncode == 0, log.read_text()[-3000:]

@@ -16,6 +16,7 @@ from tests.support.runtime_workers import Workers, effects, queue_length, send, 
 
 pytestmark = pytest.mark.slow  # processes: more than ~3 s each
 
+
 def test_sigkill_before_commit_redoes_the_message_once(url: str, workers: Workers) -> None:
     """A worker killed mid-handler leaves no effect; after the visibility timeout another does it once."""
     send(url, {"key": "k1", "behaviour": "hang_first"}, {"key": "k2"})
@@ -45,7 +46,11 @@ def test_sigkill_after_commit_does_not_redo_work(url: str, workers: Workers) -> 
 
 def test_duplicate_send_has_its_effect_once(url: str, workers: Workers) -> None:
     """The same message sent twice (and a third time later) is applied once."""
-    send(url, {"key": "same", "behaviour": "sleep", "seconds": 0.5}, {"key": "same", "behaviour": "sleep", "seconds": 0.5})
+    send(
+        url,
+        {"key": "same", "behaviour": "sleep", "seconds": 0.5},
+        {"key": "same", "behaviour": "sleep", "seconds": 0.5},
+    )
     workers.start("--drain", "--vt", "2").wait(timeout=30)
     send(url, {"key": "same", "behaviour": "sleep", "seconds": 0.5})
     assert workers.start("--drain", "--vt", "2").wait(timeout=30) == 0
@@ -63,7 +68,10 @@ def test_poison_message_reaches_the_dlq_while_others_are_served(url: str, worker
     assert len(dead) == 1
     assert dead[0]["failure_reason"].startswith("gave up after 3 attempts: TransientError")
     assert dead[0]["full_message"]["_dlq_metadata"]["read_ct"] == 3
-    status = rows(url, "SELECT state, dead_lettered, attempts FROM processing_status WHERE entity_id = 'poison'")[0]
+    status = rows(
+        url,
+        "SELECT state, dead_lettered, attempts FROM processing_status WHERE entity_id = 'poison'",
+    )[0]
     assert status == {"state": "FAILED", "dead_lettered": True, "attempts": 3}
     issue = rows(url, "SELECT issue_type, details FROM monitoring.worker_issues")[0]
     assert issue["issue_type"] == "dead_letter" and issue["details"]["attempts"] == 3
@@ -73,32 +81,60 @@ def test_permanent_error_and_crash_go_to_the_dlq_at_once(url: str, workers: Work
     """A permanent error or a bug in the handler is dead-lettered on the first delivery, with its reason."""
     send(url, {"key": "no", "behaviour": "permanent"}, {"key": "bug", "behaviour": "crash"})
     assert workers.start("--drain").wait(timeout=30) == 0
-    reasons = sorted(row["failure_reason"] for row in rows(url, "SELECT failure_reason FROM dlq_messages"))
-    assert reasons == ["PermanentError: the test API says no", "ZeroDivisionError: a bug in the handler"]
+    reasons = sorted(
+        row["failure_reason"] for row in rows(url, "SELECT failure_reason FROM dlq_messages")
+    )
+    assert reasons == [
+        "PermanentError: the test API says no",
+        "ZeroDivisionError: a bug in the handler",
+    ]
 
 
-def test_malformed_messages_are_set_aside_and_valid_ones_processed(url: str, workers: Workers) -> None:
+def test_malformed_messages_are_set_aside_and_valid_ones_processed(
+    url: str, workers: Workers
+) -> None:
     """500 malformed messages mixed with 500 valid ones: every valid one done, every bad one recorded."""
     malformed: list[Any] = []
     for number in range(500):
-        malformed.append([{"key": 1}, {}, "a string", None, [number], {"key": ""}, {"nokey": number},
-                          {"key": "x", "seconds": "soon"}][number % 8])
+        malformed.append(
+            [
+                {"key": 1},
+                {},
+                "a string",
+                None,
+                [number],
+                {"key": ""},
+                {"nokey": number},
+                {"key": "x", "seconds": "soon"},
+            ][number % 8]
+        )
     valid = [{"key": f"v{number}"} for number in range(500)]
     mixed = [item for pair in zip(malformed, valid, strict=True) for item in pair]
     send(url, *mixed)
     worker = workers.start("--drain", "--concurrency", "8")
     assert worker.wait(timeout=240) == 0
     assert effects(url) == {f"v{number}": 1 for number in range(500)}
-    recorded = rows(url, "SELECT count(*) AS n, count(DISTINCT message_id) AS ids FROM queue_mgmt.problematic_messages")[0]
+    recorded = rows(
+        url,
+        "SELECT count(*) AS n, count(DISTINCT message_id) AS ids FROM queue_mgmt.problematic_messages",
+    )[0]
     assert recorded == {"n": 500, "ids": 500}
     assert queue_length(url) == 0
 
 
 def test_sigterm_finishes_in_flight_messages_and_exits_0(url: str, workers: Workers) -> None:
     """On SIGTERM the worker stops reading, finishes what it holds and exits 0."""
-    send(url, *({"key": f"s{n}", "behaviour": "sleep", "seconds": 2} for n in range(4)), *({"key": f"later{n}"} for n in range(4)))
+    send(
+        url,
+        *({"key": f"s{n}", "behaviour": "sleep", "seconds": 2} for n in range(4)),
+        *({"key": f"later{n}"} for n in range(4)),
+    )
     worker = workers.start("--concurrency", "4", "--vt", "30")
-    wait_until(lambda: rows(url, "SELECT count(*) AS n FROM processing_status")[0]["n"] >= 4, 20, "four in flight")
+    wait_until(
+        lambda: rows(url, "SELECT count(*) AS n FROM processing_status")[0]["n"] >= 4,
+        20,
+        "four in flight",
+    )
     worker.send_signal(signal.SIGTERM)
     assert worker.wait(timeout=30) == 0
     done = effects(url)
@@ -111,7 +147,11 @@ def test_second_signal_exits_at_once(url: str, workers: Workers) -> None:
     """A second signal during the grace period ends the process immediately."""
     send(url, {"key": "long", "behaviour": "hang"})
     worker = workers.start("--grace", "60")
-    wait_until(lambda: rows(url, "SELECT count(*) AS n FROM processing_status")[0]["n"] == 1, 20, "the hang")
+    wait_until(
+        lambda: rows(url, "SELECT count(*) AS n FROM processing_status")[0]["n"] == 1,
+        20,
+        "the hang",
+    )
     worker.send_signal(signal.SIGTERM)
     time.sleep(0.5)
     assert worker.poll() is None, "the first signal waits for in-flight work"
@@ -136,7 +176,10 @@ def test_worker_survives_a_database_restart(url: str, workers: Workers, pg_serve
 
 def test_two_workers_never_process_one_entity_at_once(url: str, workers: Workers) -> None:
     """Many messages for a few entities across two processes: each entity's work happens once, never twice at once."""
-    messages: list[dict[str, Any]] = [{"key": f"m{n}", "entity": f"e{n % 4}", "behaviour": "sleep", "seconds": 0.3} for n in range(40)]
+    messages: list[dict[str, Any]] = [
+        {"key": f"m{n}", "entity": f"e{n % 4}", "behaviour": "sleep", "seconds": 0.3}
+        for n in range(40)
+    ]
     send(url, *messages)
     first = workers.start("--drain", "--vt", "3")
     second = workers.start("--drain", "--vt", "3")
@@ -154,8 +197,16 @@ def test_idle_worker_wakes_on_insert_notification(url: str, workers: Workers) ->
     """With a 30-second poll fallback, a message sent to an idle worker is done within a second:
     only the insert notification can wake it that fast."""
     worker = workers.start("--vt", "5", "--poll", "30")
-    wait_until(lambda: rows(url, "SELECT count(*) AS n FROM pg_stat_activity WHERE query LIKE 'LISTEN%%'")[0]["n"] >= 1,
-               20, "the worker to listen")
+    wait_until(
+        lambda: (
+            rows(url, "SELECT count(*) AS n FROM pg_stat_activity WHERE query LIKE 'LISTEN%%'")[0][
+                "n"
+            ]
+            >= 1
+        ),
+        20,
+        "the worker to listen",
+    )
     time.sleep(1.5)
     latencies = []
     for number in range(5):
@@ -193,13 +244,16 @@ def test_deliveries_cut_short_by_kills_are_not_attempts(url: str, workers: Worke
 
 
 def test_message_that_kills_its_worker_every_time_reaches_the_dlq_by_its_delivery_cap(
-        url: str, workers: Workers) -> None:
+    url: str, workers: Workers
+) -> None:
     """A poison message that SIGKILLs every worker is dead-lettered after max_deliveries cut-short deliveries, saying so."""
     send(url, {"key": "poison", "behaviour": "suicide"}, {"key": "fine"})
     for _ in range(6):
         if rows(url, "SELECT count(*) AS n FROM dlq_messages")[0]["n"]:
             break
-        workers.start("--vt", "1", "--max-deliveries", "3", "--concurrency", "1", "--drain").wait(timeout=30)
+        workers.start("--vt", "1", "--max-deliveries", "3", "--concurrency", "1", "--drain").wait(
+            timeout=30
+        )
         time.sleep(1.2)  # the killed delivery's visibility timeout
     assert workers.start("--vt", "1", "--max-deliveries", "3", "--drain").wait(timeout=30) == 0
     dead = rows(url, "SELECT failure_reason, custom_metadata FROM dlq_messages")
@@ -210,41 +264,69 @@ def test_message_that_kills_its_worker_every_time_reaches_the_dlq_by_its_deliver
     assert effects(url) == {"fine": 1}
 
 
-def test_message_hidden_because_its_entity_is_busy_spends_no_attempt(url: str, workers: Workers) -> None:
+def test_message_hidden_because_its_entity_is_busy_spends_no_attempt(
+    url: str, workers: Workers
+) -> None:
     """A message bounced by a busy entity more often than max_attempts (1) and max_deliveries (1) allow is not dead-lettered: it is served once the entity is free (here: already completed)."""
     send(url, {"key": "holder", "entity": "e", "behaviour": "sleep", "seconds": 6})
     worker = workers.start("--vt", "2", "--max-attempts", "1", "--max-deliveries", "1", "--drain")
-    wait_until(lambda: rows(url, "SELECT count(*) AS n FROM processing_locks")[0]["n"] == 1, 20, "the holder's lock")
+    wait_until(
+        lambda: rows(url, "SELECT count(*) AS n FROM processing_locks")[0]["n"] == 1,
+        20,
+        "the holder's lock",
+    )
     send(url, {"key": "waiter", "entity": "e"})
     assert worker.wait(timeout=60) == 0
     assert effects(url) == {"holder": 1}
     assert rows(url, "SELECT count(*) AS n FROM dlq_messages")[0]["n"] == 0
-    waiter = rows(url, "SELECT read_ct FROM pgmq.a_runtime_test WHERE message->>'key' = 'waiter'")[0]
+    waiter = rows(url, "SELECT read_ct FROM pgmq.a_runtime_test WHERE message->>'key' = 'waiter'")[
+        0
+    ]
     assert waiter["read_ct"] >= 3, "the waiter was bounced by the busy entity more than once"
     assert rows(url, "SELECT count(*) AS n FROM queue_mgmt.message_attempts")[0]["n"] == 0
 
 
-def test_long_rate_limit_pause_hides_the_message_instead_of_blocking(url: str, workers: Workers) -> None:
+def test_long_rate_limit_pause_hides_the_message_instead_of_blocking(
+    url: str, workers: Workers
+) -> None:
     """An API paused past the limiter's deadline: the message is hidden for the pause (set aside, no attempt), then done."""
     rows(url, "SELECT take_api_token('testapi', 100, 1)")  # the API is known, as before any 429
     rows(url, "SELECT pause_api('testapi', 6, 'test')")
     send(url, {"key": "c", "behaviour": "call_api"})
     started = time.monotonic()
     worker = workers.start("--vt", "30", "--max-attempts", "1", "--limiter-wait", "1", "--drain")
-    wait_until(lambda: rows(url, "SELECT coalesce(sum(set_aside), 0) AS n FROM queue_mgmt.message_attempts")[0]["n"] == 1,
-               20, "the message to be set aside")
-    assert rows(url, "SELECT count(*) AS n FROM pgmq.q_runtime_test WHERE vt > now() + interval '3 seconds'")[0]["n"] == 1
+    wait_until(
+        lambda: (
+            rows(url, "SELECT coalesce(sum(set_aside), 0) AS n FROM queue_mgmt.message_attempts")[
+                0
+            ]["n"]
+            == 1
+        ),
+        20,
+        "the message to be set aside",
+    )
+    assert (
+        rows(
+            url,
+            "SELECT count(*) AS n FROM pgmq.q_runtime_test WHERE vt > now() + interval '3 seconds'",
+        )[0]["n"]
+        == 1
+    )
     assert worker.wait(timeout=60) == 0
     assert effects(url) == {"c": 1}
     assert time.monotonic() - started >= 5
     assert rows(url, "SELECT count(*) AS n FROM dlq_messages")[0]["n"] == 0
 
 
-def test_restarted_worker_takes_back_its_dead_predecessors_message_at_once(url: str, workers: Workers) -> None:
+def test_restarted_worker_takes_back_its_dead_predecessors_message_at_once(
+    url: str, workers: Workers
+) -> None:
     """A worker SIGKILLed mid-message with a 60 s visibility timeout: its restart redoes the message within seconds."""
     send(url, {"key": "k1", "behaviour": "hang_first"})
     first = workers.start("--vt", "60")
-    wait_until(lambda: rows(url, "SELECT count(*) AS n FROM processing_locks")[0]["n"] == 1, 20, "the lock")
+    wait_until(
+        lambda: rows(url, "SELECT count(*) AS n FROM processing_locks")[0]["n"] == 1, 20, "the lock"
+    )
     first.send_signal(signal.SIGKILL)
     first.wait(timeout=10)
     started = time.monotonic()

@@ -49,13 +49,19 @@ def run_pipeline(database_url: str, log: Path, *, world: bool) -> None:
     relaxed = SandboxEnvironment(
         world=world,
         musicbrainz_requests_per_second=DEMO_LIMITS["MUSICBRAINZ_REQUESTS_PER_SECOND"],
-        discogs_requests_per_minute=int(DEMO_LIMITS["DISCOGS_REQUESTS_PER_MINUTE"]))
+        discogs_requests_per_minute=int(DEMO_LIMITS["DISCOGS_REQUESTS_PER_MINUTE"]),
+    )
     with relaxed as sandboxes:
-        environment = {key: value for key, value in os.environ.items()
-                       if not key.startswith(PROVIDERS)}
-        environment.update(sandboxes.variables(), DATABASE_URL=database_url,
-                           LOG_LEVEL="warning", LOG_FORMAT="json",
-                           **{name: str(value) for name, value in DEMO_LIMITS.items()})
+        environment = {
+            key: value for key, value in os.environ.items() if not key.startswith(PROVIDERS)
+        }
+        environment.update(
+            sandboxes.variables(),
+            DATABASE_URL=database_url,
+            LOG_LEVEL="warning",
+            LOG_FORMAT="json",
+            **{name: str(value) for name, value in DEMO_LIMITS.items()},
+        )
         assert cli(environment, log, "discover", *ARTISTS).returncode == 0
         if world:
             with psycopg.connect(database_url, autocommit=True) as conn:
@@ -81,7 +87,8 @@ def test_world_shapes_and_hostile_messages_end_like_a_clean_run(
 
     with psycopg.connect(database_url, autocommit=True) as conn:
         recorded = conn.execute(
-            "SELECT queue_name, error_type FROM queue_mgmt.problematic_messages").fetchall()
+            "SELECT queue_name, error_type FROM queue_mgmt.problematic_messages"
+        ).fetchall()
         albums = conn.execute("SELECT DISTINCT metadata->>'album_type' FROM albums").fetchall()
     problems, other_edition = differences_from_clean(clean, state)
     assert problems == [], (problems, other_edition, world_log.read_text()[-3000:])

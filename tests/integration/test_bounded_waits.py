@@ -24,7 +24,9 @@ def pool(database_url: str) -> Iterator[ConnectionPool]:
     pool.close()
 
 
-def test_acquire_on_a_long_pause_defers_at_once_with_the_pause(pool: ConnectionPool, database_url: str) -> None:
+def test_acquire_on_a_long_pause_defers_at_once_with_the_pause(
+    pool: ConnectionPool, database_url: str
+) -> None:
     """An API paused for 60 s: acquire raises Deferred within its deadline, carrying about 60 s, instead of sleeping."""
     limiter = PostgresRateLimiter(pool, {"slow": Budget(5.0, 1)}, max_wait=2.0)
     limiter.acquire("slow")  # the API's bucket exists, as before any 429 (pause_api knows it)
@@ -50,7 +52,9 @@ def test_acquire_gives_up_when_the_worker_stops(pool: ConnectionPool, database_u
     assert time.monotonic() - started < 1.0
 
 
-def test_failed_metrics_flush_never_raises_into_an_api_call_and_the_buffer_is_capped(database_url: str) -> None:
+def test_failed_metrics_flush_never_raises_into_an_api_call_and_the_buffer_is_capped(
+    database_url: str,
+) -> None:
     """With the database unreachable, 500 recorded calls neither raise nor grow the buffer past its cap."""
     parts = {k: str(v) for k, v in conninfo_to_dict(database_url).items()}
     parts["dbname"] = "no_such_database"

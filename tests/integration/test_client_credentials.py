@@ -35,10 +35,23 @@ class Provider(SandboxServer):
 
     def __init__(self, elsewhere: str) -> None:
         super().__init__()
-        self.route("GET", "/away", "away", lambda request: Response(302, None, {"Location": f"{elsewhere}/steal"}))
-        self.route("GET", "/moved", "moved", lambda request: Response(301, None, {"Location": "/here"}))
-        self.route("GET", "/here", "here",
-                   lambda request: Response(200, {"authorized": request.headers.get("authorization") == f"Bearer {TOKEN}"}))
+        self.route(
+            "GET",
+            "/away",
+            "away",
+            lambda request: Response(302, None, {"Location": f"{elsewhere}/steal"}),
+        )
+        self.route(
+            "GET", "/moved", "moved", lambda request: Response(301, None, {"Location": "/here"})
+        )
+        self.route(
+            "GET",
+            "/here",
+            "here",
+            lambda request: Response(
+                200, {"authorized": request.headers.get("authorization") == f"Bearer {TOKEN}"}
+            ),
+        )
 
 
 class TokenClient(ApiClient):
@@ -55,8 +68,9 @@ class TokenClient(ApiClient):
 
 
 def client(provider: Provider) -> TokenClient:
-    return TokenClient.from_settings(Settings(genius_api_url=provider.url),
-                                     retry_policy=RetryPolicy(in_call_attempts=1))
+    return TokenClient.from_settings(
+        Settings(genius_api_url=provider.url), retry_policy=RetryPolicy(in_call_attempts=1)
+    )
 
 
 def test_a_redirect_to_another_host_is_refused() -> None:
@@ -79,7 +93,9 @@ def test_a_next_url_on_another_host_is_refused() -> None:
         with pytest.raises(PermanentError, match="refusing to send credentials"):
             client(provider).get_json(f"{elsewhere.url}/page2", endpoint="next")
         assert elsewhere.seen == []
-        assert client(provider).get_json(f"{provider.url}/here", endpoint="next") == {"authorized": True}
+        assert client(provider).get_json(f"{provider.url}/here", endpoint="next") == {
+            "authorized": True
+        }
 
 
 @pytest.mark.parametrize("level", ["debug", "info"])

@@ -97,7 +97,9 @@ def musicbrainz(
     started_sandboxes: Sandboxes, musicbrainz_limiter: OnePerInterval
 ) -> Iterator[MusicBrainzClient]:
     settings = sandbox_settings(started_sandboxes)
-    client = MusicBrainzClient.from_settings(settings, limiter=musicbrainz_limiter, retry_policy=NO_RETRIES)
+    client = MusicBrainzClient.from_settings(
+        settings, limiter=musicbrainz_limiter, retry_policy=NO_RETRIES
+    )
     yield client
     client.close()
 
@@ -370,8 +372,13 @@ def test_discogs_artist_search_puts_the_exact_name_before_longer_ones(
     """`type=artist` finds artists by name, the exact name first, suffixes as Discogs writes them."""
     results = discogs.search_artists("Nova Reyes")
     assert [(r["type"], r["title"]) for r in results] == [
-        ("artist", "Nova Reyes"), ("artist", "Nova Reyes Tribute")]
-    assert [r["title"] for r in discogs.search_artists("Sam Rivers")] == ["Sam Rivers (2)", "Sam Rivers"]
+        ("artist", "Nova Reyes"),
+        ("artist", "Nova Reyes Tribute"),
+    ]
+    assert [r["title"] for r in discogs.search_artists("Sam Rivers")] == [
+        "Sam Rivers (2)",
+        "Sam Rivers",
+    ]
 
 
 def test_discogs_artist_releases_list_masters_once_over_linked_pages(
@@ -400,7 +407,9 @@ def test_discogs_artist_releases_list_masters_once_over_linked_pages(
     assert discogs.artist_releases(1) is None
 
 
-def test_discogs_master_and_its_versions(discogs_sandbox: DiscogsSandbox, discogs: DiscogsClient) -> None:
+def test_discogs_master_and_its_versions(
+    discogs_sandbox: DiscogsSandbox, discogs: DiscogsClient
+) -> None:
     """A master names its main release and versions URL; its versions are its releases."""
     headers = {"User-Agent": "producer-discovery-tests/1.0"}
     master = httpx.get(f"{discogs_sandbox.url}/masters/1000301", headers=headers).json()

@@ -13,7 +13,9 @@ def test_maintenance_is_scheduled_in_the_cron_database(cron_database_url: str) -
     migrate(cron_database_url, log=said.append)
     assert "maintenance schedules installed in pg_cron" in said
     with psycopg.connect(cron_database_url) as conn:
-        jobs: dict[str, str] = dict(conn.execute("SELECT jobname, schedule FROM cron.job").fetchall())
+        jobs: dict[str, str] = dict(
+            conn.execute("SELECT jobname, schedule FROM cron.job").fetchall()
+        )
     assert jobs == {
         "stale-locks-cleanup-job": "*/10 * * * *",
         "clear-stale-entities": "*/15 * * * *",

@@ -28,8 +28,11 @@ NOVA_REYES_TRIBUTE = "3nG2mNmQBITbihc6YQXdsp"
 ROOMS_AND_CORRIDORS = "5LwyB7SKBaHQR8YUuaJlOr"
 NEON_NIGHTS_COMPILATION = "0qU33t1nzKVWoudDnKKuHP"
 EVERY_GROUP = "album,single,appears_on,compilation"
-STAGES = {"artist_discovery": artist_discovery, "album_discovery": album_discovery,
-          "track_discovery": track_discovery}
+STAGES = {
+    "artist_discovery": artist_discovery,
+    "album_discovery": album_discovery,
+    "track_discovery": track_discovery,
+}
 CATALOGUE = json.loads(DEFAULT_CATALOGUE.read_text(encoding="utf-8"))
 
 
@@ -37,8 +40,9 @@ CATALOGUE = json.loads(DEFAULT_CATALOGUE.read_text(encoding="utf-8"))
 SETTINGS: dict[str, Any] = FAST | {"spotify_requests_per_second": 100, "worker_concurrency": 2}
 
 
-def drain(url: str, sandboxes: Sandboxes, stage: str, stop_after: int | None = None,
-          **overrides: Any) -> None:
+def drain(
+    url: str, sandboxes: Sandboxes, stage: str, stop_after: int | None = None, **overrides: Any
+) -> None:
     """Run one stage until its queue is empty (or until `stop_after` commits)."""
     settings = sandbox_settings(sandboxes, url, **(SETTINGS | overrides))
     drain_stage(settings, STAGES[stage].QUEUE, STAGES[stage].build, stop_after=stop_after)
@@ -56,7 +60,8 @@ def send(url: str, queue: str, *messages: dict[str, Any]) -> None:
 def queued(url: str, queue: str) -> list[dict[str, Any]]:
     """The bodies waiting in `queue`, oldest first."""
     statement = sql.SQL("SELECT message FROM pgmq.{} ORDER BY msg_id").format(
-        sql.Identifier(f"q_{queue}"))
+        sql.Identifier(f"q_{queue}")
+    )
     return [row["message"] for row in rows(url, statement)]
 
 
@@ -67,19 +72,29 @@ def kept_album_ids(artist: str) -> set[str]:
 
 
 def catalogue_tracks(album_ids: set[str]) -> list[dict[str, Any]]:
-    return [track for album in CATALOGUE["albums"] if album["id"] in album_ids
-            for track in album["tracks"]]
+    return [
+        track
+        for album in CATALOGUE["albums"]
+        if album["id"] in album_ids
+        for track in album["tracks"]
+    ]
 
 
 def store_artist(url: str, spotify_id: str, name: str) -> str:
-    stored = rows(url, "INSERT INTO artists (name, spotify_id) VALUES (%s, %s) RETURNING id",
-                  (name, spotify_id))
+    stored = rows(
+        url,
+        "INSERT INTO artists (name, spotify_id) VALUES (%s, %s) RETURNING id",
+        (name, spotify_id),
+    )
     return str(stored[0]["id"])
 
 
 def store_album(url: str, artist_id: str, spotify_id: str) -> str:
-    stored = rows(url, "INSERT INTO albums (artist_id, name, spotify_id) VALUES (%s, %s, %s) "
-                  "RETURNING id", (artist_id, spotify_id, spotify_id))
+    stored = rows(
+        url,
+        "INSERT INTO albums (artist_id, name, spotify_id) VALUES (%s, %s, %s) RETURNING id",
+        (artist_id, spotify_id, spotify_id),
+    )
     return str(stored[0]["id"])
 
 
@@ -88,8 +103,9 @@ def test_missing_spotify_credentials_are_a_configuration_error(
     database_url: str, sandboxes: Sandboxes
 ) -> None:
     """Every stage refuses to build without SPOTIFY_CLIENT_ID/SECRET, naming them."""
-    settings = sandbox_settings(sandboxes, database_url, **SETTINGS, spotify_client_id=None,
-                                spotify_client_secret=None)
+    settings = sandbox_settings(
+        sandboxes, database_url, **SETTINGS, spotify_client_id=None, spotify_client_secret=None
+    )
     resources = Resources.build(settings, database_url, "artist_discovery")
     try:
         for module in STAGES.values():
@@ -105,8 +121,11 @@ def test_name_without_a_matching_hit_completes_as_not_found(
     """Hits that only resemble the name are not taken: COMPLETED with outcome not_found."""
     send(database_url, "artist_discovery", {"artistName": "Nova Rey"})
     drain(database_url, sandboxes, "artist_discovery")
-    status = rows(database_url, "SELECT state, metadata FROM processing_status "
-                  "WHERE entity_type = 'artist' AND entity_id = 'name:nova rey'")[0]
+    status = rows(
+        database_url,
+        "SELECT state, metadata FROM processing_status "
+        "WHERE entity_type = 'artist' AND entity_id = 'name:nova rey'",
+    )[0]
     assert status["state"] == "COMPLETED"
     assert status["metadata"]["outcome"] == "not_found"
     assert "Nova Reyes" in status["metadata"]["candidates"]
@@ -123,7 +142,8 @@ def test_more_popular_decoy_hit_is_rejected(database_url: str, sandboxes: Sandbo
     assert [(a["name"], a["spotify_id"]) for a in artists] == [("Nova Reyes", NOVA_REYES)]
     assert artists[0]["image_url"]
     assert queued(database_url, "album_discovery") == [
-        {"artistId": str(artists[0]["id"]), "spotifyId": NOVA_REYES, "offset": 0}]
+        {"artistId": str(artists[0]["id"]), "spotifyId": NOVA_REYES, "offset": 0}
+    ]
     # the search hit is the full artist object: it is stored without GET /artists/{id}
     assert sandboxes.spotify.requests["search"] == 1 and sandboxes.spotify.requests["artist"] == 0
 
@@ -160,17 +180,21 @@ def test_genre_message_queues_one_artist_discovery_per_hit(
     """A genre search fans out by Spotify id; unknown popularity passes minPopularity."""
     send(database_url, "artist_discovery", {"genre": "synthwave", "minPopularity": 90, "limit": 5})
     drain(database_url, sandboxes, "artist_discovery")
-    fanned_out = rows(database_url, "SELECT message FROM pgmq.a_artist_discovery "
-                      "WHERE message ? 'spotifyId' ORDER BY msg_id")
+    fanned_out = rows(
+        database_url,
+        "SELECT message FROM pgmq.a_artist_discovery WHERE message ? 'spotifyId' ORDER BY msg_id",
+    )
     assert sorted(row["message"]["spotifyId"] for row in fanned_out) == sorted(
-        [NOVA_REYES, NOVA_REYES_TRIBUTE])
+        [NOVA_REYES, NOVA_REYES_TRIBUTE]
+    )
     stored = rows(database_url, "SELECT name FROM artists ORDER BY name")
     assert [artist["name"] for artist in stored] == ["Nova Reyes", "Nova Reyes Tribute"]
-    status = rows(database_url, "SELECT metadata FROM processing_status "
-                  "WHERE entity_id = 'genre:synthwave:90:5'")[0]
+    status = rows(
+        database_url,
+        "SELECT metadata FROM processing_status WHERE entity_id = 'genre:synthwave:90:5'",
+    )[0]
     assert status["metadata"]["queued"] == 2
-    assert all(row["message"]["artist"]["id"] == row["message"]["spotifyId"]
-               for row in fanned_out)
+    assert all(row["message"]["artist"]["id"] == row["message"]["spotifyId"] for row in fanned_out)
     # each hit is stored from the artist object the search returned: no GET /artists/{id}
     assert sandboxes.spotify.requests["artist"] == 0
 
@@ -197,10 +221,15 @@ def test_album_pages_continue_by_offset_and_drop_other_artists_releases(
     albums = rows(database_url, "SELECT spotify_id FROM albums")
     assert {album["spotify_id"] for album in albums} == kept_album_ids("Nova Reyes")
     assert NEON_NIGHTS_COMPILATION not in {album["spotify_id"] for album in albums}
-    pages = rows(database_url, "SELECT entity_id, state FROM processing_status "
-                 "WHERE entity_type = 'artist_albums' ORDER BY entity_id")
-    assert pages == [{"entity_id": f"{artist_id}@0", "state": "COMPLETED"},
-                     {"entity_id": f"{artist_id}@10", "state": "COMPLETED"}]
+    pages = rows(
+        database_url,
+        "SELECT entity_id, state FROM processing_status "
+        "WHERE entity_type = 'artist_albums' ORDER BY entity_id",
+    )
+    assert pages == [
+        {"entity_id": f"{artist_id}@0", "state": "COMPLETED"},
+        {"entity_id": f"{artist_id}@10", "state": "COMPLETED"},
+    ]
     assert sandboxes.spotify.requests["artist_albums"] == 2
     assert len(queued(database_url, "track_discovery")) == 11
 
@@ -211,10 +240,17 @@ def test_next_page_is_queued_in_the_same_commit_as_the_first(
     """A worker stopped after one page leaves exactly the next page queued: none lost or redone."""
     artist_id = store_artist(database_url, NOVA_REYES, "Nova Reyes")
     send(database_url, "album_discovery", {"artistId": artist_id, "spotifyId": NOVA_REYES})
-    drain(database_url, sandboxes, "album_discovery", stop_after=1, worker_concurrency=1,
-          album_include_groups=EVERY_GROUP)
+    drain(
+        database_url,
+        sandboxes,
+        "album_discovery",
+        stop_after=1,
+        worker_concurrency=1,
+        album_include_groups=EVERY_GROUP,
+    )
     assert queued(database_url, "album_discovery") == [
-        {"artistId": artist_id, "spotifyId": NOVA_REYES, "offset": 10}]
+        {"artistId": artist_id, "spotifyId": NOVA_REYES, "offset": 10}
+    ]
     first_page = len(queued(database_url, "track_discovery"))
     drain(database_url, sandboxes, "album_discovery", album_include_groups=EVERY_GROUP)
     assert sandboxes.spotify.requests["artist_albums"] == 2
@@ -228,8 +264,12 @@ def test_album_rows_keep_release_precision_and_cover(
     artist_id = store_artist(database_url, NOVA_REYES, "Nova Reyes")
     send(database_url, "album_discovery", {"artistId": artist_id, "spotifyId": NOVA_REYES})
     drain(database_url, sandboxes, "album_discovery")
-    by_id = {album["spotify_id"]: album for album in rows(
-        database_url, "SELECT spotify_id, release_date, cover_url, metadata FROM albums")}
+    by_id = {
+        album["spotify_id"]: album
+        for album in rows(
+            database_url, "SELECT spotify_id, release_date, cover_url, metadata FROM albums"
+        )
+    }
     original, deluxe = by_id["1yumTof2mLXZ501gubPKQ2"], by_id["5tXktimwk8UOiGLq2aIh5g"]
     assert original["release_date"] == date(2011, 1, 1)
     assert original["metadata"]["release_date_precision"] == "year"
@@ -245,13 +285,18 @@ def test_57_track_album_is_read_beyond_the_first_50(
     """The embedded 50 tracks and the next page: all 57 stored, the UPC recorded."""
     artist_id = store_artist(database_url, VELVET_ARCADE, "The Velvet Arcade")
     album_id = store_album(database_url, artist_id, ROOMS_AND_CORRIDORS)
-    send(database_url, "track_discovery",
-         {"albumId": album_id, "spotifyId": ROOMS_AND_CORRIDORS, "artistId": artist_id})
+    send(
+        database_url,
+        "track_discovery",
+        {"albumId": album_id, "spotifyId": ROOMS_AND_CORRIDORS, "artistId": artist_id},
+    )
     drain(database_url, sandboxes, "track_discovery")
     tracks = rows(database_url, "SELECT spotify_id, metadata FROM tracks")
     assert len(tracks) == 57
     assert {track["metadata"]["disc_number"] for track in tracks} == {1, 2}
-    assert sandboxes.spotify.requests["album"] == 1 and sandboxes.spotify.requests["album_tracks"] == 1
+    assert (
+        sandboxes.spotify.requests["album"] == 1 and sandboxes.spotify.requests["album_tracks"] == 1
+    )
     album = rows(database_url, "SELECT metadata FROM albums")[0]
     assert album["metadata"]["upc"]
 
@@ -262,8 +307,11 @@ def test_only_tracks_the_artist_performs_on_are_kept(
     """On a various-artists compilation only the artist's own song is stored."""
     artist_id = store_artist(database_url, NOVA_REYES, "Nova Reyes")
     album_id = store_album(database_url, artist_id, NEON_NIGHTS_COMPILATION)
-    send(database_url, "track_discovery",
-         {"albumId": album_id, "spotifyId": NEON_NIGHTS_COMPILATION, "artistId": artist_id})
+    send(
+        database_url,
+        "track_discovery",
+        {"albumId": album_id, "spotifyId": NEON_NIGHTS_COMPILATION, "artistId": artist_id},
+    )
     drain(database_url, sandboxes, "track_discovery")
     stored = rows(database_url, "SELECT name FROM tracks")
     assert [track["name"] for track in stored] == ["Lanterns"]
@@ -280,14 +328,16 @@ def test_editions_of_one_song_make_one_normalized_track_and_one_message(
     wanted = catalogue_tracks(kept_album_ids("Nova Reyes"))
     assert sorted(t["spotify_id"] for t in tracks) == sorted(t["id"] for t in wanted)
     assert len(tracks) == expected["tracks_on_kept_albums"]
-    songs = rows(database_url, "SELECT id, normalized_name, representative_track_id "
-                 "FROM normalized_tracks")
+    songs = rows(
+        database_url, "SELECT id, normalized_name, representative_track_id FROM normalized_tracks"
+    )
     titles = {normalize_title(track["name"]) for track in wanted}
     assert {song["normalized_name"] for song in songs} == titles
     assert len(songs) == expected["distinct_normalized_songs"]
     messages = queued(database_url, "producer_identification")
     assert sorted((m["normalizedTrackId"], m["trackId"]) for m in messages) == sorted(
-        (str(song["id"]), str(song["representative_track_id"])) for song in songs)
+        (str(song["id"]), str(song["representative_track_id"])) for song in songs
+    )
     assert all("isrc" not in track["metadata"] for track in tracks), "no ISRC in development mode"
 
 
@@ -312,8 +362,11 @@ def test_isrc_is_stored_with_extended_quota(database_url: str) -> None:
     with Sandboxes(spotify_extended_quota=True) as extended:
         artist_id = store_artist(database_url, VELVET_ARCADE, "The Velvet Arcade")
         album_id = store_album(database_url, artist_id, ROOMS_AND_CORRIDORS)
-        send(database_url, "track_discovery",
-             {"albumId": album_id, "spotifyId": ROOMS_AND_CORRIDORS, "artistId": artist_id})
+        send(
+            database_url,
+            "track_discovery",
+            {"albumId": album_id, "spotifyId": ROOMS_AND_CORRIDORS, "artistId": artist_id},
+        )
         drain(database_url, extended, "track_discovery")
         assert extended.spotify.requests["tracks_batch"] == 1 + 2  # the probe, then 50 + 7
     tracks = rows(database_url, "SELECT metadata, popularity FROM tracks")

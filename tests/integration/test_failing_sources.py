@@ -43,13 +43,18 @@ FAST_RETRIES = RetryPolicy(base_seconds=0.01, cap_seconds=0.05)
 @pytest.fixture
 def limiter(database_url: str) -> Iterator[PostgresRateLimiter]:
     with ConnectionPool(database_url, min_size=1, max_size=2, open=True) as pool:
-        yield PostgresRateLimiter(pool, budgets(Settings()), block_base_seconds=0.4,
-                                  block_cap_seconds=1.6)
+        yield PostgresRateLimiter(
+            pool, budgets(Settings()), block_base_seconds=0.4, block_cap_seconds=1.6
+        )
 
 
 def pause_of(url: str, api: str) -> dict[str, Any]:
-    (row,) = rows(url, "SELECT blocks, block_seconds, paused_until IS NOT NULL AS paused, "
-                       "pause_reason FROM api_rate_limits WHERE api = %s", (api,))
+    (row,) = rows(
+        url,
+        "SELECT blocks, block_seconds, paused_until IS NOT NULL AS paused, "
+        "pause_reason FROM api_rate_limits WHERE api = %s",
+        (api,),
+    )
     return row
 
 
@@ -60,8 +65,12 @@ def evidence_by_source(url: str) -> dict[str, int]:
 
 def unblock(url: str, api: str) -> None:
     """As if the block had long passed."""
-    rows(url, "UPDATE api_rate_limits SET paused_until = NULL, blocks = 0, blocked_at = NULL "
-              "WHERE api = %s", (api,))
+    rows(
+        url,
+        "UPDATE api_rate_limits SET paused_until = NULL, blocks = 0, blocked_at = NULL "
+        "WHERE api = %s",
+        (api,),
+    )
 
 
 # Case 9 ----------------------------------------------------------------------------------
@@ -71,9 +80,13 @@ def test_unexpected_shape_is_permanent_names_the_endpoint_and_is_not_cached() ->
     with GeniusSandbox(access_token=GENIUS_TOKEN, faults=Faults(shape_paths="^/search")) as sandbox:
         client = GeniusClient.from_settings(
             Settings(genius_access_token=GENIUS_TOKEN, genius_api_url=sandbox.url),
-            cache=cache, retry_policy=FAST_RETRIES)
-        with pytest.raises(ResponseShapeError, match="genius search: unexpected response shape: "
-                                                     "response is missing") as raised:
+            cache=cache,
+            retry_policy=FAST_RETRIES,
+        )
+        with pytest.raises(
+            ResponseShapeError,
+            match="genius search: unexpected response shape: response is missing",
+        ) as raised:
             client.search("Neon Cathedral Nova Reyes")
         assert isinstance(raised.value, PermanentError)
         assert cache.documents == {}
@@ -85,7 +98,9 @@ def test_cached_document_of_a_bad_shape_is_fetched_again() -> None:
     with GeniusSandbox(access_token=GENIUS_TOKEN) as sandbox:
         client = GeniusClient.from_settings(
             Settings(genius_access_token=GENIUS_TOKEN, genius_api_url=sandbox.url),
-            cache=cache, retry_policy=FAST_RETRIES)
+            cache=cache,
+            retry_policy=FAST_RETRIES,
+        )
         cache.put("genius", cache_key("search", {"q": "x"}), {"meta": {"status": 200}})
         assert client.search("x") == []
         assert sandbox.requests["search"] == 1
@@ -97,8 +112,9 @@ def test_unreadable_discogs_release_leaves_only_discogs_out(
 ) -> None:
     """Discogs answers releases in a shape we cannot read: each song completes with the other
     sources, Discogs listed as missing with the shape error, nothing dead-lettered."""
-    with DiscogsSandbox(token=DISCOGS_TOKEN, requests_per_minute=100_000,
-                        faults=Faults(shape_paths="^/releases/")) as broken:
+    with DiscogsSandbox(
+        token=DISCOGS_TOKEN, requests_per_minute=100_000, faults=Faults(shape_paths="^/releases/")
+    ) as broken:
         settings = sandbox_settings(sandboxes, database_url, fast=True, discogs_api_url=broken.url)
         messages = seed(database_url, "Neon Cathedral")
         drain_stage(settings, QUEUE, build, messages=messages)
@@ -117,11 +133,16 @@ def test_spotify_quota_429_without_retry_after_pauses_spotify_for_every_process(
 ) -> None:
     """QUOTA_EXCEEDED: one request, then Spotify paused in PostgreSQL; the error is SourceBlocked."""
     with SpotifySandbox(faults=Faults(block_paths="^/v1/albums/")) as sandbox:
-        client = SpotifyClient.from_settings(Settings(
-            spotify_client_id="sandbox-client-id",
-            spotify_client_secret=SecretStr("sandbox-client-secret"),
-            spotify_api_url=sandbox.api_url, spotify_token_url=sandbox.token_url),
-            limiter=limiter, retry_policy=RetryPolicy(base_seconds=0.01, in_call_max_wait=0.1))
+        client = SpotifyClient.from_settings(
+            Settings(
+                spotify_client_id="sandbox-client-id",
+                spotify_client_secret=SecretStr("sandbox-client-secret"),
+                spotify_api_url=sandbox.api_url,
+                spotify_token_url=sandbox.token_url,
+            ),
+            limiter=limiter,
+            retry_policy=RetryPolicy(base_seconds=0.01, in_call_max_wait=0.1),
+        )
         with pytest.raises(SourceBlocked, match="quota exceeded") as raised:
             client.get_album("5LwyB7SKBaHQR8YUuaJlOr")
     assert raised.value.retry_after == pytest.approx(0.4)
@@ -138,7 +159,9 @@ def test_genius_cloudflare_403_pauses_genius_with_a_growing_back_off(
     with GeniusSandbox(access_token=GENIUS_TOKEN, faults=Faults(block_paths="^/search")) as sandbox:
         client = GeniusClient.from_settings(
             Settings(genius_access_token=GENIUS_TOKEN, genius_api_url=sandbox.url),
-            limiter=limiter, retry_policy=RetryPolicy(base_seconds=0.01, in_call_max_wait=0.1))
+            limiter=limiter,
+            retry_policy=RetryPolicy(base_seconds=0.01, in_call_max_wait=0.1),
+        )
         pauses = []
         for _ in range(4):
             with pytest.raises(SourceBlocked, match="blocked by the CDN") as raised:
@@ -146,8 +169,11 @@ def test_genius_cloudflare_403_pauses_genius_with_a_growing_back_off(
             pauses.append(raised.value.retry_after)
         assert pauses == pytest.approx([0.4, 0.8, 1.6, 1.6])
         assert sandbox.injected["search"] == 4, "one request per block: no in-call retries"
-        rows(database_url, "UPDATE api_rate_limits SET blocked_at = blocked_at - interval '1 hour', "
-                           "paused_until = NULL WHERE api = 'genius'")
+        rows(
+            database_url,
+            "UPDATE api_rate_limits SET blocked_at = blocked_at - interval '1 hour', "
+            "paused_until = NULL WHERE api = 'genius'",
+        )
         with pytest.raises(SourceBlocked) as raised:
             client.search("anything")
         assert raised.value.retry_after == pytest.approx(0.4)
@@ -170,10 +196,18 @@ def test_blocked_source_fails_fast_and_costs_the_others_nothing(
     other sources' credits, Genius listed as missing because blocked."""
     messages = seed(database_url, "Neon Cathedral")
     rows(database_url, "SELECT take_api_token('genius', 50, 2)")
-    rows(database_url, "SELECT block_api('genius', 'search: HTTP 403 (host blocked by the CDN)', 600, 600)")
+    rows(
+        database_url,
+        "SELECT block_api('genius', 'search: HTTP 403 (host blocked by the CDN)', 600, 600)",
+    )
     sandboxes.reset()
-    drain_stage(sandbox_settings(sandboxes, database_url, fast=True), QUEUE, build,
-                messages=messages, timeout=60)
+    drain_stage(
+        sandbox_settings(sandboxes, database_url, fast=True),
+        QUEUE,
+        build,
+        messages=messages,
+        timeout=60,
+    )
     assert sum(sandboxes.genius.requests.values()) == 0
     outcomes = song_metadata(database_url)
     assert len(outcomes) == len(messages)
@@ -188,10 +222,16 @@ def test_spotify_invalid_client_is_credentials_rejected_and_pauses_spotify(
 ) -> None:
     """invalid_client from the token endpoint: CredentialsRejected naming the settings, Spotify paused."""
     with SpotifySandbox() as sandbox:
-        client = SpotifyClient.from_settings(Settings(
-            spotify_client_id="sandbox-client-id", spotify_client_secret=SecretStr("revoked"),
-            spotify_api_url=sandbox.api_url, spotify_token_url=sandbox.token_url),
-            limiter=limiter, retry_policy=FAST_RETRIES)
+        client = SpotifyClient.from_settings(
+            Settings(
+                spotify_client_id="sandbox-client-id",
+                spotify_client_secret=SecretStr("revoked"),
+                spotify_api_url=sandbox.api_url,
+                spotify_token_url=sandbox.token_url,
+            ),
+            limiter=limiter,
+            retry_policy=FAST_RETRIES,
+        )
         with pytest.raises(CredentialsRejected, match="SPOTIFY_CLIENT_SECRET") as raised:
             client.get_album("5LwyB7SKBaHQR8YUuaJlOr")
     assert raised.value.api == "spotify" and raised.value.retry_after == pytest.approx(0.4)
@@ -206,8 +246,9 @@ def test_revoked_genius_token_costs_no_other_source_and_the_refresh_fills_the_ga
     again, requeue_identification_gaps sends the songs again: Genius' credits are added and
     the other sources' answers, cached, are not asked for again."""
     messages = seed(database_url, "Neon Cathedral")
-    revoked = sandbox_settings(sandboxes, database_url, fast=True,
-                               genius_access_token=SecretStr("revoked-token"))
+    revoked = sandbox_settings(
+        sandboxes, database_url, fast=True, genius_access_token=SecretStr("revoked-token")
+    )
     drain_stage(revoked, QUEUE, build, messages=messages)
     outcomes = song_metadata(database_url)
     assert len(outcomes) == len(messages)
@@ -219,9 +260,13 @@ def test_revoked_genius_token_costs_no_other_source_and_the_refresh_fills_the_ga
     assert rows(database_url, "SELECT count(*) AS n FROM dlq_messages")[0]["n"] == 0
     health = rows(database_url, "SELECT get_system_health() AS h")[0]["h"]
     assert health["overall_status"] == "critical"
-    issues = rows(database_url, "SELECT issue_type, severity, details FROM monitoring.worker_issues")
-    assert issues and all(issue["severity"] == "critical" and issue["details"] == {"api": "genius"}
-                          for issue in issues)
+    issues = rows(
+        database_url, "SELECT issue_type, severity, details FROM monitoring.worker_issues"
+    )
+    assert issues and all(
+        issue["severity"] == "critical" and issue["details"] == {"api": "genius"}
+        for issue in issues
+    )
 
     unblock(database_url, "genius")  # the operator fixed the token; the pause has passed
     requeued = rows(database_url, "SELECT * FROM requeue_identification_gaps(interval '0')")

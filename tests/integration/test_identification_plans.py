@@ -36,10 +36,13 @@ def seed(url: str, *albums: str) -> list[dict[str, str]]:
 
 def album_plan(url: str) -> dict[str, dict[str, Any]]:
     """The MusicBrainz album entries by album name: decision and planned_at."""
-    found = rows(url, """
+    found = rows(
+        url,
+        """
         SELECT al.name, p.decision, p.planned_at FROM identification_plans p
         JOIN albums al ON al.id::TEXT = p.subject_key
-        WHERE p.source = 'musicbrainz' AND p.subject = 'album'""")
+        WHERE p.source = 'musicbrainz' AND p.subject = 'album'""",
+    )
     return {row["name"]: row for row in found}
 
 
@@ -57,11 +60,14 @@ def test_singles_of_an_artist_share_one_isrc_search(
     requests = sandboxes.musicbrainz.requests
     assert requests["isrc"] == 0
     assert 1 <= requests["recording-search"] <= 2 * len(artists)
-    assert requests["recording-search"] + requests["recording"] + requests["release"] < 2 * len(singles)
+    assert requests["recording-search"] + requests["recording"] + requests["release"] < 2 * len(
+        singles
+    )
     songs = rows(database_url, "SELECT decision FROM identification_plans WHERE subject = 'song'")
     assert len(songs) == len(messages)
-    assert any(song["decision"]["via"] == "isrc" and song["decision"]["recordings"]
-               for song in songs)
+    assert any(
+        song["decision"]["via"] == "isrc" and song["decision"]["recordings"] for song in songs
+    )
 
 
 def test_plan_is_extended_for_a_new_album_without_planning_the_old_ones_again(
@@ -83,9 +89,7 @@ def test_plan_is_extended_for_a_new_album_without_planning_the_old_ones_again(
     assert dict(sandboxes.musicbrainz.requests) == {"release-browse": 1, "release": 1}
 
 
-def test_two_workers_asking_at_once_make_one_plan(
-    database_url: str, sandboxes: Sandboxes
-) -> None:
+def test_two_workers_asking_at_once_make_one_plan(database_url: str, sandboxes: Sandboxes) -> None:
     """Two processes' threads needing the same artist's plan at once: one plans (one barcode
     search for both albums), the other waits and reads it."""
     messages = seed(database_url, "Neon Cathedral", "Midnight Transit")
@@ -108,9 +112,10 @@ def test_two_workers_asking_at_once_make_one_plan(
             start.wait()
             answers[album] = planner.album_release(tracks[album])
 
-        threads = [threading.Thread(target=plan, args=(planner, album))
-                   for planner, album in zip(planners, ("Neon Cathedral", "Midnight Transit"),
-                                             strict=True)]
+        threads = [
+            threading.Thread(target=plan, args=(planner, album))
+            for planner, album in zip(planners, ("Neon Cathedral", "Midnight Transit"), strict=True)
+        ]
         for thread in threads:
             thread.start()
         for thread in threads:
@@ -126,11 +131,16 @@ def test_plan_entries_are_written_only_through_the_function(database_url: str) -
     with psycopg.connect(database_url, autocommit=True) as conn:
         artist = conn.execute("INSERT INTO artists (name) VALUES ('A') RETURNING id").fetchone()
         assert artist is not None
-        for source, entries in (("lastfm", "[]"), ("musicbrainz", '[{"subject": "album"}]'),
-                                ("musicbrainz", '{"subject": "album"}')):
+        for source, entries in (
+            ("lastfm", "[]"),
+            ("musicbrainz", '[{"subject": "album"}]'),
+            ("musicbrainz", '{"subject": "album"}'),
+        ):
             with pytest.raises(psycopg.errors.InvalidParameterValue):
-                conn.execute("SELECT record_identification_plan(%s, %s, %s::jsonb)",
-                             (source, artist[0], entries))
+                conn.execute(
+                    "SELECT record_identification_plan(%s, %s, %s::jsonb)",
+                    (source, artist[0], entries),
+                )
     with ConnectionPool(database_url, kwargs={"autocommit": True}, min_size=1, max_size=2) as pool:
         plans = IdentificationPlans(pool, "discogs")
         plans.record(str(artist[0]), [PlanEntry("album", "x", {"release": 1})])

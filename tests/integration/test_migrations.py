@@ -17,13 +17,19 @@ def test_second_migrate_is_a_no_op(empty_database_url: str) -> None:
     first = migrate(empty_database_url)
     assert first[0] == "pgmq"
     assert [name for name in first if name[0].isdigit()] == sorted(
-        entry.name.removesuffix(".sql") for entry in MIGRATIONS_DIR.iterdir() if entry.name[0].isdigit()
+        entry.name.removesuffix(".sql")
+        for entry in MIGRATIONS_DIR.iterdir()
+        if entry.name[0].isdigit()
     )
     with psycopg.connect(empty_database_url) as conn:
-        before = conn.execute("SELECT name, applied_at FROM public.schema_migrations ORDER BY name").fetchall()
+        before = conn.execute(
+            "SELECT name, applied_at FROM public.schema_migrations ORDER BY name"
+        ).fetchall()
     assert migrate(empty_database_url) == []
     with psycopg.connect(empty_database_url) as conn:
-        after = conn.execute("SELECT name, applied_at FROM public.schema_migrations ORDER BY name").fetchall()
+        after = conn.execute(
+            "SELECT name, applied_at FROM public.schema_migrations ORDER BY name"
+        ).fetchall()
     assert before == after
 
 
@@ -38,7 +44,9 @@ def test_edited_landed_migration_is_refused(empty_database_url: str, tmp_path: P
         migrate(empty_database_url, copy)
 
 
-def test_new_migration_is_applied_after_the_landed_ones(empty_database_url: str, tmp_path: Path) -> None:
+def test_new_migration_is_applied_after_the_landed_ones(
+    empty_database_url: str, tmp_path: Path
+) -> None:
     """A file added later is applied alone, in its own transaction."""
     copy = tmp_path / "migrations"
     shutil.copytree(str(MIGRATIONS_DIR), copy)
@@ -85,10 +93,19 @@ def test_every_security_definer_function_pins_search_path(db: Database) -> None:
 
 def test_queues_are_created_and_registered(db: Database) -> None:
     """The five stage queues and their DLQs exist in pgmq and in queue_registry."""
-    stages = ["album_discovery", "artist_discovery", "producer_identification",
-              "social_enrichment", "track_discovery"]
+    stages = [
+        "album_discovery",
+        "artist_discovery",
+        "producer_identification",
+        "social_enrichment",
+        "track_discovery",
+    ]
     expected = sorted(stages + [stage + "_dlq" for stage in stages])
-    queues = sorted(row["queue_name"] for row in db.execute("SELECT queue_name FROM pgmq.list_queues()"))
-    registered = sorted(row["queue_name"] for row in db.execute("SELECT queue_name FROM queue_registry"))
+    queues = sorted(
+        row["queue_name"] for row in db.execute("SELECT queue_name FROM pgmq.list_queues()")
+    )
+    registered = sorted(
+        row["queue_name"] for row in db.execute("SELECT queue_name FROM queue_registry")
+    )
     assert queues == expected
     assert registered == expected

@@ -9,19 +9,29 @@ from psycopg.types.json import Jsonb
 from tests.support.database import Database, one
 
 
-def acquire(db: Database, entity_id: str = "e1", timeout: int = 30, worker: str | None = None,
-            ttl: int | None = None) -> bool:
-    return one(db.execute(
-        "SELECT acquire_processing_lock('artist', %s, %s, 'corr-1', %s, %s) AS ok",
-        (entity_id, timeout, worker, ttl),
-    ))["ok"]
+def acquire(
+    db: Database,
+    entity_id: str = "e1",
+    timeout: int = 30,
+    worker: str | None = None,
+    ttl: int | None = None,
+) -> bool:
+    return one(
+        db.execute(
+            "SELECT acquire_processing_lock('artist', %s, %s, 'corr-1', %s, %s) AS ok",
+            (entity_id, timeout, worker, ttl),
+        )
+    )["ok"]
 
 
 def status(db: Database, entity_id: str = "e1") -> dict:
-    return one(db.execute(
-        "SELECT state, attempts, metadata, dead_lettered FROM processing_status "
-        "WHERE entity_type = 'artist' AND entity_id = %s", (entity_id,)
-    ))
+    return one(
+        db.execute(
+            "SELECT state, attempts, metadata, dead_lettered FROM processing_status "
+            "WHERE entity_type = 'artist' AND entity_id = %s",
+            (entity_id,),
+        )
+    )
 
 
 def set_state(db: Database, state: str, age: str = "0 seconds", entity_id: str = "e1") -> None:
@@ -38,7 +48,11 @@ def test_new_entity_is_acquired_in_progress(db: Database) -> None:
     """An unknown entity is created IN_PROGRESS as attempt 1, with the correlation id."""
     assert acquire(db)
     row = status(db)
-    assert (row["state"], row["attempts"], row["metadata"]["correlation_id"]) == ("IN_PROGRESS", 1, "corr-1")
+    assert (row["state"], row["attempts"], row["metadata"]["correlation_id"]) == (
+        "IN_PROGRESS",
+        1,
+        "corr-1",
+    )
 
 
 def test_pending_entity_is_acquired(db: Database) -> None:
@@ -106,17 +120,25 @@ def test_finish_processing_is_fenced(db: Database) -> None:
     acquire(db, worker="w1", ttl=60)
     with pytest.raises(psycopg.errors.LockNotAvailable):
         db.execute("SELECT finish_processing('artist', 'e1', 'w2', 'COMPLETED')")
-    db.execute("SELECT finish_processing('artist', 'e1', 'w1', 'COMPLETED', NULL, %s)", (Jsonb({"outcome": "done"}),))
+    db.execute(
+        "SELECT finish_processing('artist', 'e1', 'w1', 'COMPLETED', NULL, %s)",
+        (Jsonb({"outcome": "done"}),),
+    )
     row = status(db)
     assert (row["state"], row["metadata"]["outcome"]) == ("COMPLETED", "done")
     assert one(db.execute("SELECT count(*) AS n FROM processing_locks"))["n"] == 0
 
 
 def make_album(db: Database) -> tuple[str, str]:
-    artist = one(db.execute("INSERT INTO artists (name, spotify_id) VALUES ('Nova', 'ar1') RETURNING id"))["id"]
-    album = one(db.execute(
-        "INSERT INTO albums (artist_id, name, spotify_id) VALUES (%s, 'Static', 'al1') RETURNING id", (artist,)
-    ))["id"]
+    artist = one(
+        db.execute("INSERT INTO artists (name, spotify_id) VALUES ('Nova', 'ar1') RETURNING id")
+    )["id"]
+    album = one(
+        db.execute(
+            "INSERT INTO albums (artist_id, name, spotify_id) VALUES (%s, 'Static', 'al1') RETURNING id",
+            (artist,),
+        )
+    )["id"]
     return artist, album
 
 
@@ -130,17 +152,29 @@ def track(spotify_id: str, name: str, normalized: str | None) -> Jsonb:
 def test_process_track_batch_upserts_and_keeps_one_song_row(db: Database) -> None:
     """Tracks upsert on spotify_id; editions of one song share one normalized_tracks row."""
     artist, album = make_album(db)
-    batch = [track("t1", "Glass Hearts", "glass hearts"), track("t2", "Glass Hearts - 2019 Remaster", "glass hearts"),
-             track("t3", "Echo", "echo")]
-    result = one(db.execute("SELECT process_track_batch(%s::jsonb[], %s, %s) AS r", (batch, album, artist)))["r"]
+    batch = [
+        track("t1", "Glass Hearts", "glass hearts"),
+        track("t2", "Glass Hearts - 2019 Remaster", "glass hearts"),
+        track("t3", "Echo", "echo"),
+    ]
+    result = one(
+        db.execute("SELECT process_track_batch(%s::jsonb[], %s, %s) AS r", (batch, album, artist))
+    )["r"]
     assert result["processed"] == 3
     assert [r["is_new_song"] for r in result["results"]] == [True, False, True]
-    assert result["results"][0]["normalized_track_id"] == result["results"][1]["normalized_track_id"]
+    assert (
+        result["results"][0]["normalized_track_id"] == result["results"][1]["normalized_track_id"]
+    )
     again = [track("t1", "Glass Hearts (renamed)", "glass hearts")]
-    second = one(db.execute("SELECT process_track_batch(%s::jsonb[], %s, %s) AS r", (again, album, artist)))["r"]
+    second = one(
+        db.execute("SELECT process_track_batch(%s::jsonb[], %s, %s) AS r", (again, album, artist))
+    )["r"]
     assert second["results"][0]["is_new_song"] is False
     assert one(db.execute("SELECT count(*) AS n FROM tracks"))["n"] == 3
-    assert one(db.execute("SELECT name FROM tracks WHERE spotify_id = 't1'"))["name"] == "Glass Hearts (renamed)"
+    assert (
+        one(db.execute("SELECT name FROM tracks WHERE spotify_id = 't1'"))["name"]
+        == "Glass Hearts (renamed)"
+    )
     songs = db.execute("SELECT normalized_name FROM normalized_tracks ORDER BY 1").fetchall()
     assert [s["normalized_name"] for s in songs] == ["echo", "glass hearts"]
 
@@ -149,7 +183,9 @@ def test_process_track_batch_fallback_keeps_non_latin_titles(db: Database) -> No
     """Without a normalized name from the worker, a title in another script is not emptied."""
     artist, album = make_album(db)
     batch = [track("t9", "夜に駆ける", None), track("t10", "Привет!", None)]
-    result = one(db.execute("SELECT process_track_batch(%s::jsonb[], %s, %s) AS r", (batch, album, artist)))["r"]
+    result = one(
+        db.execute("SELECT process_track_batch(%s::jsonb[], %s, %s) AS r", (batch, album, artist))
+    )["r"]
     assert [r["normalized_name"] for r in result["results"]] == ["夜に駆ける", "привет"]
 
 
@@ -157,6 +193,8 @@ def test_process_track_batch_reports_errors_and_writes_nothing(db: Database) -> 
     """A bad row makes the whole batch return an error object, with no partial writes."""
     artist, album = make_album(db)
     batch = [track("t1", "Fine", "fine"), Jsonb({"spotify_id": "t2", "name": None})]
-    result = one(db.execute("SELECT process_track_batch(%s::jsonb[], %s, %s) AS r", (batch, album, artist)))["r"]
+    result = one(
+        db.execute("SELECT process_track_batch(%s::jsonb[], %s, %s) AS r", (batch, album, artist))
+    )["r"]
     assert result["detail"] == "23502"  # not_null_violation
     assert one(db.execute("SELECT count(*) AS n FROM tracks"))["n"] == 0

@@ -341,7 +341,9 @@ def test_skipped_source_keeps_the_credits_it_gave_before(
     )
     sandboxes.reset()
     rerun_directly(
-        database_url, sandbox_settings(sandboxes, database_url, fast=True, discogs_token=None), messages
+        database_url,
+        sandbox_settings(sandboxes, database_url, fast=True, discogs_token=None),
+        messages,
     )
     assert sum(sandboxes.discogs.requests.values()) == 0
     after = rows(
@@ -396,7 +398,9 @@ def test_discogs_is_planned_by_artist_and_finds_singles_on_the_album(
     """An album and three singles of one artist: on Discogs one artist search, one release list
     and one release; the singles, not on Discogs themselves, are credited from the album."""
     settings = sandbox_settings(sandboxes, database_url, fast=True)
-    messages = seed(database_url, "Glass Coast", "Terminal Bloom", "Señorita Neón", "Midnight Transit")
+    messages = seed(
+        database_url, "Glass Coast", "Terminal Bloom", "Señorita Neón", "Midnight Transit"
+    )
     sandboxes.reset()
     drain_stage(settings, QUEUE, build, messages=messages)
     assert len(messages) == 11
@@ -419,7 +423,9 @@ def test_discogs_searches_per_song_only_when_it_has_no_such_artist(
     # the artist, the album "Reys Up", and the two songs not named like it (the title song's
     # search is the album's, cached)
     assert sandboxes.discogs.requests["search"] == 4
-    evidence = rows(database_url, "SELECT count(*) AS n FROM track_producer_evidence WHERE source = 'discogs'")
+    evidence = rows(
+        database_url, "SELECT count(*) AS n FROM track_producer_evidence WHERE source = 'discogs'"
+    )
     assert evidence[0]["n"] == 0
 
 
@@ -479,9 +485,11 @@ def test_cached_response_is_served_until_it_expires(database_url: str) -> None:
 def test_expired_api_responses_are_purged(database_url: str) -> None:
     """purge_expired_api_cache deletes expired responses and keeps live ones."""
     with psycopg.connect(database_url, autocommit=True) as conn:
-        conn.execute("INSERT INTO api_response_cache (api, resource, response, expires_at) VALUES "
-                     "('genius', 'songs/1', '{}', now() - interval '1 minute'), "
-                     "('genius', 'songs/2', '{}', now() + interval '1 day')")
+        conn.execute(
+            "INSERT INTO api_response_cache (api, resource, response, expires_at) VALUES "
+            "('genius', 'songs/1', '{}', now() - interval '1 minute'), "
+            "('genius', 'songs/2', '{}', now() + interval '1 day')"
+        )
         assert conn.execute("SELECT purge_expired_api_cache()").fetchone() == (1,)
         assert conn.execute("SELECT resource FROM api_response_cache").fetchall() == [("songs/2",)]
 
@@ -497,9 +505,15 @@ def test_enriched_producer_that_learns_a_source_id_is_refreshed_once(
     drain_stage(settings, QUEUE, build, messages=messages)
     kelso = producers_named(database_url, "kelso and marr")[0]
     rows(database_url, "UPDATE producers SET enriched_at = now() WHERE id = %s", (kelso["id"],))
-    rows(database_url, "INSERT INTO processing_status (entity_type, entity_id, state) "
-                       "VALUES ('producer', %s, 'COMPLETED')", (str(kelso["id"]),))
-    sends = rerun_directly(database_url, sandbox_settings(sandboxes, database_url, fast=True), messages)
+    rows(
+        database_url,
+        "INSERT INTO processing_status (entity_type, entity_id, state) "
+        "VALUES ('producer', %s, 'COMPLETED')",
+        (str(kelso["id"]),),
+    )
+    sends = rerun_directly(
+        database_url, sandbox_settings(sandboxes, database_url, fast=True), messages
+    )
     refreshes = [send.message for send in sends if "refresh" in send.message]
     assert [message["producerId"] for message in refreshes] == [str(kelso["id"])]
     assert refreshes[0]["refresh"] == f"new-ids:genius:{expected_ids('kelso-and-marr')['genius']}"
@@ -528,12 +542,21 @@ def test_merge_producers_moves_ids_credits_and_evidence(database_url: str) -> No
         SELECT track_id, producer_id, source, 'producer', confidence FROM track_producers;"""
     with psycopg.connect(database_url, autocommit=True) as conn:
         conn.execute(statements)
-        moved = conn.execute("SELECT merge_producers('00000000-0000-0000-0000-00000000000a', "
-                             "'00000000-0000-0000-0000-00000000000b')").fetchone()
+        moved = conn.execute(
+            "SELECT merge_producers('00000000-0000-0000-0000-00000000000a', "
+            "'00000000-0000-0000-0000-00000000000b')"
+        ).fetchone()
     assert moved == (["discogs:2"],)
-    assert [r["id"] for r in rows(database_url, "SELECT id::text FROM producers")] == ["00000000-0000-0000-0000-00000000000a"]
-    credits = {r["name"]: (r["source"], float(r["confidence"])) for r in rows(
-        database_url, "SELECT t.name, tp.source, tp.confidence FROM track_producers tp JOIN tracks t ON t.id = tp.track_id")}
+    assert [r["id"] for r in rows(database_url, "SELECT id::text FROM producers")] == [
+        "00000000-0000-0000-0000-00000000000a"
+    ]
+    credits = {
+        r["name"]: (r["source"], float(r["confidence"]))
+        for r in rows(
+            database_url,
+            "SELECT t.name, tp.source, tp.confidence FROM track_producers tp JOIN tracks t ON t.id = tp.track_id",
+        )
+    }
     assert credits == {"one": ("discogs+genius", 0.85), "two": ("discogs", 0.75)}
     assert rows(database_url, "SELECT count(*) AS n FROM track_producer_evidence")[0]["n"] == 3
     assert rows(database_url, "SELECT count(*) AS n FROM producer_source_ids")[0]["n"] == 2

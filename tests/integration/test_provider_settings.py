@@ -18,8 +18,11 @@ KAITO_MERCER = "177cbba6-53ce-5988-bbff-88daeac8ba3e"
 def test_musicbrainz_artist_lookup_asks_for_aliases_and_enrichment_reads_them() -> None:
     """`inc=aliases` is sent, so the aliases MusicBrainz returns only on request reach enrichment."""
     with MusicBrainzSandbox(requests_per_second=50) as sandbox:
-        client = MusicBrainzClient.from_settings(Settings(
-            musicbrainz_api_url=f"{sandbox.url}/ws/2", musicbrainz_contact="tests@example.com"))
+        client = MusicBrainzClient.from_settings(
+            Settings(
+                musicbrainz_api_url=f"{sandbox.url}/ws/2", musicbrainz_contact="tests@example.com"
+            )
+        )
         artist = client.artist(KAITO_MERCER)
         client.close()
     assert artist is not None
@@ -28,13 +31,16 @@ def test_musicbrainz_artist_lookup_asks_for_aliases_and_enrichment_reads_them() 
     assert any(finding.value == "Kaito M." for finding in findings)
 
 
-@pytest.mark.parametrize("url", ["https://musicbrainz.org/ws/2", "https://beta.musicbrainz.org/ws/2"])
+@pytest.mark.parametrize(
+    "url", ["https://musicbrainz.org/ws/2", "https://beta.musicbrainz.org/ws/2"]
+)
 def test_real_musicbrainz_is_refused_with_the_placeholder_contact(url: str) -> None:
     """The default contact is a placeholder: the real host needs MUSICBRAINZ_CONTACT set."""
     with pytest.raises(ConfigurationError, match="MUSICBRAINZ_CONTACT"):
         MusicBrainzClient.from_settings(Settings(musicbrainz_api_url=url))
-    MusicBrainzClient.from_settings(Settings(musicbrainz_api_url=url,
-                                             musicbrainz_contact="ops@example.org")).close()
+    MusicBrainzClient.from_settings(
+        Settings(musicbrainz_api_url=url, musicbrainz_contact="ops@example.org")
+    ).close()
 
 
 def test_graph_api_version_is_a_setting(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -44,7 +50,9 @@ def test_graph_api_version_is_a_setting(monkeypatch: pytest.MonkeyPatch) -> None
 
     def answer(request: httpx.Request) -> httpx.Response:
         seen.append(request.url.path)
-        return httpx.Response(200, json={"business_discovery": {"id": "1", "username": "x"}, "id": "17841"})
+        return httpx.Response(
+            200, json={"business_discovery": {"id": "1", "username": "x"}, "id": "17841"}
+        )
 
     settings = Settings(instagram_access_token="token", instagram_user_id="17841")
     assert settings.instagram_graph_version == "v24.0"

@@ -31,9 +31,13 @@ from tests.support.database import Database, one
         ("album_discovery", ["not", "an", "object"], False),
     ],
 )
-def test_validate_queue_message_per_queue(db: Database, queue: str, message: object, valid: bool) -> None:
+def test_validate_queue_message_per_queue(
+    db: Database, queue: str, message: object, valid: bool
+) -> None:
     """Each queue accepts its own message shape and rejects the rest with a reason."""
-    result = one(db.execute("SELECT validate_queue_message(%s, %s) AS r", (queue, Jsonb(message))))["r"]
+    result = one(db.execute("SELECT validate_queue_message(%s, %s) AS r", (queue, Jsonb(message))))[
+        "r"
+    ]
     assert result["valid"] is valid
     if not valid:
         assert result["error"] and result["queue"] == queue
@@ -47,10 +51,12 @@ def test_move_to_dead_letter_queue_moves_a_real_message(db: Database) -> None:
     """The message leaves its queue, lands in the DLQ with _dlq_metadata, and the move is logged."""
     message_id = send(db, "track_discovery", {"albumId": "a1"})
     db.execute("SELECT * FROM pgmq.read('track_discovery', 0, 1)")
-    moved = one(db.execute(
-        "SELECT move_to_dead_letter_queue('track_discovery', 'track_discovery_dlq', %s, 'boom', %s) AS ok",
-        (str(message_id), Jsonb({"attempts": 5})),
-    ))["ok"]
+    moved = one(
+        db.execute(
+            "SELECT move_to_dead_letter_queue('track_discovery', 'track_discovery_dlq', %s, 'boom', %s) AS ok",
+            (str(message_id), Jsonb({"attempts": 5})),
+        )
+    )["ok"]
     assert moved is True
     assert one(db.execute("SELECT count(*) AS n FROM pgmq.q_track_discovery"))["n"] == 0
     dead = one(db.execute("SELECT message FROM pgmq.q_track_discovery_dlq"))["message"]
@@ -61,19 +67,28 @@ def test_move_to_dead_letter_queue_moves_a_real_message(db: Database) -> None:
     assert metadata["failure_reason"] == "boom"
     assert metadata["read_ct"] == 1
     assert metadata["custom_metadata"] == {"attempts": 5}
-    event = one(db.execute(
-        "SELECT details FROM monitoring_events WHERE event_type = 'message_moved_to_dlq'"
-    ))["details"]
+    event = one(
+        db.execute(
+            "SELECT details FROM monitoring_events WHERE event_type = 'message_moved_to_dlq'"
+        )
+    )["details"]
     assert event["source_message_id"] == str(message_id)
     assert event["dlq_name"] == "track_discovery_dlq"
 
 
 def test_move_to_dead_letter_queue_of_a_missing_message_is_false(db: Database) -> None:
     """An unknown message id, a non-numeric id or an unknown queue moves nothing."""
-    for queue, message_id in [("track_discovery", "999999"), ("track_discovery", "abc"), ("no_such_queue", "1")]:
-        moved = one(db.execute(
-            "SELECT move_to_dead_letter_queue(%s, 'track_discovery_dlq', %s, 'x') AS ok", (queue, message_id)
-        ))["ok"]
+    for queue, message_id in [
+        ("track_discovery", "999999"),
+        ("track_discovery", "abc"),
+        ("no_such_queue", "1"),
+    ]:
+        moved = one(
+            db.execute(
+                "SELECT move_to_dead_letter_queue(%s, 'track_discovery_dlq', %s, 'x') AS ok",
+                (queue, message_id),
+            )
+        )["ok"]
         assert moved is False
     assert one(db.execute("SELECT count(*) AS n FROM pgmq.q_track_discovery_dlq"))["n"] == 0
 
@@ -82,10 +97,19 @@ def test_dlq_messages_view_lists_dead_letters_of_every_stage(db: Database) -> No
     """dlq_messages shows each dead letter with its source, reason and original id."""
     first = send(db, "album_discovery", {"artistId": "x"})
     second = send(db, "social_enrichment", {"producerId": "y"})
-    db.execute("SELECT move_to_dead_letter_queue('album_discovery', 'album_discovery_dlq', %s, 'bad artist')", (str(first),))
-    db.execute("SELECT move_to_dead_letter_queue('social_enrichment', 'social_enrichment_dlq', %s, 'gone')", (str(second),))
+    db.execute(
+        "SELECT move_to_dead_letter_queue('album_discovery', 'album_discovery_dlq', %s, 'bad artist')",
+        (str(first),),
+    )
+    db.execute(
+        "SELECT move_to_dead_letter_queue('social_enrichment', 'social_enrichment_dlq', %s, 'gone')",
+        (str(second),),
+    )
     rows = db.execute("SELECT * FROM dlq_messages ORDER BY queue_name").fetchall()
-    assert [(r["queue_name"], r["source_queue"], r["original_msg_id"], r["failure_reason"]) for r in rows] == [
+    assert [
+        (r["queue_name"], r["source_queue"], r["original_msg_id"], r["failure_reason"])
+        for r in rows
+    ] == [
         ("album_discovery_dlq", "album_discovery", str(first), "bad artist"),
         ("social_enrichment_dlq", "social_enrichment", str(second), "gone"),
     ]
@@ -96,9 +120,19 @@ def test_dlq_messages_view_lists_dead_letters_of_every_stage(db: Database) -> No
 def test_ensure_message_deleted(db: Database) -> None:
     """Deletes a message once; a second call or a bad id says False."""
     message_id = send(db, "artist_discovery", {"artistName": "x"})
-    assert one(db.execute("SELECT ensure_message_deleted('artist_discovery', %s) AS ok", (str(message_id),)))["ok"]
-    assert not one(db.execute("SELECT ensure_message_deleted('artist_discovery', %s) AS ok", (str(message_id),)))["ok"]
-    assert not one(db.execute("SELECT ensure_message_deleted('artist_discovery', 'x1') AS ok"))["ok"]
+    assert one(
+        db.execute(
+            "SELECT ensure_message_deleted('artist_discovery', %s) AS ok", (str(message_id),)
+        )
+    )["ok"]
+    assert not one(
+        db.execute(
+            "SELECT ensure_message_deleted('artist_discovery', %s) AS ok", (str(message_id),)
+        )
+    )["ok"]
+    assert not one(db.execute("SELECT ensure_message_deleted('artist_discovery', 'x1') AS ok"))[
+        "ok"
+    ]
 
 
 def test_start_artist_discovery_queues_the_name(db: Database) -> None:
@@ -126,9 +160,14 @@ def test_start_bulk_artist_discovery_queues_stored_artists_and_a_genre_search(db
     )
     rows = db.execute("SELECT * FROM start_bulk_artist_discovery('Synthwave', 50, 10)").fetchall()
     assert [(r["artist_name"], r["source"]) for r in rows] == [
-        ("Loud", "stored"), ("Unknown", "stored"), ('genre:"synthwave"', "spotify_genre_search"),
+        ("Loud", "stored"),
+        ("Unknown", "stored"),
+        ('genre:"synthwave"', "spotify_genre_search"),
     ]
-    messages = [r["message"] for r in db.execute("SELECT message FROM pgmq.q_artist_discovery ORDER BY msg_id")]
+    messages = [
+        r["message"]
+        for r in db.execute("SELECT message FROM pgmq.q_artist_discovery ORDER BY msg_id")
+    ]
     assert messages == [
         {"artistName": "Loud", "spotifyId": "s1"},
         {"artistName": "Unknown", "spotifyId": "s3"},

@@ -48,7 +48,10 @@ class ThingClient(ApiClient):
 @pytest.fixture
 def pools(database_url: str) -> Iterator[list[ConnectionPool]]:
     """Two pools: the connections of two separate worker processes."""
-    created = [ConnectionPool(database_url, min_size=1, max_size=2, kwargs={"autocommit": True}, open=True) for _ in range(2)]
+    created = [
+        ConnectionPool(database_url, min_size=1, max_size=2, kwargs={"autocommit": True}, open=True)
+        for _ in range(2)
+    ]
     yield created
     for pool in created:
         pool.close()
@@ -60,8 +63,16 @@ def test_429_retry_after_pauses_the_api_for_every_process(pools: list[Connection
     budgets = {"thing": Budget(100.0, burst=10)}
     with OneRateLimit() as server:
         no_retries = RetryPolicy(in_call_attempts=1)
-        first = ThingClient.from_settings(Settings(genius_api_url=server.url), limiter=PostgresRateLimiter(pools[0], budgets), retry_policy=no_retries)
-        second = ThingClient.from_settings(Settings(genius_api_url=server.url), limiter=PostgresRateLimiter(pools[1], budgets), retry_policy=no_retries)
+        first = ThingClient.from_settings(
+            Settings(genius_api_url=server.url),
+            limiter=PostgresRateLimiter(pools[0], budgets),
+            retry_policy=no_retries,
+        )
+        second = ThingClient.from_settings(
+            Settings(genius_api_url=server.url),
+            limiter=PostgresRateLimiter(pools[1], budgets),
+            retry_policy=no_retries,
+        )
         with pytest.raises(RateLimited) as raised:
             first.get_json("/thing", endpoint="thing")
         assert raised.value.retry_after == 2
@@ -95,7 +106,11 @@ def test_api_calls_are_recorded_in_batches(pools: list[ConnectionPool], database
     """Every call lands in monitoring.pipeline_metrics as api_call with its tags, written on flush."""
     metrics = BufferedMetrics(pools[0], stage="test_stage", flush_at=1000)
     with OneRateLimit() as server:
-        client = ThingClient.from_settings(Settings(genius_api_url=server.url), metrics=metrics, retry_policy=RetryPolicy(in_call_attempts=1))
+        client = ThingClient.from_settings(
+            Settings(genius_api_url=server.url),
+            metrics=metrics,
+            retry_policy=RetryPolicy(in_call_attempts=1),
+        )
         with pytest.raises(RateLimited):
             client.get_json("/thing", endpoint="thing")
         client.get_json("/thing", endpoint="thing")
@@ -104,5 +119,6 @@ def test_api_calls_are_recorded_in_batches(pools: list[ConnectionPool], database
         assert metrics.flush() == 2
         rows = conn.execute(
             "SELECT tags->>'status', tags->>'success', tags->>'api', tags->>'stage' FROM monitoring.pipeline_metrics "
-            "WHERE metric_name = 'api_call' ORDER BY tags->>'status'").fetchall()
+            "WHERE metric_name = 'api_call' ORDER BY tags->>'status'"
+        ).fetchall()
     assert rows == [("200", "true", "thing", "test_stage"), ("429", "false", "thing", "test_stage")]

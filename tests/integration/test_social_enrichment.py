@@ -42,16 +42,25 @@ COLUMNS = ("instagram_handle", "instagram_bio", "email", "image_url")
 
 
 # Sandboxes ---------------------------------------------------------------------------------
-pytestmark = pytest.mark.sandboxes(musicbrainz_requests_per_second=50, discogs_requests_per_minute=1000)
+pytestmark = pytest.mark.sandboxes(
+    musicbrainz_requests_per_second=50, discogs_requests_per_minute=1000
+)
 
 
 def stage_settings(sandboxes: Sandboxes, url: str, *, instagram: bool = True) -> Settings:
     """The worker's settings: every source on its sandbox, fast limits and retries."""
     return sandbox_settings(
-        sandboxes, url, instagram=instagram, genius_requests_per_second=100,
-        musicbrainz_requests_per_second=50, discogs_requests_per_minute=1000,
-        max_attempts=MAX_ATTEMPTS, visibility_timeout_seconds=3, retry_base_seconds=0.02,
-        retry_cap_seconds=0.1, poll_interval_seconds=0.2,
+        sandboxes,
+        url,
+        instagram=instagram,
+        genius_requests_per_second=100,
+        musicbrainz_requests_per_second=50,
+        discogs_requests_per_minute=1000,
+        max_attempts=MAX_ATTEMPTS,
+        visibility_timeout_seconds=3,
+        retry_base_seconds=0.02,
+        retry_cap_seconds=0.1,
+        poll_interval_seconds=0.2,
     )
 
 
@@ -65,14 +74,21 @@ def seed_producers(url: str, keys: Iterable[str] = EXPECTED) -> dict[str, str]:
             expected = EXPECTED[key]
             row = conn.execute(
                 "INSERT INTO producers (name, normalized_name) VALUES (%s, %s) RETURNING id::text",
-                (expected["name"], expected["normalized_name"])).fetchone()
+                (expected["name"], expected["normalized_name"]),
+            ).fetchone()
             assert row is not None
             ids[key] = row[0]
-            for source, field in (("genius", "genius_artist_id"),
-                                  ("musicbrainz", "musicbrainz_id"), ("discogs", "discogs_id")):
+            for source, field in (
+                ("genius", "genius_artist_id"),
+                ("musicbrainz", "musicbrainz_id"),
+                ("discogs", "discogs_id"),
+            ):
                 if expected[field] is not None:
-                    conn.execute("INSERT INTO producer_source_ids (source, source_id, producer_id)"
-                                 " VALUES (%s, %s, %s)", (source, str(expected[field]), ids[key]))
+                    conn.execute(
+                        "INSERT INTO producer_source_ids (source, source_id, producer_id)"
+                        " VALUES (%s, %s, %s)",
+                        (source, str(expected[field]), ids[key]),
+                    )
     return ids
 
 
@@ -82,16 +98,20 @@ def send_enrichment(url: str, producer_ids: Iterable[str]) -> None:
 
 
 def producers_by_key(url: str, ids: dict[str, str]) -> dict[str, dict[str, Any]]:
-    found = rows(url, "SELECT id::text AS id, instagram_handle, instagram_bio, email, image_url, "
-                    "metadata, enriched_at, enrichment_failed FROM producers")
+    found = rows(
+        url,
+        "SELECT id::text AS id, instagram_handle, instagram_bio, email, image_url, "
+        "metadata, enriched_at, enrichment_failed FROM producers",
+    )
     by_id = {row["id"]: row for row in found}
     return {key: by_id[producer_id] for key, producer_id in ids.items()}
 
 
 def requeue(url: str) -> dict[str, str]:
     """Runs the refresh function; producer id → reason."""
-    found = rows(url, "SELECT producer_id::text AS producer_id, reason "
-                    "FROM requeue_producer_enrichment()")
+    found = rows(
+        url, "SELECT producer_id::text AS producer_id, reason FROM requeue_producer_enrichment()"
+    )
     return {row["producer_id"]: row["reason"] for row in found}
 
 
@@ -106,8 +126,12 @@ def with_source_ids(keys: Iterable[str], field: str) -> list[str]:
 # Running the stage -------------------------------------------------------------------------
 def run_stage(url: str, sandboxes: Sandboxes, *, instagram: bool = True) -> None:
     """Drains the social_enrichment queue with an in-process worker."""
-    drain_stage(stage_settings(sandboxes, url, instagram=instagram), QUEUE, build,
-                budgets={"instagram": Budget(100.0, burst=10)})
+    drain_stage(
+        stage_settings(sandboxes, url, instagram=instagram),
+        QUEUE,
+        build,
+        budgets={"instagram": Budget(100.0, burst=10)},
+    )
 
 
 def enrich_everyone(url: str, sandboxes: Sandboxes) -> dict[str, dict[str, Any]]:
@@ -119,11 +143,14 @@ def enrich_everyone(url: str, sandboxes: Sandboxes) -> dict[str, dict[str, Any]]
 
 # The profile -------------------------------------------------------------------------------
 @pytest.mark.slow
-def test_every_producer_gets_the_handle_its_sources_show(database_url: str, sandboxes: Sandboxes) -> None:
+def test_every_producer_gets_the_handle_its_sources_show(
+    database_url: str, sandboxes: Sandboxes
+) -> None:
     """Each producer's handle is Genius' instagram_name, else its MusicBrainz link; none when neither."""
     producers = enrich_everyone(database_url, sandboxes)
     assert {key: row["instagram_handle"] for key, row in producers.items()} == {
-        key: expected["instagram_handle"] for key, expected in EXPECTED.items()}
+        key: expected["instagram_handle"] for key, expected in EXPECTED.items()
+    }
     for key, row in producers.items():
         if EXPECTED[key]["instagram_handle"] is not None:
             chosen = row["metadata"]["social"]["instagram_handle"]
@@ -134,18 +161,22 @@ def test_placeholder_image_is_never_stored(database_url: str, sandboxes: Sandbox
     """Genius' default avatar is neither a column value nor in the metadata; real images are kept."""
     producers = enrich_everyone(database_url, sandboxes)
     assert {key: row["image_url"] for key, row in producers.items()} == {
-        key: expected["image_url"] for key, expected in EXPECTED.items()}
+        key: expected["image_url"] for key, expected in EXPECTED.items()
+    }
     placeholders = [key for key, expected in EXPECTED.items() if expected["placeholder_image"]]
     assert placeholders
     for key in placeholders:
         assert "default_avatar" not in str(producers[key]["metadata"]), key
 
 
-def test_email_is_stored_only_where_public_text_shows_one(database_url: str, sandboxes: Sandboxes) -> None:
+def test_email_is_stored_only_where_public_text_shows_one(
+    database_url: str, sandboxes: Sandboxes
+) -> None:
     """A producer has an e-mail exactly when a public description or bio writes one."""
     producers = enrich_everyone(database_url, sandboxes)
     assert {key: row["email"] for key, row in producers.items()} == {
-        key: expected["email"] for key, expected in EXPECTED.items()}
+        key: expected["email"] for key, expected in EXPECTED.items()
+    }
     assert all(EXPECTED[key]["email_public"] for key, row in producers.items() if row["email"])
 
 
@@ -166,7 +197,9 @@ def test_every_stored_value_has_its_provenance(database_url: str, sandboxes: San
     assert checked >= 25
 
 
-def test_bio_comes_only_from_discoverable_business_accounts(database_url: str, sandboxes: Sandboxes) -> None:
+def test_bio_comes_only_from_discoverable_business_accounts(
+    database_url: str, sandboxes: Sandboxes
+) -> None:
     """Business and creator accounts give a bio; a personal account and a producer without a handle give none."""
     producers = enrich_everyone(database_url, sandboxes)
     assert producers["kelso-and-marr"]["instagram_bio"].startswith("Production duo.")
@@ -179,11 +212,16 @@ def test_bio_comes_only_from_discoverable_business_accounts(database_url: str, s
 
 
 @pytest.mark.slow
-def test_more_trusted_source_wins_and_the_disagreement_is_kept(database_url: str, sandboxes: Sandboxes) -> None:
+def test_more_trusted_source_wins_and_the_disagreement_is_kept(
+    database_url: str, sandboxes: Sandboxes
+) -> None:
     """MusicBrainz' homepage beats Discogs' spelling of it, and both stay in the metadata."""
     social = enrich_everyone(database_url, sandboxes)["kelso-and-marr"]["metadata"]["social"]
-    assert social["website"] == {**social["website"], "source": "musicbrainz",
-                                 "value": "https://kelsoandmarr.example.com/"}
+    assert social["website"] == {
+        **social["website"],
+        "source": "musicbrainz",
+        "value": "https://kelsoandmarr.example.com/",
+    }
     website = next(item for item in social["disagreements"] if item["field"] == "website")
     assert {"value": "https://kelsoandmarr.example.com", "source": "discogs"} in website["values"]
     assert "K&M" in social["aliases"]
@@ -198,20 +236,33 @@ def test_nothing_found_is_a_completed_run(database_url: str, sandboxes: Sandboxe
         assert row["enriched_at"] is not None and row["enrichment_failed"] is False
         assert [row[column] for column in COLUMNS] == [None, None, None, None]
     assert producers["milo-tran"]["metadata"]["enrichment"]["sources"] == {
-        "genius": "no_id", "musicbrainz": "found", "discogs": "no_id", "instagram-graph": "no_id"}
+        "genius": "no_id",
+        "musicbrainz": "found",
+        "discogs": "no_id",
+        "instagram-graph": "no_id",
+    }
 
 
 def test_messages_for_no_producer_do_nothing(database_url: str, sandboxes: Sandboxes) -> None:
     """A malformed producerId is set aside; an unknown one completes without a write or a request."""
-    rows(database_url, "SELECT pgmq.send_batch(%s, %s::jsonb[])", (QUEUE, [
-        Jsonb({"producerId": "not-a-uuid"}),
-        Jsonb({"producerId": "00000000-0000-0000-0000-000000000000"})]))
+    rows(
+        database_url,
+        "SELECT pgmq.send_batch(%s, %s::jsonb[])",
+        (
+            QUEUE,
+            [
+                Jsonb({"producerId": "not-a-uuid"}),
+                Jsonb({"producerId": "00000000-0000-0000-0000-000000000000"}),
+            ],
+        ),
+    )
     run_stage(database_url, sandboxes)
     problems = rows(database_url, "SELECT error_type FROM queue_mgmt.problematic_messages")
     assert [row["error_type"] for row in problems] == ["invalid_fields"]
     status = rows(database_url, "SELECT state, metadata FROM processing_status")
     assert [(row["state"], row["metadata"]["outcome"]) for row in status] == [
-        ("COMPLETED", "producer_not_found")]
+        ("COMPLETED", "producer_not_found")
+    ]
     assert sum(sum(sandbox.requests.values()) for sandbox in sandboxes.servers.values()) == 0
 
 
@@ -296,13 +347,24 @@ def seed_enrichment_states(url: str) -> dict[str, str]:
     """Four producers: fresh, enriched 31 days ago, failed today, never enriched; the enriched
     ones COMPLETED for the runtime's lock."""
     ids = seed_producers(url, ["chloe-marsh", "dev-oneil", "hana-sato", "kaito-mercer"])
-    states = [("chloe-marsh", "0 days", False), ("dev-oneil", "31 days", False),
-              ("hana-sato", "0 days", True)]
+    states = [
+        ("chloe-marsh", "0 days", False),
+        ("dev-oneil", "31 days", False),
+        ("hana-sato", "0 days", True),
+    ]
     for key, age, failed in states:
-        rows(url, "UPDATE producers SET enriched_at = now() - %s::interval, enrichment_failed = %s "
-                 "WHERE id = %s", (age, failed, ids[key]))
-        rows(url, "INSERT INTO processing_status (entity_type, entity_id, state) "
-                 "VALUES ('producer', %s, 'COMPLETED')", (ids[key],))
+        rows(
+            url,
+            "UPDATE producers SET enriched_at = now() - %s::interval, enrichment_failed = %s "
+            "WHERE id = %s",
+            (age, failed, ids[key]),
+        )
+        rows(
+            url,
+            "INSERT INTO processing_status (entity_type, entity_id, state) "
+            "VALUES ('producer', %s, 'COMPLETED')",
+            (ids[key],),
+        )
     return ids
 
 
@@ -316,7 +378,10 @@ def test_requeue_picks_ttl_expired_and_failed_producers_only(database_url: str) 
     assert all(datetime.fromisoformat(message["message"]["refresh"]) for message in messages)
     states = rows(database_url, "SELECT entity_id, state FROM processing_status")
     assert {row["entity_id"]: row["state"] for row in states} == {
-        ids["chloe-marsh"]: "COMPLETED", ids["dev-oneil"]: "PENDING", ids["hana-sato"]: "PENDING"}
+        ids["chloe-marsh"]: "COMPLETED",
+        ids["dev-oneil"]: "PENDING",
+        ids["hana-sato"]: "PENDING",
+    }
 
 
 def test_requeue_follows_the_enrichment_ttl_setting(database_url: str) -> None:
@@ -342,8 +407,9 @@ def test_refresh_is_scheduled_daily_where_pg_cron_runs(cron_database_url: str) -
     migrate(cron_database_url, log=said.append)
     assert "enrichment refresh schedule installed in pg_cron" in said
     with psycopg.connect(cron_database_url) as conn:
-        job = conn.execute("SELECT schedule, command FROM cron.job "
-                           "WHERE jobname = 'social-enrichment-refresh'").fetchone()
+        job = conn.execute(
+            "SELECT schedule, command FROM cron.job WHERE jobname = 'social-enrichment-refresh'"
+        ).fetchone()
     assert job == ("30 4 * * *", "SELECT count(*) FROM public.requeue_producer_enrichment()")
 
 
@@ -351,17 +417,25 @@ def test_refresh_schedule_is_skipped_elsewhere_with_a_reason(empty_database_url:
     """Outside the cron database the migration succeeds and says the refresh was not scheduled."""
     said: list[str] = []
     migrate(empty_database_url, log=said.append)
-    assert len([line for line in said if line.startswith("enrichment refresh schedule skipped")]) == 1
+    assert (
+        len([line for line in said if line.startswith("enrichment refresh schedule skipped")]) == 1
+    )
 
 
 def test_requeue_retries_a_first_enrichment_that_never_finished(database_url: str) -> None:
     """A producer queued by identification over a day ago and still not enriched is sent again;
     one queued an hour ago is left to its message."""
     ids = seed_producers(database_url, ["kaito-mercer", "lena-ortiz"])
-    rows(database_url, "UPDATE producers SET enrichment_queued_at = now() - interval '2 days' WHERE id = %s",
-        (ids["kaito-mercer"],))
-    rows(database_url, "UPDATE producers SET enrichment_queued_at = now() - interval '1 hour' WHERE id = %s",
-        (ids["lena-ortiz"],))
+    rows(
+        database_url,
+        "UPDATE producers SET enrichment_queued_at = now() - interval '2 days' WHERE id = %s",
+        (ids["kaito-mercer"],),
+    )
+    rows(
+        database_url,
+        "UPDATE producers SET enrichment_queued_at = now() - interval '1 hour' WHERE id = %s",
+        (ids["lena-ortiz"],),
+    )
     assert requeue(database_url) == {ids["kaito-mercer"]: "never_finished"}
     assert queue_length(database_url) == 1
 
@@ -374,14 +448,19 @@ def test_enrichment_that_missed_a_new_source_id_is_not_committed(
     commit is refused (transient) so the retry sees every id; the producer row is untouched."""
     ids = seed_producers(database_url, ["kelso-and-marr"])
     producer_id = ids["kelso-and-marr"]
-    discogs_id = rows(database_url, "DELETE FROM producer_source_ids WHERE source = 'discogs' RETURNING source_id")
+    discogs_id = rows(
+        database_url, "DELETE FROM producer_source_ids WHERE source = 'discogs' RETURNING source_id"
+    )
     resources = Resources.build(stage_settings(sandboxes, database_url), database_url, QUEUE)
     try:
         stage = build(resources)
         body = stage.model.model_validate({"producerId": producer_id})
         outcome = stage.handle(Delivery(1, 1, body, "test"))
-        rows(database_url, "INSERT INTO producer_source_ids (source, source_id, producer_id) VALUES ('discogs', %s, %s)",
-            (discogs_id[0]["source_id"], producer_id))
+        rows(
+            database_url,
+            "INSERT INTO producer_source_ids (source, source_id, producer_id) VALUES ('discogs', %s, %s)",
+            (discogs_id[0]["source_id"], producer_id),
+        )
         with pytest.raises(TransientError, match="learned a source id"):
             with resources.pool.connection() as conn, conn.transaction():
                 outcome.write(conn)

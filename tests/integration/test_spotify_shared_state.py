@@ -50,7 +50,8 @@ def process_client(
     )
     pool = open_pool(worker_url, size=3)
     client = SpotifyClient.from_settings(
-        settings, retry_policy=FAST_RETRIES, provider_state=PostgresProviderState(pool))
+        settings, retry_policy=FAST_RETRIES, provider_state=PostgresProviderState(pool)
+    )
     try:
         yield client
     finally:
@@ -93,9 +94,7 @@ def test_three_processes_starting_together_fetch_one_token(
     assert one_value(database_url, "SELECT count(*) FROM api_credentials") == 1
 
 
-def test_a_restarted_process_reuses_the_stored_token(
-    worker_url: str, sandboxes: Sandboxes
-) -> None:
+def test_a_restarted_process_reuses_the_stored_token(worker_url: str, sandboxes: Sandboxes) -> None:
     """A token still valid in the database is used by the next process, not fetched again."""
     sandbox = sandboxes.spotify
     with process_client(worker_url, sandbox) as first:
@@ -111,8 +110,10 @@ def test_a_401_replaces_the_shared_token_once_for_every_process(
     """After the token is revoked, the first process to see a 401 fetches a new one; the other
     process's 401 on the old token does not throw the new one away (compare-and-swap)."""
     sandbox = sandboxes.spotify
-    with process_client(worker_url, sandbox) as first, \
-            process_client(worker_url, sandbox) as second:
+    with (
+        process_client(worker_url, sandbox) as first,
+        process_client(worker_url, sandbox) as second,
+    ):
         first.get_artist(NOVA_REYES)
         second.get_artist(NOVA_REYES)
         sandbox.expire_tokens()
@@ -142,8 +143,9 @@ def test_the_token_table_is_closed_to_the_operator_and_the_reader(
         client.get_artist(NOVA_REYES)
     for group in ("discovery_operator", "discovery_reader", None):
         with psycopg.connect(login_url(database_url, group), autocommit=True) as conn:
-            with pytest.raises((psycopg.errors.InsufficientPrivilege,
-                                psycopg.errors.UndefinedTable)):
+            with pytest.raises(
+                (psycopg.errors.InsufficientPrivilege, psycopg.errors.UndefinedTable)
+            ):
                 conn.execute("SELECT access_token FROM api_credentials")
 
 
@@ -159,10 +161,17 @@ def test_a_second_process_does_not_probe_the_extended_quota_again(
     with process_client(worker_url, sandbox) as second:
         assert second.has_extended_quota() is False
     assert sandbox.requests["tracks_batch"] == 1
-    assert one_value(database_url, "SELECT value FROM api_facts "
-                     "WHERE api = 'spotify' AND fact = 'extended_quota'") is False
-    assert one_value(database_url, "SELECT now() - learnt_at < interval '1 minute' "
-                     "FROM api_facts") is True
+    assert (
+        one_value(
+            database_url,
+            "SELECT value FROM api_facts WHERE api = 'spotify' AND fact = 'extended_quota'",
+        )
+        is False
+    )
+    assert (
+        one_value(database_url, "SELECT now() - learnt_at < interval '1 minute' FROM api_facts")
+        is True
+    )
 
 
 def test_an_answer_older_than_a_week_is_probed_again(
@@ -208,8 +217,9 @@ def test_a_batch_403_corrects_a_remembered_extended_quota(
     assert sandbox.requests["tracks_batch"] == 1
 
 
-@pytest.mark.parametrize(("value", "expected"),
-                         [("TRUE", "true"), (" false ", "false"), ("", "auto"), ("Auto", "auto")])
+@pytest.mark.parametrize(
+    ("value", "expected"), [("TRUE", "true"), (" false ", "false"), ("", "auto"), ("Auto", "auto")]
+)
 def test_the_extended_quota_setting_reads_the_environment(
     monkeypatch: pytest.MonkeyPatch, value: str, expected: str
 ) -> None:
@@ -225,8 +235,9 @@ def test_an_unknown_extended_quota_setting_is_refused(monkeypatch: pytest.Monkey
         Settings()
 
 
-def test_a_wrong_explicit_extended_quota_costs_one_refused_batch(worker_url: str,
-                                                                 sandboxes: Sandboxes) -> None:
+def test_a_wrong_explicit_extended_quota_costs_one_refused_batch(
+    worker_url: str, sandboxes: Sandboxes
+) -> None:
     """SPOTIFY_EXTENDED_QUOTA=true on a development-mode app: the first batch call's 403 makes
     the process use single requests from then on, instead of one refused batch per album."""
     sandbox = sandboxes.spotify

@@ -51,7 +51,10 @@ def test_spotify_serves_the_generated_tracks_with_their_isrc(
         track = album["tracks"][-1]
         served = clients["spotify"].get_track(track["id"])
         assert (served.name, served.isrc, served.album.id) == (
-            track["name"], track["isrc"], album["id"])
+            track["name"],
+            track["isrc"],
+            album["id"],
+        )
 
 
 def test_musicbrainz_finds_recordings_by_isrc_and_releases_by_their_stored_barcode(
@@ -61,15 +64,23 @@ def test_musicbrainz_finds_recordings_by_isrc_and_releases_by_their_stored_barco
     nothing; a release is found by the barcode MusicBrainz stores (padded or not)."""
     _, credits = generated(sandboxes)
     songs = credits["_expected"]["songs"]
-    known = next(song for song in songs if song["musicbrainz_coverage"] == "release"
-                 and song["sources"]["musicbrainz"])
+    known = next(
+        song
+        for song in songs
+        if song["musicbrainz_coverage"] == "release" and song["sources"]["musicbrainz"]
+    )
     recordings = clients["musicbrainz"].recordings_by_isrc(known["isrc"])
     assert len(recordings) == 1
     recording = clients["musicbrainz"].recording(recordings[0]["id"])
-    producer_ids = {relation["artist"]["id"] for relation in recording["relations"]
-                    if relation["type"] == "producer"}
-    expected_ids = {credits["_expected"]["producers"][key]["musicbrainz_id"]
-                    for key in known["sources"]["musicbrainz"]}
+    producer_ids = {
+        relation["artist"]["id"]
+        for relation in recording["relations"]
+        if relation["type"] == "producer"
+    }
+    expected_ids = {
+        credits["_expected"]["producers"][key]["musicbrainz_id"]
+        for key in known["sources"]["musicbrainz"]
+    }
     assert expected_ids <= producer_ids
     unknown = [song for song in songs if song["musicbrainz_coverage"] in ("unknown-isrc", "absent")]
     assert unknown
@@ -93,8 +104,9 @@ def test_genius_and_discogs_serve_the_generated_credits(
     served = clients["discogs"].release(release["id"])
     assert served["title"] == release["title"]
     assert len(served["extraartists"]) == len(release["extraartists"])
-    artist = next(a for a in credits["discogs"]["artists"]
-                  if a["id"] == release["artists"][0]["id"])
+    artist = next(
+        a for a in credits["discogs"]["artists"] if a["id"] == release["artists"][0]["id"]
+    )
     found = clients["discogs"].search_releases(artist["name"], release["title"])
     assert release["id"] in {each["id"] for each in found}
 

@@ -21,7 +21,9 @@ def one(cursor: psycopg.Cursor[Row]) -> Row:
     return row
 
 
-def rows(url: str, statement: str | sql.Composed, parameters: Params | None = None) -> list[dict[str, Any]]:
+def rows(
+    url: str, statement: str | sql.Composed, parameters: Params | None = None
+) -> list[dict[str, Any]]:
     """Every row of one statement (none for a statement that returns none), on a new
     autocommit connection."""
     with psycopg.connect(url, autocommit=True, row_factory=dict_row) as conn:

@@ -10,9 +10,21 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-EDGE_CHARACTERS = "\u200f\u202e\u200b\ufeff\u0301\u0000\U0001f600a Z9-\"\\{}[]"
-FIELD_NAMES = ("artistName", "spotifyId", "genre", "artistId", "albumId", "trackId",
-               "normalizedTrackId", "producerId", "offset", "limit", "minPopularity", "refresh")
+EDGE_CHARACTERS = '\u200f\u202e\u200b\ufeff\u0301\u0000\U0001f600a Z9-"\\{}[]'
+FIELD_NAMES = (
+    "artistName",
+    "spotifyId",
+    "genre",
+    "artistId",
+    "albumId",
+    "trackId",
+    "normalizedTrackId",
+    "producerId",
+    "offset",
+    "limit",
+    "minPopularity",
+    "refresh",
+)
 
 
 def nested(depth: int) -> Any:
@@ -23,21 +35,31 @@ def nested(depth: int) -> Any:
     return value
 
 
-edge_text = st.text(alphabet=st.sampled_from(EDGE_CHARACTERS) | st.characters(codec="utf-8"),
-                    max_size=40)
-scalars = (st.none() | st.booleans() | st.integers(-(2**70), 2**70)
-           | st.floats(allow_nan=False, allow_infinity=False) | edge_text
-           | st.uuids().map(str) | st.integers(301, 7000).map(lambda n: "n" * n))
+edge_text = st.text(
+    alphabet=st.sampled_from(EDGE_CHARACTERS) | st.characters(codec="utf-8"), max_size=40
+)
+scalars = (
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**70), 2**70)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | edge_text
+    | st.uuids().map(str)
+    | st.integers(301, 7000).map(lambda n: "n" * n)
+)
 keys = st.sampled_from(FIELD_NAMES) | edge_text
 json_values = st.recursive(
     scalars,
     lambda children: st.lists(children, max_size=4) | st.dictionaries(keys, children, max_size=5),
     max_leaves=25,
 ) | st.integers(30, 400).map(nested)  # deeper than Python's json.dumps can write is sent as text
-messages = (st.dictionaries(keys, json_values, max_size=6) | json_values
-            | st.fixed_dictionaries({"artistName": edge_text})
-            | st.fixed_dictionaries({"trackId": st.uuids().map(str), "x": json_values})
-            | st.just({"producerId": str(uuid.UUID(int=0)), "pad": "y" * 70_000}))
+messages = (
+    st.dictionaries(keys, json_values, max_size=6)
+    | json_values
+    | st.fixed_dictionaries({"artistName": edge_text})
+    | st.fixed_dictionaries({"trackId": st.uuids().map(str), "x": json_values})
+    | st.just({"producerId": str(uuid.UUID(int=0)), "pad": "y" * 70_000})
+)
 
 
 def has_nul(value: Any) -> bool:

@@ -24,8 +24,11 @@ def login_url(database_url: str, group: str | None) -> str:
             ensure_login(conn, login, PASSWORD, group)
         elif not conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (login,)).fetchone():
             try:
-                conn.execute(sql.SQL("CREATE ROLE {} LOGIN PASSWORD {}").format(
-                    sql.Identifier(login), sql.Literal(PASSWORD)))
+                conn.execute(
+                    sql.SQL("CREATE ROLE {} LOGIN PASSWORD {}").format(
+                        sql.Identifier(login), sql.Literal(PASSWORD)
+                    )
+                )
             except (psycopg.errors.DuplicateObject, psycopg.errors.UniqueViolation):
                 pass
     parts = {key: str(value) for key, value in conninfo_to_dict(database_url).items()}

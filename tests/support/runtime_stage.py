@@ -115,10 +115,14 @@ def main() -> None:
     arguments = parser.parse_args()
     configure("json")
     settings = Settings(
-        database_url=arguments.url, worker_concurrency=arguments.concurrency,
-        visibility_timeout_seconds=arguments.vt, max_attempts=arguments.max_attempts,
+        database_url=arguments.url,
+        worker_concurrency=arguments.concurrency,
+        visibility_timeout_seconds=arguments.vt,
+        max_attempts=arguments.max_attempts,
         max_deliveries=arguments.max_deliveries,
-        shutdown_grace_seconds=arguments.grace, retry_base_seconds=0.5, retry_cap_seconds=2,
+        shutdown_grace_seconds=arguments.grace,
+        retry_base_seconds=0.5,
+        retry_cap_seconds=2,
         poll_interval_seconds=arguments.poll,
     )
     resources = Resources.build(settings, arguments.url, QUEUE)

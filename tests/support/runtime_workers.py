@@ -31,7 +31,10 @@ class Workers:
         log = (self.logs / f"worker-{len(self.processes)}.log").open("w")
         process = subprocess.Popen(
             [sys.executable, "-m", "tests.support.runtime_stage", self.url, *arguments],
-            cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, text=True,
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            text=True,
         )
         self.processes.append(process)
         return process
@@ -46,7 +49,9 @@ class Workers:
 
 
 def send(url: str, *messages: Any) -> list[int]:
-    found = rows(url, "SELECT pgmq.send_batch(%s, %s::jsonb[]) AS id", (QUEUE, [Jsonb(m) for m in messages]))
+    found = rows(
+        url, "SELECT pgmq.send_batch(%s, %s::jsonb[]) AS id", (QUEUE, [Jsonb(m) for m in messages])
+    )
     return [row["id"] for row in found]
 
 

@@ -22,5 +22,12 @@ from producer_discovery.sandbox.environment import (
 )
 from producer_discovery.sandbox.environment import SandboxEnvironment as Sandboxes
 
-__all__ = ["DISCOGS_TOKEN", "GENIUS_TOKEN", "INSTAGRAM_TOKEN", "INSTAGRAM_USER_ID",
-           "SPOTIFY_CLIENT_ID", "SPOTIFY_CLIENT_SECRET", "Sandboxes"]
+__all__ = [
+    "DISCOGS_TOKEN",
+    "GENIUS_TOKEN",
+    "INSTAGRAM_TOKEN",
+    "INSTAGRAM_USER_ID",
+    "SPOTIFY_CLIENT_ID",
+    "SPOTIFY_CLIENT_SECRET",
+    "Sandboxes",
+]

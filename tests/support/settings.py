@@ -40,8 +40,12 @@ FAST: dict[str, Any] = {
 
 
 def sandbox_settings(
-    sandboxes: Sandboxes, database_url: str | None = None, *, fast: bool = False,
-    instagram: bool = True, **overrides: Any,
+    sandboxes: Sandboxes,
+    database_url: str | None = None,
+    *,
+    fast: bool = False,
+    instagram: bool = True,
+    **overrides: Any,
 ) -> Settings:
     """Settings whose every provider is its sandbox, FAST with `fast`; `instagram=False` leaves
     the Graph API unconfigured (no token, no user id)."""

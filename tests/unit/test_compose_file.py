@@ -22,7 +22,9 @@ def test_compose_has_db_migrate_one_service_per_stage_and_web() -> None:
     assert set(compose()["services"]) == {"db", "migrate", *STAGES, "web"}
 
 
-def test_web_waits_for_migrate_listens_on_all_interfaces_and_takes_its_token_from_the_environment() -> None:
+def test_web_waits_for_migrate_listens_on_all_interfaces_and_takes_its_token_from_the_environment() -> (
+    None
+):
     """The web service: after migrate, `web --host 0.0.0.0 --port 8000`, port published, no secret in the file."""
     web = compose()["services"]["web"]
     assert web["depends_on"] == {"migrate": {"condition": "service_completed_successfully"}}
@@ -47,15 +49,24 @@ def test_migrate_waits_for_a_healthy_db_and_stages_wait_for_migrate() -> None:
     assert services["migrate"]["depends_on"] == {"db": {"condition": "service_healthy"}}
     assert services["migrate"]["command"] == ["migrate"]
     for stage in STAGES:
-        assert services[stage]["depends_on"] == {"migrate": {"condition": "service_completed_successfully"}}
+        assert services[stage]["depends_on"] == {
+            "migrate": {"condition": "service_completed_successfully"}
+        }
         assert services[stage]["command"] == ["worker", stage]
-        assert services[stage]["environment"]["DATABASE_URL"].endswith("@db:5432/producer_discovery")
+        assert services[stage]["environment"]["DATABASE_URL"].endswith(
+            "@db:5432/producer_discovery"
+        )
 
 
 def test_compose_holds_no_secret_values() -> None:
     """Credentials come from the environment, never from the file."""
     environment = compose()["services"]["artist_discovery"]["environment"]
-    for name in ("SPOTIFY_CLIENT_SECRET", "GENIUS_ACCESS_TOKEN", "DISCOGS_TOKEN", "INSTAGRAM_ACCESS_TOKEN"):
+    for name in (
+        "SPOTIFY_CLIENT_SECRET",
+        "GENIUS_ACCESS_TOKEN",
+        "DISCOGS_TOKEN",
+        "INSTAGRAM_ACCESS_TOKEN",
+    ):
         assert environment[name] == "${" + name + ":-}"
 
 
@@ -75,14 +86,21 @@ def test_stages_connect_as_the_worker_login_and_migrate_as_the_admin() -> None:
     services = compose()["services"]
     migrate = services["migrate"]["environment"]
     assert migrate["DATABASE_URL"].startswith("postgresql://postgres:${POSTGRES_PASSWORD:?")
-    assert migrate["WORKER_DATABASE_URL"].startswith("postgresql://producer_discovery_worker:${WORKER_DB_PASSWORD:?")
+    assert migrate["WORKER_DATABASE_URL"].startswith(
+        "postgresql://producer_discovery_worker:${WORKER_DB_PASSWORD:?"
+    )
     assert migrate["OPERATOR_DATABASE_URL"].startswith(
-        "postgresql://producer_discovery_operator:${OPERATOR_DB_PASSWORD:?")
+        "postgresql://producer_discovery_operator:${OPERATOR_DB_PASSWORD:?"
+    )
     for stage in STAGES:
         environment = services[stage]["environment"]
-        assert environment["DATABASE_URL"].startswith("postgresql://producer_discovery_worker:${WORKER_DB_PASSWORD:?")
-        assert not any("POSTGRES_PASSWORD" in str(value) or "OPERATOR_DB_PASSWORD" in str(value)
-                       for value in environment.values())
+        assert environment["DATABASE_URL"].startswith(
+            "postgresql://producer_discovery_worker:${WORKER_DB_PASSWORD:?"
+        )
+        assert not any(
+            "POSTGRES_PASSWORD" in str(value) or "OPERATOR_DB_PASSWORD" in str(value)
+            for value in environment.values()
+        )
 
 
 def test_no_password_has_a_default() -> None:

@@ -44,7 +44,9 @@ def test_undecodable_record_keeps_the_reason_and_an_excerpt() -> None:
     decoded = decode_message('{"x": ' + "[" * 3000 + "1" + "]" * 3000 + "}")
     assert isinstance(decoded, Undecodable)
     record = decoded.record()
-    assert record["undecodable"] == "body nested 3001 levels, deeper than 32"  # the object around 3,000 arrays
+    assert (
+        record["undecodable"] == "body nested 3001 levels, deeper than 32"
+    )  # the object around 3,000 arrays
     assert record["excerpt"].startswith('{"x": [[[[') and len(record["excerpt"]) == 500
 
 

@@ -9,17 +9,41 @@ from producer_discovery.identification.track import TrackToIdentify
 
 
 def track(title: str, album: str, year: int | None) -> TrackToIdentify:
-    return TrackToIdentify(track_id="t", title=title, spotify_id=None, artist_names=("Nova Reyes",),
-                           album_title=album, upc=None, album_track_count=None, album_songs=1,
-                           album_year=year)
+    return TrackToIdentify(
+        track_id="t",
+        title=title,
+        spotify_id=None,
+        artist_names=("Nova Reyes",),
+        album_title=album,
+        upc=None,
+        album_track_count=None,
+        album_songs=1,
+        album_year=year,
+    )
 
 
-def entry(identifier: int, title: str, year: int, role: str = "Main", master: int | None = None) -> dict[str, Any]:
+def entry(
+    identifier: int, title: str, year: int, role: str = "Main", master: int | None = None
+) -> dict[str, Any]:
     if master is not None:
-        return {"id": identifier, "type": "master", "main_release": master, "title": title,
-                "year": year, "role": role}
-    return {"id": identifier, "type": "release", "title": title, "year": year, "role": role,
-            "format": "CD", "label": "Lumen Records", "status": "Accepted"}
+        return {
+            "id": identifier,
+            "type": "master",
+            "main_release": master,
+            "title": title,
+            "year": year,
+            "role": role,
+        }
+    return {
+        "id": identifier,
+        "type": "release",
+        "title": title,
+        "year": year,
+        "role": role,
+        "format": "CD",
+        "label": "Lumen Records",
+        "status": "Accepted",
+    }
 
 
 LISTING = [
@@ -50,7 +74,9 @@ def test_a_single_missing_from_discogs_is_looked_for_on_the_nearest_releases() -
 def test_an_entry_titled_like_the_track_is_its_single() -> None:
     """A track whose album is not listed is tried on a release titled like the track itself."""
     listing = [*LISTING, entry(7, "Glass Coast", 2021)]
-    titled, _ = listed_entries(listing, track("Glass Coast [prod. Kaito Mercer]", "Summer EP", 2021))
+    titled, _ = listed_entries(
+        listing, track("Glass Coast [prod. Kaito Mercer]", "Summer EP", 2021)
+    )
     assert [release_id_of(item) for item in titled] == [7]
 
 

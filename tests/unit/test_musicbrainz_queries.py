@@ -50,18 +50,21 @@ def test_field_group_matches_any_alternative_exactly() -> None:
 
 def test_and_binds_tighter_than_or_and_parentheses_regroup() -> None:
     """`a OR b AND c` is `a OR (b AND c)`; parentheses change that."""
-    loose = lucene.parse('release:"Other" OR release:"Neon Cathedral" AND artist:"Nova Reyes"',
-                         "release")
+    loose = lucene.parse(
+        'release:"Other" OR release:"Neon Cathedral" AND artist:"Nova Reyes"', "release"
+    )
     assert lucene.score(loose, RELEASE) == 100
-    grouped = lucene.parse('(release:"Neon Cathedral" OR release:"Other") AND artist:"Someone"',
-                           "release")
+    grouped = lucene.parse(
+        '(release:"Neon Cathedral" OR release:"Other") AND artist:"Someone"', "release"
+    )
     assert lucene.score(grouped, RELEASE) is None
 
 
 def test_title_group_with_an_artist_condition_scores_the_matching_title() -> None:
     """`release:("a" OR "b") AND artist:"x"`: 100 for an exact title, less when contained."""
-    query = lucene.parse('release:("Cathedral" OR "Nothing Else") AND artist:"Nova Reyes"',
-                         "release")
+    query = lucene.parse(
+        'release:("Cathedral" OR "Nothing Else") AND artist:"Nova Reyes"', "release"
+    )
     assert lucene.score(query, RELEASE) == 95
     exact = lucene.parse('release:("Neon Cathedral" OR "x") AND artistname:"nova reyes"', "release")
     assert lucene.score(exact, RELEASE) == 100
@@ -96,17 +99,21 @@ def hit(mbid: str, *releases: str) -> tuple[dict[str, object], str]:
 def test_release_holding_the_most_songs_is_read_first() -> None:
     """Three songs on one compilation, two of them also on an EP: the compilation is read
     for all three; a song alone on its release is looked up by itself."""
-    order = reading_order({
-        "a": [hit("ra", "compilation", "ep")],
-        "b": [hit("rb", "compilation", "ep")],
-        "c": [hit("rc", "compilation")],
-        "d": [hit("rd", "single")],
-    }, albums_read=set())
+    order = reading_order(
+        {
+            "a": [hit("ra", "compilation", "ep")],
+            "b": [hit("rb", "compilation", "ep")],
+            "c": [hit("rc", "compilation")],
+            "d": [hit("rd", "single")],
+        },
+        albums_read=set(),
+    )
     assert order == {"a": "compilation", "b": "compilation", "c": "compilation", "d": None}
 
 
 def test_album_release_read_anyway_serves_a_lone_song() -> None:
     """A song whose recording is on an album release that is looked up anyway costs nothing."""
-    order = reading_order({"a": [hit("ra", "album")], "b": [hit("rb", "single")]},
-                          albums_read={"album"})
+    order = reading_order(
+        {"a": [hit("ra", "album")], "b": [hit("rb", "single")]}, albums_read={"album"}
+    )
     assert order == {"a": "album", "b": None}

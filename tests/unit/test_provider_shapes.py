@@ -19,16 +19,28 @@ from producer_discovery.identification.discogs import (
 
 def album_item(album_id: str, album_type: Any) -> dict[str, Any]:
     return {
-        "id": album_id, "name": f"Album {album_id}", "album_type": album_type,
-        "total_tracks": 3, "release_date": "2021", "release_date_precision": "YEAR",
-        "artists": [{"id": "artist1", "name": "Artist"}], "images": [],
+        "id": album_id,
+        "name": f"Album {album_id}",
+        "album_type": album_type,
+        "total_tracks": 3,
+        "release_date": "2021",
+        "release_date_precision": "YEAR",
+        "artists": [{"id": "artist1", "name": "Artist"}],
+        "images": [],
         "unknown_new_field": {"nested": True},
     }
 
 
 def albums_page(items: list[Any]) -> dict[str, Any]:
-    return {"href": "https://api.spotify.com/v1/artists/x/albums", "items": items, "limit": 10,
-            "next": None, "offset": 0, "previous": None, "total": len(items)}
+    return {
+        "href": "https://api.spotify.com/v1/artists/x/albums",
+        "items": items,
+        "limit": 10,
+        "next": None,
+        "offset": 0,
+        "previous": None,
+        "total": len(items),
+    }
 
 
 # Case 1 ----------------------------------------------------------------------------------
@@ -42,9 +54,18 @@ def test_spotify_album_type_as_really_sent_is_read_not_refused(album_type: Any) 
 
 def test_one_unreadable_album_does_not_fail_its_page() -> None:
     """Items are validated one by one: odd ones are kept, an unreadable one is named in skipped."""
-    page = page_of(SimpleAlbum, albums_page([
-        album_item("a1", "ALBUM"), {"name": "no id"}, None, album_item("a2", "EP"),
-    ]), "artist_albums")
+    page = page_of(
+        SimpleAlbum,
+        albums_page(
+            [
+                album_item("a1", "ALBUM"),
+                {"name": "no id"},
+                None,
+                album_item("a2", "EP"),
+            ]
+        ),
+        "artist_albums",
+    )
     assert [album.id for album in page.items] == ["a1", "a2"]
     assert len(page.skipped) == 2
     assert page.skipped[0].startswith("1: id")
@@ -97,13 +118,20 @@ UMMAGUMMA: dict[str, Any] = {
         track("B1", "Set The Controls For The Heart Of The Sun"),
         track("B2", "A Saucerful Of Secrets"),
         heading("Studio Album"),
-        index("C1", "Sysyphus", [track("C1.1", "Sysyphus Part 1"),
-                                 track("C1.2", "Sysyphus Part 2")]),
+        index(
+            "C1", "Sysyphus", [track("C1.1", "Sysyphus Part 1"), track("C1.2", "Sysyphus Part 2")]
+        ),
         track("C2", "Grantchester Meadows"),
-        index("D1", "The Narrow Way", [track("D1.1", "The Narrow Way Part 1"),
-                                       track("D1.2", "The Narrow Way Part 2")]),
-        index("D2", "The Grand Vizier's Garden Party", [
-            track("D2.1", "Entrance"), track("D2.2", "Entertainment"), track("D2.3", "Exit")]),
+        index(
+            "D1",
+            "The Narrow Way",
+            [track("D1.1", "The Narrow Way Part 1"), track("D1.2", "The Narrow Way Part 2")],
+        ),
+        index(
+            "D2",
+            "The Grand Vizier's Garden Party",
+            [track("D2.1", "Entrance"), track("D2.2", "Entertainment"), track("D2.3", "Exit")],
+        ),
     ],
     "extraartists": [
         {"name": "Pink Floyd", "anv": "", "role": "Producer", "tracks": "C1 to D2", "id": 45467},
@@ -122,7 +150,7 @@ UMMAGUMMA: dict[str, Any] = {
     ],
 )
 def test_credit_over_index_tracks_covers_their_sub_tracks(title: str, producers: set[str]) -> None:
-    """"C1 to D2" over index tracks credits every sub-track between; headings are skipped."""
+    """ "C1 to D2" over index tracks credits every sub-track between; headings are skipped."""
     credits = discogs_release_credits(UMMAGUMMA, title)
     assert {credit.name for credit in credits} == producers
 

@@ -39,7 +39,7 @@ def recorded(name: str) -> Any:
 def test_real_ummagumma_credits_reach_sub_tracks_of_position_less_index_tracks(
     title: str, position: str | None, producers: set[str]
 ) -> None:
-    """"C1 to D2" names index tracks that have no position of their own: their sub-tracks count."""
+    """ "C1 to D2" names index tracks that have no position of their own: their sub-tracks count."""
     release = recorded("discogs_release_8604223_ummagumma.json")
     credits = discogs_release_credits(release, title, position)
     assert {credit.name for credit in credits} == producers
@@ -48,12 +48,16 @@ def test_real_ummagumma_credits_reach_sub_tracks_of_position_less_index_tracks(
 
 def test_real_production_team_stays_one_producer() -> None:
     """Stock, Aitken & Waterman is one credited artist (shown as credited), across the release."""
-    credits = discogs_release_credits(recorded("discogs_release_1503102.json"), "Never Gonna Give You Up")
-    assert [(credit.name, credit.confidence) for credit in credits] == [("Stock / Aitken / Waterman", 0.6)]
+    credits = discogs_release_credits(
+        recorded("discogs_release_1503102.json"), "Never Gonna Give You Up"
+    )
+    assert [(credit.name, credit.confidence) for credit in credits] == [
+        ("Stock / Aitken / Waterman", 0.6)
+    ]
 
 
 def test_real_release_wide_producer_and_recorder_roles() -> None:
-    """"Producer, Recorded By" with no tracks credits both producers on every track."""
+    """ "Producer, Recorded By" with no tracks credits both producers on every track."""
     credits = discogs_release_credits(recorded("discogs_release_2.json"), "Dutchmaster")
     assert {credit.name for credit in credits} == {"Alexi Delano", "Cari Lekebusch"}
 
@@ -75,10 +79,15 @@ def test_real_album_with_upper_case_type_parses() -> None:
 
 def test_real_search_and_track_pages_parse_item_by_item() -> None:
     """Recorded search and album-track pages parse; a null item is skipped and counted."""
-    search = page_of(SimpleAlbum, recorded("spotify_search_album_upc_00602475093060.json")["albums"], "search")
+    search = page_of(
+        SimpleAlbum, recorded("spotify_search_album_upc_00602475093060.json")["albums"], "search"
+    )
     assert [album.name for album in search.items] == ["Die With A Smile"] and search.skipped == []
-    tracks = page_of(SimpleTrack, recorded("spotify_album_tracks_32nryzA6XBCX9ZUspVc1yz_offset50.json"),
-                     "album_tracks")
+    tracks = page_of(
+        SimpleTrack,
+        recorded("spotify_album_tracks_32nryzA6XBCX9ZUspVc1yz_offset50.json"),
+        "album_tracks",
+    )
     assert len(tracks.items) == 5 and tracks.next is None
     nulls = page_of(SimpleAlbum, recorded("spotify_page_with_null_item.json"), "search")
     assert nulls.items == [] and nulls.skipped == ["0: null item"] and nulls.total == 1

@@ -49,8 +49,9 @@ def test_an_artist_count_outside_3_to_200_is_refused(artists: int) -> None:
 def test_ids_and_codes_have_the_providers_shapes_and_are_unique() -> None:
     """Spotify base62 ids, MBIDs, Discogs ints, ISRCs, UPC/GTIN digits with check digits."""
     spotify, credits = catalogue()
-    spotify_ids = [item["id"] for item in (*spotify["artists"], *spotify["albums"],
-                                           *tracks(spotify))]
+    spotify_ids = [
+        item["id"] for item in (*spotify["artists"], *spotify["albums"], *tracks(spotify))
+    ]
     assert all(SPOTIFY_ID.match(each) for each in spotify_ids)
     assert len(set(spotify_ids)) == len(spotify_ids)
     musicbrainz = credits["musicbrainz"]
@@ -90,8 +91,7 @@ def test_releases_tracks_and_editions_are_within_the_documented_shapes() -> None
     assert any(re.search(r"\(\d{4} Remaster\)$", name) for name in names)
     titles = [track["name"] for track in tracks(spotify)]
     assert any(re.search(r" - \d{4} Remaster$", title) for title in titles)
-    featured = share(sum("(feat. " in title or "(with " in title for title in titles),
-                     len(titles))
+    featured = share(sum("(feat. " in title or "(with " in title for title in titles), len(titles))
     assert 0.04 <= featured <= 0.2
     assert any("(prod. " in title for title in titles)
 
@@ -113,8 +113,12 @@ def test_coverage_gaps_are_in_the_documented_proportions() -> None:
     assert 0.2 <= share(len(off_discogs), len(albums)) <= 0.3
     assert all(album["upc"].lstrip("0") in on_musicbrainz for album in off_discogs)  # disjoint
     assert 0.05 <= share(no_barcode, len(musicbrainz)) <= 0.15
-    padded = [release for release in musicbrainz if release["barcode"]
-              and barcode_of[release["barcode"].lstrip("0")]["upc"] != release["barcode"]]
+    padded = [
+        release
+        for release in musicbrainz
+        if release["barcode"]
+        and barcode_of[release["barcode"].lstrip("0")]["upc"] != release["barcode"]
+    ]
     assert 0.25 <= share(len(padded), len(musicbrainz)) <= 0.45
     assert all(len(barcode_of[r["barcode"].lstrip("0")]["upc"]) == 14 for r in padded)
     assert {len(release["barcode"]) for release in padded} == {12, 13}
@@ -122,8 +126,9 @@ def test_coverage_gaps_are_in_the_documented_proportions() -> None:
     coverage = Counter(song["musicbrainz_coverage"] for song in songs)
     unresolved = coverage["unknown-isrc"] + coverage["standalone"]
     assert 0.1 <= share(unresolved, len(songs)) <= 0.2, coverage
-    known = {isrc for recording in credits["musicbrainz"]["recordings"]
-             for isrc in recording["isrcs"]}
+    known = {
+        isrc for recording in credits["musicbrainz"]["recordings"] for isrc in recording["isrcs"]
+    }
     unknown = [song for song in songs if song["musicbrainz_coverage"] == "unknown-isrc"]
     assert unknown and not any(song["isrc"] in known for song in unknown)
     on_genius = share(sum(song["genius_song_id"] is not None for song in songs), len(songs))
@@ -135,8 +140,12 @@ def test_discogs_credits_name_tracks_in_ranges_as_the_real_data_does() -> None:
     track-level extraartists, and Discogs names with " (N)" suffixes or variations."""
     _, credits = catalogue()
     releases = credits["discogs"]["releases"]
-    ranges = [credit["tracks"] for release in releases for credit in release["extraartists"]
-              if credit["role"] == "Producer" and credit["tracks"]]
+    ranges = [
+        credit["tracks"]
+        for release in releases
+        for credit in release["extraartists"]
+        if credit["role"] == "Producer" and credit["tracks"]
+    ]
     assert any(re.fullmatch(r"\d+ to \d+.*", text) for text in ranges)
     assert any(re.match(r"1-\d+ to", text) for text in ranges)
     assert any(re.search(r"[A-D]\d+", text) for text in ranges)
@@ -168,8 +177,10 @@ def test_expected_is_what_the_sources_credit() -> None:
     producers = expected["producers"]
     genius_key = {producer["genius_artist_id"]: key for key, producer in producers.items()}
     genius_songs = {song["id"]: song for song in credits["genius"]["songs"]}
-    ids = {source: {item["id"] for item in credits[source]["artists"]}
-           for source in ("genius", "musicbrainz", "discogs")}
+    ids = {
+        source: {item["id"] for item in credits[source]["artists"]}
+        for source in ("genius", "musicbrainz", "discogs")
+    }
     for song in expected["songs"]:
         union = sorted({key for keys in song["sources"].values() for key in keys})
         assert song["producers"] == union
@@ -185,8 +196,11 @@ def test_expected_is_what_the_sources_credit() -> None:
                 for each in performance["artists"]
             }
             assert named == set(song["sources"]["genius"])
-    id_fields = {"genius": "genius_artist_id", "musicbrainz": "musicbrainz_id",
-                 "discogs": "discogs_id"}
+    id_fields = {
+        "genius": "genius_artist_id",
+        "musicbrainz": "musicbrainz_id",
+        "discogs": "discogs_id",
+    }
     for song in expected["songs"]:
         for source, field in id_fields.items():
             for key in song["sources"][source]:

@@ -10,8 +10,11 @@ from producer_discovery.sandbox.world import worldly
 
 
 def test_spotify_album_answers_in_the_real_services_shapes() -> None:
-    album = {"album_type": "album", "external_ids": {"upc": "602475093060"},
-             "tracks": {"items": [{"id": "t1", "name": "One"}]}}
+    album = {
+        "album_type": "album",
+        "external_ids": {"upc": "602475093060"},
+        "tracks": {"items": [{"id": "t1", "name": "One"}]},
+    }
     shaped = worldly("spotify", "album", album)
     assert shaped["album_type"] == "ALBUM"
     assert shaped["external_ids"]["upc"] == "00602475093060"
@@ -22,16 +25,23 @@ def test_spotify_album_answers_in_the_real_services_shapes() -> None:
 
 def test_artist_album_pages_carry_every_album_type_spelling() -> None:
     page = {"items": [{"id": str(n), "album_type": "album"} for n in range(5)]}
-    types = [item["album_type"] for item in worldly("spotify", "artist_albums", page)["items"]
-             if isinstance(item, dict) and "id" in item]
+    types = [
+        item["album_type"]
+        for item in worldly("spotify", "artist_albums", page)["items"]
+        if isinstance(item, dict) and "id" in item
+    ]
     assert types == ["ALBUM", "EP", "ep", None, "Single"]
 
 
 def test_discogs_release_gets_a_heading_and_text_with_nul() -> None:
     release = {"tracklist": [{"position": "A1", "title": "Song"}], "notes": "n"}
     shaped = worldly("discogs", "releases", release)
-    assert shaped["tracklist"][0] == {"type_": "heading", "position": "", "title": "Side One",
-                                      "duration": ""}
+    assert shaped["tracklist"][0] == {
+        "type_": "heading",
+        "position": "",
+        "title": "Side One",
+        "duration": "",
+    }
     assert "\x00" in shaped["notes"]
 
 

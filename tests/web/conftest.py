@@ -25,8 +25,9 @@ def catalogue(db: psycopg.Connection) -> dict[str, str]:
 
 def client_for(database_url: str, token: str | None) -> TestClient:
     settings = Settings(web_operator_token=SecretStr(token) if token else None)
-    return TestClient(create_app(settings, database_url), raise_server_exceptions=False,
-                      follow_redirects=False)
+    return TestClient(
+        create_app(settings, database_url), raise_server_exceptions=False, follow_redirects=False
+    )
 
 
 @pytest.fixture

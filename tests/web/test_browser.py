@@ -58,8 +58,13 @@ def browser() -> Iterator[Any]:
     """Headless Chromium."""
     options = Options()
     options.binary_location = CHROMIUM
-    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
-                     "--window-size=1280,900"):
+    for argument in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-dev-shm-usage",
+        "--disable-gpu",
+        "--window-size=1280,900",
+    ):
         options.add_argument(argument)
     driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
     driver.implicitly_wait(5)
@@ -72,7 +77,8 @@ def browser() -> Iterator[Any]:
 def heading(browser: Any, text: str) -> None:
     """Wait until the page's h1 reads `text` (a click's navigation may still be under way)."""
     WebDriverWait(browser, 10).until(
-        lambda driver: driver.find_element(By.TAG_NAME, "h1").text == text)
+        lambda driver: driver.find_element(By.TAG_NAME, "h1").text == text
+    )
 
 
 def sign_in(browser: Any, base: str) -> None:
@@ -90,7 +96,9 @@ def test_search_then_artist_then_producer_then_credits(live_server: str, browser
     box.submit()
     browser.find_element(By.LINK_TEXT, "Beyoncé Lumière").click()
     heading(browser, "Beyoncé Lumière")
-    assert "Sunrise" in browser.find_element(By.ID, "albums-heading").find_element(By.XPATH, "..").text
+    assert (
+        "Sunrise" in browser.find_element(By.ID, "albums-heading").find_element(By.XPATH, "..").text
+    )
     browser.find_element(By.CSS_SELECTOR, "table.data a[href^='/producers/']").click()
     heading(browser, "Mara Quill")
     credits = browser.find_element(By.ID, "credits-heading").find_element(By.XPATH, "..")
@@ -100,7 +108,9 @@ def test_search_then_artist_then_producer_then_credits(live_server: str, browser
     assert "musicbrainz" in summary.find_element(By.XPATH, "..").text
 
 
-def test_operator_starts_a_discovery_and_sees_it_on_the_dashboard(live_server: str, browser: Any) -> None:
+def test_operator_starts_a_discovery_and_sees_it_on_the_dashboard(
+    live_server: str, browser: Any
+) -> None:
     """Signed in, the operator queues an artist from the home page form; the dashboard shows it waiting."""
     sign_in(browser, live_server)
     browser.get(live_server)
@@ -117,14 +127,21 @@ def test_operator_replays_a_dead_letter(live_server: str, browser: Any, db: Data
     dlq_id = seed_dead_letter(db, "Lost Artist")
     sign_in(browser, live_server)
     browser.get(f"{live_server}/dashboard")
-    assert "Lost Artist" in browser.find_element(By.ID, "dlq-heading").find_element(By.XPATH, "..").text
+    assert (
+        "Lost Artist"
+        in browser.find_element(By.ID, "dlq-heading").find_element(By.XPATH, "..").text
+    )
     browser.find_element(By.CSS_SELECTOR, f"form[action$='/{dlq_id}/replay'] button").click()
-    assert "Replayed artist_discovery_dlq" in browser.find_element(By.CSS_SELECTOR, ".notice.ok").text
+    assert (
+        "Replayed artist_discovery_dlq" in browser.find_element(By.CSS_SELECTOR, ".notice.ok").text
+    )
     assert "No dead letters." in browser.page_source
     assert one(db.execute("SELECT count(*) AS n FROM pgmq.q_artist_discovery"))["n"] == 1
 
 
-def test_anonymous_visitor_sees_no_email(live_server: str, browser: Any, catalogue: dict[str, str]) -> None:
+def test_anonymous_visitor_sees_no_email(
+    live_server: str, browser: Any, catalogue: dict[str, str]
+) -> None:
     """A visitor on a producer's page sees the socials but no e-mail and no contact section."""
     browser.get(f"{live_server}/producers/{catalogue['Mara Quill']}")
     heading(browser, "Mara Quill")
@@ -146,7 +163,9 @@ def test_keyboard_alone_reaches_search(live_server: str, browser: Any) -> None:
     assert browser.find_element(By.LINK_TEXT, "Nova Reyes")
 
 
-def test_dashboard_refreshes_itself_without_a_reload(live_server: str, browser: Any, db: Database) -> None:
+def test_dashboard_refreshes_itself_without_a_reload(
+    live_server: str, browser: Any, db: Database
+) -> None:
     """A dead letter that arrives after the page loaded appears when the refresh runs, the page not reloaded."""
     browser.get(f"{live_server}/dashboard")
     browser.execute_script("window.loadedOnce = true;")
@@ -154,7 +173,10 @@ def test_dashboard_refreshes_itself_without_a_reload(live_server: str, browser: 
     seed_dead_letter(db, "Late Artist")
     browser.execute_script("window.pdRefreshDashboard();")
     deadline = time.monotonic() + 10
-    while "Late Artist" not in browser.find_element(By.ID, "live").text and time.monotonic() < deadline:
+    while (
+        "Late Artist" not in browser.find_element(By.ID, "live").text
+        and time.monotonic() < deadline
+    ):
         time.sleep(0.1)
     assert "Late Artist" in browser.find_element(By.ID, "live").text
     assert browser.execute_script("return window.loadedOnce === true;")

@@ -7,14 +7,33 @@ from pathlib import Path
 
 import pytest
 
-STYLE = Path(__file__).resolve().parents[2] / "src" / "producer_discovery" / "web" / "static" / "style.css"
+STYLE = (
+    Path(__file__).resolve().parents[2]
+    / "src"
+    / "producer_discovery"
+    / "web"
+    / "static"
+    / "style.css"
+)
 
 # (text, background) as the pages use them: variables of :root or literal colours.
 PAIRS = [
-    ("--ink", "--bg"), ("--ink", "--card"), ("--muted", "--bg"), ("--muted", "--card"),
-    ("--accent", "--card"), ("--accent", "--bg"), ("--accent-ink", "--accent"), ("#ffffff", "--brand"),
-    ("--gold", "--brand"), ("--ok", "#dcf2e3"), ("--warn", "#fdf0d5"), ("--bad", "#fde4e1"),
-    ("--ok", "#e8f5ec"), ("--bad", "#fdecea"), ("#3b4250", "#eef0f4"), ("--warn", "--card"),
+    ("--ink", "--bg"),
+    ("--ink", "--card"),
+    ("--muted", "--bg"),
+    ("--muted", "--card"),
+    ("--accent", "--card"),
+    ("--accent", "--bg"),
+    ("--accent-ink", "--accent"),
+    ("#ffffff", "--brand"),
+    ("--gold", "--brand"),
+    ("--ok", "#dcf2e3"),
+    ("--warn", "#fdf0d5"),
+    ("--bad", "#fde4e1"),
+    ("--ok", "#e8f5ec"),
+    ("--bad", "#fdecea"),
+    ("#3b4250", "#eef0f4"),
+    ("--warn", "--card"),
 ]
 
 
@@ -24,7 +43,7 @@ def variables() -> dict[str, str]:
 
 
 def luminance(colour: str) -> float:
-    channels = [int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+    channels = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
     linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
     return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
 

@@ -26,7 +26,9 @@ def sign_in(client: TestClient) -> str:
     return csrf
 
 
-def test_pages_carry_their_content_in_the_html(client: TestClient, catalogue: dict[str, str]) -> None:
+def test_pages_carry_their_content_in_the_html(
+    client: TestClient, catalogue: dict[str, str]
+) -> None:
     """Search results, an artist's tracks with producers, a producer's credits: all in the HTML."""
     home = client.get("/", params={"q": "beyonce"}).text
     assert "Beyoncé Lumière" in home and f"/artists/{catalogue['Beyoncé Lumière']}" in home
@@ -39,11 +41,19 @@ def test_pages_carry_their_content_in_the_html(client: TestClient, catalogue: di
     assert 'class="graph"' in producer
 
 
-def test_headings_are_in_order_and_inputs_are_labelled(client: TestClient, catalogue: dict[str, str]) -> None:
+def test_headings_are_in_order_and_inputs_are_labelled(
+    client: TestClient, catalogue: dict[str, str]
+) -> None:
     """One h1 per page, no heading level skipped, every visible input has a label."""
     sign_in(client)
-    for path in ("/", "/?q=mara", f"/artists/{catalogue['Nova Reyes']}",
-                 f"/producers/{catalogue['Mara Quill']}", "/dashboard", "/login"):
+    for path in (
+        "/",
+        "/?q=mara",
+        f"/artists/{catalogue['Nova Reyes']}",
+        f"/producers/{catalogue['Mara Quill']}",
+        "/dashboard",
+        "/login",
+    ):
         html = client.get(path).text
         levels = [int(level) for level in re.findall(r"<h([1-6])[\s>]", html)]
         assert levels.count(1) == 1, path
@@ -53,7 +63,9 @@ def test_headings_are_in_order_and_inputs_are_labelled(client: TestClient, catal
         assert 'lang="en"' in html and "Skip to content" in html
 
 
-def test_anonymous_visitors_see_no_contact_details(client: TestClient, catalogue: dict[str, str]) -> None:
+def test_anonymous_visitors_see_no_contact_details(
+    client: TestClient, catalogue: dict[str, str]
+) -> None:
     """The producer page shows no e-mail or bio to a visitor, and both to the operator."""
     path = f"/producers/{catalogue['Mara Quill']}"
     assert "mara@quill.example" not in client.get(path).text
@@ -64,9 +76,14 @@ def test_anonymous_visitors_see_no_contact_details(client: TestClient, catalogue
 
 def test_bad_ids_and_parameters_get_an_error_page_not_a_traceback(client: TestClient) -> None:
     """Unknown id → 404 page, malformed id → 422 page, unknown path → 404 page."""
-    for path, status in ((f"/artists/{uuid.uuid4()}", 404), (f"/producers/{uuid.uuid4()}", 404),
-                         ("/artists/42", 422), ("/producers/%00", 422), ("/nowhere", 404),
-                         ("/?q=" + "x" * 300, 422)):
+    for path, status in (
+        (f"/artists/{uuid.uuid4()}", 404),
+        (f"/producers/{uuid.uuid4()}", 404),
+        ("/artists/42", 422),
+        ("/producers/%00", 422),
+        ("/nowhere", 404),
+        ("/?q=" + "x" * 300, 422),
+    ):
         response = client.get(path)
         assert response.status_code == status, path
         assert "text/html" in response.headers["content-type"]
@@ -98,19 +115,28 @@ def test_anonymous_form_posts_are_sent_to_sign_in(client: TestClient, db: Databa
     assert one(db.execute("SELECT count(*) AS n FROM pgmq.q_artist_discovery"))["n"] == 0
 
 
-def test_operator_starts_a_discovery_and_replays_from_the_dashboard(client: TestClient, db: Database) -> None:
+def test_operator_starts_a_discovery_and_replays_from_the_dashboard(
+    client: TestClient, db: Database
+) -> None:
     """The forms queue the artist and replay the dead letter; the dashboard says so."""
     dlq_id = seed_dead_letter(db, "Lost Artist")
     csrf = sign_in(client)
-    queued = client.post("/discover", data={"kind": "artist", "value": "Juno Vale", "csrf_token": csrf})
+    queued = client.post(
+        "/discover", data={"kind": "artist", "value": "Juno Vale", "csrf_token": csrf}
+    )
     assert queued.status_code == 303
     assert "Queued artist “Juno Vale”" in client.get(queued.headers["location"]).text
     dashboard = client.get("/dashboard").text
     assert f"/dashboard/dlq/artist_discovery_dlq/{dlq_id}/replay" in dashboard
-    replayed = client.post(f"/dashboard/dlq/artist_discovery_dlq/{dlq_id}/replay", data={"csrf_token": csrf})
+    replayed = client.post(
+        f"/dashboard/dlq/artist_discovery_dlq/{dlq_id}/replay", data={"csrf_token": csrf}
+    )
     assert replayed.status_code == 303
     assert "No dead letters." in client.get(replayed.headers["location"]).text
-    names = {row["message"].get("artistName") for row in db.execute("SELECT message FROM pgmq.q_artist_discovery")}
+    names = {
+        row["message"].get("artistName")
+        for row in db.execute("SELECT message FROM pgmq.q_artist_discovery")
+    }
     assert names == {"Juno Vale", "Lost Artist"}
 
 

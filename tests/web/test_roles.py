@@ -51,8 +51,9 @@ def roles_cluster() -> Iterator[dict[str, str]]:
         with psycopg.connect(url, autocommit=True, row_factory=dict_row) as conn:
             ids = seed_web_catalogue(conn, SAMPLE)
             ids["dead letter"] = str(seed_dead_letter(conn, "Lost Artist"))
-        web_url = make_conninfo(**{**{k: str(v) for k, v in conninfo_to_dict(url).items()},
-                                   "user": "discovery_web"})
+        web_url = make_conninfo(
+            **{**{k: str(v) for k, v in conninfo_to_dict(url).items()}, "user": "discovery_web"}
+        )
         yield {"admin": url, "web": web_url, **ids}
     finally:
         cluster.destroy()
@@ -63,27 +64,44 @@ def test_the_reader_cannot_see_contact_details_or_replay(roles_cluster: dict[str
     """As discovery_reader: catalogue functions run; get_producer_contact and replay are denied."""
     with psycopg.connect(roles_cluster["web"], autocommit=True, row_factory=dict_row) as conn:
         conn.execute("SET ROLE discovery_reader")
-        assert one(conn.execute("SELECT name FROM search_producers('mara quill')"))["name"] == "Mara Quill"
-        for statement in ("SELECT get_producer_contact(%s::UUID)", "SELECT * FROM replay_dead_letters(NULL, NULL)"):
+        assert (
+            one(conn.execute("SELECT name FROM search_producers('mara quill')"))["name"]
+            == "Mara Quill"
+        )
+        for statement in (
+            "SELECT get_producer_contact(%s::UUID)",
+            "SELECT * FROM replay_dead_letters(NULL, NULL)",
+        ):
             with pytest.raises(psycopg.errors.InsufficientPrivilege):
-                conn.execute(statement, (roles_cluster["Mara Quill"],) if "%s" in statement else None)
+                conn.execute(
+                    statement, (roles_cluster["Mara Quill"],) if "%s" in statement else None
+                )
         conn.execute("RESET ROLE")
         # NOINHERIT: nothing without SET ROLE; with no USAGE on the schema (0050) the function is
         # not even visible, so the refusal may read "does not exist"
-        with pytest.raises((psycopg.errors.InsufficientPrivilege, psycopg.errors.UndefinedFunction)):
+        with pytest.raises(
+            (psycopg.errors.InsufficientPrivilege, psycopg.errors.UndefinedFunction)
+        ):
             conn.execute("SELECT * FROM search_producers('mara')")
 
 
-def test_the_app_reads_as_the_reader_and_acts_as_the_operator(roles_cluster: dict[str, str]) -> None:
+def test_the_app_reads_as_the_reader_and_acts_as_the_operator(
+    roles_cluster: dict[str, str],
+) -> None:
     """Logged in as discovery_web: visitors get pages and no e-mail; the operator gets the
     e-mail and can replay the dead letter."""
     app = create_app(Settings(web_operator_token=SecretStr(TOKEN)), roles_cluster["web"])
     operator = {"Authorization": f"Bearer {TOKEN}"}
     with TestClient(app, raise_server_exceptions=False) as client:
         producer = f"/api/producers/{roles_cluster['Mara Quill']}"
-        assert client.get("/api/search", params={"q": "beyonce"}).json()["artists"][0]["name"] == "Beyoncé Lumière"
+        assert (
+            client.get("/api/search", params={"q": "beyonce"}).json()["artists"][0]["name"]
+            == "Beyoncé Lumière"
+        )
         assert client.get("/").status_code == 200 and client.get("/dashboard").status_code == 200
         assert "email" not in client.get(producer).json()
         assert client.get(producer, headers=operator).json()["email"] == "mara@quill.example"
-        replay = client.post(f"/api/dlq/artist_discovery_dlq/{roles_cluster['dead letter']}/replay", headers=operator)
+        replay = client.post(
+            f"/api/dlq/artist_discovery_dlq/{roles_cluster['dead letter']}/replay", headers=operator
+        )
         assert replay.status_code == 200, replay.text

@@ -15,10 +15,21 @@ def names(rows: list[dict[str, Any]]) -> list[str]:
 def test_search_ignores_case_accents_apostrophes_and_typos(db: Database) -> None:
     """'beyonce', 'BEYONCÉ', 'dj oneil', 'theo marchnd' all find the stored names first."""
     seed_web_catalogue(db, SAMPLE)
-    assert names(db.execute("SELECT * FROM search_artists('beyonce')").fetchall())[0] == "Beyoncé Lumière"
-    assert names(db.execute("SELECT * FROM search_artists('BEYONCÉ LUMIERE')").fetchall())[0] == "Beyoncé Lumière"
-    assert names(db.execute("SELECT * FROM search_producers('dj oneil')").fetchall())[0] == "DJ O'Neil"
-    assert names(db.execute("SELECT * FROM search_producers('theo marchnd')").fetchall())[0] == "Théo Marchand"
+    assert (
+        names(db.execute("SELECT * FROM search_artists('beyonce')").fetchall())[0]
+        == "Beyoncé Lumière"
+    )
+    assert (
+        names(db.execute("SELECT * FROM search_artists('BEYONCÉ LUMIERE')").fetchall())[0]
+        == "Beyoncé Lumière"
+    )
+    assert (
+        names(db.execute("SELECT * FROM search_producers('dj oneil')").fetchall())[0] == "DJ O'Neil"
+    )
+    assert (
+        names(db.execute("SELECT * FROM search_producers('theo marchnd')").fetchall())[0]
+        == "Théo Marchand"
+    )
     assert db.execute("SELECT * FROM search_producers('zzzzqqq')").fetchall() == []
     assert db.execute("SELECT * FROM search_producers('  ?! ')").fetchall() == []
 
@@ -49,8 +60,11 @@ def test_producer_document_has_credits_collaborators_and_no_contact(db: Database
     assert sunrise["sources"] == ["genius", "musicbrainz"]
     assert {e["source"] for e in sunrise["evidence"]} == {"genius", "musicbrainz"}
     collaborators = {(c["kind"], c["name"]): c["shared_tracks"] for c in producer["collaborators"]}
-    assert collaborators == {("producer", "DJ O'Neil"): 1, ("artist", "Beyoncé Lumière"): 2,
-                             ("artist", "Nova Reyes"): 1}
+    assert collaborators == {
+        ("producer", "DJ O'Neil"): 1,
+        ("artist", "Beyoncé Lumière"): 2,
+        ("artist", "Nova Reyes"): 1,
+    }
     contact = one(db.execute("SELECT get_producer_contact(%s) AS c", (ids["Mara Quill"],)))["c"]
     assert contact["email"] == "mara@quill.example"
 
@@ -59,7 +73,10 @@ def test_leaderboard_orders_by_credited_songs(db: Database) -> None:
     """producer_leaderboard: most credited first, limited, and narrowed to one artist."""
     seed_web_catalogue(db, SAMPLE)
     rows = db.execute("SELECT * FROM producer_leaderboard(2)").fetchall()
-    assert [(r["name"], r["tracks"], r["artists"]) for r in rows] == [("Mara Quill", 3, 2), ("DJ O'Neil", 1, 1)]
+    assert [(r["name"], r["tracks"], r["artists"]) for r in rows] == [
+        ("Mara Quill", 3, 2),
+        ("DJ O'Neil", 1, 1),
+    ]
     only = db.execute("SELECT * FROM producer_leaderboard(NULL, 'nova reyes')").fetchall()
     assert names(only) == ["Mara Quill", "Théo Marchand"]
 
@@ -68,8 +85,16 @@ def test_pipeline_overview_counts_the_catalogue_and_its_deduplication(db: Databa
     """catalogue: artists, tracks, songs, editions folded, credits confirmed by several sources."""
     seed_web_catalogue(db, SAMPLE)
     catalogue = one(db.execute("SELECT get_pipeline_overview() AS o"))["o"]["catalogue"]
-    assert catalogue == {"artists": 2, "albums": 2, "tracks": 4, "songs": 4, "editions_folded": 0,
-                         "producers": 3, "credits": 5, "credits_from_several_sources": 2}
+    assert catalogue == {
+        "artists": 2,
+        "albums": 2,
+        "tracks": 4,
+        "songs": 4,
+        "editions_folded": 0,
+        "producers": 3,
+        "credits": 5,
+        "credits_from_several_sources": 2,
+    }
 
 
 def test_pipeline_overview_and_replay_of_a_dead_letter(db: Database) -> None:
@@ -78,11 +103,23 @@ def test_pipeline_overview_and_replay_of_a_dead_letter(db: Database) -> None:
     overview = one(db.execute("SELECT get_pipeline_overview() AS o"))["o"]
     assert overview["dead_letter_count"] == 1
     assert overview["dead_letters"][0]["message"] == {"artistName": "Nova Reyes"}
-    assert {q["queue_name"] for q in overview["queues"]} >= {"artist_discovery", "artist_discovery_dlq"}
+    assert {q["queue_name"] for q in overview["queues"]} >= {
+        "artist_discovery",
+        "artist_discovery_dlq",
+    }
     assert overview["health"]["overall_status"] in ("healthy", "warning", "critical")
-    replayed = db.execute("SELECT * FROM replay_dead_letters('artist_discovery_dlq', %s)", (dlq_id,)).fetchall()
-    assert [(r["source_queue"], r["message_id"]) for r in replayed] == [("artist_discovery", dlq_id)]
-    assert db.execute("SELECT * FROM replay_dead_letters('artist_discovery_dlq', %s)", (dlq_id,)).fetchall() == []
+    replayed = db.execute(
+        "SELECT * FROM replay_dead_letters('artist_discovery_dlq', %s)", (dlq_id,)
+    ).fetchall()
+    assert [(r["source_queue"], r["message_id"]) for r in replayed] == [
+        ("artist_discovery", dlq_id)
+    ]
+    assert (
+        db.execute(
+            "SELECT * FROM replay_dead_letters('artist_discovery_dlq', %s)", (dlq_id,)
+        ).fetchall()
+        == []
+    )
     history = one(db.execute("SELECT get_pipeline_history(24) AS h"))["h"]
     assert len(history["hours"]) == 24
     assert any(e["kind"] == "worker_issue" for e in history["errors"])
@@ -98,10 +135,16 @@ def test_history_is_the_same_from_the_hourly_rollup_as_from_raw_metrics(db: Data
                now() - make_interval(mins => n * 9)
         FROM generate_series(0, 300) n""")
     raw = one(db.execute("SELECT get_pipeline_history(24) AS h"))["h"]
-    in_window = one(db.execute("SELECT count(*) AS n FROM monitoring.pipeline_metrics "
-                               "WHERE timestamp >= date_trunc('hour', now()) - interval '23 hours'"))["n"]
+    in_window = one(
+        db.execute(
+            "SELECT count(*) AS n FROM monitoring.pipeline_metrics "
+            "WHERE timestamp >= date_trunc('hour', now()) - interval '23 hours'"
+        )
+    )["n"]
     assert sum(row["count"] for row in raw["api_calls"]) == in_window > 100
     assert one(db.execute("SELECT monitoring.aggregate_hourly_metrics(48) AS n"))["n"] > 0
-    db.execute("DELETE FROM monitoring.pipeline_metrics WHERE timestamp < date_trunc('hour', now())")
+    db.execute(
+        "DELETE FROM monitoring.pipeline_metrics WHERE timestamp < date_trunc('hour', now())"
+    )
     rolled = one(db.execute("SELECT get_pipeline_history(24) AS h"))["h"]
     assert rolled["api_calls"] == raw["api_calls"] and rolled["errors"] == raw["errors"]

@@ -179,10 +179,13 @@ class ApiClient:
         the credentials sent with every request never go to another host."""
         if path_or_url.startswith(("http://", "https://")):
             origins = (self.base_url, *self.other_origins)
-            if not any(same_origin(httpx.URL(path_or_url), httpx.URL(origin)) for origin in origins):
+            if not any(
+                same_origin(httpx.URL(path_or_url), httpx.URL(origin)) for origin in origins
+            ):
                 raise PermanentError(
                     f"{self.api}: refusing to send credentials to {httpx.URL(path_or_url).host} "
-                    f"(not {httpx.URL(self.base_url).host})")
+                    f"(not {httpx.URL(self.base_url).host})"
+                )
             return path_or_url
         return f"{self.base_url}/{path_or_url.lstrip('/')}"
 
@@ -192,7 +195,8 @@ class ApiClient:
             target = response.request.url.join(response.headers["Location"])
             if not same_origin(target, response.request.url):
                 raise PermanentError(
-                    f"{self.api}: refusing a redirect from {response.request.url.host} to {target.host}")
+                    f"{self.api}: refusing a redirect from {response.request.url.host} to {target.host}"
+                )
 
     def get_json(
         self, path_or_url: str, *, endpoint: str, params: dict[str, Any] | None = None
@@ -201,8 +205,9 @@ class ApiClient:
         characters are dropped from every string: PostgreSQL's text and jsonb cannot hold
         them, and real answers sometimes carry one (issue 11)."""
         return self.retry_policy.call(
-            lambda: decode_json(self.send("GET", path_or_url, endpoint=endpoint,
-                                          params=params).text)
+            lambda: decode_json(
+                self.send("GET", path_or_url, endpoint=endpoint, params=params).text
+            )
         )
 
     def send(
@@ -237,8 +242,9 @@ class ApiClient:
         if response.is_success:
             return response
         if status == 401 and headers is None and not refreshed and self.on_unauthorized():
-            return self.send(method, path_or_url, endpoint=endpoint, params=params, data=data,
-                             refreshed=True)
+            return self.send(
+                method, path_or_url, endpoint=endpoint, params=params, data=data, refreshed=True
+            )
         raise self.error_for(response, endpoint)
 
     def error_for(self, response: httpx.Response, endpoint: str) -> Exception:
@@ -264,14 +270,18 @@ class ApiClient:
     def blocked(self, endpoint: str, reason: str) -> SourceBlocked:
         """The provider blocks us for a while: pause it for every process (growing back-off)."""
         seconds = self.limiter.block(self.api, f"{endpoint}: {reason}")
-        return SourceBlocked(f"{self.api} {endpoint}: {reason}; paused {seconds:.0f}s",
-                             self.api, seconds)
+        return SourceBlocked(
+            f"{self.api} {endpoint}: {reason}; paused {seconds:.0f}s", self.api, seconds
+        )
 
     def rejected(self, endpoint: str, detail: str) -> CredentialsRejected:
         """The provider refused our credentials: pause it (growing back-off) and say so."""
         seconds = self.limiter.block(self.api, f"{endpoint}: credentials refused")
-        return CredentialsRejected(f"{detail[:300]} (credentials refused; {self.api} paused "
-                                   f"{seconds:.0f}s)", self.api, seconds)
+        return CredentialsRejected(
+            f"{detail[:300]} (credentials refused; {self.api} paused {seconds:.0f}s)",
+            self.api,
+            seconds,
+        )
 
     def _record(self, endpoint: str, status: int, started: float, success: bool) -> None:
         elapsed_ms = (time.perf_counter() - started) * 1000.0

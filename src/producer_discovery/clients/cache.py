@@ -97,8 +97,9 @@ class CachingClient(ApiClient):
     # ResponseShapeError before it is cached, and a cached one without them is fetched again.
     shapes: Shapes = {}
 
-    def __init__(self, settings: Settings, *, cache: ResponseCache | None = None,
-                 **options: Any) -> None:
+    def __init__(
+        self, settings: Settings, *, cache: ResponseCache | None = None, **options: Any
+    ) -> None:
         super().__init__(settings, **options)
         self.cache = cache
 

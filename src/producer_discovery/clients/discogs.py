@@ -105,6 +105,7 @@ class DiscogsClient(CachingClient):
     def master_versions(self, master_id: int) -> list[JsonDocument]:
         """The first hundred versions (releases) of a master; [] when it is unknown."""
         params = {"page": 1, "per_page": LISTING_PAGE_SIZE}
-        document = self.fetch(f"masters/{master_id}/versions", endpoint="master-versions",
-                              params=params)
+        document = self.fetch(
+            f"masters/{master_id}/versions", endpoint="master-versions", params=params
+        )
         return [item for item in document["versions"] if isinstance(item, dict)] if document else []

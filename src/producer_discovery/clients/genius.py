@@ -60,8 +60,13 @@ class GeniusClient(CachingClient):
         """The songs Genius finds for a query, in its order (often not the right one first)."""
         document = self.fetch("search", endpoint="search", params={"q": query})
         hits: list[dict[str, Any]] = document["response"]["hits"] if document else []
-        return [hit["result"] for hit in hits if isinstance(hit, dict)
-                and hit.get("type") == "song" and isinstance(hit.get("result"), dict)]
+        return [
+            hit["result"]
+            for hit in hits
+            if isinstance(hit, dict)
+            and hit.get("type") == "song"
+            and isinstance(hit.get("result"), dict)
+        ]
 
     def song(self, song_id: int) -> JsonDocument | None:
         """A song with its credits, or None when Genius has no such song."""

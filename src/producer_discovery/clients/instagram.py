@@ -99,7 +99,9 @@ class InstagramClient(ApiClient):
         if (code, subcode) == ACCOUNT_NOT_DISCOVERABLE:
             return NotFound(detail)
         if code in CONFIGURATION_CODES or (code, subcode) == UNKNOWN_OBJECT:
-            return ConfigurationError(f"{detail} (check INSTAGRAM_ACCESS_TOKEN and INSTAGRAM_USER_ID)")
+            return ConfigurationError(
+                f"{detail} (check INSTAGRAM_ACCESS_TOKEN and INSTAGRAM_USER_ID)"
+            )
         if code in RATE_LIMIT_CODES or response.status_code == 429:
             retry_after = parse_retry_after(
                 response.headers.get("Retry-After"), RATE_LIMIT_DEFAULT_SECONDS

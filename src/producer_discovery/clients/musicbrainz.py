@@ -157,7 +157,9 @@ class MusicBrainzClient(CachingClient):
     def recordings_by_isrc(self, isrc: str) -> list[JsonDocument]:
         """The recordings that carry an ISRC (usually one); [] when MusicBrainz has none."""
         document = self._lookup(f"isrc/{isrc.strip().upper()}", "isrc")
-        return [item for item in document["recordings"] if isinstance(item, dict)] if document else []
+        return (
+            [item for item in document["recordings"] if isinstance(item, dict)] if document else []
+        )
 
     def recording(self, mbid: str) -> JsonDocument | None:
         """A recording with its artist relations (producers, engineers…), credits and ISRCs."""

@@ -141,7 +141,8 @@ class SpotifyClient(ApiClient):
         with self._token_lock:
             if self._token is None or time.monotonic() >= self._token_valid_until:
                 token, seconds_left = self.provider_state.shared_token(
-                    self.api, self.account, self._fetch_token, TOKEN_MARGIN_SECONDS)
+                    self.api, self.account, self._fetch_token, TOKEN_MARGIN_SECONDS
+                )
                 margin = min(TOKEN_MARGIN_SECONDS, seconds_left / 10)
                 self._token = token
                 self._token_valid_until = time.monotonic() + seconds_left - margin
@@ -168,12 +169,16 @@ class SpotifyClient(ApiClient):
     refreshes_credentials = True
 
     def refine_error(self, response: httpx.Response, endpoint: str) -> Exception | None:
-        if endpoint == "token" and response.status_code in (400, 401) and (
-            "invalid_client" in response.text
+        if (
+            endpoint == "token"
+            and response.status_code in (400, 401)
+            and ("invalid_client" in response.text)
         ):
-            return self.rejected(endpoint,
-                                 "Spotify refused the client credentials (invalid_client): "
-                                 "check SPOTIFY_CLIENT_ID and SPOTIFY_CLIENT_SECRET.")
+            return self.rejected(
+                endpoint,
+                "Spotify refused the client credentials (invalid_client): "
+                "check SPOTIFY_CLIENT_ID and SPOTIFY_CLIENT_SECRET.",
+            )
         if response.status_code == 429 and (
             "QUOTA_EXCEEDED" in response.text or not response.headers.get("Retry-After")
         ):
@@ -239,7 +244,9 @@ class SpotifyClient(ApiClient):
         document = self.get_json(f"albums/{album_id}", endpoint="album")
         if isinstance(document, dict) and isinstance(document.get("tracks"), dict):
             tracks = page_of(SimpleTrack, document["tracks"], "album")
-            album = parse(Album, {**document, "tracks": {**document["tracks"], "items": []}}, "album")
+            album = parse(
+                Album, {**document, "tracks": {**document["tracks"], "items": []}}, "album"
+            )
             return album.model_copy(update={"tracks": tracks})
         return parse(Album, document, "album")
 
@@ -248,8 +255,9 @@ class SpotifyClient(ApiClient):
         tracks = list(album.tracks.items)
         next_url = album.tracks.next
         while next_url:
-            page = page_of(SimpleTrack, self.get_json(next_url, endpoint="album_tracks"),
-                           "album_tracks")
+            page = page_of(
+                SimpleTrack, self.get_json(next_url, endpoint="album_tracks"), "album_tracks"
+            )
             tracks.extend(page.items)
             next_url = page.next
         return tracks
@@ -271,7 +279,9 @@ class SpotifyClient(ApiClient):
             except BatchForbidden:
                 self._remember_quota(False, correct=True)  # the quota is gone: say so to all
                 return tracks + [self.get_track(track_id) for track_id in track_ids[start:]]
-            tracks.extend(parse(Track, item, "tracks_batch") for item in body.get("tracks") or [] if item)
+            tracks.extend(
+                parse(Track, item, "tracks_batch") for item in body.get("tracks") or [] if item
+            )
         return tracks
 
     def has_extended_quota(self) -> bool:
@@ -285,16 +295,21 @@ class SpotifyClient(ApiClient):
         with self._quota_lock:  # handler threads share the client: one look, not one each
             if self._extended_quota is None or time.monotonic() >= self._extended_quota_until:
                 answer = self.provider_state.fact(
-                    self.api, self.account, EXTENDED_QUOTA_FACT, EXTENDED_QUOTA_MAX_AGE,
-                    self._probe_extended_quota)
+                    self.api,
+                    self.account,
+                    EXTENDED_QUOTA_FACT,
+                    EXTENDED_QUOTA_MAX_AGE,
+                    self._probe_extended_quota,
+                )
                 self._remember_quota(bool(answer), correct=False)
             assert self._extended_quota is not None
             return self._extended_quota
 
     def _probe_extended_quota(self) -> bool:
         try:
-            self.get_json("tracks", endpoint="tracks_batch",
-                          params={"ids": EXTENDED_QUOTA_PROBE_ID})
+            self.get_json(
+                "tracks", endpoint="tracks_batch", params={"ids": EXTENDED_QUOTA_PROBE_ID}
+            )
         except PermanentError:
             return False
         return True

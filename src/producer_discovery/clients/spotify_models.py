@@ -160,8 +160,11 @@ def page_of(item: type[ModelT], document: Any, endpoint: str) -> Paging[ModelT]:
     """A paging object whose items are validated one by one: an item that cannot be read
     is left out and named in `skipped`; only a page without a readable frame fails."""
     if not isinstance(document, dict) or not isinstance(document.get("items"), list):
-        found = type(document).__name__ if not isinstance(document, dict) else (
-            f"items is {type(document.get('items')).__name__}")
+        found = (
+            type(document).__name__
+            if not isinstance(document, dict)
+            else (f"items is {type(document.get('items')).__name__}")
+        )
         raise ResponseShapeError("spotify", endpoint, f"not a paging object ({found})")
     kept: list[ModelT] = []
     skipped: list[str] = []

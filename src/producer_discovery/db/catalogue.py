@@ -121,8 +121,11 @@ def process_track_batch(
 ) -> TrackBatchReport:
     """An album's tracks and their normalized songs in one call of process_track_batch
     (migration 0006). A failure is reported in the answer, not raised: see TrackBatchReport."""
-    parameters = {"tracks": [Jsonb(track) for track in tracks], "album_id": album_id,
-                  "artist_id": artist_id}
+    parameters = {
+        "tracks": [Jsonb(track) for track in tracks],
+        "album_id": album_id,
+        "artist_id": artist_id,
+    }
     with conn.cursor(row_factory=tuple_row) as cursor:  # whatever rows the connection makes
         answer = cursor.execute(query("track_process_batch"), parameters).fetchone()
     assert answer is not None
@@ -189,8 +192,12 @@ def seed_sample_album(
     conn: Connection, artist_id: str, name: str, spotify_id: str, metadata: JsonDocument
 ) -> str:
     """An album of the sample catalogue (db/queries/producer_seed_album.sql); its id."""
-    parameters = {"artist_id": artist_id, "name": name, "spotify_id": spotify_id,
-                  "metadata": Jsonb(metadata)}
+    parameters = {
+        "artist_id": artist_id,
+        "name": name,
+        "spotify_id": spotify_id,
+        "metadata": Jsonb(metadata),
+    }
     return str(returned_id(conn, "producer_seed_album", parameters))
 
 

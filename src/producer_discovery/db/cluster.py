@@ -80,7 +80,9 @@ class LocalCluster:
     def log_file(self) -> Path:
         return self.data_dir.parent / "postgresql.log"
 
-    def url(self, database: str = "postgres", user: str = "postgres", passfile: Path | None = None) -> str:
+    def url(
+        self, database: str = "postgres", user: str = "postgres", passfile: Path | None = None
+    ) -> str:
         url = f"postgresql://{user}@127.0.0.1:{self.port}/{database}"
         return f"{url}?passfile={passfile}" if passfile else url
 
@@ -103,8 +105,14 @@ class LocalCluster:
         """
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self._hand_over(self.data_dir)
-        arguments = ["-D", str(self.data_dir), "-U", "postgres",
-                     "--encoding=UTF8", "--locale=C.UTF-8"]
+        arguments = [
+            "-D",
+            str(self.data_dir),
+            "-U",
+            "postgres",
+            "--encoding=UTF8",
+            "--locale=C.UTF-8",
+        ]
         password_file = self.data_dir.parent / ".initdb-password"
         if superuser_password is None:
             arguments.append("--auth=trust")
@@ -140,8 +148,17 @@ class LocalCluster:
         self.log_file.touch(exist_ok=True)
         self._hand_over(self.log_file)
         self._run(
-            "pg_ctl", "-D", str(self.data_dir), "-l", str(self.log_file), "-w", "-t", "60",
-            "-o", f"-p {self.port}", "start",
+            "pg_ctl",
+            "-D",
+            str(self.data_dir),
+            "-l",
+            str(self.log_file),
+            "-w",
+            "-t",
+            "60",
+            "-o",
+            f"-p {self.port}",
+            "start",
         )
 
     def stop(self, mode: str = "fast") -> None:
@@ -162,15 +179,28 @@ class LocalCluster:
             self._run("pg_ctl", "-D", str(self.data_dir), "reload")
 
     def restart(self) -> None:
-        self._run("pg_ctl", "-D", str(self.data_dir), "-m", "fast", "-w", "-o",
-                  f"-p {self.port}", "-l", str(self.log_file), "restart")
+        self._run(
+            "pg_ctl",
+            "-D",
+            str(self.data_dir),
+            "-m",
+            "fast",
+            "-w",
+            "-o",
+            f"-p {self.port}",
+            "-l",
+            str(self.log_file),
+            "restart",
+        )
 
     def destroy(self) -> None:
         self.stop("immediate")
         shutil.rmtree(self.data_dir, ignore_errors=True)
 
     # Internals --------------------------------------------------------------------------
-    def _run(self, program: str, *arguments: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    def _run(
+        self, program: str, *arguments: str, check: bool = True
+    ) -> subprocess.CompletedProcess[str]:
         assert self.bin_dir is not None
         command = [str(self.bin_dir / program), *arguments]
         if os.geteuid() == 0:

@@ -61,5 +61,6 @@ def decode_message(text: str | bytes | None) -> Any:
             return Undecodable(f"body nested {depth} levels, deeper than {MAXIMUM_DEPTH}", excerpt)
         return json.loads(text)
     except Exception as error:  # RecursionError, ValueError, MemoryError: never the worker's end
-        return Undecodable(f"not decodable: {type(error).__name__}: {error}"[:300],
-                           str(text)[:EXCERPT_CHARACTERS])
+        return Undecodable(
+            f"not decodable: {type(error).__name__}: {error}"[:300], str(text)[:EXCERPT_CHARACTERS]
+        )

@@ -88,8 +88,12 @@ class EmbeddedDatabase:
     def _write_passwords(self, passwords: dict[str, str], port: int) -> None:
         self.passfile.touch(mode=0o600, exist_ok=True)
         self.passfile.chmod(0o600)
-        self.passfile.write_text("".join(
-            f"127.0.0.1:{port}:*:{user}:{password}\n" for user, password in sorted(passwords.items())))
+        self.passfile.write_text(
+            "".join(
+                f"127.0.0.1:{port}:*:{user}:{password}\n"
+                for user, password in sorted(passwords.items())
+            )
+        )
 
     def exists(self) -> bool:
         return self.cluster().is_initialised()
@@ -113,13 +117,20 @@ class EmbeddedDatabase:
         if ADMIN not in passwords:  # made by a version that trusted the loopback
             passwords = {ADMIN: secrets.token_urlsafe(24)}
             with psycopg.connect(cluster.url("postgres"), autocommit=True) as conn:
-                conn.execute(sql.SQL("ALTER ROLE {} PASSWORD {}").format(
-                    sql.Identifier(ADMIN), sql.Literal(passwords[ADMIN])))
+                conn.execute(
+                    sql.SQL("ALTER ROLE {} PASSWORD {}").format(
+                        sql.Identifier(ADMIN), sql.Literal(passwords[ADMIN])
+                    )
+                )
             self._write_passwords(passwords, cluster.port)
             cluster.require_passwords()
             log(f"the embedded PostgreSQL now requires passwords (kept in {self.passfile})")
-        with psycopg.connect(cluster.url("postgres", ADMIN, self.passfile), autocommit=True) as conn:
-            exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (DATABASE_NAME,)).fetchone()
+        with psycopg.connect(
+            cluster.url("postgres", ADMIN, self.passfile), autocommit=True
+        ) as conn:
+            exists = conn.execute(
+                "SELECT 1 FROM pg_database WHERE datname = %s", (DATABASE_NAME,)
+            ).fetchone()
             if not exists:
                 conn.execute(f"CREATE DATABASE {DATABASE_NAME}")  # a constant, not input
         url = self.url

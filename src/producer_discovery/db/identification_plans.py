@@ -72,12 +72,16 @@ class IdentificationPlans:
         self.wait_seconds = wait_seconds
 
     def read(self, artist_id: str) -> Plan:
-        parameters = {"source": self.source, "artist_id": artist_id,
-                      "max_age_seconds": self.max_age.total_seconds()}
+        parameters = {
+            "source": self.source,
+            "artist_id": artist_id,
+            "max_age_seconds": self.max_age.total_seconds(),
+        }
         plan: Plan = {"artist": {}, "album": {}, "song": {}}
         with self.pool.connection() as conn:
-            for subject, key, decision in conn.execute(query("identification_plan_read"),
-                                                       parameters).fetchall():
+            for subject, key, decision in conn.execute(
+                query("identification_plan_read"), parameters
+            ).fetchall():
                 plan.setdefault(subject, {})[key] = decision
         return plan
 
@@ -92,16 +96,26 @@ class IdentificationPlans:
     @contextmanager
     def planning(self, artist_id: str) -> Iterator[None]:
         """Hold the one right to extend this artist's plan (see the module docstring)."""
-        with single_flight(self.pool, f"identification_plan {self.source} {artist_id}",
-                           self.wait_seconds):
+        with single_flight(
+            self.pool, f"identification_plan {self.source} {artist_id}", self.wait_seconds
+        ):
             yield
 
     def albums(self, artist_id: str) -> list[AlbumToPlan]:
         with self.pool.connection() as conn, conn.cursor(row_factory=dict_row) as cursor:
-            rows = cursor.execute(query("identification_plan_albums"),
-                                  {"artist_id": artist_id}).fetchall()
-        return [AlbumToPlan(row["album_id"], row["title"], row["metadata"], row["artist_name"],
-                            int(row["songs"] or 0)) for row in rows]
+            rows = cursor.execute(
+                query("identification_plan_albums"), {"artist_id": artist_id}
+            ).fetchall()
+        return [
+            AlbumToPlan(
+                row["album_id"],
+                row["title"],
+                row["metadata"],
+                row["artist_name"],
+                int(row["songs"] or 0),
+            )
+            for row in rows
+        ]
 
     def songs(self, artist_id: str) -> list[TrackContext]:
         with self.pool.connection() as conn:

@@ -27,19 +27,27 @@ def ensure_login(conn: psycopg.Connection[Any], login: str, password: str, group
     if not exists:
         try:
             with conn.transaction():
-                conn.execute(sql.SQL("CREATE ROLE {} LOGIN PASSWORD {}").format(
-                    sql.Identifier(login), sql.Literal(password)))
+                conn.execute(
+                    sql.SQL("CREATE ROLE {} LOGIN PASSWORD {}").format(
+                        sql.Identifier(login), sql.Literal(password)
+                    )
+                )
         except (psycopg.errors.DuplicateObject, psycopg.errors.UniqueViolation):
             pass  # created a moment ago by another process
-    conn.execute(sql.SQL("ALTER ROLE {} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD {}").format(
-        sql.Identifier(login), sql.Literal(password)))
+    conn.execute(
+        sql.SQL("ALTER ROLE {} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD {}").format(
+            sql.Identifier(login), sql.Literal(password)
+        )
+    )
     # An operator login may also act as a reader: the web app reads for visitors through
     # SET LOCAL ROLE discovery_reader, so a visitor's query can never see contact details.
     groups = [group, "discovery_reader"] if group == "discovery_operator" else [group]
     for granted in groups:
         member = conn.execute("SELECT pg_has_role(%s, %s, 'MEMBER')", (login, granted)).fetchone()
         if not (member and member[0]):
-            conn.execute(sql.SQL("GRANT {} TO {}").format(sql.Identifier(granted), sql.Identifier(login)))
+            conn.execute(
+                sql.SQL("GRANT {} TO {}").format(sql.Identifier(granted), sql.Identifier(login))
+            )
 
 
 def login_of(url: str) -> tuple[str | None, str | None]:

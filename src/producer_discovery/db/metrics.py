@@ -25,8 +25,14 @@ INSERT = (
 class BufferedMetrics:
     """MetricsRecorder (see clients.base): `flush()` writes what was recorded in one batch."""
 
-    def __init__(self, pool: ConnectionPool, stage: str, flush_at: int = 200,
-                 capacity: int = 10_000, connect_timeout: float = 5.0) -> None:
+    def __init__(
+        self,
+        pool: ConnectionPool,
+        stage: str,
+        flush_at: int = 200,
+        capacity: int = 10_000,
+        connect_timeout: float = 5.0,
+    ) -> None:
         self.pool = pool
         self.stage = stage
         self.flush_at = flush_at
@@ -41,8 +47,13 @@ class BufferedMetrics:
     def record_api_call(
         self, api: str, endpoint: str, status: int, duration_ms: float, success: bool
     ) -> None:
-        tags = {"api": api, "endpoint": endpoint, "status": status,
-                "success": "true" if success else "false", "stage": self.stage}
+        tags = {
+            "api": api,
+            "endpoint": endpoint,
+            "status": status,
+            "success": "true" if success else "false",
+            "stage": self.stage,
+        }
         with self.lock:
             self.rows.append((duration_ms, Jsonb(tags), datetime.now(UTC)))
             self._cap()
@@ -54,8 +65,12 @@ class BufferedMetrics:
                 self._flush()
             except Exception as error:  # kept for the next flush; never raised into an API call
                 self.quiet_until = time.monotonic() + 10.0  # the heartbeat keeps trying
-                log.warning("metrics_not_written", error=f"{type(error).__name__}: {error}"[:200],
-                            buffered=len(self.rows), dropped=self.dropped)
+                log.warning(
+                    "metrics_not_written",
+                    error=f"{type(error).__name__}: {error}"[:200],
+                    buffered=len(self.rows),
+                    dropped=self.dropped,
+                )
             finally:
                 self.flushing.release()
 
@@ -70,7 +85,10 @@ class BufferedMetrics:
         if not rows:
             return 0
         try:
-            with self.pool.connection(timeout=self.connect_timeout) as conn, conn.cursor() as cursor:
+            with (
+                self.pool.connection(timeout=self.connect_timeout) as conn,
+                conn.cursor() as cursor,
+            ):
                 cursor.executemany(INSERT, rows)
         except Exception:
             with self.lock:  # keep them for the next flush; metrics must not stop work

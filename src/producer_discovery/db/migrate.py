@@ -70,11 +70,7 @@ class Migration:
 def discover(directory: Traversable = MIGRATIONS_DIR) -> list[Migration]:
     if not directory.is_dir():
         raise MigrationError(f"no migrations directory at {directory}")
-    names = sorted(
-        entry.name
-        for entry in directory.iterdir()
-        if MIGRATION_NAME.match(entry.name)
-    )
+    names = sorted(entry.name for entry in directory.iterdir() if MIGRATION_NAME.match(entry.name))
     return [Migration(name.removesuffix(".sql"), directory / name) for name in names]
 
 
@@ -143,13 +139,17 @@ def apply(conn: psycopg.Connection, migration: Migration) -> None:
                 (migration.name, migration.checksum),
             )
     except psycopg.Error as error:
-        first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        first_line = (
+            str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        )
         raise MigrationError(f"migration {migration.name} failed: {first_line}") from error
 
 
 def ensure_pgmq(conn: psycopg.Connection, log: Callable[[str], None]) -> bool:
     """Install pgmq unless present; True when this call installed it."""
-    installed = conn.execute("SELECT to_regprocedure('pgmq.send(text,jsonb)') IS NOT NULL").fetchone()
+    installed = conn.execute(
+        "SELECT to_regprocedure('pgmq.send(text,jsonb)') IS NOT NULL"
+    ).fetchone()
     if installed and installed[0]:
         return False
     available = conn.execute(

@@ -43,7 +43,9 @@ class OperatorDatabase:
         try:
             conn = psycopg.connect(url, autocommit=True, row_factory=dict_row, connect_timeout=10)
         except psycopg.OperationalError as error:
-            raise ConfigurationError(f"cannot connect to the database: {first_line(error)}") from error
+            raise ConfigurationError(
+                f"cannot connect to the database: {first_line(error)}"
+            ) from error
         with conn:
             yield cls(conn)
 
@@ -60,11 +62,14 @@ class OperatorDatabase:
         assert row is not None
         return int(row["msg_id"])
 
-    def start_bulk_artist_discovery(self, genre: str, min_popularity: int | None,
-                                    limit: int | None) -> list[Row]:
+    def start_bulk_artist_discovery(
+        self, genre: str, min_popularity: int | None, limit: int | None
+    ) -> list[Row]:
         """One row per queued artist: artist_name, msg_id, source."""
-        return self._rows("start_bulk_artist_discovery",
-                          {"genre": genre, "min_popularity": min_popularity, "limit": limit})
+        return self._rows(
+            "start_bulk_artist_discovery",
+            {"genre": genre, "min_popularity": min_popularity, "limit": limit},
+        )
 
     # Status and health ------------------------------------------------------------------
     def status(self) -> dict[str, Any]:
@@ -104,8 +109,10 @@ class OperatorDatabase:
 
     def search(self, text: str, limit: int) -> dict[str, list[Row]]:
         parameters = {"q": text, "limit": limit}
-        return {"artists": self._rows("search_artists", parameters),
-                "producers": self._rows("search_producers", parameters)}
+        return {
+            "artists": self._rows("search_artists", parameters),
+            "producers": self._rows("search_producers", parameters),
+        }
 
     def producer(self, producer_id: str) -> dict[str, Any] | None:
         """get_producer's document with get_producer_contact's fields, or None."""

@@ -72,11 +72,13 @@ class ConnectionBudget:
     def warning(self) -> str | None:
         if self.wanted <= self.available:
             return None
-        return (f"{self.wanted} connections may be opened but the server has "
-                f"{self.available} left (max_connections {self.max_connections} − "
-                f"{self.reserved} reserved − {self.in_use} in use): lower --concurrency, run "
-                f"fewer replicas, raise max_connections or put PgBouncer in front "
-                f"(docs/reliability.md, \"Connections\")")
+        return (
+            f"{self.wanted} connections may be opened but the server has "
+            f"{self.available} left (max_connections {self.max_connections} − "
+            f"{self.reserved} reserved − {self.in_use} in use): lower --concurrency, run "
+            f"fewer replicas, raise max_connections or put PgBouncer in front "
+            f'(docs/reliability.md, "Connections")'
+        )
 
 
 def check_connection_budget(url: str, processes: int, per_process: int) -> ConnectionBudget:

@@ -84,8 +84,9 @@ def namesakes(conn: Connection, names: Sequence[str], track_id: str) -> list[Nam
         rows = cursor.execute(
             query("producer_candidates_by_name"), {"names": list(names), "track_id": track_id}
         ).fetchall()
-    return [Namesake(str(row["producer_id"]), row["ids"], int(row["artist_credits"]))
-            for row in rows]
+    return [
+        Namesake(str(row["producer_id"]), row["ids"], int(row["artist_credits"])) for row in rows
+    ]
 
 
 def insert_producer(conn: Connection, name: str, normalized_name: str, name_source: str) -> str:
@@ -105,8 +106,7 @@ def rename_producer(
     `ranking` (most trusted first) named the producer (db/queries/producer_rename.sql)."""
     conn.execute(
         query("producer_rename"),
-        {"producer_id": producer_id, "name": name, "source": name_source,
-         "ranking": list(ranking)},
+        {"producer_id": producer_id, "name": name, "source": name_source, "ranking": list(ranking)},
     )
 
 
@@ -274,13 +274,16 @@ class EnrichmentRecord:
 
 def record_enrichment(conn: Connection, producer_id: str, record: EnrichmentRecord) -> None:
     """Write one run's outcome on the producer row (and lock it until the commit)."""
-    conn.execute(query("enrichment_record"), {
-        "instagram_handle": record.instagram_handle,
-        "instagram_bio": record.instagram_bio,
-        "email": record.email,
-        "image_url": record.image_url,
-        "producer_id": producer_id,
-        "complete": record.complete,
-        "social": Jsonb(record.social),
-        "enrichment": Jsonb(record.enrichment),
-    })
+    conn.execute(
+        query("enrichment_record"),
+        {
+            "instagram_handle": record.instagram_handle,
+            "instagram_bio": record.instagram_bio,
+            "email": record.email,
+            "image_url": record.image_url,
+            "producer_id": producer_id,
+            "complete": record.complete,
+            "social": Jsonb(record.social),
+            "enrichment": Jsonb(record.enrichment),
+        },
+    )

@@ -35,7 +35,10 @@ class PostgresProviderState:
 
     # Tokens -----------------------------------------------------------------------------
     def shared_token(
-        self, api: str, account: str, fetch: Callable[[], tuple[str, float]],
+        self,
+        api: str,
+        account: str,
+        fetch: Callable[[], tuple[str, float]],
         margin_seconds: float,
     ) -> tuple[str, float]:
         key = {"api": api, "account": account, "margin_seconds": margin_seconds}
@@ -48,14 +51,17 @@ class PostgresProviderState:
                 return stored
             token, seconds = fetch()
             with self.pool.connection() as conn:
-                conn.execute(query("credential_put"),
-                             {**key, "access_token": token, "expires_in": seconds})
+                conn.execute(
+                    query("credential_put"), {**key, "access_token": token, "expires_in": seconds}
+                )
         return token, seconds
 
     def invalidate_token(self, api: str, account: str, token: str) -> None:
         with self.pool.connection() as conn:
-            conn.execute(query("credential_invalidate"),
-                         {"api": api, "account": account, "access_token": token})
+            conn.execute(
+                query("credential_invalidate"),
+                {"api": api, "account": account, "access_token": token},
+            )
 
     def _token(self, key: Mapping[str, Any]) -> tuple[str, float] | None:
         with self.pool.connection() as conn:
@@ -66,8 +72,12 @@ class PostgresProviderState:
     def fact(
         self, api: str, account: str, fact: str, max_age: timedelta, learn: Callable[[], Any]
     ) -> Any:
-        key = {"api": api, "account": account, "fact": fact,
-               "max_age_seconds": max_age.total_seconds()}
+        key = {
+            "api": api,
+            "account": account,
+            "fact": fact,
+            "max_age_seconds": max_age.total_seconds(),
+        }
         stored = self._fact(key)
         if stored is not None:
             return stored[0]
@@ -81,8 +91,10 @@ class PostgresProviderState:
 
     def correct_fact(self, api: str, account: str, fact: str, value: Any) -> None:
         with self.pool.connection() as conn:
-            conn.execute(query("fact_put"),
-                         {"api": api, "account": account, "fact": fact, "value": Jsonb(value)})
+            conn.execute(
+                query("fact_put"),
+                {"api": api, "account": account, "fact": fact, "value": Jsonb(value)},
+            )
 
     def _fact(self, key: Mapping[str, Any]) -> tuple[Any] | None:
         """(value,) of a fresh fact, None when there is none (a stored JSON null is a value)."""

@@ -65,12 +65,21 @@ class StageQueue:
         """Up to `quantity` messages; the read commits alone (read_ct counts it). A body that
         cannot be decoded within the bounds is the message's `Undecodable`, never an error."""
         with self.pool.connection() as conn:
-            rows = conn.execute(query("queue_read_raw"), {
-                "queue": self.queue, "vt": vt, "quantity": quantity}).fetchall()
-        return [Message(msg_id=row[0], read_ct=row[1], enqueued_at=row[2], last_read_at=row[3],
-                        vt=row[4], message=decode_message(row[5]),
-                        headers=None if row[6] is None else decode_message(row[6]))
-                for row in rows]
+            rows = conn.execute(
+                query("queue_read_raw"), {"queue": self.queue, "vt": vt, "quantity": quantity}
+            ).fetchall()
+        return [
+            Message(
+                msg_id=row[0],
+                read_ct=row[1],
+                enqueued_at=row[2],
+                last_read_at=row[3],
+                vt=row[4],
+                message=decode_message(row[5]),
+                headers=None if row[6] is None else decode_message(row[6]),
+            )
+            for row in rows
+        ]
 
     def length(self) -> int:
         with self.pool.connection() as conn:
@@ -81,21 +90,26 @@ class StageQueue:
         """Archive a message whose work is already done, with its attempt counts."""
         with self.pool.connection() as conn, conn.transaction():
             self.pgmq.archive(self.queue, message_id, conn=conn)
-            conn.execute(query("forget_message_attempts"), {"queue": self.queue, "msg_id": message_id})
+            conn.execute(
+                query("forget_message_attempts"), {"queue": self.queue, "msg_id": message_id}
+            )
 
     def note_redelivered(self, message_id: int) -> None:
         """A delivery of a message this worker still has in flight: set aside, not cut short."""
         with self.pool.connection() as conn:
-            conn.execute(query("record_message_attempt"), {
-                "queue": self.queue, "message_id": message_id, "kind": "set_aside", "error": None})
+            conn.execute(
+                query("record_message_attempt"),
+                {"queue": self.queue, "message_id": message_id, "kind": "set_aside", "error": None},
+            )
 
     def hide(self, message_id: int, seconds: int) -> None:
         self.pgmq.set_vt(self.queue, message_id, seconds)
 
     def screen(self, body: Any, key: str) -> Screen:
         with self.pool.connection() as conn:
-            row = conn.execute(query("message_screen"),
-                               {"queue": self.queue, "body": Jsonb(body), "key": key}).fetchone()
+            row = conn.execute(
+                query("message_screen"), {"queue": self.queue, "body": Jsonb(body), "key": key}
+            ).fetchone()
         if row is None:
             return Screen({"valid": False, "error": "no verdict"}, False)
         return Screen(row[0], bool(row[1]))
@@ -104,27 +118,44 @@ class StageQueue:
         body = message.message
         kept = body.record() if isinstance(body, Undecodable) else body
         with self.pool.connection() as conn, conn.transaction():
-            conn.execute(query("record_problematic_message"), {
-                "queue": self.queue, "message_id": str(message.msg_id),
-                "body": Jsonb(kept), "error_type": error_type,
-                "error_details": storable(details)[:2000]})
+            conn.execute(
+                query("record_problematic_message"),
+                {
+                    "queue": self.queue,
+                    "message_id": str(message.msg_id),
+                    "body": Jsonb(kept),
+                    "error_type": error_type,
+                    "error_details": storable(details)[:2000],
+                },
+            )
             self.pgmq.archive(self.queue, message.msg_id, conn=conn)
-            conn.execute(query("forget_message_attempts"),
-                         {"queue": self.queue, "msg_id": message.msg_id})
+            conn.execute(
+                query("forget_message_attempts"), {"queue": self.queue, "msg_id": message.msg_id}
+            )
 
     def attempts(self, message_id: int) -> tuple[int, int]:
         """The message's handler failures and deliveries set aside, before this delivery."""
         with self.pool.connection() as conn:
-            row = conn.execute(query("message_attempts"),
-                               {"queue": self.queue, "msg_id": message_id}).fetchone()
+            row = conn.execute(
+                query("message_attempts"), {"queue": self.queue, "msg_id": message_id}
+            ).fetchone()
         return (int(row[0]), int(row[1])) if row else (0, 0)
 
-    def acquire(self, entity: Entity, message_id: int, worker: str, ttl: int) -> tuple[bool, str | None]:
+    def acquire(
+        self, entity: Entity, message_id: int, worker: str, ttl: int
+    ) -> tuple[bool, str | None]:
         """Whether the lock was taken, and the entity's state (COMPLETED: nothing to do)."""
         with self.pool.connection() as conn:
-            row = conn.execute(query("acquire_lock"), {
-                "entity_type": entity[0], "entity_id": entity[1], "correlation": str(message_id),
-                "worker": worker, "ttl": ttl}).fetchone()
+            row = conn.execute(
+                query("acquire_lock"),
+                {
+                    "entity_type": entity[0],
+                    "entity_id": entity[1],
+                    "correlation": str(message_id),
+                    "worker": worker,
+                    "ttl": ttl,
+                },
+            ).fetchone()
         return (bool(row[0]), row[1]) if row else (False, None)
 
     def commit(
@@ -145,75 +176,139 @@ class StageQueue:
             for queue, bodies in by_queue.items():
                 self.pgmq.send_batch(queue, bodies, conn=conn)
             sent = {queue: len(bodies) for queue, bodies in by_queue.items()}
-            conn.execute(query("complete_message"), {
-                "queue": self.queue, "message_id": message_id, "entity_type": entity[0],
-                "entity_id": entity[1], "worker": worker, "key": key,
-                "metadata": Jsonb(metadata), "result": Jsonb({**metadata, "sent": sent})})
+            conn.execute(
+                query("complete_message"),
+                {
+                    "queue": self.queue,
+                    "message_id": message_id,
+                    "entity_type": entity[0],
+                    "entity_id": entity[1],
+                    "worker": worker,
+                    "key": key,
+                    "metadata": Jsonb(metadata),
+                    "result": Jsonb({**metadata, "sent": sent}),
+                },
+            )
 
-    def retry_later(self, message_id: int, locked: Entity | None, worker: str, error: str,
-                    delay_seconds: int, *, failure: bool = True) -> None:
+    def retry_later(
+        self,
+        message_id: int,
+        locked: Entity | None,
+        worker: str,
+        error: str,
+        delay_seconds: int,
+        *,
+        failure: bool = True,
+    ) -> None:
         """Hide the message for a delay, its entity PENDING; `failure`: one attempt spent."""
         error = storable(error)
         with self.pool.connection() as conn, conn.transaction():
             self._pending(conn, locked, worker, error)
             if failure:
-                conn.execute(query("record_message_attempt"), {
-                    "queue": self.queue, "message_id": message_id, "kind": "failure",
-                    "error": error})
+                conn.execute(
+                    query("record_message_attempt"),
+                    {
+                        "queue": self.queue,
+                        "message_id": message_id,
+                        "kind": "failure",
+                        "error": error,
+                    },
+                )
             self.pgmq.set_vt(self.queue, message_id, delay_seconds, conn=conn)
 
-    def defer(self, message_id: int, locked: Entity | None, worker: str, reason: str,
-              delay_seconds: int, *, refused_api: str | None = None) -> None:
+    def defer(
+        self,
+        message_id: int,
+        locked: Entity | None,
+        worker: str,
+        reason: str,
+        delay_seconds: int,
+        *,
+        refused_api: str | None = None,
+    ) -> None:
         """Hide the message for a delay without spending an attempt (busy entity, Deferred,
         refused credentials); `refused_api`: also a critical issue saying whose credentials."""
         with self.pool.connection() as conn, conn.transaction():
             self._pending(conn, locked, worker, reason)
             if refused_api is not None:
                 report_refused_credentials(conn, self.queue, refused_api, reason)
-            conn.execute(query("record_message_attempt"), {
-                "queue": self.queue, "message_id": message_id, "kind": "set_aside", "error": None})
+            conn.execute(
+                query("record_message_attempt"),
+                {"queue": self.queue, "message_id": message_id, "kind": "set_aside", "error": None},
+            )
             self.pgmq.set_vt(self.queue, message_id, delay_seconds, conn=conn)
 
     @staticmethod
-    def _pending(conn: psycopg.Connection[Any], locked: Entity | None, worker: str,
-                 error: str) -> None:
+    def _pending(
+        conn: psycopg.Connection[Any], locked: Entity | None, worker: str, error: str
+    ) -> None:
         if locked is not None:
-            conn.execute(query("finish_processing_pending"), {
-                "entity_type": locked[0], "entity_id": locked[1], "worker": worker, "error": error})
+            conn.execute(
+                query("finish_processing_pending"),
+                {
+                    "entity_type": locked[0],
+                    "entity_id": locked[1],
+                    "worker": worker,
+                    "error": error,
+                },
+            )
 
-    def recover_dead(self, worker_pattern: str, alive: Callable[[str], bool]) -> list[tuple[int, str]]:
+    def recover_dead(
+        self, worker_pattern: str, alive: Callable[[str], bool]
+    ) -> list[tuple[int, str]]:
         """Locks of this stage's workers on this host (`worker_pattern`, LIKE) whose process is
         gone: expired, and their messages visible at once. The (msg_id, dead worker) pairs."""
         recovered: list[tuple[int, str]] = []
         with self.pool.connection() as conn, conn.transaction():
-            rows = conn.execute(query("locks_of_host_stage"), {"pattern": worker_pattern}).fetchall()
+            rows = conn.execute(
+                query("locks_of_host_stage"), {"pattern": worker_pattern}
+            ).fetchall()
             for entity_type, entity_id, worker_id, correlation in rows:
                 if not correlation or not correlation.isdigit() or alive(worker_id):
                     continue
-                conn.execute(query("release_dead_lock"), {
-                    "entity_type": entity_type, "entity_id": entity_id, "worker_id": worker_id})
+                conn.execute(
+                    query("release_dead_lock"),
+                    {"entity_type": entity_type, "entity_id": entity_id, "worker_id": worker_id},
+                )
                 self.pgmq.set_vt(self.queue, int(correlation), 0, conn=conn)
                 recovered.append((int(correlation), worker_id))
         return recovered
 
-    def dead_letter(self, message_id: int, entity: Entity | None, worker: str, reason: str,
-                    metadata: dict[str, Any]) -> None:
+    def dead_letter(
+        self,
+        message_id: int,
+        entity: Entity | None,
+        worker: str,
+        reason: str,
+        metadata: dict[str, Any],
+    ) -> None:
         entity_type, entity_id = entity or (None, None)
         with self.pool.connection() as conn:
-            conn.execute(query("dead_letter_message"), {
-                "queue": self.queue, "message_id": message_id, "entity_type": entity_type,
-                "entity_id": entity_id, "worker": worker, "reason": storable(reason),
-                "metadata": Jsonb(metadata)})
+            conn.execute(
+                query("dead_letter_message"),
+                {
+                    "queue": self.queue,
+                    "message_id": message_id,
+                    "entity_type": entity_type,
+                    "entity_id": entity_id,
+                    "worker": worker,
+                    "reason": storable(reason),
+                    "metadata": Jsonb(metadata),
+                },
+            )
 
-    def heartbeat(self, message_ids: list[int], locked: list[Entity], worker: str,
-                  vt: int) -> set[Entity]:
+    def heartbeat(
+        self, message_ids: list[int], locked: list[Entity], worker: str, vt: int
+    ) -> set[Entity]:
         """Extend the messages' visibility and the locks' heartbeats; the locks lost."""
         lost: set[Entity] = set()
         with self.pool.connection() as conn:
             self.pgmq.set_vt(self.queue, message_ids, vt, conn=conn)
             for entity in locked:
-                row = conn.execute(query("heartbeat_lock"), {
-                    "entity_type": entity[0], "entity_id": entity[1], "worker": worker}).fetchone()
+                row = conn.execute(
+                    query("heartbeat_lock"),
+                    {"entity_type": entity[0], "entity_id": entity[1], "worker": worker},
+                ).fetchone()
                 if not (row and row[0]):
                     lost.add(entity)
         return lost
@@ -256,12 +351,15 @@ class Listener:
             self.conn = None
 
 
-def report_refused_credentials(conn: psycopg.Connection[Any], worker_name: str, api: str,
-                               message: str) -> None:
+def report_refused_credentials(
+    conn: psycopg.Connection[Any], worker_name: str, api: str, message: str
+) -> None:
     """A critical worker issue (get_system_health turns critical): `api` refused our
     credentials; the operator must fix them and resolve the issue."""
-    conn.execute(query("report_refused_credentials"), {
-        "worker_name": worker_name, "api": api, "message": message[:2000]})
+    conn.execute(
+        query("report_refused_credentials"),
+        {"worker_name": worker_name, "api": api, "message": message[:2000]},
+    )
 
 
 def queue_depths(url: str, queues: Sequence[str]) -> dict[str, int]:

@@ -88,9 +88,15 @@ class PostgresRateLimiter:
     def block(self, api: str, reason: str) -> float:
         """block_api: pause `api` for every process, base doubling up to cap while it lasts."""
         with self.pool.connection() as conn:
-            row = conn.execute(query("block_api"), {
-                "api": api, "reason": reason[:200], "base_seconds": self.block_base_seconds,
-                "cap_seconds": max(self.block_cap_seconds, self.block_base_seconds)}).fetchone()
+            row = conn.execute(
+                query("block_api"),
+                {
+                    "api": api,
+                    "reason": reason[:200],
+                    "base_seconds": self.block_base_seconds,
+                    "cap_seconds": max(self.block_cap_seconds, self.block_base_seconds),
+                },
+            ).fetchone()
         return float(row[0]) if row else self.block_base_seconds
 
     def raise_if_blocked(self, api: str) -> None:
@@ -99,5 +105,6 @@ class PostgresRateLimiter:
             row = conn.execute(query("api_block"), {"api": api}).fetchone()
         if row is not None:
             remaining = max(1.0, float(row[0]))
-            raise SourceBlocked(f"{api} is blocked for {remaining:.0f}s more ({row[1]})",
-                                api, remaining)
+            raise SourceBlocked(
+                f"{api} is blocked for {remaining:.0f}s more ({row[1]})", api, remaining
+            )

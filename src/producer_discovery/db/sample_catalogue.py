@@ -21,46 +21,103 @@ def scalar(conn: psycopg.Connection[Any], name: str, parameters: dict[str, Any])
     return row[0]
 
 
-def seed_artist(conn: psycopg.Connection[Any], name: str, spotify_id: str, genres: list[str]) -> str:
-    return str(scalar(conn, "producer_seed_artist",
-                      {"name": name, "spotify_id": spotify_id, "metadata": Jsonb({"genres": genres})}))
+def seed_artist(
+    conn: psycopg.Connection[Any], name: str, spotify_id: str, genres: list[str]
+) -> str:
+    return str(
+        scalar(
+            conn,
+            "producer_seed_artist",
+            {"name": name, "spotify_id": spotify_id, "metadata": Jsonb({"genres": genres})},
+        )
+    )
 
 
-def seed_album(conn: psycopg.Connection[Any], artist_id: str, name: str, spotify_id: str,
-               track_count: int, release_date: str | None) -> str:
-    album_id = str(scalar(conn, "producer_seed_album", {
-        "artist_id": artist_id, "name": name, "spotify_id": spotify_id,
-        "metadata": Jsonb({"album_type": "album", "total_tracks": track_count})}))
+def seed_album(
+    conn: psycopg.Connection[Any],
+    artist_id: str,
+    name: str,
+    spotify_id: str,
+    track_count: int,
+    release_date: str | None,
+) -> str:
+    album_id = str(
+        scalar(
+            conn,
+            "producer_seed_album",
+            {
+                "artist_id": artist_id,
+                "name": name,
+                "spotify_id": spotify_id,
+                "metadata": Jsonb({"album_type": "album", "total_tracks": track_count}),
+            },
+        )
+    )
     conn.execute(query("web_seed_album_date"), {"album_id": album_id, "release_date": release_date})
     return album_id
 
 
 def seed_producer(conn: psycopg.Connection[Any], name: str, normalized_name: str) -> str:
-    return str(scalar(conn, "producer_insert",
-                      {"name": name, "normalized_name": normalized_name, "source": "genius"}))
+    return str(
+        scalar(
+            conn,
+            "producer_insert",
+            {"name": name, "normalized_name": normalized_name, "source": "genius"},
+        )
+    )
 
 
-def seed_profile(conn: psycopg.Connection[Any], producer_id: str, profile: dict[str, Any],
-                 social: dict[str, Any]) -> None:
-    conn.execute(query("enrichment_record"), {
-        "producer_id": producer_id, "complete": True,
-        "instagram_handle": profile.get("instagram_handle"),
-        "instagram_bio": profile.get("bio"), "email": profile.get("email"),
-        "image_url": profile.get("image_url"), "social": Jsonb(social),
-        "enrichment": Jsonb({"sources": ["genius"]})})
+def seed_profile(
+    conn: psycopg.Connection[Any], producer_id: str, profile: dict[str, Any], social: dict[str, Any]
+) -> None:
+    conn.execute(
+        query("enrichment_record"),
+        {
+            "producer_id": producer_id,
+            "complete": True,
+            "instagram_handle": profile.get("instagram_handle"),
+            "instagram_bio": profile.get("bio"),
+            "email": profile.get("email"),
+            "image_url": profile.get("image_url"),
+            "social": Jsonb(social),
+            "enrichment": Jsonb({"sources": ["genius"]}),
+        },
+    )
 
 
-def seed_credit(conn: psycopg.Connection[Any], track_id: str, producer_id: str, confidence: float,
-                roles: list[str], sources: dict[str, float]) -> None:
+def seed_credit(
+    conn: psycopg.Connection[Any],
+    track_id: str,
+    producer_id: str,
+    confidence: float,
+    roles: list[str],
+    sources: dict[str, float],
+) -> None:
     """One fused credit and its evidence, one row per source."""
-    conn.execute(query("producer_upsert_track_credit"), {
-        "track_id": track_id, "producer_id": producer_id, "confidence": confidence,
-        "source": "+".join(sorted(sources)), "roles": roles})
+    conn.execute(
+        query("producer_upsert_track_credit"),
+        {
+            "track_id": track_id,
+            "producer_id": producer_id,
+            "confidence": confidence,
+            "source": "+".join(sorted(sources)),
+            "roles": roles,
+        },
+    )
     for source, source_confidence in sorted(sources.items()):
-        conn.execute(query("producer_insert_evidence"), {
-            "track_id": track_id, "producer_id": producer_id, "source": source,
-            "source_id": None, "role": roles[0], "role_label": roles[0].title(),
-            "attributes": Jsonb([]), "confidence": source_confidence})
+        conn.execute(
+            query("producer_insert_evidence"),
+            {
+                "track_id": track_id,
+                "producer_id": producer_id,
+                "source": source,
+                "source_id": None,
+                "role": roles[0],
+                "role_label": roles[0].title(),
+                "attributes": Jsonb([]),
+                "confidence": source_confidence,
+            },
+        )
 
 
 def seed_dead_letter(conn: psycopg.Connection[Any], artist_name: str, reason: str) -> int:

@@ -38,7 +38,9 @@ def scratch_database() -> Iterator[str]:
         yield url
     finally:
         with psycopg.connect(server, autocommit=True) as conn:
-            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+            conn.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+            )
         if cluster is not None:
             cluster.destroy()
             shutil.rmtree(root or "", ignore_errors=True)

@@ -31,14 +31,21 @@ class Store:
 
     def __init__(self, url: str, max_size: int = 8) -> None:
         self.pool: ConnectionPool[Connection] = ConnectionPool(
-            url, min_size=1, max_size=max_size, open=False,
-            kwargs={"row_factory": dict_row}, name="web")
+            url,
+            min_size=1,
+            max_size=max_size,
+            open=False,
+            kwargs={"row_factory": dict_row},
+            name="web",
+        )
         self.roles: dict[str, bool] = {}
 
     def open(self) -> None:
         self.pool.open(wait=True, timeout=30)
         with self.pool.connection() as conn:
-            rows = conn.execute(query("web_available_roles"), {"roles": [READER, OPERATOR]}).fetchall()
+            rows = conn.execute(
+                query("web_available_roles"), {"roles": [READER, OPERATOR]}
+            ).fetchall()
         self.roles = {row["rolname"]: row["usable"] for row in rows}
 
     def close(self) -> None:
@@ -58,8 +65,10 @@ class Store:
     def search(self, text: str, limit: int = 10) -> dict[str, list[dict[str, Any]]]:
         with self.connection(operator=False) as conn:
             parameters = {"q": text, "limit": limit}
-            return {"artists": conn.execute(query("search_artists"), parameters).fetchall(),
-                    "producers": conn.execute(query("search_producers"), parameters).fetchall()}
+            return {
+                "artists": conn.execute(query("search_artists"), parameters).fetchall(),
+                "producers": conn.execute(query("search_producers"), parameters).fetchall(),
+            }
 
     def artist(self, artist_id: str) -> dict[str, Any] | None:
         with self.connection(operator=False) as conn:
@@ -71,7 +80,9 @@ class Store:
             row = conn.execute(query("producer_document"), {"producer_id": producer_id}).fetchone()
             document: dict[str, Any] | None = row["producer"] if row else None
             if document is not None and with_contact:
-                contact = conn.execute(query("producer_contact"), {"producer_id": producer_id}).fetchone()
+                contact = conn.execute(
+                    query("producer_contact"), {"producer_id": producer_id}
+                ).fetchone()
                 document.update(contact["contact"] if contact else {})
         return document
 
@@ -95,9 +106,13 @@ class Store:
 
     def discover_genre(self, genre: str, limit: int) -> list[int]:
         with self.connection(operator=True) as conn:
-            rows = conn.execute(query("discover_genre"), {"genre": genre, "limit": limit}).fetchall()
+            rows = conn.execute(
+                query("discover_genre"), {"genre": genre, "limit": limit}
+            ).fetchall()
         return [int(row["msg_id"]) for row in rows]
 
     def replay(self, queue: str, message_id: int) -> list[dict[str, Any]]:
         with self.connection(operator=True) as conn:
-            return conn.execute(query("dlq_replay"), {"queue": queue, "message_id": message_id}).fetchall()
+            return conn.execute(
+                query("dlq_replay"), {"queue": queue, "message_id": message_id}
+            ).fetchall()

@@ -123,8 +123,9 @@ def describe(error: BaseException) -> str:
     return f"{type(error).__name__}: {error}"[:300]
 
 
-def ask(source: ProfileSource, identifiers: Sequence[str], *, last_attempt: bool,
-        producer_id: str) -> SourceAnswer:
+def ask(
+    source: ProfileSource, identifiers: Sequence[str], *, last_attempt: bool, producer_id: str
+) -> SourceAnswer:
     """Look the producer up at one source; raise a transient error unless this delivery is
     the last one (see the module docstring)."""
     if source.lookup is None:
@@ -136,8 +137,13 @@ def ask(source: ProfileSource, identifiers: Sequence[str], *, last_attempt: bool
     except ProducerDiscoveryError as error:
         if is_transient(error) and not last_attempt:
             raise
-        log.warning("enrichment_source_failed", source=source.name, producer=producer_id,
-                    error=describe(error), transient=is_transient(error))
+        log.warning(
+            "enrichment_source_failed",
+            source=source.name,
+            producer=producer_id,
+            error=describe(error),
+            transient=is_transient(error),
+        )
         return SourceAnswer(FAILED, error=describe(error))
     seen_at = datetime.now(UTC)
     profiles = [document for document in documents if document is not None]
@@ -154,15 +160,22 @@ class Enricher:
 
     def enrich(self, producer: ProducerToEnrich, *, last_attempt: bool) -> Enrichment:
         answers = {
-            source.name: ask(source, producer.source_ids.get(source.name, ()),
-                             last_attempt=last_attempt, producer_id=producer.producer_id)
+            source.name: ask(
+                source,
+                producer.source_ids.get(source.name, ()),
+                last_attempt=last_attempt,
+                producer_id=producer.producer_id,
+            )
             for source in self.by_id
         }
         findings = [item for answer in answers.values() for item in answer.findings]
         handle = merge_findings(findings).instagram_handle
-        answers[self.by_handle.name] = ask(self.by_handle, [handle] if handle else [],
-                                           last_attempt=last_attempt,
-                                           producer_id=producer.producer_id)
+        answers[self.by_handle.name] = ask(
+            self.by_handle,
+            [handle] if handle else [],
+            last_attempt=last_attempt,
+            producer_id=producer.producer_id,
+        )
         findings += answers[self.by_handle.name].findings
         return Enrichment(merge_findings(findings), answers)
 
@@ -174,8 +187,9 @@ def load_producer(pool: ConnectionPool, producer_id: UUID) -> ProducerToEnrich |
         return db.producer_with_ids(conn, producer_id)
 
 
-def record_enrichment(conn: psycopg.Connection[Any], producer: ProducerToEnrich,
-                      enrichment: Enrichment) -> None:
+def record_enrichment(
+    conn: psycopg.Connection[Any], producer: ProducerToEnrich, enrichment: Enrichment
+) -> None:
     """Write one run's outcome (see db/queries/enrichment_record.sql), inside the commit.
 
     The update locks the producer row first; then, if producer identification attached a new
@@ -185,15 +199,19 @@ def record_enrichment(conn: psycopg.Connection[Any], producer: ProducerToEnrich,
     """
     producer_id = producer.producer_id
     columns = enrichment.profile.columns()
-    db.record_enrichment(conn, producer_id, db.EnrichmentRecord(
-        instagram_handle=columns["instagram_handle"],
-        instagram_bio=columns["instagram_bio"],
-        email=columns["email"],
-        image_url=columns["image_url"],
-        complete=enrichment.complete,
-        social=enrichment.profile.metadata_social(),
-        enrichment=enrichment.record(),
-    ))
+    db.record_enrichment(
+        conn,
+        producer_id,
+        db.EnrichmentRecord(
+            instagram_handle=columns["instagram_handle"],
+            instagram_bio=columns["instagram_bio"],
+            email=columns["email"],
+            image_url=columns["image_url"],
+            complete=enrichment.complete,
+            social=enrichment.profile.metadata_social(),
+            enrichment=enrichment.record(),
+        ),
+    )
     now = db.producer_with_ids(conn, producer_id)
     if now is not None and now.source_ids != producer.source_ids:
         raise TransientError(f"producer {producer_id} learned a source id during its enrichment")

@@ -145,8 +145,11 @@ SUB_TRACK_SUFFIX = re.compile(r"^(?P<index>.*?\d+)\s*(?:\.\s*\w+|[a-z])$", re.IG
 def implied_index_position(subs: list[dict[str, Any]]) -> str:
     """The position sub-tracks imply for their index track: "C1.1", "C1.2" → "C1";
     "C1a" → "C1"; "" when they do not share one."""
-    found = {match["index"] for sub in subs
-             if (match := SUB_TRACK_SUFFIX.match(str(sub.get("position") or "").strip()))}
+    found = {
+        match["index"]
+        for sub in subs
+        if (match := SUB_TRACK_SUFFIX.match(str(sub.get("position") or "").strip()))
+    }
     return found.pop() if len(found) == 1 else ""
 
 
@@ -260,7 +263,9 @@ def artist_credits(artist: dict[str, Any], confidence: float) -> list[Credit]:
 
 
 def release_level_confidence(
-    artist: dict[str, Any], track: dict[str, Any], ordered_positions: list[str],
+    artist: dict[str, Any],
+    track: dict[str, Any],
+    ordered_positions: list[str],
     parents: dict[str, str] | None = None,
 ) -> float | None:
     """How much a release-level credit says about this track: 0.75 when its `tracks` names

@@ -33,8 +33,10 @@ def artist_listing(client: DiscogsClient, track: TrackToIdentify) -> ArtistListi
     """The release list of the first Discogs artist named like the track's artist (suffix
     aside), or None when Discogs has no such artist."""
     for hit in client.search_artists(track.artist_name):
-        if hit.get("type", "artist") == "artist" and isinstance(hit.get("id"), int) and same_artist(
-            str(hit.get("title") or ""), track.artist_names
+        if (
+            hit.get("type", "artist") == "artist"
+            and isinstance(hit.get("id"), int)
+            and same_artist(str(hit.get("title") or ""), track.artist_names)
         ):
             return client.artist_releases(int(hit["id"]))
     return None
@@ -52,9 +54,17 @@ def titled_like(items: list[dict[str, Any]], title: str) -> list[dict[str, Any]]
     """Entries whose title is `title` once decorations are removed; the exact spelling first,
     then the artist's own releases ("Main") before appearances."""
     wanted = comparable_title(title)
-    found = [item for item in items if wanted and comparable_title(str(item.get("title") or "")) == wanted]
-    found.sort(key=lambda item: (fold(str(item.get("title") or "")) != fold(title),
-                                 item.get("role") != "Main"))
+    found = [
+        item
+        for item in items
+        if wanted and comparable_title(str(item.get("title") or "")) == wanted
+    ]
+    found.sort(
+        key=lambda item: (
+            fold(str(item.get("title") or "")) != fold(title),
+            item.get("role") != "Main",
+        )
+    )
     return found
 
 
@@ -99,7 +109,9 @@ def entry_release_ids(
     if same_title:
         yield release_id
     versions = [v for v in client.master_versions(item["id"]) if isinstance(v.get("id"), int)]
-    titled = [int(v["id"]) for v in versions if fold(str(v.get("title") or "")) == fold(album_title)]
+    titled = [
+        int(v["id"]) for v in versions if fold(str(v.get("title") or "")) == fold(album_title)
+    ]
     yield from titled
     if not same_title:
         yield release_id

@@ -109,9 +109,11 @@ class MusicBrainzPlanner:
 
     # Albums ------------------------------------------------------------------------------
     def plan_albums(self, artist: str, plan: Plan) -> Plan:
-        albums = [album for album in self.plans.albums(artist)
-                  if album.album_id not in plan["album"]
-                  and album.songs >= ALBUM_LOOKUP_MINIMUM_SONGS]  # only those read by album
+        albums = [
+            album
+            for album in self.plans.albums(artist)
+            if album.album_id not in plan["album"] and album.songs >= ALBUM_LOOKUP_MINIMUM_SONGS
+        ]  # only those read by album
         if not albums:
             return plan
         names = (albums[0].artist_name,)
@@ -140,16 +142,24 @@ class MusicBrainzPlanner:
                 if matching:
                     decided[album.album_id] = album_decision(album, matching[0], "title")
                     mbid = mbid or artist_mbid(matching[0], names)
-        entries = [PlanEntry("album", album.album_id,
-                             decided.get(album.album_id) or album_decision(album, None, None))
-                   for album in albums]
+        entries = [
+            PlanEntry(
+                "album",
+                album.album_id,
+                decided.get(album.album_id) or album_decision(album, None, None),
+            )
+            for album in albums
+        ]
         if mbid and mbid != known_mbid:
             entries.append(PlanEntry("artist", "", {"mbid": mbid}))
         self.plans.record(artist, entries)
         return merged(plan, entries)
 
     def match_listing(
-        self, mbid: str, albums: list[AlbumToPlan], names: tuple[str, ...],
+        self,
+        mbid: str,
+        albums: list[AlbumToPlan],
+        names: tuple[str, ...],
         decided: dict[str, JsonDocument],
     ) -> bool:
         """Match albums in the artist's browsed releases; when the listing is complete, an
@@ -158,10 +168,12 @@ class MusicBrainzPlanner:
         for album in albums:
             found = barcode_match(releases, album_upc(album) or "") if album_upc(album) else None
             if found is None:
-                titled = [release for release in releases
-                          if comparable_title(release.get("title") or "")
-                          == comparable_title(album.title)
-                          and credited_artists_match(release, names)]
+                titled = [
+                    release
+                    for release in releases
+                    if comparable_title(release.get("title") or "") == comparable_title(album.title)
+                    and credited_artists_match(release, names)
+                ]
                 found = next(iter(best_releases(titled, album)), None)
             if found is not None:
                 decided[album.album_id] = album_decision(album, found, "browse")
@@ -170,37 +182,46 @@ class MusicBrainzPlanner:
         return complete
 
     # Songs -------------------------------------------------------------------------------
-    def plan_songs(
-        self, artist: str, plan: Plan, track: TrackToIdentify, isrc: TrackIsrc
-    ) -> Plan:
+    def plan_songs(self, artist: str, plan: Plan, track: TrackToIdentify, isrc: TrackIsrc) -> Plan:
         songs = [track_from_context(context) for context in self.plans.songs(artist)]
-        if any(song.album_id not in plan["album"] and song.album_songs >= ALBUM_LOOKUP_MINIMUM_SONGS
-               for song in songs):
+        if any(
+            song.album_id not in plan["album"] and song.album_songs >= ALBUM_LOOKUP_MINIMUM_SONGS
+            for song in songs
+        ):
             plan = self.plan_albums(artist, plan)
         candidates: dict[str, tuple[TrackToIdentify, TrackIsrc]] = {track.track_id: (track, isrc)}
         for song in songs:
             album = plan["album"].get(song.album_id or "") or {}
             on_album = song.album_songs >= ALBUM_LOOKUP_MINIMUM_SONGS and album.get("release")
-            if song.track_id not in plan["song"] and song.track_id not in candidates \
-                    and not on_album and len(candidates) < SONGS_PER_ROUND:
+            if (
+                song.track_id not in plan["song"]
+                and song.track_id not in candidates
+                and not on_album
+                and len(candidates) < SONGS_PER_ROUND
+            ):
                 candidates[song.track_id] = (song, TrackIsrc(song, self.spotify))
         codes = {key: code.get() for key, (_, code) in candidates.items()}
         recordings = self.recordings_by_isrc(codes)
         untitled = [song for key, (song, _) in candidates.items() if not recordings.get(key)]
         recordings.update(self.recordings_by_title(untitled))
         albums_read: set[str] = {
-            str(release) for song in songs
+            str(release)
+            for song in songs
             if song.album_songs >= ALBUM_LOOKUP_MINIMUM_SONGS
             and (release := (plan["album"].get(song.album_id or "") or {}).get("release"))
         }
         documents = reading_order(recordings, albums_read)
         entries = [
-            PlanEntry("song", key, {
-                "isrc": codes[key],
-                "recordings": [hit["id"] for hit, _ in recordings.get(key, [])],
-                "release": documents.get(key),
-                "via": next((via for _, via in recordings.get(key, [])), None),
-            })
+            PlanEntry(
+                "song",
+                key,
+                {
+                    "isrc": codes[key],
+                    "recordings": [hit["id"] for hit, _ in recordings.get(key, [])],
+                    "release": documents.get(key),
+                    "via": next((via for _, via in recordings.get(key, [])), None),
+                },
+            )
             for key in candidates
         ]
         self.plans.record(artist, entries)
@@ -215,8 +236,11 @@ class MusicBrainzPlanner:
         for hit in hits:
             for code in {code.upper() for code in hit.get("isrcs") or []} & wanted:
                 by_code[code].append(hit)
-        return {key: [(hit, "isrc") for hit in by_code[code][:MAXIMUM_RECORDINGS]]
-                for key, code in codes.items() if code and by_code.get(code)}
+        return {
+            key: [(hit, "isrc") for hit in by_code[code][:MAXIMUM_RECORDINGS]]
+            for key, code in codes.items()
+            if code and by_code.get(code)
+        }
 
     def recordings_by_title(
         self, songs: list[TrackToIdentify]
@@ -249,8 +273,11 @@ def reading_order(
     chosen: dict[str, str | None] = {key: None for key in recordings}
     while holders:
         counts = Counter(release for held in holders.values() for release in held)
-        eligible = [(count + (release in albums_read), release)
-                    for release, count in counts.items() if count >= 2 or release in albums_read]
+        eligible = [
+            (count + (release in albums_read), release)
+            for release, count in counts.items()
+            if count >= 2 or release in albums_read
+        ]
         if not eligible:
             break
         _, best = max(eligible, key=lambda item: (item[0], item[1]))
@@ -265,17 +292,28 @@ def album_upc(album: AlbumToPlan) -> str | None:
     return external_id(album.metadata, "upc")
 
 
-def album_decision(album: AlbumToPlan, release: JsonDocument | None, via: str | None) -> JsonDocument:
-    return {"release": release["id"] if release else None, "via": via,
-            "upc": album_upc(album), "title": album.title}
+def album_decision(
+    album: AlbumToPlan, release: JsonDocument | None, via: str | None
+) -> JsonDocument:
+    return {
+        "release": release["id"] if release else None,
+        "via": via,
+        "upc": album_upc(album),
+        "title": album.title,
+    }
 
 
 def barcode_match(releases: Iterable[JsonDocument], upc: str) -> JsonDocument | None:
     """The first release whose barcode is the same product code (leading zeros aside)."""
     wanted = upc.strip().lstrip("0")
-    return next((release for release in releases
-                 if wanted and str(release.get("barcode") or "").strip().lstrip("0") == wanted),
-                None)
+    return next(
+        (
+            release
+            for release in releases
+            if wanted and str(release.get("barcode") or "").strip().lstrip("0") == wanted
+        ),
+        None,
+    )
 
 
 def release_track_count(release: JsonDocument) -> int | None:

@@ -218,16 +218,20 @@ def replace_track_credits(
     conn: Connection, track_id: str, producers: dict[str, list[Credit]]
 ) -> None:
     """The track's credits and evidence become exactly these (module docstring, step 4)."""
-    db.replace_track_credits(conn, track_id, [
-        db.TrackCredit(
-            producer_id=producer_id,
-            confidence=round(fused_confidence(credits), 6),
-            source="+".join(sorted({credit.source for credit in credits})),
-            roles=ordered_roles(credits),
-            evidence=[evidence_of(credit) for credit in credits],
-        )
-        for producer_id, credits in producers.items()
-    ])
+    db.replace_track_credits(
+        conn,
+        track_id,
+        [
+            db.TrackCredit(
+                producer_id=producer_id,
+                confidence=round(fused_confidence(credits), 6),
+                source="+".join(sorted({credit.source for credit in credits})),
+                roles=ordered_roles(credits),
+                evidence=[evidence_of(credit) for credit in credits],
+            )
+            for producer_id, credits in producers.items()
+        ],
+    )
 
 
 def evidence_of(credit: Credit) -> db.Evidence:

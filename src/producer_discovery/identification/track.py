@@ -1,9 +1,9 @@
 """One song to identify, as every credit source sees it, and what a source answers.
 
-    TrackToIdentify   the representative Spotify track of a song, its album and artists
-                      (track_from_context: as the database stores them)
-    TrackIsrc         its ISRC: stored, else asked of Spotify once, only when a source needs it
-    SourceAnswer      one source's credits and a note of the documents it used
+TrackToIdentify   the representative Spotify track of a song, its album and artists
+                  (track_from_context: as the database stores them)
+TrackIsrc         its ISRC: stored, else asked of Spotify once, only when a source needs it
+SourceAnswer      one source's credits and a note of the documents it used
 """
 
 from __future__ import annotations

@@ -23,6 +23,7 @@ from producer_discovery.settings import Settings
 
 Client = TypeVar("Client", bound=ApiClient)
 
+
 def pool_size(settings: Settings) -> int:
     """Connections one worker process may hold in its pool (the listener adds one)."""
     return settings.worker_concurrency * 2 + 3
@@ -46,9 +47,12 @@ class Resources:
         return cls(
             settings=settings,
             pool=pool,
-            limiter=PostgresRateLimiter(pool, budgets(settings),
-                                        block_base_seconds=settings.source_block_base_seconds,
-                                        block_cap_seconds=settings.source_block_cap_seconds),
+            limiter=PostgresRateLimiter(
+                pool,
+                budgets(settings),
+                block_base_seconds=settings.source_block_base_seconds,
+                block_cap_seconds=settings.source_block_cap_seconds,
+            ),
             metrics=BufferedMetrics(pool, stage),
             retry_policy=RetryPolicy(settings.retry_base_seconds, settings.retry_cap_seconds),
             response_cache=PostgresResponseCache(

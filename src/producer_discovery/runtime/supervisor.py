@@ -40,8 +40,13 @@ log = structlog.get_logger("producer_discovery.runtime.supervisor")
 
 # The stage modules live in `producer_discovery.workers`, which imports this package;
 # they are looked up by name at run time so no import goes from here back to them.
-STAGES = ("artist_discovery", "album_discovery", "track_discovery",
-          "producer_identification", "social_enrichment")
+STAGES = (
+    "artist_discovery",
+    "album_discovery",
+    "track_discovery",
+    "producer_identification",
+    "social_enrichment",
+)
 
 
 def run_worker(settings: Settings, url: str, stage_name: str, drain: bool) -> int:
@@ -97,14 +102,19 @@ def worker_command(stage: str) -> list[str]:
 class Supervisor:
     """Keeps one worker process per stage alive."""
 
-    def __init__(self, url: str, stages: tuple[str, ...] = STAGES, drain: bool = False,
-                 extra_arguments: list[str] | None = None,
-                 command: Callable[[str], list[str]] = worker_command,
-                 progress: Callable[[dict[str, int]], None] | None = None,
-                 environment: dict[str, str] | None = None,
-                 shutdown_grace: float = 30.0,
-                 start_seconds: float = START_SECONDS,
-                 connections_per_child: int | None = None) -> None:
+    def __init__(
+        self,
+        url: str,
+        stages: tuple[str, ...] = STAGES,
+        drain: bool = False,
+        extra_arguments: list[str] | None = None,
+        command: Callable[[str], list[str]] = worker_command,
+        progress: Callable[[dict[str, int]], None] | None = None,
+        environment: dict[str, str] | None = None,
+        shutdown_grace: float = 30.0,
+        start_seconds: float = START_SECONDS,
+        connections_per_child: int | None = None,
+    ) -> None:
         self.url = url
         # Children get this process's environment plus `environment`: this process's own
         # os.environ is never changed.
@@ -122,8 +132,10 @@ class Supervisor:
     def run(self) -> int:
         previous = {}
         if threading.current_thread() is threading.main_thread():
-            previous = {number: signal.signal(number, self._on_signal)
-                        for number in (signal.SIGTERM, signal.SIGINT)}
+            previous = {
+                number: signal.signal(number, self._on_signal)
+                for number in (signal.SIGTERM, signal.SIGINT)
+            }
         self._check_connection_budget()
         idle_checks = 0
         next_report = 0.0
@@ -151,7 +163,9 @@ class Supervisor:
         if self.connections_per_child is None:
             return
         try:
-            budget = check_connection_budget(self.url, len(self.children), self.connections_per_child)
+            budget = check_connection_budget(
+                self.url, len(self.children), self.connections_per_child
+            )
         except psycopg.Error as error:
             log.warning("connection_budget_unknown", error=str(error).strip()[:200])
             return
@@ -172,8 +186,13 @@ class Supervisor:
             child.exits.append(Exit(uptime, code, delay, child.ready))
             child.next_start = time.monotonic() + delay
             child.process = None
-            log.warning("worker_exited", stage=child.stage, exit_code=code,
-                        uptime=round(uptime, 1), restart_in=delay)
+            log.warning(
+                "worker_exited",
+                stage=child.stage,
+                exit_code=code,
+                uptime=round(uptime, 1),
+                restart_in=delay,
+            )
             if delay > 0:
                 return
         if time.monotonic() < child.next_start:

@@ -125,8 +125,12 @@ class Worker:
         heartbeat.start()
         listener = Listener(self.resources.url, self.stage.queue)
         executor = ThreadPoolExecutor(self.concurrency, thread_name_prefix=self.stage.queue)
-        self.log.info("worker_started", concurrency=self.concurrency, visibility_timeout=self.vt,
-                      drain=self.drain)
+        self.log.info(
+            "worker_started",
+            concurrency=self.concurrency,
+            visibility_timeout=self.vt,
+            drain=self.drain,
+        )
         self._check_connection_budget()
         self._recover_dead_predecessors()
         outage = 0
@@ -139,7 +143,9 @@ class Worker:
                 except DATABASE_ERRORS as error:
                     outage += 1
                     wait = min(10.0, 0.5 * 2 ** min(outage, 5))
-                    self.log.warning("database_unavailable", error=str(error).strip()[:200], retry_in=wait)
+                    self.log.warning(
+                        "database_unavailable", error=str(error).strip()[:200], retry_in=wait
+                    )
                     self.stopping.wait(wait)
         finally:
             self._finish_in_flight(executor)
@@ -183,7 +189,9 @@ class Worker:
     def _redelivered_in_flight(self, message: Message) -> None:
         """Our own in-flight message came back (its visibility ran out before the heartbeat
         extended it): the delivery in flight goes on; this one is set aside, not cut short."""
-        self.log.warning("redelivered_while_in_flight", msg_id=message.msg_id, read_ct=message.read_ct)
+        self.log.warning(
+            "redelivered_while_in_flight", msg_id=message.msg_id, read_ct=message.read_ct
+        )
         try:
             self.queue.note_redelivered(message.msg_id)
         except DATABASE_ERRORS:
@@ -229,7 +237,9 @@ class Worker:
                     self.in_flight.pop(message.msg_id, None)
                 self.slot_freed.set()
                 self.log.info(
-                    "message_processed", read_ct=message.read_ct, outcome=outcome,
+                    "message_processed",
+                    read_ct=message.read_ct,
+                    outcome=outcome,
                     duration_ms=round((time.perf_counter() - started) * 1000, 1),
                 )
 
@@ -253,12 +263,17 @@ class Worker:
         flight.failures, set_aside = self.queue.attempts(message.msg_id)
         cut_short = message.read_ct - 1 - flight.failures - set_aside
         if cut_short >= self.settings.max_deliveries:
-            self._dead_letter(flight, f"killed its worker {cut_short} times: deliveries cut short "
-                                      f"(max_deliveries {self.settings.max_deliveries})",
-                              cause="killed_worker", transient=False)
+            self._dead_letter(
+                flight,
+                f"killed its worker {cut_short} times: deliveries cut short "
+                f"(max_deliveries {self.settings.max_deliveries})",
+                cause="killed_worker",
+                transient=False,
+            )
             return "dead_lettered"
-        acquired, state = self.queue.acquire(flight.entity, message.msg_id,
-                                             self.resources.worker_id, self.vt)
+        acquired, state = self.queue.acquire(
+            flight.entity, message.msg_id, self.resources.worker_id, self.vt
+        )
         if not acquired:
             if state == "COMPLETED":
                 self.queue.archive(message.msg_id)
@@ -266,8 +281,13 @@ class Worker:
             self._set_aside_for(flight, self.vt, "entity busy")
             return "busy"
         flight.locked = True
-        delivery = Delivery(message.msg_id, message.read_ct, model, self.resources.worker_id,
-                            attempt=flight.failures + 1)
+        delivery = Delivery(
+            message.msg_id,
+            message.read_ct,
+            model,
+            self.resources.worker_id,
+            attempt=flight.failures + 1,
+        )
         result = self.stage.handle(delivery)
         if flight.lost:
             raise LockLost(f"lock on {':'.join(flight.entity)} was taken over")
@@ -283,18 +303,34 @@ class Worker:
         try:
             return self.stage.model.model_validate(body), ("", "")
         except ValidationError as error:
-            return None, ("invalid_fields", "; ".join(
-                f"{'.'.join(map(str, e['loc'])) or 'message'}: {e['msg']}" for e in error.errors()))
+            return None, (
+                "invalid_fields",
+                "; ".join(
+                    f"{'.'.join(map(str, e['loc'])) or 'message'}: {e['msg']}"
+                    for e in error.errors()
+                ),
+            )
 
-    def _commit(self, flight: InFlight, key: str, write: Callable[[Any], list[Send]],
-                metadata: dict[str, Any]) -> None:
+    def _commit(
+        self,
+        flight: InFlight,
+        key: str,
+        write: Callable[[Any], list[Send]],
+        metadata: dict[str, Any],
+    ) -> None:
         assert flight.entity is not None
 
         def write_and_send(conn: psycopg.Connection[Any]) -> list[tuple[str, dict[str, Any]]]:
             return [(send.queue, send.message) for send in write(conn)]
 
-        self.queue.commit(flight.message.msg_id, flight.entity, self.resources.worker_id, key,
-                          write_and_send, metadata)
+        self.queue.commit(
+            flight.message.msg_id,
+            flight.entity,
+            self.resources.worker_id,
+            key,
+            write_and_send,
+            metadata,
+        )
 
     # Failures ---------------------------------------------------------------------------
     def _fail(self, flight: InFlight, error: Exception) -> str:
@@ -324,39 +360,75 @@ class Worker:
                 delay = self.resources.retry_policy.delay(attempt, retry_after_of(error))
                 self._retry_later(flight, description, delay)
                 return "retry"
-            reason = description if not is_transient(error) else (
-                f"gave up after {attempt} attempts: {description}")
-            self._dead_letter(flight, reason, cause="handler_failed", transient=is_transient(error),
-                              attempts=attempt)
+            reason = (
+                description
+                if not is_transient(error)
+                else (f"gave up after {attempt} attempts: {description}")
+            )
+            self._dead_letter(
+                flight,
+                reason,
+                cause="handler_failed",
+                transient=is_transient(error),
+                attempts=attempt,
+            )
             return "dead_lettered"
         except Exception as recording_error:  # the message comes back after its timeout
-            self.log.warning("failure_not_recorded",
-                             error=f"{type(recording_error).__name__}: {recording_error}"[:300])
+            self.log.warning(
+                "failure_not_recorded",
+                error=f"{type(recording_error).__name__}: {recording_error}"[:300],
+            )
             return "retry_after_visibility_timeout"
 
-    def _retry_later(self, flight: InFlight, description: str, delay: float, *,
-                     failure: bool = True) -> None:
+    def _retry_later(
+        self, flight: InFlight, description: str, delay: float, *, failure: bool = True
+    ) -> None:
         """Hide the message for `delay`, its entity PENDING; `failure`: one more attempt spent."""
         locked = flight.entity if flight.locked else None
-        self.queue.retry_later(flight.message.msg_id, locked, self.resources.worker_id,
-                               description, max(1, round(delay)), failure=failure)
+        self.queue.retry_later(
+            flight.message.msg_id,
+            locked,
+            self.resources.worker_id,
+            description,
+            max(1, round(delay)),
+            failure=failure,
+        )
 
-    def _set_aside_for(self, flight: InFlight, delay: float, description: str, *,
-                       refused_api: str | None = None) -> None:
+    def _set_aside_for(
+        self, flight: InFlight, delay: float, description: str, *, refused_api: str | None = None
+    ) -> None:
         """Hide the message for `delay` without an attempt (busy entity, Deferred, refused
         credentials: then also a critical issue naming `refused_api`)."""
         locked = flight.entity if flight.locked else None
-        self.queue.defer(flight.message.msg_id, locked, self.resources.worker_id, description,
-                         max(1, round(delay)), refused_api=refused_api)
+        self.queue.defer(
+            flight.message.msg_id,
+            locked,
+            self.resources.worker_id,
+            description,
+            max(1, round(delay)),
+            refused_api=refused_api,
+        )
 
-    def _dead_letter(self, flight: InFlight, reason: str, *, cause: str, transient: bool,
-                     attempts: int | None = None) -> None:
+    def _dead_letter(
+        self,
+        flight: InFlight,
+        reason: str,
+        *,
+        cause: str,
+        transient: bool,
+        attempts: int | None = None,
+    ) -> None:
         """To <stage>_dlq; `transient` causes are re-driven once later (0070)."""
-        metadata = {"attempts": attempts if attempts is not None else flight.failures,
-                    "deliveries": flight.message.read_ct, "stage": self.stage.queue,
-                    "cause": cause, "transient": transient}
-        self.queue.dead_letter(flight.message.msg_id, flight.entity, self.resources.worker_id,
-                               reason, metadata)
+        metadata = {
+            "attempts": attempts if attempts is not None else flight.failures,
+            "deliveries": flight.message.read_ct,
+            "stage": self.stage.queue,
+            "cause": cause,
+            "transient": transient,
+        }
+        self.queue.dead_letter(
+            flight.message.msg_id, flight.entity, self.resources.worker_id, reason, metadata
+        )
 
     # Heartbeat, shutdown ----------------------------------------------------------------
     def _heartbeat_loop(self) -> None:
@@ -374,8 +446,9 @@ class Worker:
         if not flights:
             return
         locked = [f.entity for f in flights if f.locked and f.entity]
-        lost = self.queue.heartbeat([f.message.msg_id for f in flights], locked,
-                                    self.resources.worker_id, self.vt)
+        lost = self.queue.heartbeat(
+            [f.message.msg_id for f in flights], locked, self.resources.worker_id, self.vt
+        )
         for flight in flights:
             if flight.locked and flight.entity:
                 flight.lost = flight.entity in lost
@@ -412,4 +485,6 @@ class Worker:
             self.log.info("stopping", signal=number, in_flight=len(self.in_flight))
             self.stop()
 
-        return {number: signal.signal(number, on_signal) for number in (signal.SIGTERM, signal.SIGINT)}
+        return {
+            number: signal.signal(number, on_signal) for number in (signal.SIGTERM, signal.SIGINT)
+        }

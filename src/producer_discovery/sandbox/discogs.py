@@ -86,11 +86,13 @@ class DiscogsSandbox(SandboxServer):
         self.route("GET", r"/database/search", "search", self.search)
         self.route("GET", r"/releases/(?P<release_id>\d+)", "releases", self.release)
         self.route("GET", r"/artists/(?P<artist_id>\d+)", "artists", self.artist)
-        self.route("GET", r"/artists/(?P<artist_id>\d+)/releases", "artist-releases",
-                   self.artist_releases)
+        self.route(
+            "GET", r"/artists/(?P<artist_id>\d+)/releases", "artist-releases", self.artist_releases
+        )
         self.route("GET", r"/masters/(?P<master_id>\d+)", "masters", self.master)
-        self.route("GET", r"/masters/(?P<master_id>\d+)/versions", "master-versions",
-                   self.master_versions)
+        self.route(
+            "GET", r"/masters/(?P<master_id>\d+)/versions", "master-versions", self.master_versions
+        )
 
     # Provider behaviour -----------------------------------------------------------------
     def error(self, status: int, message: str) -> Response:
@@ -140,8 +142,11 @@ class DiscogsSandbox(SandboxServer):
     def artist_results(self, request: Request) -> list[dict[str, Any]]:
         """Artists whose name holds every word of `q`, exact names (suffix aside) first."""
         wanted = words(request.param("q") or "")
-        found = [a for a in self.artists.values()
-                 if wanted and wanted <= words(DISCOGS_SUFFIX.sub("", a["name"]))]
+        found = [
+            a
+            for a in self.artists.values()
+            if wanted and wanted <= words(DISCOGS_SUFFIX.sub("", a["name"]))
+        ]
         found.sort(key=lambda a: (words(DISCOGS_SUFFIX.sub("", a["name"])) != wanted, a["id"]))
         return [artist_result(artist, request.base_url) for artist in found]
 
@@ -156,11 +161,13 @@ class DiscogsSandbox(SandboxServer):
             if role is None:
                 continue
             master = self.masters.get(int(release.get("master_id") or 0))
-            item = listing_item(release, role, " & ".join(self.artist_names(release)), master,
-                                request.base_url)
+            item = listing_item(
+                release, role, " & ".join(self.artist_names(release)), master, request.base_url
+            )
             items.setdefault((item["type"], item["id"]), item)
-        listed = sorted_listing(list(items.values()), request.param("sort"),
-                                request.param("sort_order"))
+        listed = sorted_listing(
+            list(items.values()), request.param("sort"), request.param("sort_order")
+        )
         return self.ok(self.paged(request, "releases", listed))
 
     def master(self, request: Request) -> Response:
@@ -186,8 +193,9 @@ class DiscogsSandbox(SandboxServer):
         per_page = bounded_number(request.param("per_page"), DEFAULT_PER_PAGE, 1, MAXIMUM_PER_PAGE)
         page = bounded_number(request.param("page"), 1, 1, 10_000)
         return {
-            "pagination": pagination(request.base_url, request.path, request.query, len(items),
-                                     page, per_page),
+            "pagination": pagination(
+                request.base_url, request.path, request.query, len(items), page, per_page
+            ),
             key: items[(page - 1) * per_page : page * per_page],
         }
 

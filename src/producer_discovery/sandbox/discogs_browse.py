@@ -57,7 +57,9 @@ def masters_of(releases: dict[int, dict[str, Any]]) -> dict[int, list[dict[str, 
         if release.get("master_id"):
             versions[int(release["master_id"])].append(release)
     for group in versions.values():
-        group.sort(key=lambda release: (str(release.get("released") or release["year"]), release["id"]))
+        group.sort(
+            key=lambda release: (str(release.get("released") or release["year"]), release["id"])
+        )
     return dict(versions)
 
 
@@ -68,8 +70,10 @@ def artist_role(release: dict[str, Any], artist_id: int) -> str | None:
     tracks = release.get("tracklist", [])
     if any(credit["id"] == artist_id for track in tracks for credit in track.get("artists", [])):
         return "TrackAppearance"
-    credits = [*release.get("extraartists", []),
-               *(credit for track in tracks for credit in track.get("extraartists", []))]
+    credits = [
+        *release.get("extraartists", []),
+        *(credit for track in tracks for credit in track.get("extraartists", [])),
+    ]
     for credit in credits:
         if credit["id"] == artist_id and credit.get("role"):
             return str(credit["role"]).split(",")[0].split("[")[0].strip()
@@ -77,45 +81,81 @@ def artist_role(release: dict[str, Any], artist_id: int) -> str | None:
 
 
 def listing_item(
-    release: dict[str, Any], role: str, artist: str, master: list[dict[str, Any]] | None,
+    release: dict[str, Any],
+    role: str,
+    artist: str,
+    master: list[dict[str, Any]] | None,
     base_url: str,
 ) -> dict[str, Any]:
     """One `/artists/{id}/releases` entry: the master when the release has one, else itself."""
     common = {"role": role, "artist": artist, "thumb": ""}
     if master:
         main = master[0]
-        return {**common, "id": int(main["master_id"]), "type": "master", "main_release": main["id"],
-                "title": main["title"], "year": main["year"],
-                "resource_url": f"{base_url}/masters/{main['master_id']}"}
+        return {
+            **common,
+            "id": int(main["master_id"]),
+            "type": "master",
+            "main_release": main["id"],
+            "title": main["title"],
+            "year": main["year"],
+            "resource_url": f"{base_url}/masters/{main['master_id']}",
+        }
     formats = ", ".join(f["name"] for f in release["formats"])
-    return {**common, "id": release["id"], "type": "release", "title": release["title"],
-            "year": release["year"], "format": formats,
-            "label": release["labels"][0]["name"] if release["labels"] else "",
-            "status": "Accepted", "resource_url": f"{base_url}/releases/{release['id']}"}
+    return {
+        **common,
+        "id": release["id"],
+        "type": "release",
+        "title": release["title"],
+        "year": release["year"],
+        "format": formats,
+        "label": release["labels"][0]["name"] if release["labels"] else "",
+        "status": "Accepted",
+        "resource_url": f"{base_url}/releases/{release['id']}",
+    }
 
 
-def sorted_listing(items: list[dict[str, Any]], sort: str | None, order: str | None) -> list[dict[str, Any]]:
+def sorted_listing(
+    items: list[dict[str, Any]], sort: str | None, order: str | None
+) -> list[dict[str, Any]]:
     """Items by `sort` (year by default, then title), ascending unless `order` is desc."""
     key = sort if sort in SORT_KEYS else "year"
-    items = sorted(items, key=lambda item: (str(item.get(key) or ""), str(item["title"]), item["id"]))
+    items = sorted(
+        items, key=lambda item: (str(item.get(key) or ""), str(item["title"]), item["id"])
+    )
     return items[::-1] if order == "desc" else items
 
 
-def master_json(versions: list[dict[str, Any]], artists: list[dict[str, Any]],
-                tracklist: list[dict[str, Any]], base_url: str) -> dict[str, Any]:
-    main, newest = versions[0], max(versions, key=lambda r: (str(r.get("released") or r["year"]), r["id"]))
+def master_json(
+    versions: list[dict[str, Any]],
+    artists: list[dict[str, Any]],
+    tracklist: list[dict[str, Any]],
+    base_url: str,
+) -> dict[str, Any]:
+    main, newest = (
+        versions[0],
+        max(versions, key=lambda r: (str(r.get("released") or r["year"]), r["id"])),
+    )
     master_id = main["master_id"]
     return {
-        "id": master_id, "title": main["title"], "year": main["year"],
-        "main_release": main["id"], "main_release_url": f"{base_url}/releases/{main['id']}",
+        "id": master_id,
+        "title": main["title"],
+        "year": main["year"],
+        "main_release": main["id"],
+        "main_release_url": f"{base_url}/releases/{main['id']}",
         "most_recent_release": newest["id"],
         "most_recent_release_url": f"{base_url}/releases/{newest['id']}",
         "resource_url": f"{base_url}/masters/{master_id}",
         "versions_url": f"{base_url}/masters/{master_id}/versions",
         "uri": f"{WEB}/master/{master_id}-{slug(main['title'])}",
-        "artists": artists, "genres": main["genres"], "styles": main["styles"],
-        "tracklist": tracklist, "images": [], "videos": [], "data_quality": "Correct",
-        "num_for_sale": 0, "lowest_price": None,
+        "artists": artists,
+        "genres": main["genres"],
+        "styles": main["styles"],
+        "tracklist": tracklist,
+        "images": [],
+        "videos": [],
+        "data_quality": "Correct",
+        "num_for_sale": 0,
+        "lowest_price": None,
     }
 
 
@@ -125,12 +165,17 @@ def version_item(release: dict[str, Any], base_url: str) -> dict[str, Any]:
     descriptions = [d for f in formats for d in f.get("descriptions", [])]
     label = release["labels"][0] if release["labels"] else {"name": "", "catno": ""}
     return {
-        "id": release["id"], "title": release["title"], "status": "Accepted",
+        "id": release["id"],
+        "title": release["title"],
+        "status": "Accepted",
         "format": ", ".join([*(f["name"] for f in formats), *descriptions]),
-        "major_formats": [f["name"] for f in formats], "label": label["name"],
-        "catno": label.get("catno", ""), "country": release["country"],
+        "major_formats": [f["name"] for f in formats],
+        "label": label["name"],
+        "catno": label.get("catno", ""),
+        "country": release["country"],
         "released": str(release.get("released") or release["year"]),
-        "resource_url": f"{base_url}/releases/{release['id']}", "thumb": "",
+        "resource_url": f"{base_url}/releases/{release['id']}",
+        "thumb": "",
         "stats": {"community": {"in_wantlist": 0, "in_collection": 0}},
     }
 
@@ -138,9 +183,14 @@ def version_item(release: dict[str, Any], base_url: str) -> dict[str, Any]:
 def artist_result(artist: dict[str, Any], base_url: str) -> dict[str, Any]:
     """A `/database/search?type=artist` result: `title` is the name as Discogs spells it."""
     return {
-        "id": artist["id"], "type": "artist", "title": artist["name"],
+        "id": artist["id"],
+        "type": "artist",
+        "title": artist["name"],
         "resource_url": f"{base_url}/artists/{artist['id']}",
         "uri": f"/artist/{artist['id']}-{slug(artist['name'])}",
-        "thumb": "", "cover_image": "", "master_id": None, "master_url": None,
+        "thumb": "",
+        "cover_image": "",
+        "master_id": None,
+        "master_url": None,
         "user_data": {"in_wantlist": False, "in_collection": False},
     }

@@ -62,27 +62,43 @@ class SandboxEnvironment:
                 self.catalogue_artists, self.catalogue_seed
             ).write(directory)
             spotify_path, credits_path = self.catalogue.spotify_path, self.catalogue.credits_path
-        self.spotify = SpotifySandbox(catalogue=Catalogue.load(spotify_path),
-                                      client_id=SPOTIFY_CLIENT_ID, client_secret=SPOTIFY_CLIENT_SECRET,
-                                      extended_quota=self.spotify_extended_quota,
-                                      window_limit=self.spotify_window_limit,
-                                      faults=self.faults.get("spotify"))
-        self.genius = GeniusSandbox(credits_path, access_token=GENIUS_TOKEN,
-                                    faults=self.faults.get("genius"))
+        self.spotify = SpotifySandbox(
+            catalogue=Catalogue.load(spotify_path),
+            client_id=SPOTIFY_CLIENT_ID,
+            client_secret=SPOTIFY_CLIENT_SECRET,
+            extended_quota=self.spotify_extended_quota,
+            window_limit=self.spotify_window_limit,
+            faults=self.faults.get("spotify"),
+        )
+        self.genius = GeniusSandbox(
+            credits_path, access_token=GENIUS_TOKEN, faults=self.faults.get("genius")
+        )
         self.musicbrainz = MusicBrainzSandbox(
             credits_path,
             requests_per_second=self.musicbrainz_requests_per_second,
-            faults=self.faults.get("musicbrainz"))
-        self.discogs = DiscogsSandbox(credits_path, token=DISCOGS_TOKEN,
-                                      requests_per_minute=self.discogs_requests_per_minute,
-                                      faults=self.faults.get("discogs"))
-        self.instagram = InstagramGraphSandbox(access_token=INSTAGRAM_TOKEN, user_id=INSTAGRAM_USER_ID,
-                                               faults=self.faults.get("instagram"))
+            faults=self.faults.get("musicbrainz"),
+        )
+        self.discogs = DiscogsSandbox(
+            credits_path,
+            token=DISCOGS_TOKEN,
+            requests_per_minute=self.discogs_requests_per_minute,
+            faults=self.faults.get("discogs"),
+        )
+        self.instagram = InstagramGraphSandbox(
+            access_token=INSTAGRAM_TOKEN,
+            user_id=INSTAGRAM_USER_ID,
+            faults=self.faults.get("instagram"),
+        )
 
     @property
     def servers(self) -> dict[str, SandboxServer]:
-        return {"spotify": self.spotify, "genius": self.genius, "musicbrainz": self.musicbrainz,
-                "discogs": self.discogs, "instagram": self.instagram}
+        return {
+            "spotify": self.spotify,
+            "genius": self.genius,
+            "musicbrainz": self.musicbrainz,
+            "discogs": self.discogs,
+            "instagram": self.instagram,
+        }
 
     def start(self) -> SandboxEnvironment:
         for server in self.servers.values():

@@ -75,9 +75,10 @@ def date_components(date: str | None) -> dict[str, int] | None:
 
 CLOUDFLARE_BLOCK_PAGE = (
     b"<!DOCTYPE html>\n<html><head><title>Attention Required! | Cloudflare</title></head>"
-    b"<body><div id=\"cf-wrapper\"><h1>Sorry, you have been blocked</h1>"
+    b'<body><div id="cf-wrapper"><h1>Sorry, you have been blocked</h1>'
     b"<h2>You are unable to access genius.com</h2></div></body></html>\n"
 )
+
 
 class GeniusSandbox(SandboxServer):
     name = "genius"
@@ -105,8 +106,15 @@ class GeniusSandbox(SandboxServer):
 
     def blocked(self) -> Response:
         """Cloudflare's page when it blocks a host: 403, HTML, for minutes."""
-        return Response(403, CLOUDFLARE_BLOCK_PAGE, {"Content-Type": "text/html; charset=UTF-8",
-                                                     "Server": "cloudflare", "CF-RAY": "8f00000000000000-FRA"})
+        return Response(
+            403,
+            CLOUDFLARE_BLOCK_PAGE,
+            {
+                "Content-Type": "text/html; charset=UTF-8",
+                "Server": "cloudflare",
+                "CF-RAY": "8f00000000000000-FRA",
+            },
+        )
 
     def check_request(self, request: Request, endpoint: str) -> Response | None:
         authorization = request.headers.get("authorization", "")

@@ -119,8 +119,9 @@ class Parser:
                 alternatives[-1].append(self.clause(field, grouped))
             else:  # OR, or nothing between two clauses: Lucene's default operator
                 alternatives.append([self.clause(field, grouped)])
-        ands = [parts[0] if len(parts) == 1 else Boolean("and", tuple(parts))
-                for parts in alternatives]
+        ands = [
+            parts[0] if len(parts) == 1 else Boolean("and", tuple(parts)) for parts in alternatives
+        ]
         # A prohibited clause among optional ones (`a -b`, `a OR NOT b`) excludes from all.
         excluded = [node for node in ands if isinstance(node, Not)]
         optional = [node for node in ands if not isinstance(node, Not)]

@@ -106,8 +106,13 @@ class MusicBrainzSandbox(SandboxServer):
         self.route("GET", rf"/ws/2/recording/{mbid}", "recording", self.recording)
         self.route("GET", r"/ws/2/recording/?", "recording-search", self.search_recordings)
         self.route("GET", rf"/ws/2/release/{mbid}", "release", self.release)
-        self.route("GET", r"/ws/2/release/?", "release-search", self.search_releases,
-                   when=lambda query: "query" in query)
+        self.route(
+            "GET",
+            r"/ws/2/release/?",
+            "release-search",
+            self.search_releases,
+            when=lambda query: "query" in query,
+        )
         self.route("GET", r"/ws/2/release/?", "release-browse", self.browse_releases)
         self.route("GET", rf"/ws/2/artist/{mbid}", "artist", self.artist)
 
@@ -232,13 +237,18 @@ class MusicBrainzSandbox(SandboxServer):
         if artist not in self.artists:
             return self.error(404, "Not Found")
         releases = sorted(
-            (release for release in self.releases.values()
-             if any(credit["artist"] == artist for credit in release["artist-credit"])),
+            (
+                release
+                for release in self.releases.values()
+                if any(credit["artist"] == artist for credit in release["artist-credit"])
+            ),
             key=lambda release: release["id"],
         )
         limit = bounded_number(request.param("limit"), DEFAULT_LIMIT, 1, MAXIMUM_LIMIT)
         offset = bounded_number(request.param("offset"), 0, 0, 1_000_000)
-        page = [self.release_json(release, includes) for release in releases[offset : offset + limit]]
+        page = [
+            self.release_json(release, includes) for release in releases[offset : offset + limit]
+        ]
         body = {"release-count": len(releases), "release-offset": offset, "releases": page}
         return Response(200, body)
 

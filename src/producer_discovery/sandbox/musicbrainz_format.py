@@ -34,6 +34,7 @@ ARTIST_TYPE_IDS = {
 }
 OFFICIAL_STATUS_ID = "4e304316-386d-3409-af2e-78857eec5cfe"
 
+
 def derived_mbid(*parts: str) -> str:
     """A stable MBID for things the catalogue does not name (tracks, URLs)."""
     return str(uuid.uuid5(uuid.NAMESPACE_URL, "/".join(parts)))

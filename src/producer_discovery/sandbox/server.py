@@ -130,7 +130,11 @@ class SandboxServer:
 
     # Registration -----------------------------------------------------------------------
     def route(
-        self, method: str, pattern: str, endpoint: str, handler: Handler,
+        self,
+        method: str,
+        pattern: str,
+        endpoint: str,
+        handler: Handler,
         when: QueryTest | None = None,
     ) -> None:
         """Serve `method` on paths matching `pattern` (anchored), counted as `endpoint`;
@@ -198,8 +202,9 @@ class SandboxServer:
             )
         try:
             http.send_response(response.status)
-            http.send_header("Content-Type",
-                             response.headers.pop("Content-Type", "application/json"))
+            http.send_header(
+                "Content-Type", response.headers.pop("Content-Type", "application/json")
+            )
             http.send_header("Content-Length", str(len(payload)))
             for key, value in response.headers.items():
                 http.send_header(key, value)
@@ -237,8 +242,9 @@ class SandboxServer:
                 return injected
             response = handler(request)
             if self.world and response.status == 200 and isinstance(response.body, dict):
-                response = Response(200, worldly(self.name, endpoint, response.body),
-                                    response.headers)
+                response = Response(
+                    200, worldly(self.name, endpoint, response.body), response.headers
+                )
             return response
         return self.error(404, f"no route for {method} {path}")
 

@@ -103,8 +103,10 @@ class SpotifySandbox(SandboxServer):
 
     def blocked(self) -> Response:
         """Development-mode quota exhausted: 429, reason QUOTA_EXCEEDED, no Retry-After."""
-        return Response(429, {"error": {"status": 429, "message": "Too many requests",
-                                        "reason": "QUOTA_EXCEEDED"}})
+        return Response(
+            429,
+            {"error": {"status": 429, "message": "Too many requests", "reason": "QUOTA_EXCEEDED"}},
+        )
 
     # Checks before routing --------------------------------------------------------------
     def check_request(self, request: Request, endpoint: str) -> Response | None:

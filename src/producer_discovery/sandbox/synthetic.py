@@ -53,7 +53,9 @@ MAXIMUM_ARTISTS = 200
 Document = dict[str, Any]
 
 
-def generate(artists: int, seed: int = 0, realism: Realism | None = None) -> tuple[Document, Document]:
+def generate(
+    artists: int, seed: int = 0, realism: Realism | None = None
+) -> tuple[Document, Document]:
     """The Spotify and the credits documents of a catalogue of `artists` artists."""
     if not MINIMUM_ARTISTS <= artists <= MAXIMUM_ARTISTS:
         raise ValueError(
@@ -88,8 +90,10 @@ class GeneratedCatalogue:
     def write(self, directory: Path) -> GeneratedCatalogue:
         directory.mkdir(parents=True, exist_ok=True)
         written = replace(self, directory=directory)
-        for path, document in ((written.spotify_path, self.spotify),
-                               (written.credits_path, self.credits)):
+        for path, document in (
+            (written.spotify_path, self.spotify),
+            (written.credits_path, self.credits),
+        ):
             path.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
         return written
 
@@ -126,7 +130,9 @@ class Builder:
     def person(self, role: str, draw: Callable[[random.Random], str]) -> Person:
         name = self.registry.name(draw)
         person = Person(
-            key=slug(name), name=name, role=role,
+            key=slug(name),
+            name=name,
+            role=role,
             genius_id=self.registry.number(2_000_000, 3_999_999),
             musicbrainz_id=self.registry.text(names.mbid),
             discogs_id=self.registry.number(100_000, 9_999_999),
@@ -187,8 +193,13 @@ class Builder:
         count = len(self.artists)
         executive = pick("executive", max(1, count // 4)) if self.rng.random() < 0.6 else None
         circle = self.rng.sample(self.producers, min(len(self.producers), self.rng.randint(2, 4)))
-        return Crew(pick("mixer", max(2, count // 3)), pick("mastering", max(1, count // 5)),
-                    executive, pick("writer", max(2, count // 2)), circle)
+        return Crew(
+            pick("mixer", max(2, count // 3)),
+            pick("mastering", max(1, count // 5)),
+            executive,
+            pick("writer", max(2, count // 2)),
+            circle,
+        )
 
     # Releases ---------------------------------------------------------------------------
     def build(self, artist_count: int) -> None:
@@ -203,9 +214,13 @@ class Builder:
         number = self.song_numbers[artist.key] = self.song_numbers.get(artist.key, 0) + 1
         song = Song(
             isrc=names.isrc("QZ", artist.registrant, year, number),
-            title=self.registry.name(names.song_title), artist=artist, writer=crew.writer,
-            year=year, duration_ms=self.rng.randint(130_000, 330_000),
-            explicit=self.rng.random() < 0.15, producers=producers,
+            title=self.registry.name(names.song_title),
+            artist=artist,
+            writer=crew.writer,
+            year=year,
+            duration_ms=self.rng.randint(130_000, 330_000),
+            explicit=self.rng.random() < 0.15,
+            producers=producers,
             recording_id=self.registry.text(names.mbid),
         )
         others = [person for person in self.artists if person is not artist]
@@ -220,17 +235,31 @@ class Builder:
         self.songs.append(song)
         return song
 
-    def release(self, artist: Person, crew: Crew, kind: str, discs: list[list[Song]],
-                date: str, name: str = "", suffix: str = "") -> Release:
+    def release(
+        self,
+        artist: Person,
+        crew: Crew,
+        kind: str,
+        discs: list[list[Song]],
+        date: str,
+        name: str = "",
+        suffix: str = "",
+    ) -> Release:
         precision = self.rng.choices(("day", "month", "year"), (8, 1, 1))[0]
         shown = {"day": date, "month": date[:7], "year": date[:4]}[precision]
         release = Release(
             spotify_id=self.registry.text(names.spotify_id),
-            name=name or discs[0][0].title, album_type="album" if kind in (
-                "album", "deluxe", "remaster") else "single",
-            kind=kind, artist=artist, crew=crew, discs=discs, release_date=shown,
-            precision=precision, label=self.rng.choice(names.LABELS),
-            barcode=str(self.registry.unique(names.upc)), track_suffix=suffix,
+            name=name or discs[0][0].title,
+            album_type="album" if kind in ("album", "deluxe", "remaster") else "single",
+            kind=kind,
+            artist=artist,
+            crew=crew,
+            discs=discs,
+            release_date=shown,
+            precision=precision,
+            label=self.rng.choice(names.LABELS),
+            barcode=str(self.registry.unique(names.upc)),
+            track_suffix=suffix,
             musicbrainz_id=self.registry.text(names.mbid),
             discogs_id=self.registry.number(1_000_000, 29_999_999),
             master_id=self.registry.number(100_000, 3_999_999),
@@ -253,8 +282,10 @@ class Builder:
             year += rng.randint(1, 3)
         remaining = total - album_count
         for album in albums:
-            for kind, share in (("deluxe", realism.deluxe_share),
-                                ("remaster", realism.remaster_share)):
+            for kind, share in (
+                ("deluxe", realism.deluxe_share),
+                ("remaster", realism.remaster_share),
+            ):
                 if remaining > 0 and rng.random() < share:
                     self.edition(album, kind)
                     remaining -= 1
@@ -264,8 +295,14 @@ class Builder:
                 album = rng.choice(albums)
                 song = rng.choice(album.discs[0])
                 single_year = max(2005, album.year - rng.randint(0, 1))
-                self.release(artist, crew, "pre-release", [[song]], self.date(single_year),
-                             song.spotify_title())
+                self.release(
+                    artist,
+                    crew,
+                    "pre-release",
+                    [[song]],
+                    self.date(single_year),
+                    song.spotify_title(),
+                )
             else:
                 size = 1 if choice == "single" else rng.randint(4, 6)
                 producers = rng.sample(crew.producers, 1)
@@ -288,11 +325,12 @@ class Builder:
         if second is not None and rng.random() < self.realism.second_producer_share:
             block_start = rng.randint(count // 3, count - 2)
         songs = [
-            self.song(artist, crew, year, [lead] if index < block_start or second is None
-                      else [second])
+            self.song(
+                artist, crew, year, [lead] if index < block_start or second is None else [second]
+            )
             for index in range(count)
         ]
-        discs = [songs[: sizes[0]], songs[sizes[0]:]] if len(sizes) == 2 else [songs]
+        discs = [songs[: sizes[0]], songs[sizes[0] :]] if len(sizes) == 2 else [songs]
         name = self.registry.name(names.song_title)
         return self.release(artist, crew, "album", discs, self.date(year), name)
 

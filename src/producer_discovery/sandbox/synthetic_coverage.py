@@ -42,8 +42,9 @@ class Coverage:
         for release in releases:
             release.spotify_upc = release.barcode
             release.musicbrainz_barcode = None if release in off_musicbrainz else release.barcode
-            release.vinyl = (release.album_type == "album"
-                             and self.rng.random() < realism.vinyl_share)
+            release.vinyl = (
+                release.album_type == "album" and self.rng.random() < realism.vinyl_share
+            )
         on_musicbrainz = [release for release in releases if release not in off_musicbrainz]
         padded = self.share(on_musicbrainz, realism.barcode_padding_share)
         for release in padded:  # a list: iterating a set of objects would not be reproducible
@@ -79,8 +80,9 @@ class Coverage:
             if self.rng.random() < 0.5:
                 song.musicbrainz_isrcs = []
             else:  # another registrant's code for the same recording
-                other = names.isrc("QM", names.registrant(self.rng), song.year,
-                                   self.rng.randint(0, 99_999))
+                other = names.isrc(
+                    "QM", names.registrant(self.rng), song.year, self.rng.randint(0, 99_999)
+                )
                 song.musicbrainz_isrcs = [other]
         standalone = set(self.share(lone, realism.standalone_recording_share))
         for song in lone:

@@ -30,23 +30,34 @@ def sample_about(path: Path) -> Document:
 
 
 def images(kind: str, item_id: str) -> list[dict[str, Any]]:
-    return [{"url": f"https://images.sandbox.invalid/{kind}/{item_id}/{size}", "height": size,
-             "width": size} for size in (640, 300, 64)]
+    return [
+        {
+            "url": f"https://images.sandbox.invalid/{kind}/{item_id}/{size}",
+            "height": size,
+            "width": size,
+        }
+        for size in (640, 300, 64)
+    ]
 
 
 # Spotify -------------------------------------------------------------------------------------
 def spotify_document(builder: Builder, generated: Document) -> Document:
     rng = builder.rng
     artists = [
-        {"id": artist.spotify_id, "name": artist.name, "genres": list(artist.genres),
-         "popularity": rng.randint(15, 80), "followers": rng.randint(500, 2_000_000),
-         "images": images("artist", str(artist.spotify_id))}
+        {
+            "id": artist.spotify_id,
+            "name": artist.name,
+            "genres": list(artist.genres),
+            "popularity": rng.randint(15, 80),
+            "followers": rng.randint(500, 2_000_000),
+            "images": images("artist", str(artist.spotify_id)),
+        }
         for artist in builder.artists
     ]
     albums = [spotify_album(builder, release) for release in builder.releases]
     about = {
         "what": "Synthetic Spotify catalogue from producer_discovery.sandbox.synthetic: every "
-                "name, id, ISRC and UPC is invented. Some UPCs are 14-digit zero-padded GTINs.",
+        "name, id, ISRC and UPC is invented. Some UPCs are 14-digit zero-padded GTINs.",
         "layout": sample_about(DEFAULT_CATALOGUE)["layout"],
         "generated": generated,
     }
@@ -56,22 +67,33 @@ def spotify_document(builder: Builder, generated: Document) -> Document:
 def spotify_album(builder: Builder, release: Release) -> Document:
     rng = builder.rng
     tracks = [
-        {"id": builder.registry.text(names.spotify_id),
-         "name": song.spotify_title(release.track_suffix),
-         "artist_ids": [person.spotify_id for person in (song.artist, song.featured) if person],
-         "disc_number": disc_number, "track_number": track_number,
-         "duration_ms": song.duration_ms, "explicit": song.explicit, "isrc": song.isrc,
-         "popularity": rng.randint(0, 70)}
+        {
+            "id": builder.registry.text(names.spotify_id),
+            "name": song.spotify_title(release.track_suffix),
+            "artist_ids": [person.spotify_id for person in (song.artist, song.featured) if person],
+            "disc_number": disc_number,
+            "track_number": track_number,
+            "duration_ms": song.duration_ms,
+            "explicit": song.explicit,
+            "isrc": song.isrc,
+            "popularity": rng.randint(0, 70),
+        }
         for disc_number, disc in enumerate(release.discs, start=1)
         for track_number, song in enumerate(disc, start=1)
     ]
     return {
-        "id": release.spotify_id, "name": release.name, "album_type": release.album_type,
-        "artist_ids": [release.artist.spotify_id], "release_date": release.release_date,
-        "release_date_precision": release.precision, "label": release.label,
-        "upc": release.spotify_upc, "popularity": rng.randint(5, 75),
+        "id": release.spotify_id,
+        "name": release.name,
+        "album_type": release.album_type,
+        "artist_ids": [release.artist.spotify_id],
+        "release_date": release.release_date,
+        "release_date_precision": release.precision,
+        "label": release.label,
+        "upc": release.spotify_upc,
+        "popularity": rng.randint(5, 75),
         "copyright": f"\u00a9 {release.year} {release.label}",
-        "images": images("album", release.spotify_id), "tracks": tracks,
+        "images": images("album", release.spotify_id),
+        "tracks": tracks,
     }
 
 
@@ -85,34 +107,44 @@ def genius_section(builder: Builder, ledger: Ledger) -> Document:
         performances: list[dict[str, Any]] = []
         for person, kind in song.co_producers:
             if rng.random() >= builder.realism.genius_drops_co_producer:
-                performances.append({"label": GENIUS_CO_LABELS[kind], "artists": [person.genius_id]})
+                performances.append(
+                    {"label": GENIUS_CO_LABELS[kind], "artists": [person.genius_id]}
+                )
                 ledger.producer(song, "genius", person)
         crew = first_album[song.isrc].crew
         performances.append({"label": "Mixing Engineer", "artists": [crew.mixer.genius_id]})
         ledger.other(song, crew.mixer, "mixing engineer")
         if crew.executive is not None:
-            performances.append({"label": "Executive Producer",
-                                 "artists": [crew.executive.genius_id]})
+            performances.append(
+                {"label": "Executive Producer", "artists": [crew.executive.genius_id]}
+            )
             ledger.other(song, crew.executive, "executive producer")
         for person in song.producers:
             ledger.producer(song, "genius", person)
-        for person, why in ((song.artist, "the performing artist (writer)"),
-                            (song.writer, "co-writer")):
+        for person, why in (
+            (song.artist, "the performing artist (writer)"),
+            (song.writer, "co-writer"),
+        ):
             ledger.other(song, person, why)
         if song.featured is not None:
             ledger.other(song, song.featured, "featured artist")
         album = first_album[song.isrc]
-        songs.append({
-            "id": song.genius_id, "title": song.title, "primary_artist": song.artist.genius_id,
-            "featured_artists": [song.featured.genius_id] if song.featured else [],
-            "producer_artists": [person.genius_id for person in song.producers],
-            "writer_artists": [song.artist.genius_id, song.writer.genius_id],
-            "custom_performances": performances, "release_date": album.release_date
-            if album.precision == "day" else None,
-            "album": {"id": album.genius_album_id, "name": album.name}
-            if album.album_type == "album" else None,
-            "pageviews": rng.randint(200, 90_000),
-        })
+        songs.append(
+            {
+                "id": song.genius_id,
+                "title": song.title,
+                "primary_artist": song.artist.genius_id,
+                "featured_artists": [song.featured.genius_id] if song.featured else [],
+                "producer_artists": [person.genius_id for person in song.producers],
+                "writer_artists": [song.artist.genius_id, song.writer.genius_id],
+                "custom_performances": performances,
+                "release_date": album.release_date if album.precision == "day" else None,
+                "album": {"id": album.genius_album_id, "name": album.name}
+                if album.album_type == "album"
+                else None,
+                "pageviews": rng.randint(200, 90_000),
+            }
+        )
         credited |= {person.key: person for person in song_people(song, crew)}
     return {"artists": [genius_artist(person) for person in credited.values()], "songs": songs}
 
@@ -125,16 +157,23 @@ def song_people(song: Song, crew: Crew) -> list[Person]:
 
 
 def genius_artist(person: Person) -> Document:
-    image = PLACEHOLDER_IMAGE if person.placeholder_image else (
-        f"https://images.genius.sandbox.invalid/artists/{person.key}.jpg")
+    image = (
+        PLACEHOLDER_IMAGE
+        if person.placeholder_image
+        else (f"https://images.genius.sandbox.invalid/artists/{person.key}.jpg")
+    )
     description = f"{person.name} is a {person.role} from {person.country}."
     if person.email:
         description += f" Bookings: {person.email}"
     return {
-        "id": person.genius_id, "name": person.name, "alternate_names": [],
+        "id": person.genius_id,
+        "name": person.name,
+        "alternate_names": [],
         "image_url": image,
         "instagram_name": person.instagram if person.instagram_on_genius else None,
-        "twitter_name": None, "facebook_name": None, "is_verified": person.role == "artist",
+        "twitter_name": None,
+        "facebook_name": None,
+        "is_verified": person.role == "artist",
         "followers_count": 0 if person.placeholder_image else 40 + person.genius_id % 9000,
         "description": description,
     }
@@ -161,11 +200,14 @@ def credits_document(builder: Builder, generated: Document) -> Document:
     return {
         "_about": {
             "what": "Synthetic public credit data of the synthetic Spotify catalogue generated "
-                    "with it (producer_discovery.sandbox.synthetic). Every name and id is "
-                    "invented.",
-            "layout": about["layout"], "generated": generated,
+            "with it (producer_discovery.sandbox.synthetic). Every name and id is "
+            "invented.",
+            "layout": about["layout"],
+            "generated": generated,
         },
-        "genius": genius, "musicbrainz": musicbrainz, "discogs": discogs,
+        "genius": genius,
+        "musicbrainz": musicbrainz,
+        "discogs": discogs,
         "_expected": expected(builder, ledger),
     }
 
@@ -182,34 +224,46 @@ def expected(builder: Builder, ledger: Ledger) -> Document:
     for song in builder.songs:
         for person in song.title_credit:
             ledger.producer(song, "title", person)
-        sources = {source: ledger.credited(song, source)
-                   for source in ("genius", "musicbrainz", "discogs", "title")}
+        sources = {
+            source: ledger.credited(song, source)
+            for source in ("genius", "musicbrainz", "discogs", "title")
+        }
         producers = sorted({key for keys in sources.values() for key in keys})
         credited.update(producers)
-        songs.append({
-            "artist": song.artist.name, "title": song.title, "isrc": song.isrc,
-            "spotify_titles": titles[song.isrc],
-            "normalized_artist": normalize_name(song.artist.name),
-            "normalized_title": normalize_title(song.spotify_title()),
-            "main_artist": True, "in_artist_discography": True, "producers": producers,
-            "producer_names": [ledger.people[key].name for key in producers],
-            "credited_non_producers": sorted(ledger.non_producers.get(song.isrc, set())),
-            "title_credits": sources["title"], "sources": sources,
-            "genius_song_id": song.genius_id,
-            "genius_decoys_ranked_first": False if song.genius_id else None,
-            "musicbrainz_coverage": song.musicbrainz,
-        })
+        songs.append(
+            {
+                "artist": song.artist.name,
+                "title": song.title,
+                "isrc": song.isrc,
+                "spotify_titles": titles[song.isrc],
+                "normalized_artist": normalize_name(song.artist.name),
+                "normalized_title": normalize_title(song.spotify_title()),
+                "main_artist": True,
+                "in_artist_discography": True,
+                "producers": producers,
+                "producer_names": [ledger.people[key].name for key in producers],
+                "credited_non_producers": sorted(ledger.non_producers.get(song.isrc, set())),
+                "title_credits": sources["title"],
+                "sources": sources,
+                "genius_song_id": song.genius_id,
+                "genius_decoys_ranked_first": False if song.genius_id else None,
+                "musicbrainz_coverage": song.musicbrainz,
+            }
+        )
     return {
         "_about": {
             "what": "The truth for every song of the synthetic catalogue, in the sample's "
-                    "shape; musicbrainz_coverage says how MusicBrainz holds the song: "
-                    "release, unknown-isrc (on releases, its ISRC unknown or another), "
-                    "standalone (a recording on no release) or absent.",
+            "shape; musicbrainz_coverage says how MusicBrainz holds the song: "
+            "release, unknown-isrc (on releases, its ISRC unknown or another), "
+            "standalone (a recording on no release) or absent.",
         },
         "songs": songs,
         "producers": {key: expected_producer(ledger.people[key]) for key in sorted(credited)},
-        "non_producers": {key: {"name": ledger.people[key].name, "why": why}
-                          for key, why in sorted(ledger.why.items()) if key not in credited},
+        "non_producers": {
+            key: {"name": ledger.people[key].name, "why": why}
+            for key, why in sorted(ledger.why.items())
+            if key not in credited
+        },
     }
 
 
@@ -218,12 +272,19 @@ def expected_producer(person: Person) -> Document:
     if person.instagram:
         source = "genius" if person.instagram_on_genius else "musicbrainz"
     return {
-        "name": person.name, "normalized_name": normalize_name(person.name),
-        "genius_artist_id": person.genius_id, "musicbrainz_id": person.musicbrainz_id,
-        "discogs_id": person.discogs_id, "discogs_name": person.discogs_name,
-        "instagram_handle": person.instagram, "instagram_source": source,
-        "email_public": person.email is not None, "email": person.email,
-        "image_url": None if person.placeholder_image
+        "name": person.name,
+        "normalized_name": normalize_name(person.name),
+        "genius_artist_id": person.genius_id,
+        "musicbrainz_id": person.musicbrainz_id,
+        "discogs_id": person.discogs_id,
+        "discogs_name": person.discogs_name,
+        "instagram_handle": person.instagram,
+        "instagram_source": source,
+        "email_public": person.email is not None,
+        "email": person.email,
+        "image_url": None
+        if person.placeholder_image
         else f"https://images.genius.sandbox.invalid/artists/{person.key}.jpg",
-        "placeholder_image": person.placeholder_image, "name_variant": person.variant,
+        "placeholder_image": person.placeholder_image,
+        "name_variant": person.variant,
     }

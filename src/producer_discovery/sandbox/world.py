@@ -95,8 +95,10 @@ def musicbrainz(endpoint: str, body: dict[str, Any]) -> None:
 
 def discogs(endpoint: str, body: dict[str, Any]) -> None:
     if endpoint == "releases" and isinstance(body.get("tracklist"), list):
-        body["tracklist"] = [{"type_": "heading", "position": "", "title": "Side One",
-                              "duration": ""}, *body["tracklist"]]
+        body["tracklist"] = [
+            {"type_": "heading", "position": "", "title": "Side One", "duration": ""},
+            *body["tracklist"],
+        ]
         body["notes"] = str(body.get("notes") or "") + ODD_TEXT
 
 
@@ -104,5 +106,10 @@ def instagram(endpoint: str, body: dict[str, Any]) -> None:
     return None
 
 
-REWRITES = {"spotify": spotify, "genius": genius, "musicbrainz": musicbrainz,
-            "discogs": discogs, "instagram": instagram}
+REWRITES = {
+    "spotify": spotify,
+    "genius": genius,
+    "musicbrainz": musicbrainz,
+    "discogs": discogs,
+    "instagram": instagram,
+}

@@ -42,11 +42,16 @@ def operator(request: Request) -> None:
     if checks.bearer(request):
         return
     if checks.session(request):
-        if request.method in ("GET", "HEAD") or checks.csrf_matches(request, request.headers.get(CSRF_HEADER)):
+        if request.method in ("GET", "HEAD") or checks.csrf_matches(
+            request, request.headers.get(CSRF_HEADER)
+        ):
             return
         raise HTTPException(403, "missing or wrong X-CSRF-Token for a session request")
-    raise HTTPException(401, "operator credentials needed: Authorization: Bearer <token>",
-                        headers={"WWW-Authenticate": "Bearer"})
+    raise HTTPException(
+        401,
+        "operator credentials needed: Authorization: Bearer <token>",
+        headers={"WWW-Authenticate": "Bearer"},
+    )
 
 
 class SearchResult(BaseModel):
@@ -64,7 +69,9 @@ class DiscoverRequest(BaseModel):
 
     @model_validator(mode="after")
     def one_of(self) -> DiscoverRequest:
-        if bool(self.artist_name and self.artist_name.strip()) == bool(self.genre and self.genre.strip()):
+        if bool(self.artist_name and self.artist_name.strip()) == bool(
+            self.genre and self.genre.strip()
+        ):
             raise ValueError("give exactly one of artistName or genre (not blank)")
         return self
 
@@ -84,9 +91,11 @@ Id = Annotated[uuid.UUID, Path(description="the database id")]
 
 
 @router.get("/search", response_model=SearchResult, summary="Artists and producers matching a text")
-def search(q: Annotated[str, Query(min_length=1, max_length=200)],
-           limit: Annotated[int, Query(ge=1, le=100)] = 10,
-           data: Store = Depends(store)) -> dict[str, Any]:
+def search(
+    q: Annotated[str, Query(min_length=1, max_length=200)],
+    limit: Annotated[int, Query(ge=1, le=100)] = 10,
+    data: Store = Depends(store),
+) -> dict[str, Any]:
     return data.search(q, limit)
 
 
@@ -99,13 +108,16 @@ def artist(artist_id: Id, data: Store = Depends(store)) -> dict[str, Any]:
 
 
 @router.get("/producers", summary="The leaderboard: most credited producers first")
-def producers(limit: Annotated[int, Query(ge=1, le=500)] = 50,
-              data: Store = Depends(store)) -> list[dict[str, Any]]:
+def producers(
+    limit: Annotated[int, Query(ge=1, le=500)] = 50, data: Store = Depends(store)
+) -> list[dict[str, Any]]:
     return data.leaderboard(limit)
 
 
-@router.get("/producers/{producer_id}",
-            summary="A producer: aliases, socials, credits, collaborators; email for the operator")
+@router.get(
+    "/producers/{producer_id}",
+    summary="A producer: aliases, socials, credits, collaborators; email for the operator",
+)
 def producer(producer_id: Id, request: Request, data: Store = Depends(store)) -> dict[str, Any]:
     document = data.producer(str(producer_id), with_contact=guard(request).is_operator(request))
     if document is None:
@@ -118,8 +130,13 @@ def pipeline(data: Store = Depends(store)) -> dict[str, Any]:
     return data.pipeline()
 
 
-@router.post("/discover", status_code=202, response_model=Queued, dependencies=[Depends(operator)],
-             summary="Queue an artist (artistName) or a genre for discovery (operator)")
+@router.post(
+    "/discover",
+    status_code=202,
+    response_model=Queued,
+    dependencies=[Depends(operator)],
+    summary="Queue an artist (artistName) or a genre for discovery (operator)",
+)
 def discover(body: DiscoverRequest, data: Store = Depends(store)) -> JSONResponse:
     if body.artist_name:
         queued = data.discover_artist(body.artist_name.strip())
@@ -128,11 +145,17 @@ def discover(body: DiscoverRequest, data: Store = Depends(store)) -> JSONRespons
     return JSONResponse({"queued": queued}, status_code=202)
 
 
-@router.post("/dlq/{queue}/{msg_id}/replay", response_model=list[Replayed],
-             dependencies=[Depends(operator)],
-             summary="Send a dead letter back to its stage (operator)")
-def replay(queue: Annotated[str, Path(description="a dead-letter queue, e.g. artist_discovery_dlq")],
-           msg_id: Annotated[int, Path(ge=1)], data: Store = Depends(store)) -> list[dict[str, Any]]:
+@router.post(
+    "/dlq/{queue}/{msg_id}/replay",
+    response_model=list[Replayed],
+    dependencies=[Depends(operator)],
+    summary="Send a dead letter back to its stage (operator)",
+)
+def replay(
+    queue: Annotated[str, Path(description="a dead-letter queue, e.g. artist_discovery_dlq")],
+    msg_id: Annotated[int, Path(ge=1)],
+    data: Store = Depends(store),
+) -> list[dict[str, Any]]:
     if not is_dead_letter_queue(queue):
         raise HTTPException(404, f"no dead-letter queue {queue!r}")
     replayed = data.replay(queue, msg_id)

@@ -39,8 +39,12 @@ SECURITY_HEADERS = {
 }
 
 ERROR_TITLES = {
-    401: "Sign in needed", 403: "Not allowed", 404: "Not found", 405: "Not allowed here",
-    422: "That request isn't valid", 500: "Something went wrong",
+    401: "Sign in needed",
+    403: "Not allowed",
+    404: "Not found",
+    405: "Not allowed here",
+    422: "That request isn't valid",
+    500: "Something went wrong",
 }
 
 
@@ -90,18 +94,27 @@ def wants_json(request: Request) -> bool:
 def install_error_pages(app: FastAPI, templates: Jinja2Templates) -> None:
     def page(request: Request, status: int, message: str) -> Response:
         guard: Guard = request.app.state.guard
-        response = templates.TemplateResponse(request, "error.html", {
-            "status": status, "title": ERROR_TITLES.get(status, "Error"), "message": message,
-            "operator": guard.is_operator(request), "csrf": guard.csrf_token(request)},
-            status_code=status)
+        response = templates.TemplateResponse(
+            request,
+            "error.html",
+            {
+                "status": status,
+                "title": ERROR_TITLES.get(status, "Error"),
+                "message": message,
+                "operator": guard.is_operator(request),
+                "csrf": guard.csrf_token(request),
+            },
+            status_code=status,
+        )
         guard.remember_csrf(request, response)
         return response
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, error: HTTPException) -> Response:
         if wants_json(request):
-            return JSONResponse({"detail": error.detail}, status_code=error.status_code,
-                                headers=error.headers)
+            return JSONResponse(
+                {"detail": error.detail}, status_code=error.status_code, headers=error.headers
+            )
         if error.status_code == 401:
             back = request.url.path if request.method == "GET" else "/"
             return Response(status_code=303, headers={"location": f"/login?next={quote(back)}"})
@@ -110,17 +123,21 @@ def install_error_pages(app: FastAPI, templates: Jinja2Templates) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, error: RequestValidationError) -> Response:
-        problems = [{"loc": list(e.get("loc", ())), "msg": e.get("msg", "")} for e in error.errors()]
+        problems = [
+            {"loc": list(e.get("loc", ())), "msg": e.get("msg", "")} for e in error.errors()
+        ]
         if wants_json(request):
             return JSONResponse({"detail": problems}, status_code=422)
-        text = "; ".join(f"{'.'.join(str(p) for p in e['loc'][1:]) or 'input'}: {e['msg']}"
-                         for e in problems)
+        text = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'][1:]) or 'input'}: {e['msg']}" for e in problems
+        )
         return page(request, 422, text)
 
     @app.exception_handler(Exception)
     async def crashed(request: Request, error: Exception) -> Response:
-        log.error("web_request_failed", path=request.url.path, method=request.method, exc_info=error)
+        log.error(
+            "web_request_failed", path=request.url.path, method=request.method, exc_info=error
+        )
         if wants_json(request):
             return JSONResponse({"detail": "internal error"}, status_code=500)
         return page(request, 500, "The error was logged. Please try again in a moment.")
-

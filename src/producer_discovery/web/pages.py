@@ -27,9 +27,18 @@ SOCIAL_LINKS = {
 
 def render(request: Request, template: str, context: dict[str, Any], status: int = 200) -> Response:
     guard: Guard = request.app.state.guard
-    response = request.app.state.templates.TemplateResponse(request, template, {
-        "operator": guard.is_operator(request), "operator_enabled": guard.enabled,
-        "csrf": guard.csrf_token(request), "csrf_field": CSRF_FIELD, **context}, status_code=status)
+    response = request.app.state.templates.TemplateResponse(
+        request,
+        template,
+        {
+            "operator": guard.is_operator(request),
+            "operator_enabled": guard.enabled,
+            "csrf": guard.csrf_token(request),
+            "csrf_field": CSRF_FIELD,
+            **context,
+        },
+        status_code=status,
+    )
     guard.remember_csrf(request, response)
     return response
 
@@ -43,7 +52,9 @@ def check_form(request: Request, token: str | None) -> None:
     """A form POST: its CSRF field must match this browser's cookie, its sender an operator."""
     guard: Guard = request.app.state.guard
     if not guard.csrf_matches(request, token):
-        raise HTTPException(403, "This form expired or did not come from this site. Reload the page and try again.")
+        raise HTTPException(
+            403, "This form expired or did not come from this site. Reload the page and try again."
+        )
     if not guard.enabled:
         raise HTTPException(403, "Operator actions are disabled: WEB_OPERATOR_TOKEN is not set.")
     if not guard.session(request):
@@ -55,8 +66,9 @@ def home(request: Request, q: Annotated[str | None, Query(max_length=200)] = Non
     data = store(request)
     text = (q or "").strip()
     results = data.search(text, 10) if text else None
-    return render(request, "index.html", {"q": text, "results": results,
-                                          "leaderboard": data.leaderboard(20)})
+    return render(
+        request, "index.html", {"q": text, "results": results, "leaderboard": data.leaderboard(20)}
+    )
 
 
 @router.get("/artists/{artist_id}")
@@ -73,33 +85,69 @@ def producer_page(request: Request, producer_id: uuid.UUID) -> Response:
     document = store(request).producer(str(producer_id), with_contact=guard.is_operator(request))
     if document is None:
         raise HTTPException(404, "There is no producer with this id.")
-    return render(request, "producer.html", {
-        "producer": document, "socials": social_links(document.get("socials") or {}),
-        "groups": group_credits(document["credits"]),
-        "graph": charts.collaboration_graph(document["name"], document["collaborators"])})
+    return render(
+        request,
+        "producer.html",
+        {
+            "producer": document,
+            "socials": social_links(document.get("socials") or {}),
+            "groups": group_credits(document["credits"]),
+            "graph": charts.collaboration_graph(document["name"], document["collaborators"]),
+        },
+    )
 
 
 @router.get("/dashboard")
-def dashboard(request: Request, queued: Annotated[str | None, Query(max_length=200)] = None,
-              replayed: Annotated[str | None, Query(max_length=200)] = None) -> Response:
+def dashboard(
+    request: Request,
+    queued: Annotated[str | None, Query(max_length=200)] = None,
+    replayed: Annotated[str | None, Query(max_length=200)] = None,
+) -> Response:
     pipeline = store(request).pipeline(24)
     history = pipeline["history"]
     hours = history["hours"]
-    return render(request, "dashboard.html", {
-        "pipeline": pipeline, "queued": queued, "replayed": replayed,
-        "charts": [
-            charts.line_chart("Messages finished per hour, by stage", hours,
-                              charts.series_by(history["finished"], hours, "queue_name", "count"), "messages"),
-            charts.line_chart("Errors per hour", hours,
-                              charts.series_by(history["errors"], hours, "kind", "count"), "errors"),
-            charts.line_chart("Queue depth (queue monitor)", hours,
-                              charts.series_by(history["depths"], hours, "queue_name", "depth"), "messages"),
-            charts.line_chart("API calls per hour", hours,
-                              charts.series_by(history["api_calls"], hours, "api", "count"), "calls"),
-            charts.line_chart("API mean response time (ms)", hours,
-                              charts.series_by(history["api_calls"], hours, "api", "avg_ms"), "ms",
-                              additive=False),
-        ]})
+    return render(
+        request,
+        "dashboard.html",
+        {
+            "pipeline": pipeline,
+            "queued": queued,
+            "replayed": replayed,
+            "charts": [
+                charts.line_chart(
+                    "Messages finished per hour, by stage",
+                    hours,
+                    charts.series_by(history["finished"], hours, "queue_name", "count"),
+                    "messages",
+                ),
+                charts.line_chart(
+                    "Errors per hour",
+                    hours,
+                    charts.series_by(history["errors"], hours, "kind", "count"),
+                    "errors",
+                ),
+                charts.line_chart(
+                    "Queue depth (queue monitor)",
+                    hours,
+                    charts.series_by(history["depths"], hours, "queue_name", "depth"),
+                    "messages",
+                ),
+                charts.line_chart(
+                    "API calls per hour",
+                    hours,
+                    charts.series_by(history["api_calls"], hours, "api", "count"),
+                    "calls",
+                ),
+                charts.line_chart(
+                    "API mean response time (ms)",
+                    hours,
+                    charts.series_by(history["api_calls"], hours, "api", "avg_ms"),
+                    "ms",
+                    additive=False,
+                ),
+            ],
+        },
+    )
 
 
 @router.get("/login")
@@ -108,16 +156,26 @@ def login_form(request: Request, next: Annotated[str, Query(max_length=300)] = "
 
 
 @router.post("/login")
-def login(request: Request, token: Annotated[str, Form(max_length=500)],
-          csrf_token: Annotated[str | None, Form()] = None,
-          next: Annotated[str, Form(max_length=300)] = "/") -> Response:
+def login(
+    request: Request,
+    token: Annotated[str, Form(max_length=500)],
+    csrf_token: Annotated[str | None, Form()] = None,
+    next: Annotated[str, Form(max_length=300)] = "/",
+) -> Response:
     guard: Guard = request.app.state.guard
     if not guard.csrf_matches(request, csrf_token):
-        raise HTTPException(403, "This form expired or did not come from this site. Reload the page and try again.")
+        raise HTTPException(
+            403, "This form expired or did not come from this site. Reload the page and try again."
+        )
     if not guard.token_matches(token):
-        message = "That token is not right." if guard.enabled else \
-            "Operator sign-in is disabled: WEB_OPERATOR_TOKEN is not set."
-        return render(request, "login.html", {"next": safe_next(next), "error": message}, status=401)
+        message = (
+            "That token is not right."
+            if guard.enabled
+            else "Operator sign-in is disabled: WEB_OPERATOR_TOKEN is not set."
+        )
+        return render(
+            request, "login.html", {"next": safe_next(next), "error": message}, status=401
+        )
     response = RedirectResponse(safe_next(next), status_code=303)
     guard.open_session(request, response)
     return response
@@ -134,9 +192,12 @@ def logout(request: Request, csrf_token: Annotated[str | None, Form()] = None) -
 
 
 @router.post("/discover")
-def discover(request: Request, kind: Annotated[str, Form(pattern="^(artist|genre)$")],
-             value: Annotated[str, Form(min_length=1, max_length=200)],
-             csrf_token: Annotated[str | None, Form()] = None) -> Response:
+def discover(
+    request: Request,
+    kind: Annotated[str, Form(pattern="^(artist|genre)$")],
+    value: Annotated[str, Form(min_length=1, max_length=200)],
+    csrf_token: Annotated[str | None, Form()] = None,
+) -> Response:
     check_form(request, csrf_token)
     text = value.strip()
     if not text:
@@ -148,8 +209,9 @@ def discover(request: Request, kind: Annotated[str, Form(pattern="^(artist|genre
 
 
 @router.post("/dashboard/dlq/{queue}/{msg_id}/replay")
-def replay(request: Request, queue: str, msg_id: int,
-           csrf_token: Annotated[str | None, Form()] = None) -> Response:
+def replay(
+    request: Request, queue: str, msg_id: int, csrf_token: Annotated[str | None, Form()] = None
+) -> Response:
     check_form(request, csrf_token)
     if not is_dead_letter_queue(queue):
         raise HTTPException(404, f"There is no dead-letter queue {queue}.")
@@ -163,7 +225,11 @@ def replay(request: Request, queue: str, msg_id: int,
 
 def safe_next(target: str) -> str:
     """Only a path on this site (no //host, no scheme) is followed after sign-in."""
-    return target if target.startswith("/") and not target.startswith("//") and "\\" not in target else "/"
+    return (
+        target
+        if target.startswith("/") and not target.startswith("//") and "\\" not in target
+        else "/"
+    )
 
 
 def social_links(socials: dict[str, str]) -> list[tuple[str, str, str]]:
@@ -174,7 +240,9 @@ def social_links(socials: dict[str, str]) -> list[tuple[str, str, str]]:
             label, pattern = SOCIAL_LINKS[field]
             links.append((label, pattern.format(quote(value.lstrip("@"))), "@" + value.lstrip("@")))
         elif value.startswith(("https://", "http://")):
-            links.append((field.replace("_", " ").title(), value, value.split("://", 1)[1].rstrip("/")))
+            links.append(
+                (field.replace("_", " ").title(), value, value.split("://", 1)[1].rstrip("/"))
+            )
     return links
 
 
@@ -183,10 +251,18 @@ def group_credits(credits: list[dict[str, Any]]) -> list[dict[str, Any]]:
     groups: list[dict[str, Any]] = []
     for credit in credits:
         if not groups or groups[-1]["artist_id"] != credit["artist_id"]:
-            groups.append({"artist_id": credit["artist_id"], "artist": credit["artist"], "albums": []})
+            groups.append(
+                {"artist_id": credit["artist_id"], "artist": credit["artist"], "albums": []}
+            )
         albums = groups[-1]["albums"]
         if not albums or albums[-1]["album_id"] != credit["album_id"]:
-            albums.append({"album_id": credit["album_id"], "album": credit["album"],
-                           "release_date": credit["release_date"], "credits": []})
+            albums.append(
+                {
+                    "album_id": credit["album_id"],
+                    "album": credit["album"],
+                    "release_date": credit["release_date"],
+                    "credits": [],
+                }
+            )
         albums[-1]["credits"].append(credit)
     return groups

@@ -31,11 +31,16 @@ class Guard:
     """Operator checks and CSRF tokens for one running app."""
 
     def __init__(self, settings: Settings) -> None:
-        token = settings.web_operator_token.get_secret_value() if settings.web_operator_token else ""
+        token = (
+            settings.web_operator_token.get_secret_value() if settings.web_operator_token else ""
+        )
         self.token = token
         self.session_seconds = int(settings.web_session_hours * 3600)
-        key = hmac.new(token.encode() or secrets.token_bytes(32), b"producer-discovery web session",
-                       hashlib.sha256).hexdigest()
+        key = hmac.new(
+            token.encode() or secrets.token_bytes(32),
+            b"producer-discovery web session",
+            hashlib.sha256,
+        ).hexdigest()
         self.sessions = URLSafeTimedSerializer(key, salt="session")
         self.csrf = URLSafeTimedSerializer(key, salt="csrf")
 
@@ -64,9 +69,15 @@ class Guard:
         return self.bearer(request) or self.session(request)
 
     def open_session(self, request: Request, response: Response) -> None:
-        response.set_cookie(SESSION_COOKIE, self.sessions.dumps({"operator": True}),
-                            max_age=self.session_seconds, httponly=True, samesite="lax",
-                            secure=request.url.scheme == "https", path="/")
+        response.set_cookie(
+            SESSION_COOKIE,
+            self.sessions.dumps({"operator": True}),
+            max_age=self.session_seconds,
+            httponly=True,
+            samesite="lax",
+            secure=request.url.scheme == "https",
+            path="/",
+        )
 
     def close_session(self, response: Response) -> None:
         response.delete_cookie(SESSION_COOKIE, path="/")
@@ -93,12 +104,22 @@ class Guard:
 
     def csrf_matches(self, request: Request, submitted: str | None) -> bool:
         cookie = request.cookies.get(CSRF_COOKIE)
-        return bool(cookie and submitted and self.csrf_valid(cookie)
-                    and hmac.compare_digest(cookie.encode(), submitted.encode()))
+        return bool(
+            cookie
+            and submitted
+            and self.csrf_valid(cookie)
+            and hmac.compare_digest(cookie.encode(), submitted.encode())
+        )
 
     def remember_csrf(self, request: Request, response: Response) -> None:
         """Set the CSRF cookie when this request created one."""
         fresh = getattr(request.state, "new_csrf", None)
         if fresh is not None:
-            response.set_cookie(CSRF_COOKIE, fresh, httponly=True, samesite="strict",
-                                secure=request.url.scheme == "https", path="/")
+            response.set_cookie(
+                CSRF_COOKIE,
+                fresh,
+                httponly=True,
+                samesite="strict",
+                secure=request.url.scheme == "https",
+                path="/",
+            )
