@@ -1,6 +1,6 @@
 -- Schemas and the extensions every later migration relies on.
 -- pgmq is installed by the migration runner before this file (CREATE EXTENSION pgmq where the
--- server has it, else the SQL bundled in the `pgmq` Python package); pg_cron by 0009.
+-- server has it, else the SQL bundled in the `pgmq` Python package); pg_cron by definitions/95_schedules.sql.
 CREATE EXTENSION IF NOT EXISTS "uuid-ossp";
 
 CREATE SCHEMA IF NOT EXISTS monitoring;

@@ -50,32 +50,3 @@ CREATE TABLE public.api_response_cache (
     PRIMARY KEY (api, resource)
 );
 CREATE INDEX api_response_cache_expires_idx ON public.api_response_cache (expires_at);
-
--- Expired responses are never served (cache_get checks expires_at); this deletes them.
-CREATE OR REPLACE FUNCTION public.purge_expired_api_cache()
-RETURNS INTEGER
-LANGUAGE plpgsql
-SECURITY DEFINER
-SET search_path = pg_catalog, public, pg_temp
-AS $$
-DECLARE
-  v_deleted INTEGER;
-BEGIN
-  DELETE FROM public.api_response_cache WHERE expires_at < now();
-  GET DIAGNOSTICS v_deleted = ROW_COUNT;
-  RETURN v_deleted;
-END;
-$$;
-
-DO $$
-DECLARE
-  v_reason TEXT := public.pg_cron_unavailable_reason();
-BEGIN
-  IF v_reason IS NOT NULL THEN
-    RAISE NOTICE 'API cache purge schedule skipped: %. Run SELECT purge_expired_api_cache() by hand.', v_reason;
-    RETURN;
-  END IF;
-  PERFORM cron.schedule('purge-expired-api-cache', '45 3 * * *',
-                        'SELECT public.purge_expired_api_cache()');
-END;
-$$;

@@ -1,5 +1,5 @@
 -- What the workers learn about a provider account and share, so that N processes (and a
--- restarted one) do not each ask the provider again (issue #13):
+-- restarted one) do not each ask the provider again:
 -- * public.api_credentials: one access token per provider account (Spotify's client-credentials
 --   token), fetched by one process under a lock and used by all until shortly before it
 --   expires. It is a secret: only discovery_worker may read it (not the operator, not the

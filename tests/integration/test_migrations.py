@@ -21,6 +21,11 @@ def test_second_migrate_is_a_no_op(empty_database_url: str) -> None:
         for entry in MIGRATIONS_DIR.iterdir()
         if entry.name[0].isdigit()
     )
+    assert [name for name in first if name.startswith("definitions/")] == sorted(
+        "definitions/" + entry.name.removesuffix(".sql")
+        for entry in (MIGRATIONS_DIR / "definitions").iterdir()
+        if entry.name.endswith(".sql")
+    )
     with psycopg.connect(empty_database_url) as conn:
         before = conn.execute(
             "SELECT name, applied_at FROM public.schema_migrations ORDER BY name"
@@ -31,6 +36,30 @@ def test_second_migrate_is_a_no_op(empty_database_url: str) -> None:
             "SELECT name, applied_at FROM public.schema_migrations ORDER BY name"
         ).fetchall()
     assert before == after
+
+
+def test_changed_definition_is_applied_again_alone(empty_database_url: str, tmp_path: Path) -> None:
+    """Editing a definition file re-applies that file only, and the function's new body is the
+    one the database runs; its grants are kept."""
+    copy = tmp_path / "migrations"
+    shutil.copytree(str(MIGRATIONS_DIR), copy)
+    migrate(empty_database_url, copy)
+    edited = copy / "definitions" / "70_retention.sql"
+    text = edited.read_text()
+    assert "retention_age" in text
+    edited.write_text(text + "\nCOMMENT ON FUNCTION public.purge_old_data() IS 'probe';\n")
+    assert migrate(empty_database_url, copy) == ["definitions/70_retention"]
+    with psycopg.connect(empty_database_url) as conn:
+        comment = conn.execute(
+            "SELECT obj_description('public.purge_old_data()'::regprocedure)"
+        ).fetchone()
+        owner = conn.execute(
+            "SELECT pg_get_userbyid(proowner), has_function_privilege("
+            "'discovery_operator', 'public.purge_old_data()', 'EXECUTE') "
+            "FROM pg_proc WHERE oid = 'public.purge_old_data()'::regprocedure"
+        ).fetchone()
+    assert comment == ("probe",)
+    assert owner == ("discovery_owner", True)
 
 
 def test_edited_landed_migration_is_refused(empty_database_url: str, tmp_path: Path) -> None:

@@ -1,11 +1,25 @@
-"""The migration runner: applies migrations/NNNN_verb_object.sql in order, once each.
+"""The migration runner: versioned migrations once each, then the current definitions.
 
-Each file runs in its own transaction under a session advisory lock (two `migrate` runs at
-once apply nothing twice), and is recorded with its SHA-256 in `public.schema_migrations`.
-A landed file that was edited is refused: write a new migration instead. pgmq is installed
-first: `CREATE EXTENSION pgmq` where the server has it, else the SQL bundled in the `pgmq`
-Python package (which cannot run twice, so it is guarded by a check of the installed schema).
-NOTICEs raised by migrations (e.g. "maintenance schedules skipped") are passed to `log`.
+- `migrations/NNNN_verb_object.sql` (schemas, tables, indexes, data, table grants) are applied
+  in order, once each, and recorded with their SHA-256 in `public.schema_migrations`. One that
+  was edited after it was applied is refused: write a new migration instead.
+- `migrations/definitions/*.sql` hold every function, view, function grant and pg_cron
+  schedule, one current definition each (`CREATE OR REPLACE`). A file is re-applied, in
+  file-name order after the versioned migrations, whenever its checksum differs from the one
+  recorded as `definitions/<name>`; so an upgraded database ends with the same definitions as
+  a fresh one.
+- Then, when anything was applied, every object is handed to discovery_owner and the queue
+  tables' grants are renewed (`claim_project_objects()`, `grant_queue_privileges()`).
+
+Everything runs under a session advisory lock (two `migrate` runs at once apply nothing twice),
+each file in its own transaction. pgmq is installed first: `CREATE EXTENSION pgmq` where the
+server has it, else the SQL bundled in the `pgmq` Python package (which cannot run twice, so it
+is guarded by a check of the installed schema). NOTICEs raised by migrations (e.g. "maintenance
+schedules skipped") are passed to `log`.
+
+`migrations/superseded.txt` lists the checksums the versioned files had when released before
+their definitions moved out of them; a database migrated then is accepted and its ledger
+brought up to date.
 """
 
 from __future__ import annotations
@@ -25,6 +39,9 @@ from producer_discovery.errors import ConfigurationError
 # Shipped as package data, so an installed wheel migrates as well as a source checkout.
 MIGRATIONS_DIR: Traversable = files("producer_discovery.migrations")
 MIGRATION_NAME = re.compile(r"^\d{4}_\w+\.sql$")
+DEFINITION_NAME = re.compile(r"^\d{2}_\w+\.sql$")
+DEFINITIONS = "definitions"
+SUPERSEDED = "superseded.txt"
 ADVISORY_LOCK_KEY = 7_301_994_115  # any constant shared by every migrate run
 
 LEDGER_SQL = """
@@ -36,16 +53,12 @@ CREATE TABLE IF NOT EXISTS public.schema_migrations (
 """
 
 
-# After every migration, in its transaction: what it created in the project's schemas is handed
-# to discovery_owner and nothing of it is left to PUBLIC (migration 0050).
-CLAIM_SQL = """
-DO $$
-BEGIN
-  IF to_regprocedure('public.claim_project_objects()') IS NOT NULL THEN
-    PERFORM public.claim_project_objects();
-  END IF;
-END;
-$$
+# After a run that applied anything: what it created in the project's schemas is handed to
+# discovery_owner, nothing of it is left to PUBLIC, and every queue's tables are granted to the
+# stage and operator roles (definitions/00_ownership.sql).
+FINISH_SQL = """
+SELECT public.claim_project_objects();
+SELECT public.grant_queue_privileges();
 """
 
 
@@ -68,10 +81,33 @@ class Migration:
 
 
 def discover(directory: Traversable = MIGRATIONS_DIR) -> list[Migration]:
+    """The versioned migrations, in order."""
+    return sql_files(directory, MIGRATION_NAME, prefix="")
+
+
+def discover_definitions(directory: Traversable = MIGRATIONS_DIR) -> list[Migration]:
+    """The definition files, in order; each recorded as `definitions/<name>`."""
+    return sql_files(directory / DEFINITIONS, DEFINITION_NAME, prefix=f"{DEFINITIONS}/")
+
+
+def sql_files(directory: Traversable, pattern: re.Pattern[str], prefix: str) -> list[Migration]:
     if not directory.is_dir():
         raise MigrationError(f"no migrations directory at {directory}")
-    names = sorted(entry.name for entry in directory.iterdir() if MIGRATION_NAME.match(entry.name))
-    return [Migration(name.removesuffix(".sql"), directory / name) for name in names]
+    names = sorted(entry.name for entry in directory.iterdir() if pattern.match(entry.name))
+    return [Migration(prefix + name.removesuffix(".sql"), directory / name) for name in names]
+
+
+def superseded(directory: Traversable = MIGRATIONS_DIR) -> dict[str, tuple[str, bool]]:
+    """name → (checksum as released before the definitions moved out, retired since)."""
+    listing = directory / SUPERSEDED
+    if not listing.is_file():
+        return {}
+    found: dict[str, tuple[str, bool]] = {}
+    for line in listing.read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            name, checksum, state = line.split()
+            found[name] = (checksum, state == "retired")
+    return found
 
 
 def migrate(
@@ -79,8 +115,10 @@ def migrate(
     directory: Traversable = MIGRATIONS_DIR,
     log: Callable[[str], None] = lambda line: None,
 ) -> list[str]:
-    """Apply every pending migration; return the names applied (empty when up to date)."""
+    """Apply every pending migration and every changed definition; return what was applied
+    (empty when up to date)."""
     migrations = discover(directory)
+    definitions = discover_definitions(directory)
     with psycopg.connect(url, autocommit=True) as conn:
         conn.add_notice_handler(lambda notice: log_notice(notice, log))
         conn.execute("SELECT pg_advisory_lock(%s)", (ADVISORY_LOCK_KEY,))
@@ -88,16 +126,20 @@ def migrate(
             conn.execute(LEDGER_SQL)
             rows = conn.execute("SELECT name, checksum FROM public.schema_migrations").fetchall()
             applied: dict[str, str] = {name: checksum for name, checksum in rows}
-            check_landed(migrations, applied)
+            check_landed(migrations, applied, superseded(directory))
+            adopt_superseded(conn, migrations, applied, superseded(directory))
             done = []
             if ensure_pgmq(conn, log):
                 done.append("pgmq")
-            for migration in migrations:
-                if migration.name in applied:
-                    continue
+            pending = [m for m in migrations if m.name not in applied]
+            pending += [d for d in definitions if applied.get(d.name) != d.checksum]
+            for migration in pending:
                 apply(conn, migration)
                 log(f"applied {migration.name}")
                 done.append(migration.name)
+            if done:
+                with conn.transaction():
+                    conn.execute(FINISH_SQL)
             return done
         finally:
             conn.execute("SELECT pg_advisory_unlock(%s)", (ADVISORY_LOCK_KEY,))
@@ -110,12 +152,18 @@ def log_notice(notice: psycopg.errors.Diagnostic, log: Callable[[str], None]) ->
         log(message)
 
 
-def check_landed(migrations: list[Migration], applied: dict[str, str]) -> None:
+def check_landed(
+    migrations: list[Migration],
+    applied: dict[str, str],
+    released: dict[str, tuple[str, bool]],
+) -> None:
     """Refuse edited or vanished migrations before touching anything."""
     on_disk = {migration.name: migration for migration in migrations}
     for name, checksum in sorted(applied.items()):
-        if name.startswith("pgmq"):
+        if name.startswith(("pgmq", f"{DEFINITIONS}/")):
             continue
+        if name in released and released[name][0] == checksum:
+            continue  # as released before its definitions moved out: adopt_superseded
         migration = on_disk.get(name)
         if migration is None:
             raise MigrationError(
@@ -129,13 +177,40 @@ def check_landed(migrations: list[Migration], applied: dict[str, str]) -> None:
             )
 
 
+def adopt_superseded(
+    conn: psycopg.Connection,
+    migrations: list[Migration],
+    applied: dict[str, str],
+    released: dict[str, tuple[str, bool]],
+) -> None:
+    """Record the versioned files a database applied as released (before their definitions
+    moved to definitions/) as they are now, and forget the retired ones: the ledger then reads
+    as a fresh install's. The definitions themselves are re-applied as new."""
+    on_disk = {migration.name: migration for migration in migrations}
+    with conn.transaction():
+        for name, (checksum, retired) in released.items():
+            if applied.get(name) != checksum:
+                continue
+            if retired:
+                conn.execute("DELETE FROM public.schema_migrations WHERE name = %s", (name,))
+                del applied[name]
+            else:
+                current = on_disk[name].checksum
+                conn.execute(
+                    "UPDATE public.schema_migrations SET checksum = %s WHERE name = %s",
+                    (current, name),
+                )
+                applied[name] = current
+
+
 def apply(conn: psycopg.Connection, migration: Migration) -> None:
     try:
         with conn.transaction():
             conn.execute(migration.sql)  # type: ignore[arg-type]  # a file, not user input
-            conn.execute(CLAIM_SQL)
             conn.execute(
-                "INSERT INTO public.schema_migrations (name, checksum) VALUES (%s, %s)",
+                "INSERT INTO public.schema_migrations (name, checksum) VALUES (%s, %s) "
+                "ON CONFLICT (name) DO UPDATE SET checksum = EXCLUDED.checksum, "
+                "applied_at = now()",
                 (migration.name, migration.checksum),
             )
     except psycopg.Error as error:

@@ -1,3 +1,5 @@
+-- The views of the original specification, and their readers.
+
 -- The views of the spec.
 
 CREATE OR REPLACE VIEW public.producer_popularity AS
@@ -15,6 +17,7 @@ FROM
     JOIN artists a ON al.artist_id = a.id
 GROUP BY
     p.id, p.name;
+GRANT SELECT ON public.producer_popularity TO discovery_operator, discovery_reader;
 
 -- Departure: the spec grouped monitoring_events by a queue_name column that does not exist
 -- (the view did not create) and took the MAX over 24 hours, which would keep reporting a
@@ -32,6 +35,7 @@ WHERE event_type = 'queue_monitor'
   AND created_at > NOW() - INTERVAL '24 hours'
   AND details ? 'queue_name'
 ORDER BY details->>'queue_name', created_at DESC;
+GRANT SELECT ON public.queue_monitoring_view TO discovery_operator, discovery_reader;
 
 CREATE OR REPLACE VIEW public.dlq_messages AS
 SELECT
@@ -44,6 +48,7 @@ SELECT
   custom_metadata,
   full_message
 FROM public.get_dlq_messages();
+GRANT SELECT ON public.dlq_messages TO discovery_operator;
 
 CREATE OR REPLACE VIEW monitoring.api_metrics AS
 SELECT
@@ -63,3 +68,4 @@ GROUP BY
   tags->>'api', date_trunc('hour', timestamp)
 ORDER BY
   api_name, hour DESC;
+GRANT SELECT ON monitoring.api_metrics TO discovery_operator, discovery_reader;

@@ -1,0 +1,202 @@
+-- The shared API budgets: token buckets per API taken by every process, pauses (a 429's
+-- Retry-After) and blocks (a source that refuses us, with a growing back-off), refused
+-- credentials, and the response cache's expiry.
+
+-- Expired responses are never served (cache_get checks expires_at); this deletes them.
+CREATE OR REPLACE FUNCTION public.purge_expired_api_cache()
+RETURNS INTEGER
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, public, pg_temp
+AS $$
+DECLARE
+  v_deleted INTEGER;
+BEGIN
+  DELETE FROM public.api_response_cache WHERE expires_at < now();
+  GET DIAGNOSTICS v_deleted = ROW_COUNT;
+  RETURN v_deleted;
+END;
+$$;
+GRANT EXECUTE ON FUNCTION public.purge_expired_api_cache() TO discovery_operator;
+
+-- The APIs the limiter knows: the five providers, and any API whose bucket take_api_token
+-- has created (a client takes a token before every request, so a 429 always follows one).
+CREATE OR REPLACE FUNCTION public.take_api_token(
+  p_api TEXT,
+  p_rate DOUBLE PRECISION,
+  p_burst DOUBLE PRECISION DEFAULT 1
+) RETURNS DOUBLE PRECISION
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, public, pg_temp
+AS $$
+DECLARE
+  v_now TIMESTAMPTZ := clock_timestamp();
+  v_bucket public.api_rate_limits%ROWTYPE;
+  v_tokens DOUBLE PRECISION;
+BEGIN
+  IF p_api IS NULL OR p_api !~ '^[a-z][a-z0-9_]{0,31}$' THEN
+    RAISE EXCEPTION 'take_api_token: an API name is 1 to 32 lower-case letters, digits or _'
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF p_rate IS NULL OR NOT (p_rate > 0 AND p_rate <= 1000)
+     OR p_burst IS NULL OR NOT (p_burst >= 1 AND p_burst <= 1000) THEN
+    RAISE EXCEPTION 'take_api_token: rate must be in (0, 1000] and burst in [1, 1000]'
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  INSERT INTO public.api_rate_limits (api, tokens, refreshed_at)
+  VALUES (p_api, p_burst, v_now)
+  ON CONFLICT (api) DO NOTHING;
+  SELECT * INTO v_bucket FROM public.api_rate_limits WHERE api = p_api FOR UPDATE;
+  v_now := clock_timestamp();
+
+  IF v_bucket.paused_until IS NOT NULL AND v_bucket.paused_until > v_now THEN
+    RETURN extract(epoch FROM v_bucket.paused_until - v_now);
+  END IF;
+
+  v_tokens := least(p_burst, v_bucket.tokens
+                    + extract(epoch FROM v_now - v_bucket.refreshed_at) * p_rate);
+  IF v_tokens >= 1 THEN
+    UPDATE public.api_rate_limits
+    SET tokens = v_tokens - 1, refreshed_at = v_now, updated_at = v_now
+    WHERE api = p_api;
+    RETURN 0;
+  END IF;
+  UPDATE public.api_rate_limits
+  SET tokens = v_tokens, refreshed_at = v_now, updated_at = v_now
+  WHERE api = p_api;
+  RETURN (1 - v_tokens) / p_rate;
+END;
+$$;
+GRANT EXECUTE ON FUNCTION public.take_api_token(text,double precision,double precision) TO discovery_worker;
+
+-- Pauses p_api for every process for p_seconds (a 429's Retry-After), at most an hour: a
+-- Retry-After longer than that is asked again an hour later, and no caller can stop an API
+-- for longer. A longer pause already in force is kept.
+CREATE OR REPLACE FUNCTION public.pause_api(
+  p_api TEXT,
+  p_seconds DOUBLE PRECISION,
+  p_reason TEXT DEFAULT NULL
+) RETURNS TIMESTAMPTZ
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, public, pg_temp
+AS $$
+DECLARE
+  v_until TIMESTAMPTZ;
+BEGIN
+  IF p_api IS NULL OR NOT (p_api IN ('spotify', 'genius', 'musicbrainz', 'discogs', 'instagram')
+                           OR EXISTS (SELECT 1 FROM public.api_rate_limits r WHERE r.api = p_api)) THEN
+    RAISE EXCEPTION 'pause_api: unknown API %', left(p_api, 40)
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF p_seconds IS NULL OR p_seconds = 'NaN'::DOUBLE PRECISION OR p_seconds < 0 THEN
+    RAISE EXCEPTION 'pause_api: seconds must be a number >= 0'
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  v_until := clock_timestamp() + make_interval(secs => least(p_seconds, 3600));
+  INSERT INTO public.api_rate_limits AS r (api, tokens, paused_until, pause_reason)
+  VALUES (p_api, 0, v_until, left(p_reason, 200))
+  ON CONFLICT (api) DO UPDATE SET
+    paused_until = greatest(coalesce(r.paused_until, v_until), v_until),
+    pause_reason = coalesce(left(p_reason, 200), r.pause_reason),
+    tokens = 0,
+    updated_at = clock_timestamp();
+  SELECT paused_until INTO v_until FROM public.api_rate_limits WHERE api = p_api;
+  RETURN v_until;
+END;
+$$;
+GRANT EXECUTE ON FUNCTION public.pause_api(text,double precision,text) TO discovery_worker;
+
+CREATE OR REPLACE FUNCTION public.block_api(
+  p_api TEXT,
+  p_reason TEXT,
+  p_base_seconds DOUBLE PRECISION DEFAULT 60,
+  p_cap_seconds DOUBLE PRECISION DEFAULT 3600
+) RETURNS DOUBLE PRECISION
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, public, pg_temp
+AS $$
+DECLARE
+  v_now TIMESTAMPTZ := clock_timestamp();
+  v_row public.api_rate_limits%ROWTYPE;
+  v_blocks INTEGER;
+  v_seconds DOUBLE PRECISION;
+BEGIN
+  -- The APIs pause_api knows, and no pause longer than pause_api allows (an hour).
+  IF p_api IS NULL OR NOT (p_api IN ('spotify', 'genius', 'musicbrainz', 'discogs', 'instagram')
+                           OR EXISTS (SELECT 1 FROM public.api_rate_limits r WHERE r.api = p_api)) THEN
+    RAISE EXCEPTION 'block_api: unknown API %', left(p_api, 40)
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF p_base_seconds IS NULL OR NOT (p_base_seconds > 0 AND p_base_seconds <= 3600)
+     OR p_cap_seconds IS NULL OR NOT (p_cap_seconds >= p_base_seconds AND p_cap_seconds <= 3600) THEN
+    RAISE EXCEPTION 'block_api: base must be in (0, 3600] seconds and cap in [base, 3600]'
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  INSERT INTO public.api_rate_limits (api, tokens, refreshed_at)
+  VALUES (p_api, 0, v_now) ON CONFLICT (api) DO NOTHING;
+  SELECT * INTO v_row FROM public.api_rate_limits WHERE api = p_api FOR UPDATE;
+  IF v_row.blocks > 0 AND v_row.blocked_at + make_interval(secs => v_row.block_seconds) > v_now THEN
+    -- Already blocked: a second process hitting the same wall does not grow the pause.
+    RETURN extract(epoch FROM v_row.blocked_at + make_interval(secs => v_row.block_seconds) - v_now);
+  END IF;
+  IF v_row.blocked_at IS NULL OR v_row.blocked_at
+       + make_interval(secs => 3 * coalesce(v_row.block_seconds, p_base_seconds)) < v_now THEN
+    v_blocks := 1;
+  ELSE
+    v_blocks := least(v_row.blocks, 30) + 1;
+  END IF;
+  v_seconds := least(p_cap_seconds, p_base_seconds * 2 ^ (v_blocks - 1));
+  UPDATE public.api_rate_limits SET
+    blocks = v_blocks, blocked_at = v_now, block_seconds = v_seconds, tokens = 0,
+    paused_until = greatest(coalesce(paused_until, v_now), v_now + make_interval(secs => v_seconds)),
+    pause_reason = left(coalesce(p_reason, 'blocked'), 200), updated_at = v_now
+  WHERE api = p_api;
+  RETURN v_seconds;
+END;
+$$;
+GRANT EXECUTE ON FUNCTION public.block_api(text,text,double precision,double precision) TO discovery_worker;
+
+-- What is left of a block in force on p_api (seconds, reason); no row when there is none.
+CREATE OR REPLACE FUNCTION public.api_block(p_api TEXT)
+RETURNS TABLE(remaining_seconds DOUBLE PRECISION, reason TEXT)
+LANGUAGE sql
+STABLE
+SECURITY DEFINER
+SET search_path = pg_catalog, public, pg_temp
+AS $$
+  SELECT extract(epoch FROM r.blocked_at + make_interval(secs => r.block_seconds)
+                            - clock_timestamp())::DOUBLE PRECISION,
+         r.pause_reason
+  FROM public.api_rate_limits r
+  WHERE r.api = p_api AND r.blocks > 0
+    AND r.blocked_at + make_interval(secs => r.block_seconds) > clock_timestamp();
+$$;
+GRANT EXECUTE ON FUNCTION public.api_block(text) TO discovery_operator, discovery_worker;
+
+-- A provider refused our credentials: a critical issue until an operator resolves it.
+CREATE OR REPLACE FUNCTION public.report_refused_credentials(
+  p_worker_name TEXT,
+  p_api TEXT,
+  p_message TEXT
+) RETURNS VOID
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, public, pg_temp
+AS $$
+BEGIN
+  IF p_worker_name IS NULL OR length(p_worker_name) > 200 OR p_api IS NULL
+     OR p_api !~ '^[a-z][a-z0-9_]{0,31}$' THEN
+    RAISE EXCEPTION 'report_refused_credentials: a worker name (at most 200 characters) and '
+                    'an API name are required'
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  INSERT INTO monitoring.worker_issues (worker_name, issue_type, severity, message, details)
+  VALUES (p_worker_name, 'credentials_rejected', 'critical',
+          left(coalesce(p_message, p_api || ' refused our credentials'), 2000),
+          jsonb_build_object('api', p_api));
+END;
+$$;
+GRANT EXECUTE ON FUNCTION public.report_refused_credentials(text,text,text) TO discovery_worker;

@@ -1,0 +1,237 @@
+-- Producers: merging two rows found to be one person, the enrichment refresh, the refill of
+-- identification gaps, and the shared identification plans.
+
+-- Merging two producer rows found to be one person. Producer identification creates a second
+-- row when a person was first seen through ids of one source (Discogs on one track) and then
+-- through ids of another only (Genius on another track), with nothing but the name in common
+-- (two "Alex Kim"s must not be merged on the name). When a later track's fused credit carries
+-- ids of both rows, they are one person: p_gone's ids, credits and evidence move to p_keep
+-- (on a track both were credited on, the credit keeps the higher confidence and the union of
+-- roles and sources; re-identifying the track recomputes it exactly) and p_gone is deleted.
+-- Returns the source ids ("source:id") p_keep gained, for the enrichment refresh. p_keep's
+-- own enrichment state stands: never queued → it is queued now; queued → its run reads every
+-- id; enriched → it is refreshed for the ids it gained (producer_refresh_enrichment.sql).
+-- Its arguments are checked first (invalid_parameter_value).
+CREATE OR REPLACE FUNCTION public.merge_producers(p_keep UUID, p_gone UUID)
+RETURNS TEXT[]
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, public, pg_temp
+AS $$
+DECLARE
+  v_moved TEXT[];
+BEGIN
+  IF p_keep IS NULL OR p_gone IS NULL
+     OR NOT EXISTS (SELECT 1 FROM public.producers WHERE id = p_keep)
+     OR NOT EXISTS (SELECT 1 FROM public.producers WHERE id = p_gone) THEN
+    RAISE EXCEPTION 'merge_producers: both producers must exist'
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF p_keep = p_gone THEN
+    RETURN '{}';
+  END IF;
+  WITH moved AS (
+    UPDATE public.producer_source_ids SET producer_id = p_keep
+    WHERE producer_id = p_gone
+    RETURNING source || ':' || source_id AS source_id
+  )
+  SELECT COALESCE(array_agg(source_id ORDER BY source_id), '{}') INTO v_moved FROM moved;
+
+  UPDATE public.track_producers k
+  SET confidence = greatest(k.confidence, g.confidence),
+      roles = ARRAY(SELECT DISTINCT r FROM unnest(k.roles || g.roles) r ORDER BY r),
+      source = (SELECT string_agg(DISTINCT s, '+' ORDER BY s)
+                FROM unnest(string_to_array(k.source, '+') || string_to_array(g.source, '+')) s),
+      updated_at = now()
+  FROM public.track_producers g
+  WHERE k.producer_id = p_keep AND g.producer_id = p_gone AND g.track_id = k.track_id;
+  DELETE FROM public.track_producers g
+  USING public.track_producers k
+  WHERE g.producer_id = p_gone AND k.producer_id = p_keep AND k.track_id = g.track_id;
+  UPDATE public.track_producers SET producer_id = p_keep WHERE producer_id = p_gone;
+
+  DELETE FROM public.track_producer_evidence g
+  USING public.track_producer_evidence k
+  WHERE g.producer_id = p_gone AND k.producer_id = p_keep
+    AND k.track_id = g.track_id AND k.source = g.source AND k.role = g.role;
+  UPDATE public.track_producer_evidence SET producer_id = p_keep WHERE producer_id = p_gone;
+
+  UPDATE public.producers k
+  SET metadata = COALESCE(k.metadata, '{}'::jsonb) || jsonb_build_object(
+        'merged_from', COALESCE(k.metadata -> 'merged_from', '[]'::jsonb) || to_jsonb(p_gone::TEXT)),
+      updated_at = now()
+  FROM public.producers g
+  WHERE k.id = p_keep AND g.id = p_gone;
+  DELETE FROM public.producers WHERE id = p_gone;
+
+  INSERT INTO public.monitoring_events (event_type, details)
+  VALUES ('producers_merged', jsonb_build_object('kept', p_keep, 'merged', p_gone,
+                                                 'source_ids', to_jsonb(v_moved)));
+  RETURN v_moved;
+END;
+$$;
+GRANT EXECUTE ON FUNCTION public.merge_producers(uuid,uuid) TO discovery_worker;
+
+-- Social enrichment refresh: producers enriched longer ago than settings.enrichment_ttl
+-- (default 30 days), and producers whose last run could not query a source
+-- (enrichment_failed), are sent back to the social_enrichment queue.
+--
+-- The worker runtime would refuse them otherwise, twice over: their entity
+-- ("producer", id) is COMPLETED, so acquire_processing_lock turns it away, and a message
+-- equal to the first one has the same idempotency key (derived from the body). So the
+-- entity goes back to PENDING, and each message carries a `refresh` stamp:
+-- {"producerId": "<uuid>", "refresh": "2026-11-03T04:30:00.123456Z"}.
+-- A producer whose message is still waiting in the queue is not sent a second one, so a
+-- second call (by hand or by cron) before the worker has caught up enqueues nothing twice.
+-- Producers never enriched are left to the producer identification stage, which queues each
+-- once (enrichment_queued_at); only one queued more than a day ago and still not enriched is
+-- sent again.
+-- Its arguments are checked first (invalid_parameter_value).
+CREATE OR REPLACE FUNCTION public.requeue_producer_enrichment(p_limit INTEGER DEFAULT 10000)
+RETURNS TABLE(producer_id UUID, reason TEXT, msg_id BIGINT)
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, public, pg_temp
+AS $$
+#variable_conflict use_column
+DECLARE
+  v_ttl INTERVAL;
+  v_refresh TEXT := to_char(clock_timestamp() AT TIME ZONE 'UTC',
+                            'YYYY-MM-DD"T"HH24:MI:SS.US"Z"');
+BEGIN
+  IF p_limit > 100000 THEN
+    RAISE EXCEPTION 'requeue_producer_enrichment: p_limit must be at most 100000'
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF p_limit IS NULL OR p_limit < 1 THEN
+    RAISE EXCEPTION 'requeue_producer_enrichment: p_limit must be at least 1'
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  -- One refresh at a time: two overlapping calls would both see the queue without them.
+  PERFORM pg_advisory_xact_lock(hashtext('public.requeue_producer_enrichment'));
+  SELECT s.value::INTERVAL INTO v_ttl FROM public.settings s WHERE s.key = 'enrichment_ttl';
+  v_ttl := COALESCE(v_ttl, INTERVAL '30 days');
+
+  RETURN QUERY
+  WITH due AS (
+    SELECT p.id,
+           CASE WHEN p.enrichment_failed THEN 'failed'
+                WHEN p.enriched_at IS NULL THEN 'never_finished'
+                ELSE 'expired' END AS reason
+    FROM public.producers p
+    WHERE (p.enrichment_failed OR p.enriched_at < NOW() - v_ttl
+           -- queued by producer identification a day ago and never finished (its message
+           -- was dead-lettered or lost): try again
+           OR (p.enriched_at IS NULL AND p.enrichment_queued_at < NOW() - INTERVAL '1 day'))
+      AND NOT EXISTS (
+        SELECT 1 FROM pgmq.q_social_enrichment q
+        WHERE q.message ->> 'producerId' = p.id::TEXT)
+    ORDER BY p.enrichment_failed DESC, p.enriched_at, p.id
+    LIMIT p_limit
+  ), reopened AS (
+    UPDATE public.processing_status s
+    SET state = 'PENDING',
+        updated_at = NOW(),
+        metadata = COALESCE(s.metadata, '{}'::JSONB) || jsonb_build_object(
+          'requeued', jsonb_build_object('reason', due.reason, 'refresh', v_refresh))
+    FROM due
+    WHERE s.entity_type = 'producer' AND s.entity_id = due.id::TEXT AND s.state = 'COMPLETED'
+  )
+  SELECT due.id,
+         due.reason,
+         pgmq.send(queue_name => 'social_enrichment'::TEXT,
+                   msg => jsonb_build_object('producerId', due.id::TEXT, 'refresh', v_refresh))
+  FROM due;
+END;
+$$;
+GRANT EXECUTE ON FUNCTION public.requeue_producer_enrichment(integer) TO discovery_operator;
+
+CREATE OR REPLACE FUNCTION public.requeue_identification_gaps(
+  p_after INTERVAL DEFAULT INTERVAL '1 hour',
+  p_limit INTEGER DEFAULT 1000
+) RETURNS TABLE(entity_id TEXT, msg_id BIGINT)
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, public, pg_temp
+AS $$
+#variable_conflict use_column
+DECLARE
+  v_refresh TEXT := to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"');
+  v_row RECORD;
+BEGIN
+  IF p_after IS NULL OR p_after < INTERVAL '0' THEN
+    RAISE EXCEPTION 'requeue_identification_gaps: p_after must be an interval >= 0'
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF p_limit IS NULL OR p_limit < 1 OR p_limit > 100000 THEN
+    RAISE EXCEPTION 'requeue_identification_gaps: p_limit must be in [1, 100000]'
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  -- One refresh at a time: two overlapping calls would both requeue the same tracks.
+  PERFORM pg_advisory_xact_lock(hashtext('public.requeue_identification_gaps'));
+  FOR v_row IN
+    SELECT s.entity_id, s.metadata ->> 'track_id' AS track_id
+    FROM public.processing_status s
+    WHERE s.entity_type = 'track' AND s.state = 'COMPLETED'
+      AND jsonb_typeof(s.metadata -> 'missing_sources') = 'object'
+      AND s.metadata -> 'missing_sources' <> '{}'::jsonb
+      AND s.metadata ->> 'track_id' IS NOT NULL
+      AND s.last_processed_at < clock_timestamp() - p_after
+    ORDER BY s.last_processed_at
+    LIMIT p_limit
+    FOR UPDATE SKIP LOCKED
+  LOOP
+    UPDATE public.processing_status SET state = 'PENDING', updated_at = now(),
+      metadata = metadata - 'missing_sources'
+                 || jsonb_build_object('gap_requeued_at', v_refresh)
+    WHERE entity_type = 'track' AND entity_id = v_row.entity_id;
+    entity_id := v_row.entity_id;
+    msg_id := pgmq.send(queue_name => 'producer_identification'::TEXT,
+                        msg => jsonb_build_object('trackId', v_row.track_id,
+                                                  'normalizedTrackId', v_row.entity_id,
+                                                  'refresh', v_refresh));
+    RETURN NEXT;
+  END LOOP;
+END;
+$$;
+GRANT EXECUTE ON FUNCTION public.requeue_identification_gaps(interval,integer) TO discovery_operator;
+
+-- Add or replace entries of one artist's plan: p_entries is a JSON array of
+-- {"subject", "key", "decision"}. Returns the number of entries written.
+CREATE OR REPLACE FUNCTION public.record_identification_plan(
+  p_source TEXT,
+  p_artist_id UUID,
+  p_entries JSONB
+) RETURNS INTEGER
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, public, pg_temp
+AS $$
+DECLARE
+  v_count INTEGER;
+BEGIN
+  IF p_source IS NULL OR p_source NOT IN ('musicbrainz', 'discogs') THEN
+    RAISE EXCEPTION 'record_identification_plan: unknown source %', p_source
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF p_artist_id IS NULL OR p_entries IS NULL OR jsonb_typeof(p_entries) <> 'array' THEN
+    RAISE EXCEPTION 'record_identification_plan: an artist id and an array of entries are required'
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF EXISTS (SELECT 1 FROM jsonb_array_elements(p_entries) e
+             WHERE jsonb_typeof(e) <> 'object' OR e->>'subject' IS NULL OR e->>'key' IS NULL
+                OR e->'decision' IS NULL OR jsonb_typeof(e->'decision') <> 'object') THEN
+    RAISE EXCEPTION 'record_identification_plan: each entry needs a subject, a key and a decision object'
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  INSERT INTO public.identification_plans AS p (source, artist_id, subject, subject_key, decision)
+  SELECT p_source, p_artist_id, e->>'subject', e->>'key', e->'decision'
+  FROM jsonb_array_elements(p_entries) e
+  ON CONFLICT (source, artist_id, subject, subject_key) DO UPDATE SET
+    decision = EXCLUDED.decision,
+    planned_at = now();
+  GET DIAGNOSTICS v_count = ROW_COUNT;
+  RETURN v_count;
+END;
+$$;
+GRANT EXECUTE ON FUNCTION public.record_identification_plan(text,uuid,jsonb) TO discovery_worker;
