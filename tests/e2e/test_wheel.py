@@ -55,6 +55,8 @@ def test_the_installed_wheel_migrates_and_runs_the_demo(
     [wheel] = wheels.glob("producer_discovery-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
     assert "producer_discovery/migrations/0001_create_schemas.sql" in names
+    assert "producer_discovery/migrations/definitions/20_messages.sql" in names
+    assert "producer_discovery/migrations/superseded.txt" in names
     assert "producer_discovery/workers/producer_identification.py" in names
     assert "producer_discovery/db/queries/message_screen.sql" in names
     venv = tmp_path / "venv"
