@@ -6,9 +6,9 @@ run.
 
 Every artist of the sample catalogue with releases of its own is discovered by name, then
 artist_discovery, album_discovery and track_discovery each run as one draining worker. The
-sandbox counts the requests it served. The unavoidable count is issue 13's: per artist a
-search and GET /artists/{id}, one artist-albums page per 10 albums listed (at least one), one
-album call per stored album. The naive client makes those and one track call per stored track
+sandbox counts the requests it served. The unavoidable count is, per artist, a search and
+GET /artists/{id}, one artist-albums page per 10 albums listed (at least one), one album call
+per stored album. The naive client makes those and one track call per stored track
 (what a client asking `GET /tracks/{id}` for every track makes). The pipeline's count is
 everything it sent: search, albums, the extended-quota probe and the token requests (one
 token shared by every process through PostgreSQL). It must stay within 1.2 x the unavoidable
@@ -38,7 +38,7 @@ from tests.support.stages import drain_stage
 STAGES = (artist_discovery, album_discovery, track_discovery)
 PLACEHOLDER_ARTISTS = {"Various Artists"}
 PAGE_SIZE = 10
-BUDGET_RATIO = 1.2  # issue 13: Spotify <= 1.2 x the unavoidable requests
+BUDGET_RATIO = 1.2  # the budget: Spotify <= 1.2 x the unavoidable requests
 
 
 def artists_with_releases(sandbox: SpotifySandbox) -> list[str]:

@@ -1,4 +1,4 @@
-"""Screenshots of the web app for the README, in headless Debian Chromium.
+"""Screenshots of the web app for docs/operations.md, in headless Debian Chromium.
 
     PRODUCER_DISCOVERY_HOME=/tmp/web-home .venv/bin/python scripts/web_screenshot.py docs/screenshots
 

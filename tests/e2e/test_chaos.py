@@ -1,4 +1,4 @@
-"""Chaos (issue #12): the whole pipeline under `run --drain` on the sandboxes, once clean and
+"""Chaos: the whole pipeline under `run --drain` on the sandboxes, once clean and
 once while a driver SIGKILLs a random stage process every few seconds, restarts the database
 once, kills connections with pg_terminate_backend and holds a session idle in transaction,
 and the sandboxes answer 429s and 5xx. The end state must be the clean run's, in at most

@@ -112,7 +112,7 @@ def test_producers_leaderboard_as_csv_and_for_one_artist(database_url: str) -> N
 
 @pytest.mark.parametrize("name", ["", "   ", "x" * 6000, "bad\x07name"])
 def test_discover_refuses_a_bad_name_in_one_line_with_exit_2(database_url: str, name: str) -> None:
-    """`discover ""` (issue 11 case 8), a blank, a 6,000-character or a control-character name:
+    """`discover ""` (an empty name), a blank, a 6,000-character or a control-character name:
     exit 2, one line on stderr, no traceback, nothing queued."""
     result = cli(database_url, "discover", name)
     assert result.returncode == 2, result.stderr

@@ -1,4 +1,4 @@
-"""Hostile messages against the worker runtime (issue 11, cases 6 and 7): no message can stop
+"""Hostile messages against the worker runtime: no message can stop
 a worker, strand the messages read with it, or loop forever."""
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Property-based (hypothesis): arbitrary JSON, huge and deeply nested values and unicode edge
 cases into every queue of the running pipeline: no worker exits, every message is archived or
-dead-lettered, every invalid one is recorded (issue 11)."""
+dead-lettered, every invalid one is recorded."""
 
 from __future__ import annotations
 

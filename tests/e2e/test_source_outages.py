@@ -1,4 +1,4 @@
-"""A source that is out is not the message's fault (issue #11, cases 4 and 10): a blocked
+"""A source that is out is not the message's fault: a blocked
 source costs no attempts, refused credentials make health critical instead of dead letters."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The whole pipeline with the sandboxes in "world" mode (issue #11): provider answers in the
+"""The whole pipeline with the sandboxes in "world" mode: provider answers in the
 shapes the real services send (sandbox/world.py), and hostile messages in every queue. The
 end state must be the clean run's, no stage process may exit, and every hostile message must
 be recorded."""

@@ -1,4 +1,4 @@
-"""Bounded waits (issue #12): the shared limiter's deadline and shutdown, metrics that never
+"""Bounded waits: the shared limiter's deadline and shutdown, metrics that never
 raise into an API call, connections with timeouts, and the connection budget."""
 
 from __future__ import annotations

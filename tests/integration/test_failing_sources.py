@@ -1,4 +1,4 @@
-"""Sources that fail alone (issue #11, cases 4, 9 and 10), against the sandboxes over real
+"""Sources that fail alone (blocked, refused credentials, unreadable answers), against the sandboxes over real
 HTTP and a real PostgreSQL."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The bounds every queue message and SQL entry point respects (issue 11, case 7)."""
+"""The bounds every queue message and SQL entry point respects."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Property-based (hypothesis): arbitrary JSON and text into the message decoder and the SQL
 entry points a message or a user reaches: an answer, or a refusal by SQLSTATE, never anything
-else (issue 11)."""
+else."""
 
 from __future__ import annotations
 

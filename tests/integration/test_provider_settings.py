@@ -1,4 +1,4 @@
-"""MusicBrainz aliases and contact, the Graph API version (issue #11, case 5)."""
+"""MusicBrainz aliases and contact, the Graph API version."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Least privilege (migration 0050): who owns what, what PUBLIC keeps (nothing), what each role
-of interface.md's "Database roles" can do, and that the hostile actions of issue #10 are refused."""
+of docs/database-roles.md can do, and that hostile actions through the entry points are refused."""
 
 from __future__ import annotations
 
@@ -70,7 +70,7 @@ def seeded(db: Database) -> dict[str, Any]:
 
 
 def hostile_statements(seeded: dict[str, Any]) -> list[tuple[str, tuple[Any, ...]]]:
-    """Issue #10's attacks through the project's own functions, plus pgmq's."""
+    """Attacks through the project's own functions, plus pgmq's."""
     renamed = Jsonb({"spotify_id": "t1", "name": "Renamed"})
     return [
         ("SELECT merge_producers(%s, %s)", (seeded["keep"], seeded["gone"])),

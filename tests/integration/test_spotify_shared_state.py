@@ -1,4 +1,4 @@
-"""Spotify's token and extended-quota answer shared through PostgreSQL (issue 13): several
+"""Spotify's token and extended-quota answer shared through PostgreSQL: several
 processes (here clients with pools of their own, logged in as discovery_worker) on one database
 against the Spotify sandbox over real HTTP."""
 

@@ -1,4 +1,4 @@
-"""Hypothesis strategies for hostile input (issue 11): arbitrary JSON with unicode edge cases
+"""Hypothesis strategies for hostile input: arbitrary JSON with unicode edge cases
 (RTL and override marks, zero-width and combining characters, a BOM, NUL), huge and deeply
 nested values, and the field names the stages read, so that some of it gets past validation."""
 

@@ -1,4 +1,4 @@
-"""The bounded message decoder and the SQLSTATE classification (issue 11, cases 6 and 7)."""
+"""The bounded message decoder and the SQLSTATE classification."""
 
 from __future__ import annotations
 

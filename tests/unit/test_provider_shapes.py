@@ -1,4 +1,4 @@
-"""Provider data as it really comes (issue #11, cases 1–3): the parsers read it, and one odd
+"""Provider data as it really comes: the parsers read it, and one odd
 item never fails its page."""
 
 from __future__ import annotations

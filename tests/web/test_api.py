@@ -1,4 +1,4 @@
-"""The JSON API of interface.md ("Web"): every endpoint, with good and bad input, and who may
+"""The JSON API (docs/operations.md, "The web app"): every endpoint, with good and bad input, and who may
 do what (anonymous readers, the operator by bearer token or by browser session + CSRF)."""
 
 from __future__ import annotations
@@ -276,7 +276,7 @@ def test_session_cookie_is_secure_over_https(database_url: str, catalogue: dict[
 
 
 def test_openapi_describes_every_endpoint(client: TestClient) -> None:
-    """/openapi.json lists the API of interface.md."""
+    """/openapi.json lists every endpoint of the JSON API."""
     paths = client.get("/openapi.json").json()["paths"]
     assert {
         "/api/search",

@@ -203,7 +203,7 @@ class ApiClient:
     ) -> Any:
         """GET and decode JSON, with the shared limit, in-process retries and metrics. NUL
         characters are dropped from every string: PostgreSQL's text and jsonb cannot hold
-        them, and real answers sometimes carry one (issue 11)."""
+        them, and real answers sometimes carry one."""
         return self.retry_policy.call(
             lambda: decode_json(
                 self.send("GET", path_or_url, endpoint=endpoint, params=params).text

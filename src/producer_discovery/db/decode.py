@@ -2,7 +2,7 @@
 
 pgmq's client has psycopg decode every message of a read at once with `json.loads`, so one
 message nested a few thousand levels deep raises RecursionError for the whole batch, on the
-main thread (issue 11, case 6). The runtime reads the raw text instead
+main thread. The runtime reads the raw text instead
 (`queries/queue_read_raw.sql`) and decodes each message alone here: over
 MAXIMUM_MESSAGE_BYTES, nested deeper than MAXIMUM_DEPTH (counted before any parsing, outside
 strings), or not JSON at all → `Undecodable`, which the runtime records in

@@ -1,4 +1,4 @@
-"""Login roles for the group roles of migration 0050 (interface.md, "Database roles").
+"""Login roles for the group roles of migration 0050 (docs/database-roles.md).
 
 The groups (discovery_worker, discovery_operator, discovery_reader) cannot log in; a login is
 a role that can, with a password, member of one group. The embedded database creates one per

@@ -125,7 +125,7 @@ class Identifier:
             answer = ask()
         except UNREADABLE_ANSWER as error:
             # The documents passed their shape check, yet this source's parser could not read
-            # them: that source's answer is unreadable, not the message (issue 11, case 9).
+            # them: that source's answer is unreadable, not the message's fault.
             log.warning("credit_source_unreadable", source=source, exc_info=error)
             unreadable = ResponseShapeError(source, "parse", f"{type(error).__name__}: {error}")
             found.missing[source] = str(unreadable)[:300]

@@ -1,4 +1,4 @@
-"""The JSON API of interface.md ("Web"). Reads are public and never carry contact details;
+"""The JSON API (docs/operations.md, "The web app"). Reads are public and never carry contact details;
 `email` appears only for the operator. Operator endpoints answer 401 without credentials and
 403 when WEB_OPERATOR_TOKEN is not set (or a session write lacks its CSRF header)."""
 
