@@ -239,11 +239,11 @@ AS $$
   SELECT COALESCE(
     NOT public.mentions_email_address(p_value)
     AND CASE
-      WHEN p_field IN ('instagram_handle', 'twitter_handle')
-        THEN p_value ~ '^[A-Za-z0-9._]{1,30}$'
-      WHEN p_field = 'facebook'
+      WHEN p_field IN ('instagram_handle', 'twitter_handle', 'twitter', 'tiktok_handle')
+        THEN p_value ~ '^@?[A-Za-z0-9._]{1,30}$'
+      WHEN p_field IN ('facebook', 'tiktok')
         THEN p_value ~ '^[A-Za-z0-9._-]{1,100}$' OR p_value ~* '^https?://[^[:space:]"<>]+$'
-      WHEN p_field IN ('website', 'soundcloud', 'tiktok', 'youtube', 'bandcamp')
+      WHEN p_field IN ('website', 'soundcloud', 'youtube', 'bandcamp')
         THEN p_value ~* '^https?://[^[:space:]"<>]+$'
       ELSE FALSE
     END, FALSE);

@@ -103,7 +103,9 @@ def not_forgotten(conn: Connection, producers: list[FusedProducer]) -> list[Fuse
     """The people not on the do-not-collect list (forget_producer), neither by a normalized
     name nor by a source id."""
     names = sorted({name for person in producers for name in identity_names(person)})
-    ids = sorted({f"{source}:{source_id}" for p in producers for source, source_id in p.ids.items()})
+    ids = sorted(
+        {f"{source}:{source_id}" for p in producers for source, source_id in p.ids.items()}
+    )
     listed = db.forgotten(conn, names, ids)
     if not listed:
         return producers
@@ -111,7 +113,9 @@ def not_forgotten(conn: Connection, producers: list[FusedProducer]) -> list[Fuse
         person
         for person in producers
         if not any(f"name:{name}" in listed for name in identity_names(person))
-        and not any(f"id:{source}:{source_id}" in listed for source, source_id in person.ids.items())
+        and not any(
+            f"id:{source}:{source_id}" in listed for source, source_id in person.ids.items()
+        )
     ]
 
 
