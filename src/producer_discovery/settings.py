@@ -6,9 +6,11 @@ Every field is read from the environment variable of the same name in upper case
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any, Literal
 
+import psycopg
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -119,6 +121,20 @@ class Settings(BaseSettings):
     def _quota_word(cls, value: Any) -> Any:
         """Any case; empty (an unset compose variable) is auto."""
         return (value.strip().casefold() or "auto") if isinstance(value, str) else value
+
+    @field_validator("database_url", "worker_database_url", "operator_database_url")
+    @classmethod
+    def _parsable_url(cls, value: str | None) -> str | None:
+        """A URL libpq cannot parse is refused here, in one line that never repeats it (its
+        password would be in the traceback of the first connection otherwise)."""
+        if not value:
+            return None
+        try:
+            psycopg.conninfo.conninfo_to_dict(value)
+        except psycopg.Error as error:
+            reason = re.sub(r'"[^"]*"', '"…"', str(error).strip().splitlines()[0])
+            raise ValueError(f"not a valid libpq URL ({reason})") from None
+        return value
 
     @field_validator("web_operator_token")
     @classmethod
