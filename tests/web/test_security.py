@@ -197,3 +197,33 @@ def test_a_malformed_database_url_is_one_line_without_its_password() -> None:
         assert result.stderr.strip().count("\n") == 0, result.stderr
         assert "hunter2" not in result.stderr + result.stdout
         assert "DATABASE_URL" in result.stderr
+
+
+def test_addresses_planted_in_social_metadata_never_reach_visitors(
+    client: TestClient, db: Database, catalogue: dict[str, str], operator_headers: dict[str, str]
+) -> None:
+    """mailto: and bare addresses in any social value or alias: hidden from the API, pages
+    and reader functions; the operator sees every address."""
+    producer_id = catalogue["Mara Quill"]
+    db.execute(
+        """UPDATE producers SET metadata = jsonb_set(jsonb_set(metadata,
+             '{social,website}', '{"value": "mailto:booking@planted.example", "source": "discogs"}'),
+             '{social,aliases}', '["M. Quill", "alias@planted.example"]')
+           WHERE id = %s""",
+        (producer_id,),
+    )
+    db.execute(
+        """UPDATE producers SET metadata = jsonb_set(metadata, '{social,facebook}',
+             '{"value": "fb@planted.example", "source": "genius"}') WHERE id = %s""",
+        (producer_id,),
+    )
+    for text in (
+        client.get(f"/api/producers/{producer_id}").text,
+        client.get(f"/producers/{producer_id}").text,
+        str(one(db.execute("SELECT get_producer(%s) AS p", (producer_id,)))["p"]),
+    ):
+        assert "planted.example" not in text and "mailto:" not in text
+    operator = client.get(f"/api/producers/{producer_id}", headers=operator_headers).json()
+    assert {"booking@planted.example", "alias@planted.example", "fb@planted.example"} <= set(
+        operator["emails"]
+    )
