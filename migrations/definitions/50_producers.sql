@@ -235,3 +235,107 @@ BEGIN
 END;
 $$;
 GRANT EXECUTE ON FUNCTION public.record_identification_plan(text,uuid,jsonb) TO discovery_worker;
+
+-- Erasure ("forget me"): deletes the producer, their credits and evidence, their source ids,
+-- their processing state, the cached API responses that name them (by a source id in the
+-- resource or their name in the response), the queued and archived messages that carry their
+-- id and the archived or dead-lettered ones that name them, and the monitoring events that
+-- carry their id; then records their normalized name and source ids in the do-not-collect
+-- list (migration 0111), which producer identification respects. Takes the same identity
+-- locks as producer identification (producer_lock.sql), so a concurrent identification
+-- either finished before or sees the list. Returns what was deleted, or NULL when there is no
+-- such producer. Operator only.
+CREATE OR REPLACE FUNCTION public.forget_producer(p_producer_id UUID)
+RETURNS JSONB
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, public, pg_temp
+AS $$
+DECLARE
+  v_name TEXT;
+  v_normalized TEXT;
+  v_id TEXT := p_producer_id::TEXT;
+  v_key TEXT;
+  v_queue TEXT;
+  v_count BIGINT;
+  v_messages BIGINT := 0;
+  v_result JSONB := '{}'::JSONB;
+BEGIN
+  IF p_producer_id IS NULL THEN
+    RAISE EXCEPTION 'forget_producer needs a producer id' USING ERRCODE = '22023';
+  END IF;
+  SELECT p.name, p.normalized_name INTO v_name, v_normalized
+  FROM public.producers p WHERE p.id = p_producer_id;
+  IF NOT FOUND THEN
+    RETURN NULL;
+  END IF;
+  FOR v_key IN
+    SELECT k FROM (
+      SELECT 'producer name ' || v_normalized AS k
+      UNION SELECT 'producer id ' || s.source || ' ' || s.source_id
+      FROM public.producer_source_ids s WHERE s.producer_id = p_producer_id) keys
+    ORDER BY k
+  LOOP
+    PERFORM pg_advisory_xact_lock(hashtextextended(v_key, 0));
+  END LOOP;
+  PERFORM 1 FROM public.producers p WHERE p.id = p_producer_id FOR UPDATE;
+
+  IF v_normalized <> '' THEN
+    INSERT INTO public.forgotten_producer_names (normalized_name) VALUES (v_normalized)
+    ON CONFLICT (normalized_name) DO NOTHING;
+  END IF;
+  INSERT INTO public.forgotten_producer_source_ids (source, source_id)
+  SELECT s.source, s.source_id FROM public.producer_source_ids s
+  WHERE s.producer_id = p_producer_id
+  UNION
+  SELECT e.source, e.source_id FROM public.track_producer_evidence e
+  WHERE e.producer_id = p_producer_id AND e.source_id IS NOT NULL AND e.source_id <> ''
+  ON CONFLICT (source, source_id) DO NOTHING;
+
+  DELETE FROM public.api_response_cache c
+  WHERE strpos(lower(c.response::TEXT), lower(v_name)) > 0
+     OR EXISTS (SELECT 1 FROM public.forgotten_producer_source_ids f
+                JOIN public.producer_source_ids s
+                  ON s.source = f.source AND s.source_id = f.source_id
+                WHERE s.producer_id = p_producer_id
+                  AND c.api = f.source AND strpos(c.resource, f.source_id) > 0);
+  GET DIAGNOSTICS v_count = ROW_COUNT;
+  v_result := v_result || jsonb_build_object('cached_responses', v_count);
+
+  FOR v_queue IN SELECT m.queue_name FROM pgmq.meta m ORDER BY m.queue_name LOOP
+    EXECUTE format('DELETE FROM pgmq.%I WHERE strpos(message::TEXT, $1) > 0',
+                   pgmq.format_table_name(v_queue, 'q'))
+      USING v_id;
+    GET DIAGNOSTICS v_count = ROW_COUNT;
+    v_messages := v_messages + v_count;
+    EXECUTE format('DELETE FROM pgmq.%I WHERE strpos(message::TEXT, $1) > 0 '
+                   'OR strpos(lower(message::TEXT), lower($2)) > 0',
+                   pgmq.format_table_name(v_queue, 'a'))
+      USING v_id, v_name;
+    GET DIAGNOSTICS v_count = ROW_COUNT;
+    v_messages := v_messages + v_count;
+    IF v_queue LIKE '%\_dlq' THEN
+      EXECUTE format('DELETE FROM pgmq.%I WHERE strpos(lower(message::TEXT), lower($1)) > 0',
+                     pgmq.format_table_name(v_queue, 'q'))
+        USING v_name;
+      GET DIAGNOSTICS v_count = ROW_COUNT;
+      v_messages := v_messages + v_count;
+    END IF;
+  END LOOP;
+  v_result := v_result || jsonb_build_object('queue_messages', v_messages);
+
+  DELETE FROM public.monitoring_events e WHERE strpos(e.details::TEXT, v_id) > 0;
+  DELETE FROM public.processing_locks l WHERE l.entity_type = 'producer' AND l.entity_id = v_id;
+  DELETE FROM public.processing_status s WHERE s.entity_type = 'producer' AND s.entity_id = v_id;
+  DELETE FROM public.track_producer_evidence e WHERE e.producer_id = p_producer_id;
+  GET DIAGNOSTICS v_count = ROW_COUNT;
+  v_result := v_result || jsonb_build_object('evidence', v_count);
+  DELETE FROM public.track_producers tp WHERE tp.producer_id = p_producer_id;
+  GET DIAGNOSTICS v_count = ROW_COUNT;
+  v_result := v_result || jsonb_build_object('credits', v_count);
+  DELETE FROM public.producer_source_ids s WHERE s.producer_id = p_producer_id;
+  DELETE FROM public.producers p WHERE p.id = p_producer_id;
+  RETURN v_result || jsonb_build_object('producer', v_id);
+END;
+$$;
+GRANT EXECUTE ON FUNCTION public.forget_producer(uuid) TO discovery_operator;

@@ -2,7 +2,8 @@
 -- for operators) and the pipeline's overview and history.
 
 -- Artists whose name matches the query: best match first (exact, then prefix, then
--- containing, then trigram similarity, which forgives a typo or two).
+-- containing, then trigram similarity, which forgives a typo or two). A query of one or two
+-- characters matches exact names only (a substring that short would scan every row).
 CREATE OR REPLACE FUNCTION public.search_artists(p_query TEXT, p_limit INTEGER DEFAULT 20)
 RETURNS TABLE(id UUID, name TEXT, image_url TEXT, albums BIGINT, tracks BIGINT, score REAL)
 LANGUAGE sql
@@ -21,9 +22,10 @@ AS $$
                       word_similarity(q.key, public.search_key(a.name)))::REAL AS score
     FROM public.artists a, q
     WHERE q.key <> ''
-      AND (public.search_key(a.name) LIKE '%' || q.key || '%'
-           OR public.search_key(a.name) % q.key
-           OR q.key <% public.search_key(a.name))
+      AND CASE WHEN length(q.key) < 3 THEN public.search_key(a.name) = q.key
+               ELSE (public.search_key(a.name) LIKE '%' || q.key || '%'
+                     OR public.search_key(a.name) % q.key
+                     OR q.key <% public.search_key(a.name)) END
     ORDER BY score DESC, a.name
     LIMIT greatest(1, least(coalesce(p_limit, 20), 100))
   )
@@ -57,9 +59,10 @@ AS $$
                       word_similarity(q.key, public.search_key(p.name)))::REAL AS score
     FROM public.producers p, q
     WHERE q.key <> ''
-      AND (public.search_key(p.name) LIKE '%' || q.key || '%'
-           OR public.search_key(p.name) % q.key
-           OR q.key <% public.search_key(p.name))
+      AND CASE WHEN length(q.key) < 3 THEN public.search_key(p.name) = q.key
+               ELSE (public.search_key(p.name) LIKE '%' || q.key || '%'
+                     OR public.search_key(p.name) % q.key
+                     OR q.key <% public.search_key(p.name)) END
     ORDER BY score DESC, p.name
     LIMIT greatest(1, least(coalesce(p_limit, 20), 100))
   )
@@ -214,8 +217,41 @@ AS $$
 $$;
 GRANT EXECUTE ON FUNCTION public.get_producer_collaborations(uuid) TO discovery_operator, discovery_reader;
 
--- One producer as a document, without contact details: aliases, public social links (from
--- metadata.social, e-mail and bio left out), credits and collaborators. NULL when unknown.
+-- True when a text holds an e-mail address or a mailto: link (they are contact details,
+-- only for operators).
+CREATE OR REPLACE FUNCTION public.mentions_email_address(p_text TEXT)
+RETURNS BOOLEAN
+LANGUAGE sql
+IMMUTABLE
+SET search_path = pg_catalog, public, pg_temp
+AS $$
+  SELECT COALESCE(p_text ~* '(mailto:|[a-z0-9._%+-]@([a-z0-9-]+\.)+[a-z]{2,})', FALSE);
+$$;
+
+-- The allow-list of what visitors see of metadata.social: handles as handles, the profile
+-- links and the website only as http(s) links; nothing that holds an e-mail address.
+CREATE OR REPLACE FUNCTION public.is_public_social_link(p_field TEXT, p_value TEXT)
+RETURNS BOOLEAN
+LANGUAGE sql
+IMMUTABLE
+SET search_path = pg_catalog, public, pg_temp
+AS $$
+  SELECT COALESCE(
+    NOT public.mentions_email_address(p_value)
+    AND CASE
+      WHEN p_field IN ('instagram_handle', 'twitter_handle', 'twitter', 'tiktok_handle')
+        THEN p_value ~ '^@?[A-Za-z0-9._]{1,30}$'
+      WHEN p_field IN ('facebook', 'tiktok')
+        THEN p_value ~ '^[A-Za-z0-9._-]{1,100}$' OR p_value ~* '^https?://[^[:space:]"<>]+$'
+      WHEN p_field IN ('website', 'soundcloud', 'youtube', 'bandcamp')
+        THEN p_value ~* '^https?://[^[:space:]"<>]+$'
+      ELSE FALSE
+    END, FALSE);
+$$;
+
+-- One producer as a document, without contact details: aliases, public social links (only
+-- the allowed fields of metadata.social, each an http(s) link or a handle, never one that
+-- holds an e-mail address), credits and collaborators. NULL when unknown.
 CREATE OR REPLACE FUNCTION public.get_producer(p_producer_id UUID)
 RETURNS JSONB
 LANGUAGE sql
@@ -226,13 +262,19 @@ AS $$
   SELECT jsonb_build_object(
     'id', p.id, 'name', p.name, 'image_url', p.image_url,
     'instagram_handle', p.instagram_handle,
-    'aliases', COALESCE(p.metadata -> 'social' -> 'aliases', '[]'::JSONB),
+    'aliases', COALESCE((
+      SELECT jsonb_agg(a.value ORDER BY a.position)
+      FROM jsonb_array_elements_text(
+             CASE WHEN jsonb_typeof(p.metadata -> 'social' -> 'aliases') = 'array'
+                  THEN p.metadata -> 'social' -> 'aliases' ELSE '[]'::JSONB END)
+             WITH ORDINALITY AS a(value, position)
+      WHERE NOT public.mentions_email_address(a.value)), '[]'::JSONB),
     'socials', COALESCE((
       SELECT jsonb_object_agg(s.key, s.value ->> 'value')
       FROM jsonb_each(CASE WHEN jsonb_typeof(p.metadata -> 'social') = 'object'
                            THEN p.metadata -> 'social' ELSE '{}'::JSONB END) s
-      WHERE jsonb_typeof(s.value) = 'object' AND s.value ? 'value'
-        AND s.key NOT IN ('email', 'instagram_bio', 'image_url')), '{}'::JSONB),
+      WHERE jsonb_typeof(s.value) = 'object' AND jsonb_typeof(s.value -> 'value') = 'string'
+        AND public.is_public_social_link(s.key, s.value ->> 'value')), '{}'::JSONB),
     'source_ids', COALESCE((
       SELECT jsonb_object_agg(ids.source, ids.source_ids)
       FROM (SELECT si.source, jsonb_agg(si.source_id ORDER BY si.source_id) AS source_ids
@@ -249,7 +291,9 @@ AS $$
 $$;
 GRANT EXECUTE ON FUNCTION public.get_producer(uuid) TO discovery_operator, discovery_reader;
 
--- A producer's contact details (e-mail, Instagram bio): only for operators.
+-- A producer's contact details, only for operators: the e-mail, the Instagram bio, every
+-- address any source showed (`emails`, from the e-mail, the bio and metadata.social, links
+-- written as mailto: included) and the social values visitors do not see (`private_socials`).
 CREATE OR REPLACE FUNCTION public.get_producer_contact(p_producer_id UUID)
 RETURNS JSONB
 LANGUAGE sql
@@ -257,7 +301,19 @@ STABLE
 SECURITY DEFINER
 SET search_path = pg_catalog, public, pg_temp
 AS $$
-  SELECT jsonb_build_object('email', p.email, 'instagram_bio', p.instagram_bio)
+  SELECT jsonb_build_object(
+    'email', p.email, 'instagram_bio', p.instagram_bio,
+    'emails', COALESCE((
+      SELECT jsonb_agg(DISTINCT lower(m[1]) ORDER BY lower(m[1]))
+      FROM regexp_matches(concat_ws(' ', p.email, p.instagram_bio, p.metadata -> 'social'),
+                          '([a-z0-9][a-z0-9._%+-]*@(?:[a-z0-9-]+\.)+[a-z]{2,24})', 'gi') m),
+      '[]'::JSONB),
+    'private_socials', COALESCE((
+      SELECT jsonb_object_agg(s.key, s.value ->> 'value')
+      FROM jsonb_each(CASE WHEN jsonb_typeof(p.metadata -> 'social') = 'object'
+                           THEN p.metadata -> 'social' ELSE '{}'::JSONB END) s
+      WHERE jsonb_typeof(s.value) = 'object' AND jsonb_typeof(s.value -> 'value') = 'string'
+        AND NOT public.is_public_social_link(s.key, s.value ->> 'value')), '{}'::JSONB))
   FROM public.producers p
   WHERE p.id = p_producer_id;
 $$;
@@ -295,9 +351,10 @@ AS $$
 $$;
 GRANT EXECUTE ON FUNCTION public.producer_leaderboard(integer,text) TO discovery_operator, discovery_reader;
 
--- Everything the dashboard shows now, in one call: queue depths (pgmq's metrics of the
--- registered queues), processing states, the dead letters (newest first, at most 100, their
--- payload without metadata), worker issues (statistics and the latest open ones), the last
+-- Everything the dashboard shows everyone now, in one call: queue depths (pgmq's metrics of
+-- the registered queues), processing states, how many dead letters (in all and per queue),
+-- worker issue statistics (counts only: bodies and messages are the operator's, in
+-- get_pipeline_details()), the last
 -- 15 minutes' throughput, the catalogue's size with how many track editions were folded into
 -- one song (deduplication) and get_system_health().
 CREATE OR REPLACE FUNCTION public.get_pipeline_overview()
@@ -319,25 +376,12 @@ AS $$
     'processing', COALESCE((
       SELECT jsonb_agg(to_jsonb(s)) FROM public.get_processing_stats() s), '[]'::JSONB),
     'dead_letter_count', (SELECT count(*) FROM public.dlq_messages),
-    'dead_letters', COALESCE((
-      SELECT jsonb_agg(jsonb_build_object(
-               'queue_name', d.queue_name, 'message_id', d.message_id,
-               'source_queue', d.source_queue, 'original_msg_id', d.original_msg_id,
-               'moved_to_dlq_at', d.moved_to_dlq_at, 'failure_reason', d.failure_reason,
-               'message', d.full_message - '_dlq_metadata')
-             ORDER BY d.moved_to_dlq_at DESC NULLS LAST, d.message_id DESC)
-      FROM (SELECT * FROM public.dlq_messages
-            ORDER BY moved_to_dlq_at DESC NULLS LAST, message_id DESC LIMIT 100) d),
-      '[]'::JSONB),
+    'dead_letters_by_queue', COALESCE((
+      SELECT jsonb_object_agg(d.queue_name, d.n)
+      FROM (SELECT queue_name, count(*) AS n FROM public.dlq_messages GROUP BY queue_name) d),
+      '{}'::JSONB),
     'worker_issue_stats', COALESCE((
       SELECT jsonb_agg(to_jsonb(w)) FROM public.get_worker_issue_stats() w), '[]'::JSONB),
-    'open_worker_issues', COALESCE((
-      SELECT jsonb_agg(jsonb_build_object(
-               'worker_name', i.worker_name, 'issue_type', i.issue_type,
-               'severity', i.severity, 'message', i.message, 'created_at', i.created_at)
-             ORDER BY i.created_at DESC)
-      FROM (SELECT * FROM monitoring.worker_issues WHERE NOT COALESCE(resolved, FALSE)
-            ORDER BY created_at DESC LIMIT 20) i), '[]'::JSONB),
     'throughput_last_15_minutes', COALESCE((
       SELECT jsonb_agg(jsonb_build_object('queue_name', o.queue_name, 'finished', o.finished,
                                           'per_minute', round(o.finished / 15.0, 2))
@@ -361,6 +405,37 @@ AS $$
     'health', public.get_system_health());
 $$;
 GRANT EXECUTE ON FUNCTION public.get_pipeline_overview() TO discovery_operator, discovery_reader;
+
+-- What only the operator sees on the dashboard: the dead letters (newest first, at most 100,
+-- their payload without metadata, and why they failed) and the latest open worker issues
+-- with their messages (which may quote a provider's refusal of a credential).
+CREATE OR REPLACE FUNCTION public.get_pipeline_details()
+RETURNS JSONB
+LANGUAGE sql
+STABLE
+SECURITY DEFINER
+SET search_path = pg_catalog, public, pg_temp
+AS $$
+  SELECT jsonb_build_object(
+    'dead_letters', COALESCE((
+      SELECT jsonb_agg(jsonb_build_object(
+               'queue_name', d.queue_name, 'message_id', d.message_id,
+               'source_queue', d.source_queue, 'original_msg_id', d.original_msg_id,
+               'moved_to_dlq_at', d.moved_to_dlq_at, 'failure_reason', d.failure_reason,
+               'message', d.full_message - '_dlq_metadata')
+             ORDER BY d.moved_to_dlq_at DESC NULLS LAST, d.message_id DESC)
+      FROM (SELECT * FROM public.dlq_messages
+            ORDER BY moved_to_dlq_at DESC NULLS LAST, message_id DESC LIMIT 100) d),
+      '[]'::JSONB),
+    'open_worker_issues', COALESCE((
+      SELECT jsonb_agg(jsonb_build_object(
+               'worker_name', i.worker_name, 'issue_type', i.issue_type,
+               'severity', i.severity, 'message', i.message, 'created_at', i.created_at)
+             ORDER BY i.created_at DESC)
+      FROM (SELECT * FROM monitoring.worker_issues WHERE NOT COALESCE(resolved, FALSE)
+            ORDER BY created_at DESC LIMIT 20) i), '[]'::JSONB));
+$$;
+GRANT EXECUTE ON FUNCTION public.get_pipeline_details() TO discovery_operator;
 
 -- Per hour over the last p_hours (the current hour included), for the dashboard's charts:
 -- messages finished per stage (idempotency ledger), errors (worker issues and failed API
@@ -442,3 +517,50 @@ AS $$
                      e.created_at DESC) x), '[]'::JSONB));
 $$;
 GRANT EXECUTE ON FUNCTION public.get_pipeline_history(integer) TO discovery_operator, discovery_reader;
+
+-- The web app's operator sessions (migration 0110): opened at sign-in for a random id whose
+-- SHA-256 (hex) is stored, valid until they expire or are revoked at sign-out. Opening one
+-- also drops the expired ones.
+CREATE OR REPLACE FUNCTION public.web_session_open(p_id_hash TEXT, p_seconds INTEGER)
+RETURNS VOID
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, public, pg_temp
+AS $$
+BEGIN
+  IF p_id_hash IS NULL OR p_id_hash !~ '^[0-9a-f]{64}$' THEN
+    RAISE EXCEPTION 'a session id hash is 64 hexadecimal digits' USING ERRCODE = '22023';
+  END IF;
+  IF p_seconds IS NULL OR p_seconds < 1 OR p_seconds > 60 * 60 * 24 * 30 THEN
+    RAISE EXCEPTION 'a session lasts 1 second to 30 days' USING ERRCODE = '22023';
+  END IF;
+  DELETE FROM public.web_sessions WHERE expires_at < now();
+  INSERT INTO public.web_sessions (id_hash, expires_at)
+  VALUES (p_id_hash, now() + make_interval(secs => p_seconds));
+END;
+$$;
+GRANT EXECUTE ON FUNCTION public.web_session_open(text,integer) TO discovery_operator;
+
+CREATE OR REPLACE FUNCTION public.web_session_valid(p_id_hash TEXT)
+RETURNS BOOLEAN
+LANGUAGE sql
+STABLE
+SECURITY DEFINER
+SET search_path = pg_catalog, public, pg_temp
+AS $$
+  SELECT EXISTS (SELECT 1 FROM public.web_sessions s
+                 WHERE s.id_hash = p_id_hash AND s.expires_at > now());
+$$;
+GRANT EXECUTE ON FUNCTION public.web_session_valid(text) TO discovery_operator;
+
+-- Sign-out: the session stops working everywhere. True when there was one.
+CREATE OR REPLACE FUNCTION public.web_session_revoke(p_id_hash TEXT)
+RETURNS BOOLEAN
+LANGUAGE sql
+SECURITY DEFINER
+SET search_path = pg_catalog, public, pg_temp
+AS $$
+  WITH gone AS (DELETE FROM public.web_sessions s WHERE s.id_hash = p_id_hash RETURNING 1)
+  SELECT EXISTS (SELECT 1 FROM gone);
+$$;
+GRANT EXECUTE ON FUNCTION public.web_session_revoke(text) TO discovery_operator;

@@ -119,7 +119,7 @@ def build_parser() -> Parser:
     output.add_argument("--json", action="store_true")
     output.add_argument("--csv", action="store_true")
     producer_actions = producers.add_subparsers(
-        dest="producers_action", parser_class=Parser, metavar="{search,show}"
+        dest="producers_action", parser_class=Parser, metavar="{search,show,forget}"
     )
     search = producer_actions.add_parser("search", help="artists and producers matching a text")
     search.add_argument("text", help="any spelling: case, accents and typos are forgiven")
@@ -127,6 +127,12 @@ def build_parser() -> Parser:
     show = producer_actions.add_parser("show", help="a producer: credits, collaborators, contact")
     show.add_argument("producer", help="a producer id, or a name (the best search match)")
     show.add_argument("--json", action="store_true")
+    forget = producer_actions.add_parser(
+        "forget",
+        help="erase a producer (credits, evidence, cached responses, archived messages) and "
+        "never collect them again",
+    )
+    forget.add_argument("producer", help="a producer id, or their exact name (any spelling)")
 
     web = commands.add_parser("web", help="the web app: search, artists, producers, dashboard, API")
     web.add_argument(

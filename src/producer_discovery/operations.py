@@ -26,6 +26,7 @@ from producer_discovery.runtime import supervisor
 from producer_discovery.runtime.resources import pool_size
 from producer_discovery.sandbox.environment import SandboxEnvironment
 from producer_discovery.settings import Settings
+from producer_discovery.text import normalize_name
 
 HEALTH_EXIT = {"healthy": 0, "warning": 1, "critical": 2}
 
@@ -261,6 +262,8 @@ def producers_command(settings: Settings, arguments: argparse.Namespace) -> int:
         return producers_search(settings, arguments)
     if action == "show":
         return producers_show(settings, arguments)
+    if action == "forget":
+        return producers_forget(settings, arguments)
     with connect(settings) as database:
         contact = database.contact_visible()
         rows = database.leaderboard(arguments.artist, with_contact=contact)
@@ -346,6 +349,28 @@ def producers_show(settings: Settings, arguments: argparse.Namespace) -> int:
             ],
         )
     )
+    return 0
+
+
+def producers_forget(settings: Settings, arguments: argparse.Namespace) -> int:
+    """forget_producer (definitions/50_producers.sql): by id, or by a name that names one."""
+    target = arguments.producer.strip()
+    with connect(settings) as database:
+        if is_uuid(target):
+            producer_id = target
+        else:
+            named = database.producers_named(normalize_name(target))
+            if not named:
+                raise ConfigurationError(f"no producer named {target!r}")
+            if len(named) > 1:
+                ids = ", ".join(f"{row['id']} ({row['name']})" for row in named)
+                raise ConfigurationError(f"{len(named)} producers are named {target!r}: {ids}")
+            producer_id = named[0]["id"]
+        forgotten = database.forget_producer(producer_id)
+    if forgotten is None:
+        raise ConfigurationError(f"no producer with id {producer_id}")
+    print(json.dumps(forgotten, default=str, indent=2))
+    say(f"forgot producer {producer_id}: erased, and on the do-not-collect list")
     return 0
 
 

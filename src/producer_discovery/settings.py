@@ -6,13 +6,17 @@ Every field is read from the environment variable of the same name in upper case
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any, Literal
 
+import psycopg
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_URL = "https://github.com/producer-discovery/producer-discovery"
+MIN_OPERATOR_TOKEN_LENGTH = 32  # characters: long enough that guessing it is hopeless
+MIN_SECRET_KEY_LENGTH = 32
 
 
 class Settings(BaseSettings):
@@ -97,7 +101,14 @@ class Settings(BaseSettings):
     web_host: str = Field("127.0.0.1", description="address the web app listens on")
     web_port: int = Field(8000, ge=1, le=65535, description="port the web app listens on")
     web_operator_token: SecretStr | None = Field(
-        None, description="bearer token (and sign-in secret) for operator actions; unset: refused"
+        None,
+        description="bearer token (and sign-in secret) for operator actions, at least "
+        f"{MIN_OPERATOR_TOKEN_LENGTH} characters; unset: refused",
+    )
+    web_secret_key: SecretStr | None = Field(
+        None,
+        description="signs the web app's session and CSRF cookies; unset: a random key "
+        "generated once and kept in <home>/web-secret-key (mode 0600)",
     )
     web_session_hours: float = Field(12.0, gt=0, le=24 * 30, description="browser session lifetime")
 
@@ -110,6 +121,42 @@ class Settings(BaseSettings):
     def _quota_word(cls, value: Any) -> Any:
         """Any case; empty (an unset compose variable) is auto."""
         return (value.strip().casefold() or "auto") if isinstance(value, str) else value
+
+    @field_validator("database_url", "worker_database_url", "operator_database_url")
+    @classmethod
+    def _parsable_url(cls, value: str | None) -> str | None:
+        """A URL libpq cannot parse is refused here, in one line that never repeats it (its
+        password would be in the traceback of the first connection otherwise)."""
+        if not value:
+            return None
+        try:
+            psycopg.conninfo.conninfo_to_dict(value)
+        except psycopg.Error as error:
+            reason = re.sub(r'"[^"]*"', '"…"', str(error).strip().splitlines()[0])
+            raise ValueError(f"not a valid libpq URL ({reason})") from None
+        return value
+
+    @field_validator("web_operator_token")
+    @classmethod
+    def _long_token(cls, value: SecretStr | None) -> SecretStr | None:
+        """Empty (an unset compose variable) is unset; a short one is refused."""
+        if value is None or not value.get_secret_value():
+            return None
+        if len(value.get_secret_value()) < MIN_OPERATOR_TOKEN_LENGTH:
+            raise ValueError(
+                f"must be at least {MIN_OPERATOR_TOKEN_LENGTH} characters "
+                "(e.g. python -c 'import secrets; print(secrets.token_urlsafe(32))')"
+            )
+        return value
+
+    @field_validator("web_secret_key")
+    @classmethod
+    def _long_key(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value():
+            return None
+        if len(value.get_secret_value()) < MIN_SECRET_KEY_LENGTH:
+            raise ValueError(f"must be at least {MIN_SECRET_KEY_LENGTH} characters")
+        return value
 
     @field_validator("log_format")
     @classmethod

@@ -29,7 +29,7 @@ def test_web_waits_for_migrate_listens_on_all_interfaces_and_takes_its_token_fro
     web = compose()["services"]["web"]
     assert web["depends_on"] == {"migrate": {"condition": "service_completed_successfully"}}
     assert web["command"] == ["web", "--host", "0.0.0.0", "--port", "8000"]
-    assert web["ports"] == ["${WEB_PORT:-8000}:8000"]
+    assert web["ports"] == ["127.0.0.1:${WEB_PORT:-8000}:8000"]  # loopback: TLS proxy in front
     assert web["environment"]["WEB_OPERATOR_TOKEN"] == "${WEB_OPERATOR_TOKEN:-}"
     assert web["environment"]["DATABASE_URL"].endswith("@db:5432/producer_discovery")
 

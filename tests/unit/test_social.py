@@ -337,3 +337,38 @@ def test_metadata_social_records_value_source_time_and_aliases() -> None:
         "email": "bookings@kelsoandmarr.example.com",
         "image_url": "https://images.genius.com/0f3c2b1a9e8d.1000x1000x1.jpg",
     }
+
+
+def test_addresses_in_any_public_field_become_the_private_email() -> None:
+    """Discogs urls, an Instagram website, a Genius name: a mailto: link or an address is an
+    `email` finding, never a website, alias or handle."""
+    from producer_discovery.enrichment.profiles import (
+        from_discogs_artist,
+        from_genius_artist,
+        from_instagram_business,
+        from_musicbrainz_artist,
+    )
+
+    findings = [
+        *from_discogs_artist(
+            {"urls": ["mailto:disc@planted.example"], "namevariations": ["nv@planted.example"]}
+        ),
+        *from_instagram_business({"website": "ig@planted.example", "biography": "hi"}),
+        *from_genius_artist({"facebook_name": "mailto:fb@planted.example"}),
+        *from_musicbrainz_artist(
+            {
+                "relations": [
+                    {"type": "official homepage", "url": {"resource": "mailto:mb@planted.example"}}
+                ]
+            }
+        ),
+    ]
+    for item in findings:
+        if "planted.example" in item.value:
+            assert item.field == "email" and not item.value.startswith("mailto:")
+    assert {item.value for item in findings if item.field == "email"} >= {
+        "disc@planted.example",
+        "ig@planted.example",
+        "fb@planted.example",
+        "mb@planted.example",
+    }

@@ -14,7 +14,13 @@ from producer_discovery.sandbox.web_catalogue import SAMPLE, seed_web_catalogue
 from producer_discovery.settings import Settings
 from producer_discovery.web.app import create_app
 
-TOKEN = "operator-token-for-tests-only"
+TOKEN = "operator-token-for-tests-only-0123456789"
+
+
+@pytest.fixture(autouse=True)
+def web_secret_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The apps sign cookies with a test key instead of writing one into the user's home."""
+    monkeypatch.setenv("WEB_SECRET_KEY", "web-secret-key-for-tests-only-0123456789")
 
 
 @pytest.fixture

@@ -114,18 +114,24 @@ def test_producer_with_an_unknown_or_malformed_id_is_404_or_422(client: TestClie
 
 
 def test_pipeline_reports_queues_states_dead_letters_and_health(
-    client: TestClient, db: Database
+    client: TestClient, db: Database, operator_headers: dict[str, str]
 ) -> None:
-    """GET /api/pipeline: every stage queue, the dead letters, health and 24 hours of history."""
+    """GET /api/pipeline: every stage queue, dead-letter counts, health and 24 hours of
+    history; the dead letters' bodies and the issues' messages only for the operator."""
     seed_dead_letter(db, "Nova Reyes")
     answer = client.get("/api/pipeline").json()
     assert {"artist_discovery", "social_enrichment_dlq"} <= {
         q["queue_name"] for q in answer["queues"]
     }
     assert answer["dead_letter_count"] == 1
-    assert answer["dead_letters"][0]["message"] == {"artistName": "Nova Reyes"}
+    assert answer["dead_letters_by_queue"] == {"artist_discovery_dlq": 1}
+    assert "dead_letters" not in answer and "open_worker_issues" not in answer
+    assert "Nova Reyes" not in str(answer)
     assert answer["health"]["worker_health"]["total_issues"] == 1
     assert len(answer["history"]["hours"]) == 24
+    full = client.get("/api/pipeline", headers=operator_headers).json()
+    assert full["dead_letters"][0]["message"] == {"artistName": "Nova Reyes"}
+    assert len(full["open_worker_issues"]) == 1
 
 
 def test_discover_queues_an_artist_or_a_genre_for_the_operator(

@@ -13,7 +13,7 @@ import urllib.request
 
 from producer_discovery.db.cluster import free_port
 
-TOKEN_VALUE = "cli-web-secret-token"
+TOKEN_VALUE = "cli-web-secret-token-0123456789abcdef"
 
 
 def cli(database_url: str, *arguments: str) -> subprocess.CompletedProcess[str]:

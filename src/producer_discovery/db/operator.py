@@ -122,3 +122,13 @@ class OperatorDatabase:
             contact = self._one("producer_contact", {"producer_id": producer_id})
             document.update(contact["contact"] if contact and contact["contact"] else {})
         return document
+
+    # Erasure ----------------------------------------------------------------------------
+    def producers_named(self, normalized_name: str) -> list[Row]:
+        """The producers stored under a normalized name (id, name), oldest first."""
+        return self._rows("producer_ids_by_name", {"normalized_name": normalized_name})
+
+    def forget_producer(self, producer_id: str) -> Row | None:
+        """forget_producer(): what was deleted, or None when there is no such producer."""
+        row = self._one("producer_forget", {"producer_id": producer_id})
+        return row["forgotten"] if row else None

@@ -2,8 +2,8 @@
 track_producer_evidence): identity, credits and evidence as producer identification writes
 them, and the enrichment record social enrichment keeps.
 
-    Identity      lock_identity, producers_by_source_ids, merge_producers, namesakes,
-                  insert_producer, rename_producer, attach_source_id
+    Identity      lock_identity, forgotten, producers_by_source_ids, merge_producers,
+                  namesakes, insert_producer, rename_producer, attach_source_id
     Credits       kept_evidence, replace_track_credits
     Enrichment    mark_enrichment_queued, refresh_enrichment, producer_with_ids,
                   record_enrichment
@@ -36,6 +36,17 @@ ID_SOURCES = ("genius", "musicbrainz", "discogs")  # producer_source_ids.source 
 def lock_identity(conn: Connection, key: str) -> None:
     """A transaction advisory lock on one name or source id (db/queries/producer_lock.sql)."""
     conn.execute(query("producer_lock"), {"key": key})
+
+
+def forgotten(conn: Connection, names: Sequence[str], ids: Sequence[str]) -> set[str]:
+    """Which of these normalized names and source ids ("source:id") are on the do-not-collect
+    list (forget_producer, migration 0111): "name:<normalized name>" and "id:<source>:<id>"."""
+    if not names and not ids:
+        return set()
+    rows = conn.execute(
+        query("producer_forgotten"), {"names": list(names), "ids": list(ids)}
+    ).fetchall()
+    return {f"{row[0]}:{row[1]}" for row in rows}
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,5 @@
 """What the web app reads and changes, each one named query over the SQL functions of
-migrations 0060–0062 (the same ones the CLI and psql call).
+migrations/definitions/80_web.sql (the same ones the CLI and psql call).
 
 Every request gets a pooled connection in one transaction. Where the database has the
 least-privilege roles (`discovery_reader`, `discovery_operator`) and the app's login may take
@@ -90,12 +90,35 @@ class Store:
         with self.connection(operator=False) as conn:
             return conn.execute(query("producer_leaderboard_top"), {"limit": limit}).fetchall()
 
-    def pipeline(self, hours: int = 24) -> dict[str, Any]:
+    def pipeline(self, hours: int = 24, operator: bool = False) -> dict[str, Any]:
+        """The overview and history everyone sees (counts); for the operator also the dead
+        letters' bodies and the open worker issues' messages."""
         with self.connection(operator=False) as conn:
             overview = conn.execute(query("pipeline_overview")).fetchone()
             history = conn.execute(query("pipeline_history"), {"hours": hours}).fetchone()
         assert overview is not None and history is not None
-        return overview["overview"] | {"history": history["history"]}
+        document: dict[str, Any] = overview["overview"] | {"history": history["history"]}
+        if operator:
+            with self.connection(operator=True) as conn:
+                details = conn.execute(query("pipeline_details")).fetchone()
+            assert details is not None
+            document |= details["details"]
+        return document
+
+    # Operator sessions (migration 0110) --------------------------------------------------
+
+    def session_open(self, id_hash: str, seconds: int) -> None:
+        with self.connection(operator=True) as conn:
+            conn.execute(query("web_session_open"), {"id_hash": id_hash, "seconds": seconds})
+
+    def session_valid(self, id_hash: str) -> bool:
+        with self.connection(operator=True) as conn:
+            row = conn.execute(query("web_session_valid"), {"id_hash": id_hash}).fetchone()
+        return bool(row and row["valid"])
+
+    def session_revoke(self, id_hash: str) -> None:
+        with self.connection(operator=True) as conn:
+            conn.execute(query("web_session_revoke"), {"id_hash": id_hash})
 
     # Operator actions -------------------------------------------------------------------
 
@@ -110,6 +133,12 @@ class Store:
                 query("discover_genre"), {"genre": genre, "limit": limit}
             ).fetchall()
         return [int(row["msg_id"]) for row in rows]
+
+    def forget_producer(self, producer_id: str) -> dict[str, Any] | None:
+        """Erase a producer and keep them from being collected again (forget_producer)."""
+        with self.connection(operator=True) as conn:
+            row = conn.execute(query("producer_forget"), {"producer_id": producer_id}).fetchone()
+        return row["forgotten"] if row else None
 
     def replay(self, queue: str, message_id: int) -> list[dict[str, Any]]:
         with self.connection(operator=True) as conn:

@@ -7,7 +7,9 @@
 - `classify_url` says which profile field a link is (Instagram handle, Twitter/X handle,
   Facebook, SoundCloud, TikTok, YouTube, Bandcamp, or a plain website); links to reference
   sites (Wikipedia, Discogs, MusicBrainz, streaming shops…) are not profiles.
-- `extract_emails` finds addresses in public text only; it never guesses one.
+- `extract_emails` finds addresses in public text only; it never guesses one. A mailto: link
+  or an address where a link was expected is an e-mail (`classify_url`, `mentions_email`):
+  it goes to the operator-only `email`, never to a public field.
 """
 
 from __future__ import annotations
@@ -153,10 +155,21 @@ def normalize_twitter_handle(value: str | None) -> str | None:
     return None
 
 
+def mentions_email(value: str) -> bool:
+    """True when a value is, or holds, an e-mail address or a mailto: link."""
+    return "mailto:" in value.casefold() or EMAIL.search(value) is not None
+
+
 def classify_url(url: str) -> tuple[str, str] | None:
     """(field, value) for a profile link: ("instagram_handle", "name"),
-    ("twitter_handle", "name"), ("soundcloud", url)…, ("website", url) for any other site;
-    None for reference sites and for what is not a usable link."""
+    ("twitter_handle", "name"), ("soundcloud", url)…, ("website", url) for any other http(s)
+    site; ("email", address) for a mailto: link or an address (contact details, never a
+    website); None for reference sites and for what is not a usable link."""
+    if mentions_email(url):
+        emails = extract_emails(url)
+        return ("email", emails[0]) if emails else None
+    if "://" in url and not url.strip().casefold().startswith(("http://", "https://")):
+        return None  # ftp:, javascript:, … are no profile links
     link = split_link(url)
     if link is None:
         return None

@@ -14,6 +14,10 @@ Where values may come from (nothing is guessed, nothing is scraped):
 - Instagram Graph API Business Discovery: `biography` (the only source of a bio), `website`,
   `name`, and an e-mail only when the biography shows one.
 
+E-mail addresses are contact details, for operators only: an address or a mailto: link found
+in any public field (a Discogs url, an Instagram website, an alias, a name) becomes an
+`email` finding and never stays in the public field (`contact_safe`).
+
 Trust, highest first, decides the winner of every field: genius (0.9) > musicbrainz (0.8) >
 discogs (0.6) > instagram-graph (0.5); equal trust goes to the most recently seen value. The
 bio is only ever taken from instagram-graph. Losing values that differ are kept as
@@ -30,6 +34,7 @@ from typing import Any
 from producer_discovery.enrichment.links import (
     classify_url,
     extract_emails,
+    mentions_email,
     normalize_handle,
     normalize_twitter_handle,
 )
@@ -73,14 +78,34 @@ class SocialFinding:
         return {"value": self.value, "source": self.source, "seen_at": self.seen_at.isoformat()}
 
 
+PRIVATE_FIELDS = frozenset({"email", "instagram_bio"})  # contact details: operators only
+LINK_FIELDS = frozenset({"website", "image_url", "soundcloud", "youtube", "bandcamp", "tiktok"})
+
+
+def contact_safe(field: str, value: str) -> list[tuple[str, str]]:
+    """The (field, value) pairs a raw value makes: any e-mail address or mailto: link in a
+    public field (a website, an alias, a name) becomes an `email` and leaves the field; a
+    link field keeps only http(s) links."""
+    if field in PRIVATE_FIELDS:
+        return [(field, value)]
+    if mentions_email(value):
+        return [("email", address) for address in extract_emails(value)]
+    if field in LINK_FIELDS and not value.casefold().startswith(("http://", "https://")):
+        if "://" in value or field == "image_url":
+            return []
+        value = f"https://{value}"  # "kelso.example" as written on a profile
+    return [(field, value)]
+
+
 def findings_of(
     values: Iterable[tuple[str, str | None]], source: str, seen_at: datetime
 ) -> list[SocialFinding]:
-    """Findings for the (field, value) pairs whose value is not empty."""
+    """Findings for the (field, value) pairs whose value is not empty (contact_safe)."""
     return [
-        SocialFinding(field, str(value).strip(), source, seen_at, SOURCE_TRUST[source])
-        for field, value in values
+        SocialFinding(field, clean, source, seen_at, SOURCE_TRUST[source])
+        for raw_field, value in values
         if value is not None and str(value).strip()
+        for field, clean in contact_safe(raw_field, str(value).strip())
     ]
 
 

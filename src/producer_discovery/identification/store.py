@@ -5,7 +5,9 @@ Runs inside the worker's one commit (`Outcome.write`):
 1. Keep: evidence stored earlier from a source that is skipped this time (its token is
    missing) is read back and fused again, so a skipped source never erases what it said.
 2. Fuse (`credits_fusion.fuse`); only people whose fused `counts_as_producer` is true go on
-   (executive producers, engineers, writers and featured artists never become producers).
+   (executive producers, engineers, writers and featured artists never become producers),
+   and none who was forgotten (`forget_producer`: one of their normalized names or source
+   ids is on the do-not-collect list) — they are neither stored nor credited again.
 3. Resolve each person to a `producers` row, under transaction advisory locks on their
    normalized names and source ids (sorted, so two workers never deadlock and never both
    create the same person):
@@ -76,7 +78,7 @@ def store_identification(
     """Fuse a track's credits and store them (module docstring); call inside a transaction."""
     kept = kept_credits(conn, track_id, skipped_sources)
     fused = fuse([*credits, *kept])
-    producers = [person for person in fused if person.counts_as_producer]
+    producers = not_forgotten(conn, [person for person in fused if person.counts_as_producer])
     stored = StoredCredits(kept=len(kept))
     stored.not_producers = [
         person.display_name for person in fused if not person.counts_as_producer
@@ -95,6 +97,26 @@ def store_identification(
     stored.to_enrich = db.mark_enrichment_queued(conn, list(stored.producers))
     stored.to_refresh = db.refresh_enrichment(conn, list(stored.learned))
     return stored
+
+
+def not_forgotten(conn: Connection, producers: list[FusedProducer]) -> list[FusedProducer]:
+    """The people not on the do-not-collect list (forget_producer), neither by a normalized
+    name nor by a source id."""
+    names = sorted({name for person in producers for name in identity_names(person)})
+    ids = sorted(
+        {f"{source}:{source_id}" for p in producers for source, source_id in p.ids.items()}
+    )
+    listed = db.forgotten(conn, names, ids)
+    if not listed:
+        return producers
+    return [
+        person
+        for person in producers
+        if not any(f"name:{name}" in listed for name in identity_names(person))
+        and not any(
+            f"id:{source}:{source_id}" in listed for source, source_id in person.ids.items()
+        )
+    ]
 
 
 # Kept evidence -----------------------------------------------------------------------------

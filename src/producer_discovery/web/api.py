@@ -17,6 +17,17 @@ from producer_discovery.web.security import CSRF_HEADER, Guard
 
 router = APIRouter(prefix="/api", tags=["api"])
 DEAD_LETTER_QUEUE = re.compile(r"^[a-z][a-z_]{0,60}_dlq$")
+MAX_MESSAGE_ID = 2**63 - 1  # pgmq message ids are BIGINT
+MIN_SEARCH_LENGTH = 3  # characters: a shorter substring would scan every row
+
+
+def search_problem(text: str) -> str | None:
+    """Why a search text cannot be searched for, or None when it can."""
+    if any(ord(character) < 32 for character in text):
+        return "the search text may not contain control characters"
+    if len(text.strip()) < MIN_SEARCH_LENGTH:
+        return f"type at least {MIN_SEARCH_LENGTH} characters to search"
+    return None
 
 
 def is_dead_letter_queue(name: str) -> bool:
@@ -96,6 +107,9 @@ def search(
     limit: Annotated[int, Query(ge=1, le=100)] = 10,
     data: Store = Depends(store),
 ) -> dict[str, Any]:
+    problem = search_problem(q)
+    if problem:
+        raise HTTPException(422, problem)
     return data.search(q, limit)
 
 
@@ -125,9 +139,13 @@ def producer(producer_id: Id, request: Request, data: Store = Depends(store)) ->
     return document
 
 
-@router.get("/pipeline", summary="Queue depths, processing states, dead letters, health, history")
-def pipeline(data: Store = Depends(store)) -> dict[str, Any]:
-    return data.pipeline()
+@router.get(
+    "/pipeline",
+    summary="Queue depths, processing states, dead-letter counts, health, history; "
+    "dead letters and worker issues in full for the operator",
+)
+def pipeline(request: Request, data: Store = Depends(store)) -> dict[str, Any]:
+    return data.pipeline(operator=guard(request).is_operator(request))
 
 
 @router.post(
@@ -146,6 +164,18 @@ def discover(body: DiscoverRequest, data: Store = Depends(store)) -> JSONRespons
 
 
 @router.post(
+    "/producers/{producer_id}/forget",
+    dependencies=[Depends(operator)],
+    summary="Erase a producer and never collect them again (operator)",
+)
+def forget(producer_id: Id, data: Store = Depends(store)) -> dict[str, Any]:
+    forgotten = data.forget_producer(str(producer_id))
+    if forgotten is None:
+        raise HTTPException(404, "no producer with this id")
+    return forgotten
+
+
+@router.post(
     "/dlq/{queue}/{msg_id}/replay",
     response_model=list[Replayed],
     dependencies=[Depends(operator)],
@@ -153,7 +183,7 @@ def discover(body: DiscoverRequest, data: Store = Depends(store)) -> JSONRespons
 )
 def replay(
     queue: Annotated[str, Path(description="a dead-letter queue, e.g. artist_discovery_dlq")],
-    msg_id: Annotated[int, Path(ge=1)],
+    msg_id: Annotated[int, Path(ge=1, le=MAX_MESSAGE_ID)],
     data: Store = Depends(store),
 ) -> list[dict[str, Any]]:
     if not is_dead_letter_queue(queue):

@@ -1,7 +1,8 @@
 """The web app: `create_app(settings, database_url)` → a FastAPI app with the pages
 (pages.py), the JSON API (api.py, OpenAPI at /openapi.json), vendored static files, and error
 pages that never show a traceback (a bad id or parameter is a 404/422 page, or JSON under
-/api/)."""
+/api/; an input the database refuses, such as a NUL character, is a 422). Every response, an
+error's included, carries the security headers."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+import psycopg
 import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -44,6 +46,7 @@ ERROR_TITLES = {
     404: "Not found",
     405: "Not allowed here",
     422: "That request isn't valid",
+    429: "Too many attempts",
     500: "Something went wrong",
 }
 
@@ -71,7 +74,7 @@ def create_app(settings: Settings, database_url: str) -> FastAPI:
     templates = Jinja2Templates(directory=HERE / "templates")
     templates.env.globals["version"] = __version__
     app.state.store = store
-    app.state.guard = Guard(settings)
+    app.state.guard = Guard(settings, store)
     app.state.templates = templates
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.include_router(api.router)
@@ -91,8 +94,25 @@ def wants_json(request: Request) -> bool:
     return request.url.path.startswith("/api/") or request.url.path == "/openapi.json"
 
 
+def secured(response: Response) -> Response:
+    """The response with the security headers (error handlers run outside the middleware)."""
+    response.headers.update(SECURITY_HEADERS)
+    return response
+
+
+def operator_or_not(request: Request) -> bool:
+    """Whether an error page is shown to the operator; False when that cannot be told."""
+    guard: Guard = request.app.state.guard
+    try:
+        return guard.is_operator(request)
+    except Exception:  # a throttled client, or the database is what failed
+        return False
+
+
 def install_error_pages(app: FastAPI, templates: Jinja2Templates) -> None:
-    def page(request: Request, status: int, message: str) -> Response:
+    def page(
+        request: Request, status: int, message: str, headers: dict[str, str] | None = None
+    ) -> Response:
         guard: Guard = request.app.state.guard
         response = templates.TemplateResponse(
             request,
@@ -101,25 +121,30 @@ def install_error_pages(app: FastAPI, templates: Jinja2Templates) -> None:
                 "status": status,
                 "title": ERROR_TITLES.get(status, "Error"),
                 "message": message,
-                "operator": guard.is_operator(request),
+                "operator": operator_or_not(request),
                 "csrf": guard.csrf_token(request),
             },
             status_code=status,
+            headers=headers,
         )
         guard.remember_csrf(request, response)
-        return response
+        return secured(response)
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, error: HTTPException) -> Response:
         if wants_json(request):
-            return JSONResponse(
-                {"detail": error.detail}, status_code=error.status_code, headers=error.headers
+            return secured(
+                JSONResponse(
+                    {"detail": error.detail}, status_code=error.status_code, headers=error.headers
+                )
             )
         if error.status_code == 401:
             back = request.url.path if request.method == "GET" else "/"
-            return Response(status_code=303, headers={"location": f"/login?next={quote(back)}"})
+            return secured(
+                Response(status_code=303, headers={"location": f"/login?next={quote(back)}"})
+            )
         detail = error.detail if isinstance(error.detail, str) else ""
-        return page(request, error.status_code, detail)
+        return page(request, error.status_code, detail, dict(error.headers or {}))
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, error: RequestValidationError) -> Response:
@@ -127,11 +152,21 @@ def install_error_pages(app: FastAPI, templates: Jinja2Templates) -> None:
             {"loc": list(e.get("loc", ())), "msg": e.get("msg", "")} for e in error.errors()
         ]
         if wants_json(request):
-            return JSONResponse({"detail": problems}, status_code=422)
+            return secured(JSONResponse({"detail": problems}, status_code=422))
         text = "; ".join(
             f"{'.'.join(str(p) for p in e['loc'][1:]) or 'input'}: {e['msg']}" for e in problems
         )
         return page(request, 422, text)
+
+    @app.exception_handler(psycopg.errors.DataException)
+    async def refused_input(request: Request, error: psycopg.errors.DataException) -> Response:
+        """The database refused a value (SQLSTATE class 22: a NUL character, a number out of
+        range): the request was not valid, nothing crashed."""
+        reason = str(error).strip().splitlines()[0] if str(error).strip() else "invalid value"
+        log.info("web_input_refused", path=request.url.path, sqlstate=error.sqlstate, reason=reason)
+        if wants_json(request):
+            return secured(JSONResponse({"detail": f"invalid input: {reason}"}, status_code=422))
+        return page(request, 422, f"That input isn't valid: {reason}.")
 
     @app.exception_handler(Exception)
     async def crashed(request: Request, error: Exception) -> Response:
@@ -139,5 +174,8 @@ def install_error_pages(app: FastAPI, templates: Jinja2Templates) -> None:
             "web_request_failed", path=request.url.path, method=request.method, exc_info=error
         )
         if wants_json(request):
-            return JSONResponse({"detail": "internal error"}, status_code=500)
-        return page(request, 500, "The error was logged. Please try again in a moment.")
+            return secured(JSONResponse({"detail": "internal error"}, status_code=500))
+        try:
+            return page(request, 500, "The error was logged. Please try again in a moment.")
+        except Exception:  # the page itself could not be drawn
+            return secured(Response("internal error", status_code=500, media_type="text/plain"))

@@ -7,12 +7,12 @@ import uuid
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 
-from fastapi import APIRouter, Form, HTTPException, Query, Request
+from fastapi import APIRouter, Form, HTTPException, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from producer_discovery.db.web_store import Store
 from producer_discovery.web import charts
-from producer_discovery.web.api import is_dead_letter_queue
+from producer_discovery.web.api import MAX_MESSAGE_ID, is_dead_letter_queue, search_problem
 from producer_discovery.web.security import CSRF_FIELD, Guard
 
 router = APIRouter(include_in_schema=False)
@@ -65,9 +65,19 @@ def check_form(request: Request, token: str | None) -> None:
 def home(request: Request, q: Annotated[str | None, Query(max_length=200)] = None) -> Response:
     data = store(request)
     text = (q or "").strip()
-    results = data.search(text, 10) if text else None
+    problem = search_problem(text) if text else None
+    if problem and any(ord(character) < 32 for character in text):
+        raise HTTPException(422, problem[0].upper() + problem[1:] + ".")
+    results = data.search(text, 10) if text and not problem else None
     return render(
-        request, "index.html", {"q": text, "results": results, "leaderboard": data.leaderboard(20)}
+        request,
+        "index.html",
+        {
+            "q": text,
+            "results": results,
+            "search_problem": problem,
+            "leaderboard": data.leaderboard(20),
+        },
     )
 
 
@@ -102,8 +112,10 @@ def dashboard(
     request: Request,
     queued: Annotated[str | None, Query(max_length=200)] = None,
     replayed: Annotated[str | None, Query(max_length=200)] = None,
+    forgotten: Annotated[str | None, Query(max_length=200)] = None,
 ) -> Response:
-    pipeline = store(request).pipeline(24)
+    guard: Guard = request.app.state.guard
+    pipeline = store(request).pipeline(24, operator=guard.is_operator(request))
     history = pipeline["history"]
     hours = history["hours"]
     return render(
@@ -113,6 +125,7 @@ def dashboard(
             "pipeline": pipeline,
             "queued": queued,
             "replayed": replayed,
+            "forgotten": forgotten,
             "charts": [
                 charts.line_chart(
                     "Messages finished per hour, by stage",
@@ -167,7 +180,11 @@ def login(
         raise HTTPException(
             403, "This form expired or did not come from this site. Reload the page and try again."
         )
+    if guard.enabled:
+        guard.refuse_if_throttled(request)
     if not guard.token_matches(token):
+        if guard.enabled:
+            guard.failed(request, "sign-in")
         message = (
             "That token is not right."
             if guard.enabled
@@ -187,7 +204,7 @@ def logout(request: Request, csrf_token: Annotated[str | None, Form()] = None) -
     if not guard.csrf_matches(request, csrf_token):
         raise HTTPException(403, "This form expired. Reload the page and try again.")
     response = RedirectResponse("/", status_code=303)
-    guard.close_session(response)
+    guard.close_session(request, response)
     return response
 
 
@@ -208,9 +225,25 @@ def discover(
     return RedirectResponse("/dashboard?" + urlencode({"queued": label}), status_code=303)
 
 
+@router.post("/producers/{producer_id}/forget")
+def forget(
+    request: Request, producer_id: uuid.UUID, csrf_token: Annotated[str | None, Form()] = None
+) -> Response:
+    """The operator erases a producer (forget_producer): gone, and never collected again."""
+    check_form(request, csrf_token)
+    forgotten = store(request).forget_producer(str(producer_id))
+    if forgotten is None:
+        raise HTTPException(404, "There is no producer with this id.")
+    label = f"producer {producer_id} erased and put on the do-not-collect list"
+    return RedirectResponse("/dashboard?" + urlencode({"forgotten": label}), status_code=303)
+
+
 @router.post("/dashboard/dlq/{queue}/{msg_id}/replay")
 def replay(
-    request: Request, queue: str, msg_id: int, csrf_token: Annotated[str | None, Form()] = None
+    request: Request,
+    queue: str,
+    msg_id: Annotated[int, Path(ge=1, le=MAX_MESSAGE_ID)],
+    csrf_token: Annotated[str | None, Form()] = None,
 ) -> Response:
     check_form(request, csrf_token)
     if not is_dead_letter_queue(queue):
