@@ -49,6 +49,8 @@ def roles_cluster() -> Iterator[dict[str, str]]:
         url = cluster.url("pd_roles")
         migrate(url)
         with psycopg.connect(url, autocommit=True, row_factory=dict_row) as conn:
+            # PUBLIC may not connect; a NOINHERIT login does not inherit its roles' CONNECT.
+            conn.execute("GRANT CONNECT ON DATABASE pd_roles TO discovery_web")
             ids = seed_web_catalogue(conn, SAMPLE)
             ids["dead letter"] = str(seed_dead_letter(conn, "Lost Artist"))
         web_url = make_conninfo(
