@@ -145,7 +145,9 @@ class LocalCluster:
 
     def start(self) -> None:
         """Start the server on `port` and wait until it accepts connections."""
-        self.log_file.touch(exist_ok=True)
+        # The server's log names users and statements: readable by its owner only.
+        self.log_file.touch(mode=0o600, exist_ok=True)
+        self.log_file.chmod(0o600)
         self._hand_over(self.log_file)
         self._run(
             "pg_ctl",
