@@ -115,7 +115,7 @@ def test_every_valid_message_passes_validate_queue_message(
 
 
 # 2. The database and the models refuse the same bodies ------------------------------------
-@settings(WITH_DATABASE, max_examples=250)
+@WITH_DATABASE
 @given(data=st.data())
 def test_the_database_accepts_a_body_exactly_when_the_stage_model_does(
     db: Database, data: st.DataObject
