@@ -32,6 +32,14 @@ import psycopg
 from psycopg.types.json import Jsonb
 
 from producer_discovery.db.scratch import scratch_database
+from producer_discovery.messages import (
+    AlbumDiscoveryMessage,
+    ArtistDiscoveryMessage,
+    ProducerIdentificationMessage,
+    QueueMessage,
+    SocialEnrichmentMessage,
+    TrackDiscoveryMessage,
+)
 from producer_discovery.runtime.supervisor import STAGES
 from tests.support.roles import login_url
 from tests.support.sandboxes import Sandboxes
@@ -41,18 +49,21 @@ COMMAND = Path(sys.executable).with_name("producer-discovery")
 
 def message(stage: str, number: int) -> dict[str, Any]:
     """A valid message of the stage about something no catalogue or table holds."""
-    some_id = str(uuid.UUID(int=number + 1))
-    return {
-        "artist_discovery": {"artistName": f"Nobody Known {number}"},
-        "album_discovery": {"artistId": some_id, "spotifyId": f"0unknownartist{number:08d}"},
-        "track_discovery": {
-            "albumId": some_id,
-            "artistId": some_id,
-            "spotifyId": f"0unknownalbum{number:09d}",
-        },
-        "producer_identification": {"trackId": some_id, "artistId": some_id},
-        "social_enrichment": {"producerId": some_id},
-    }[stage]
+    some_id = uuid.UUID(int=number + 1)
+    messages: dict[str, QueueMessage] = {
+        "artist_discovery": ArtistDiscoveryMessage(artist_name=f"Nobody Known {number}"),
+        "album_discovery": AlbumDiscoveryMessage(
+            artist_id=some_id, spotify_id=f"0unknownartist{number:08d}"
+        ),
+        "track_discovery": TrackDiscoveryMessage(
+            album_id=some_id, artist_id=some_id, spotify_id=f"0unknownalbum{number:09d}"
+        ),
+        "producer_identification": ProducerIdentificationMessage(
+            track_id=some_id, artist_id=some_id
+        ),
+        "social_enrichment": SocialEnrichmentMessage(producer_id=some_id),
+    }
+    return messages[stage].body()
 
 
 def fill(url: str, stage: str, count: int) -> None:

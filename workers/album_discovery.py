@@ -1,6 +1,7 @@
 """album_discovery: one page of an artist's albums → `albums` → track_discovery.
 
-    {"artistId": "<artists.id>", "spotifyId": "<artist's Spotify id>", "offset": 0}
+    AlbumDiscoveryMessage {"artistId": "<artists.id>", "spotifyId": "<artist's Spotify id>",
+                           "offset": 0} (producer_discovery.messages)
 
 Reads one page of 10 (the development-mode maximum) of `GET /artists/{id}/albums` with
 `include_groups` from ALBUM_INCLUDE_GROUPS (default album,single), keeps the albums whose
@@ -17,27 +18,16 @@ from typing import Any
 from uuid import UUID
 
 import psycopg
-from pydantic import BaseModel, ConfigDict, Field
 
 from producer_discovery.clients.spotify import ARTIST_ALBUMS_LIMIT_MAX, SpotifyClient
 from producer_discovery.clients.spotify_models import SimpleAlbum
 from producer_discovery.db.catalogue import AlbumRecord, upsert_album
+from producer_discovery.messages import AlbumDiscoveryMessage, TrackDiscoveryMessage
 from producer_discovery.runtime.resources import Resources
 from producer_discovery.runtime.stage import Delivery, Outcome, Send, Stage
 
-QUEUE = "album_discovery"
-NEXT_QUEUE = "track_discovery"
+QUEUE = AlbumDiscoveryMessage.QUEUE
 PAGE_SIZE = ARTIST_ALBUMS_LIMIT_MAX
-
-
-class AlbumDiscoveryMessage(BaseModel):
-    """One page of one stored artist's albums."""
-
-    model_config = ConfigDict(populate_by_name=True, str_strip_whitespace=True)
-
-    artist_id: UUID = Field(alias="artistId")
-    spotify_id: str = Field(alias="spotifyId", min_length=1, max_length=100)
-    offset: int = Field(0, ge=0)
 
 
 def entity_of(message: AlbumDiscoveryMessage) -> tuple[str, str]:
@@ -112,10 +102,14 @@ def album_metadata(album: SimpleAlbum) -> dict[str, Any]:
 
 
 def track_discovery(message: AlbumDiscoveryMessage, album_id: UUID, album: SimpleAlbum) -> Send:
-    body = {"albumId": str(album_id), "spotifyId": album.id, "artistId": str(message.artist_id)}
-    return Send(NEXT_QUEUE, body)
+    return Send.of(
+        TrackDiscoveryMessage(album_id=album_id, spotify_id=album.id, artist_id=message.artist_id)
+    )
 
 
 def next_page(message: AlbumDiscoveryMessage, offset: int) -> Send:
-    body = {"artistId": str(message.artist_id), "spotifyId": message.spotify_id, "offset": offset}
-    return Send(QUEUE, body)
+    return Send.of(
+        AlbumDiscoveryMessage(
+            artist_id=message.artist_id, spotify_id=message.spotify_id, offset=offset
+        )
+    )

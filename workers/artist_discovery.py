@@ -1,5 +1,7 @@
 """artist_discovery: who an artist is on Spotify → `artists` → album_discovery.
 
+ArtistDiscoveryMessage (producer_discovery.messages), one of:
+
     {"artistName": "Nova Reyes"}   search (one page of 10), choose the hit whose normalized
                                    name matches (not blindly the first: a more popular
                                    "Nova Reyes Tribute" often comes first), upsert it as the
@@ -11,7 +13,8 @@
     {"genre": "synthwave", "minPopularity": 40, "limit": 50}
                                    `genre:"…"` search, 10 a page up to `limit` → one
                                    {"spotifyId", "artistName", "artist"} message per hit, to
-                                   this queue
+                                   this queue ({"spotifyId"} alone for a hit whose name or
+                                   object does not fit a message's bounds)
 
 No matching hit (or an unknown id) is a COMPLETED outcome with
 `metadata = {"outcome": "not_found", …}`, not an error. Popularity, followers and genres are
@@ -25,43 +28,23 @@ from __future__ import annotations
 from typing import Any
 
 import psycopg
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import ValidationError
 
 from producer_discovery.clients.spotify import SpotifyClient
 from producer_discovery.clients.spotify_models import Artist
 from producer_discovery.db.catalogue import ArtistRecord, upsert_artist
 from producer_discovery.errors import NotFound
+from producer_discovery.messages import (
+    AlbumDiscoveryMessage,
+    ArtistDiscoveryMessage,
+    CarriedArtist,
+)
 from producer_discovery.runtime.resources import Resources
 from producer_discovery.runtime.stage import Delivery, Outcome, Send, Stage
 from producer_discovery.text import normalize_name
 
-QUEUE = "artist_discovery"
-NEXT_QUEUE = "album_discovery"
+QUEUE = ArtistDiscoveryMessage.QUEUE
 SEARCH_PAGE_SIZE = 10
-DEFAULT_GENRE_LIMIT = 50
-
-
-class ArtistDiscoveryMessage(BaseModel):
-    """One artist by name or Spotify id, or a genre to expand into artists."""
-
-    model_config = ConfigDict(populate_by_name=True, str_strip_whitespace=True)
-
-    artist_name: str | None = Field(None, alias="artistName", min_length=1, max_length=300)
-    spotify_id: str | None = Field(None, alias="spotifyId", min_length=1, max_length=100)
-    genre: str | None = Field(None, min_length=1, max_length=100)
-    min_popularity: int | None = Field(None, alias="minPopularity", ge=0, le=100)
-    limit: int = Field(DEFAULT_GENRE_LIMIT, ge=1, le=1000)
-    artist: Artist | None = None  # the search hit a genre expansion found, as Spotify sent it
-
-    @model_validator(mode="after")
-    def _one_subject(self) -> ArtistDiscoveryMessage:
-        if self.genre is not None and (self.artist_name or self.spotify_id):
-            raise ValueError("a genre message names no artist (artistName/spotifyId)")
-        if not (self.genre or self.artist_name or self.spotify_id):
-            raise ValueError("needs artistName, spotifyId or genre")
-        if self.artist is not None and self.artist.id != self.spotify_id:
-            raise ValueError("the artist object must be the one spotifyId names")
-        return self
 
 
 def entity_of(message: ArtistDiscoveryMessage) -> tuple[str, str]:
@@ -88,7 +71,7 @@ def discover(spotify: SpotifyClient, message: ArtistDiscoveryMessage) -> Outcome
     if message.genre is not None:
         return discover_genre(spotify, message.genre, message.min_popularity, message.limit)
     if message.artist is not None:
-        return store(message.artist)
+        return store(message.artist.spotify_artist())
     if message.spotify_id is not None:
         return discover_by_id(spotify, message.spotify_id)
     assert message.artist_name is not None
@@ -128,8 +111,7 @@ def store(artist: Artist) -> Outcome:
 
     def write(conn: psycopg.Connection[Any]) -> list[Send]:
         artist_id = upsert_artist(conn, row)
-        first_page = {"artistId": str(artist_id), "spotifyId": artist.id, "offset": 0}
-        return [Send(NEXT_QUEUE, first_page)]
+        return [Send.of(AlbumDiscoveryMessage(artist_id=artist_id, spotify_id=artist.id, offset=0))]
 
     return Outcome(write=write, metadata={"spotify_id": artist.id, "name": artist.name})
 
@@ -159,24 +141,34 @@ def discover_genre(
     artist object the search returned, so that message stores it without fetching it again."""
     hits = unique_by_id(spotify.search_artists_by_genre(genre, limit))
     kept = [hit for hit in hits if popular_enough(hit, min_popularity)]
-    sends = [
-        Send(
-            QUEUE,
-            {
-                "spotifyId": hit.id,
-                "artistName": hit.name,
-                "artist": hit.model_dump(mode="json", exclude_none=True),
-            },
-        )
-        for hit in kept
-    ]
-    metadata = {
+    messages = [hit_message(hit) for hit in kept]
+    sends = [Send.of(message) for message in messages if message is not None]
+    metadata: dict[str, Any] = {
         "outcome": "genre_expanded",
         "genre": genre,
         "found": len(hits),
         "queued": len(sends),
     }
+    unusable = [hit.id for hit, message in zip(kept, messages, strict=True) if message is None]
+    if unusable:
+        metadata["unusable_ids"] = unusable
     return Outcome(write=lambda conn: sends, metadata=metadata)
+
+
+def hit_message(hit: Artist) -> ArtistDiscoveryMessage | None:
+    """The hit by id, with its name and the artist object the search returned; by id alone
+    when those do not fit a message (its stage then fetches the artist); None for an id no
+    message can hold."""
+    try:
+        return ArtistDiscoveryMessage(
+            spotify_id=hit.id, artist_name=hit.name, artist=CarriedArtist.of(hit)
+        )
+    except ValidationError:
+        pass
+    try:
+        return ArtistDiscoveryMessage(spotify_id=hit.id)
+    except ValidationError:
+        return None
 
 
 def popular_enough(artist: Artist, min_popularity: int | None) -> bool:

@@ -1,7 +1,8 @@
 """producer_identification: who produced one song, from every configured source, fused.
 
-    message   {"trackId": "<representative tracks.id>", "normalizedTrackId": "<uuid>",
-               "artistId": "<artists.id>"}: one per normalized song
+    message   ProducerIdentificationMessage (producer_discovery.messages): {"trackId":
+              "<representative tracks.id>", "normalizedTrackId": "<uuid>", "artistId":
+              "<artists.id>"}, one per normalized song
     entity    ("track", normalizedTrackId, else trackId)
     handler   load the track, its album and artist (producer_discovery.identification.identify)
               → Genius, MusicBrainz, Discogs and the "(Prod. by …)" title; a source without
@@ -25,25 +26,16 @@ from typing import Any
 from uuid import UUID
 
 import psycopg
-from pydantic import BaseModel, ConfigDict, Field
 
 from producer_discovery.db.identification_plans import IdentificationPlans
 from producer_discovery.db.queue import report_refused_credentials
 from producer_discovery.identification.identify import Identifier, build_identifier, load_track
 from producer_discovery.identification.store import store_identification
+from producer_discovery.messages import ProducerIdentificationMessage, SocialEnrichmentMessage
 from producer_discovery.runtime.resources import Resources
 from producer_discovery.runtime.stage import Delivery, Outcome, Send, Stage
 
-QUEUE = "producer_identification"
-NEXT_QUEUE = "social_enrichment"
-
-
-class ProducerIdentificationMessage(BaseModel):
-    model_config = ConfigDict(populate_by_name=True)
-
-    track_id: UUID = Field(alias="trackId")
-    normalized_track_id: UUID | None = Field(None, alias="normalizedTrackId")
-    artist_id: UUID | None = Field(None, alias="artistId")
+QUEUE = ProducerIdentificationMessage.QUEUE
 
 
 def entity_of(message: ProducerIdentificationMessage) -> tuple[str, str]:
@@ -78,14 +70,13 @@ def identify(
         for api, refusal in found.credentials_refused.items():
             report_refused_credentials(conn, QUEUE, api, refusal)
         metadata.update(stored.summary())  # recorded by the runtime after this write
-        first = [Send(NEXT_QUEUE, {"producerId": producer_id}) for producer_id in stored.to_enrich]
+        first = [
+            Send.of(SocialEnrichmentMessage(producer_id=UUID(producer_id)))
+            for producer_id in stored.to_enrich
+        ]
         refreshes = [
-            Send(
-                NEXT_QUEUE,
-                {
-                    "producerId": producer_id,
-                    "refresh": "new-ids:" + ",".join(sorted(stored.learned[producer_id])),
-                },
+            Send.of(
+                SocialEnrichmentMessage.for_new_ids(UUID(producer_id), stored.learned[producer_id])
             )
             for producer_id in stored.to_refresh
         ]

@@ -1,7 +1,8 @@
 """Stage 5, social enrichment: a producer's public profile, from sources that allow it.
 
-    message   {"producerId": "<uuid>"}, or with "refresh": "<timestamp>" when
-              requeue_producer_enrichment() sends a producer back (TTL expired, or failed)
+    message   SocialEnrichmentMessage (producer_discovery.messages): {"producerId": "<uuid>"},
+              or with "refresh": "<timestamp>" when requeue_producer_enrichment() sends a
+              producer back (TTL expired, or failed), or "new-ids:…" from identification
     entity    ("producer", producerId)
     handler   load the producer and its source ids
               → Genius /artists/{id}              (GENIUS_ACCESS_TOKEN and a Genius id)
@@ -21,10 +22,8 @@ producer completes with `enrichment_failed = true` (see producer_discovery.enric
 from __future__ import annotations
 
 from typing import Any, TypeVar
-from uuid import UUID
 
 import psycopg
-from pydantic import BaseModel, ConfigDict, Field
 
 from producer_discovery.clients.base import ApiClient
 from producer_discovery.clients.discogs import DiscogsClient
@@ -44,23 +43,16 @@ from producer_discovery.enrichment.store import (
     numeric_lookup,
     record_enrichment,
 )
+from producer_discovery.messages import SocialEnrichmentMessage
 from producer_discovery.runtime.resources import Resources
 from producer_discovery.runtime.stage import Delivery, Outcome, Send, Stage
 
-QUEUE = "social_enrichment"
-NEW_IDS = "new-ids:"  # the refresh stamp producer identification sends (producer_store)
+QUEUE = SocialEnrichmentMessage.QUEUE
 
 Client = TypeVar("Client", bound=ApiClient)
 
 
-class EnrichmentMessage(BaseModel):
-    model_config = ConfigDict(populate_by_name=True)
-
-    producer_id: UUID = Field(alias="producerId")
-    refresh: str | None = None
-
-
-def entity(message: EnrichmentMessage) -> tuple[str, str]:
+def entity(message: SocialEnrichmentMessage) -> tuple[str, str]:
     return ("producer", str(message.producer_id))
 
 
@@ -96,7 +88,7 @@ def profile_sources(
     return by_id, by_handle
 
 
-def build(resources: Resources) -> Stage[EnrichmentMessage]:
+def build(resources: Resources) -> Stage[SocialEnrichmentMessage]:
     # A first enrichment, or one more because the producer learned a source id ("new-ids:…"),
     # reads profiles through the shared response cache, so no source is asked twice for the
     # same profile in one pipeline run. A refresh from requeue_producer_enrichment() (TTL
@@ -105,12 +97,11 @@ def build(resources: Resources) -> Stage[EnrichmentMessage]:
     fresh = Enricher(*profile_sources(resources, cached=False))
     max_attempts = resources.settings.max_attempts
 
-    def handle(delivery: Delivery[EnrichmentMessage]) -> Outcome:
+    def handle(delivery: Delivery[SocialEnrichmentMessage]) -> Outcome:
         producer = load_producer(resources.pool, delivery.body.producer_id)
         if producer is None:
             return Outcome(metadata={"outcome": "producer_not_found"})
-        refresh = delivery.body.refresh
-        enricher = cached if refresh is None or refresh.startswith(NEW_IDS) else fresh
+        enricher = fresh if delivery.body.wants_fresh_profiles else cached
         enrichment = enricher.enrich(producer, last_attempt=delivery.attempt >= max_attempts)
 
         def write(conn: psycopg.Connection[Any]) -> list[Send]:
@@ -119,4 +110,4 @@ def build(resources: Resources) -> Stage[EnrichmentMessage]:
 
         return Outcome(write=write, metadata=enrichment.summary())
 
-    return Stage(QUEUE, EnrichmentMessage, entity, handle)
+    return Stage(QUEUE, SocialEnrichmentMessage, entity, handle)

@@ -1,6 +1,7 @@
 """track_discovery: one album's tracks → `tracks`, `normalized_tracks` → producer_identification.
 
-    {"albumId": "<albums.id>", "spotifyId": "<album's Spotify id>", "artistId": "<artists.id>"}
+    TrackDiscoveryMessage {"albumId": "<albums.id>", "spotifyId": "<album's Spotify id>",
+                           "artistId": "<artists.id>"} (producer_discovery.messages)
 
 Fetches the full album (its first 50 tracks embedded) and follows `next` for the rest, keeps
 the tracks on which the artist appears (a compilation holds other artists' songs), and writes
@@ -21,7 +22,6 @@ from uuid import UUID
 
 import psycopg
 from psycopg_pool import ConnectionPool
-from pydantic import BaseModel, ConfigDict, Field
 
 from producer_discovery.clients.spotify import SpotifyClient
 from producer_discovery.clients.spotify_models import Album, SimpleTrack, Track
@@ -32,23 +32,13 @@ from producer_discovery.db.catalogue import (
     record_album_details,
 )
 from producer_discovery.errors import PermanentError, TransientError
+from producer_discovery.messages import ProducerIdentificationMessage, TrackDiscoveryMessage
 from producer_discovery.runtime.resources import Resources
 from producer_discovery.runtime.stage import Delivery, Outcome, Send, Stage
 from producer_discovery.text import normalize_title
 
-QUEUE = "track_discovery"
-NEXT_QUEUE = "producer_identification"
+QUEUE = TrackDiscoveryMessage.QUEUE
 RETRYABLE_SQLSTATE_CLASS = "40"  # serialization failure, deadlock detected
-
-
-class TrackDiscoveryMessage(BaseModel):
-    """One stored album of one stored artist."""
-
-    model_config = ConfigDict(populate_by_name=True, str_strip_whitespace=True)
-
-    album_id: UUID = Field(alias="albumId")
-    spotify_id: str = Field(alias="spotifyId", min_length=1, max_length=100)
-    artist_id: UUID = Field(alias="artistId")
 
 
 def entity_of(message: TrackDiscoveryMessage) -> tuple[str, str]:
@@ -158,9 +148,10 @@ def raise_for_batch_error(result: Mapping[str, Any]) -> None:
 
 
 def producer_identification(result: TrackBatchResult, message: TrackDiscoveryMessage) -> Send:
-    body = {
-        "trackId": result["track_id"],
-        "normalizedTrackId": result["normalized_track_id"],
-        "artistId": str(message.artist_id),
-    }
-    return Send(NEXT_QUEUE, body)
+    return Send.of(
+        ProducerIdentificationMessage(
+            track_id=UUID(result["track_id"]),
+            normalized_track_id=UUID(result["normalized_track_id"]),
+            artist_id=message.artist_id,
+        )
+    )

@@ -2,26 +2,6 @@
 -- (start_artist_discovery, start_bulk_artist_discovery), the end of an attempt
 -- (complete_message), dead letters (move, list, re-drive, replay) and attempt counts.
 
--- Departure: the spec's validators only tested that the key exists; a number, an empty string
--- or a JSON null passed. These require a non-empty string.
-CREATE OR REPLACE FUNCTION public.validate_album_discovery_message(p_message JSONB)
-RETURNS BOOLEAN
-LANGUAGE sql IMMUTABLE
-SET search_path = pg_catalog, public, pg_temp
-AS $$
-  SELECT coalesce(jsonb_typeof(p_message) = 'object'
-                  AND public.is_nonempty_text(p_message, 'artistId'), FALSE);
-$$;
-
-CREATE OR REPLACE FUNCTION public.validate_producer_identification_message(p_message JSONB)
-RETURNS BOOLEAN
-LANGUAGE sql IMMUTABLE
-SET search_path = pg_catalog, public, pg_temp
-AS $$
-  SELECT coalesce(jsonb_typeof(p_message) = 'object'
-                  AND public.is_nonempty_text(p_message, 'trackId'), FALSE);
-$$;
-
 -- Not defined by the spec (the dlq_messages view needs it): every message waiting in a
 -- <stage>_dlq queue table, with its _dlq_metadata fields.
 CREATE OR REPLACE FUNCTION public.get_dlq_messages()
@@ -158,14 +138,10 @@ BEGIN
 END;
 $$;
 
--- Bulk discovery by genre. SQL cannot call Spotify, so this queues (1) every stored artist
--- tagged with the genre and (2) one genre-search message that the artist_discovery worker
--- expands through Spotify's `genre:"…"` search, 10 results a page, up to limit_count.
--- Popularity is only known where Spotify returns it (not in development mode): the filter
--- keeps artists whose popularity is unknown.
--- Departure from the original system: it tested `metadata->>'genres' ? genre`, which never
--- applies (->> yields text); this uses metadata->'genres'.
--- Its arguments are checked first (invalid_parameter_value).
+-- 0051's start_bulk_artist_discovery: the genre trimmed as the model trims it (so that one of
+-- only U+3000 is refused as empty, not queued for the stage to refuse), and a stored artist
+-- queued by the name and Spotify id that fit a message: a name over 300 characters (or only
+-- white space) is left out, an id over 100 too, and an artist with neither is not queued.
 CREATE OR REPLACE FUNCTION public.start_bulk_artist_discovery(
   genre TEXT,
   min_popularity INTEGER DEFAULT NULL,
@@ -177,7 +153,7 @@ SECURITY DEFINER
 SET search_path = pg_catalog, public, pg_temp
 AS $$
 DECLARE
-  v_genre TEXT := lower(btrim(genre));
+  v_genre TEXT := lower(public.message_trim(genre));
   v_artist RECORD;
 BEGIN
   IF length(v_genre) > 100 THEN
@@ -198,16 +174,24 @@ BEGIN
   END IF;
 
   FOR v_artist IN
-    SELECT a.name, a.spotify_id
-    FROM public.artists a
-    WHERE a.metadata -> 'genres' ? v_genre
-      AND (min_popularity IS NULL OR a.popularity IS NULL OR a.popularity >= min_popularity)
-    ORDER BY a.popularity DESC NULLS LAST, a.name
+    SELECT fit.name, fit.message_name, fit.message_id
+    FROM (
+      SELECT a.name, a.popularity,
+             CASE WHEN length(a.name) <= 300 AND public.message_trim(a.name) <> ''
+                  THEN a.name END AS message_name,
+             CASE WHEN length(a.spotify_id) <= 100 AND public.message_trim(a.spotify_id) <> ''
+                  THEN a.spotify_id END AS message_id
+      FROM public.artists a
+      WHERE a.metadata -> 'genres' ? v_genre
+        AND (min_popularity IS NULL OR a.popularity IS NULL OR a.popularity >= min_popularity)
+    ) AS fit
+    WHERE fit.message_name IS NOT NULL OR fit.message_id IS NOT NULL
+    ORDER BY fit.popularity DESC NULLS LAST, fit.name
     LIMIT limit_count
   LOOP
     artist_name := v_artist.name;
     msg_id := pgmq.send('artist_discovery', jsonb_strip_nulls(jsonb_build_object(
-      'artistName', v_artist.name, 'spotifyId', v_artist.spotify_id)));
+      'artistName', v_artist.message_name, 'spotifyId', v_artist.message_id)));
     source := 'stored';
     RETURN NEXT;
   END LOOP;
@@ -395,9 +379,8 @@ END;
 $$;
 GRANT EXECUTE ON FUNCTION public.redrive_transient_dead_letters(interval) TO discovery_operator;
 
--- The shape of each stage's message (the pydantic models of the stages say the same in
--- Python), with the bounds every message respects (size, depth, text lengths) checked before
--- any field is looked at. Returns FALSE for a message the stage must set aside.
+-- 0080's validate_queue_message, each stage queue's message checked field by field as its
+-- model reads it (stage_message_error) instead of for one non-empty key.
 CREATE OR REPLACE FUNCTION public.validate_queue_message(
   p_queue_name TEXT,
   p_message JSONB
@@ -407,8 +390,7 @@ SECURITY DEFINER
 SET search_path = pg_catalog, public, pg_temp
 AS $$
 DECLARE
-  v_is_valid BOOLEAN := FALSE;
-  v_error TEXT := 'Unknown message format';
+  v_error TEXT;
 BEGIN
   PERFORM public.require_bounded_text('validate_queue_message: queue', p_queue_name, 100);
   IF p_message IS NULL OR jsonb_typeof(p_message) <> 'object' THEN
@@ -420,30 +402,17 @@ BEGIN
     RETURN jsonb_build_object('valid', FALSE, 'error', v_error, 'queue', p_queue_name);
   END IF;
 
-  IF p_queue_name = 'album_discovery' THEN
-    v_is_valid := public.validate_album_discovery_message(p_message);
-    v_error := 'Invalid album discovery message: missing or empty artistId';
-  ELSIF p_queue_name = 'producer_identification' THEN
-    v_is_valid := public.validate_producer_identification_message(p_message);
-    v_error := 'Invalid producer identification message: missing or empty trackId';
-  ELSIF p_queue_name = 'track_discovery' THEN
-    v_is_valid := public.is_nonempty_text(p_message, 'albumId');
-    v_error := 'Invalid track discovery message: missing or empty albumId';
-  -- Not in the spec: the two stages it left to the default rule.
-  ELSIF p_queue_name = 'artist_discovery' THEN
-    v_is_valid := public.is_nonempty_text(p_message, 'artistName')
-               OR public.is_nonempty_text(p_message, 'spotifyId')
-               OR public.is_nonempty_text(p_message, 'genre');
-    v_error := 'Invalid artist discovery message: needs a non-empty artistName, spotifyId or genre';
-  ELSIF p_queue_name = 'social_enrichment' THEN
-    v_is_valid := public.is_nonempty_text(p_message, 'producerId');
-    v_error := 'Invalid social enrichment message: missing or empty producerId';
-  ELSE
-    v_is_valid := p_message <> '{}'::JSONB;
+  IF p_queue_name IN ('artist_discovery', 'album_discovery', 'track_discovery',
+                      'producer_identification', 'social_enrichment') THEN
+    v_error := public.stage_message_error(p_queue_name, p_message);
+    IF v_error IS NOT NULL THEN
+      v_error := format('Invalid %s message: %s', replace(p_queue_name, '_', ' '), v_error);
+    END IF;
+  ELSIF p_message = '{}'::JSONB THEN
     v_error := 'Empty or null message';
   END IF;
 
-  IF coalesce(v_is_valid, FALSE) THEN
+  IF v_error IS NULL THEN
     RETURN jsonb_build_object('valid', TRUE);
   END IF;
   RETURN jsonb_build_object('valid', FALSE, 'error', v_error, 'queue', p_queue_name);
@@ -451,9 +420,9 @@ END;
 $$;
 GRANT EXECUTE ON FUNCTION public.validate_queue_message(text,jsonb) TO discovery_worker;
 
--- The entry point: queues one artist_discovery message for a name. Its arguments are checked
--- first: an empty, over-long (the refusal says how long) or control-character name is refused
--- with invalid_parameter_value, as the CLI refuses it.
+-- 0080's start_artist_discovery: a name that is only white space to the model (which strips
+-- Unicode White_Space, not only spaces) is refused as empty, and the name is queued trimmed
+-- so (control characters are still refused first).
 CREATE OR REPLACE FUNCTION public.start_artist_discovery(name TEXT)
 RETURNS BIGINT
 LANGUAGE plpgsql
@@ -467,7 +436,7 @@ BEGIN
     RAISE EXCEPTION 'start_artist_discovery: the artist name must be at most 200 characters (it has %)',
       length(v_name) USING ERRCODE = 'invalid_parameter_value';
   END IF;
-  IF v_name IS NULL OR v_name = '' THEN
+  IF v_name IS NULL OR public.message_trim(v_name) = '' THEN
     RAISE EXCEPTION 'start_artist_discovery: the artist name must not be empty'
       USING ERRCODE = 'invalid_parameter_value';
   END IF;
@@ -475,7 +444,7 @@ BEGIN
     RAISE EXCEPTION 'start_artist_discovery: the artist name must not hold control characters'
       USING ERRCODE = 'invalid_parameter_value';
   END IF;
-  RETURN pgmq.send('artist_discovery', jsonb_build_object('artistName', v_name));
+  RETURN pgmq.send('artist_discovery', jsonb_build_object('artistName', public.message_trim(v_name)));
 END;
 $$;
 GRANT EXECUTE ON FUNCTION public.start_artist_discovery(text) TO discovery_operator;

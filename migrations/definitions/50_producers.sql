@@ -146,6 +146,8 @@ END;
 $$;
 GRANT EXECUTE ON FUNCTION public.requeue_producer_enrichment(integer) TO discovery_operator;
 
+-- 0081's requeue_identification_gaps, queuing only the tracks whose ids are in the UUID form
+-- the message's model asks for (processing_status rows of another shape are left alone).
 CREATE OR REPLACE FUNCTION public.requeue_identification_gaps(
   p_after INTERVAL DEFAULT INTERVAL '1 hour',
   p_limit INTEGER DEFAULT 1000
@@ -175,7 +177,8 @@ BEGIN
     WHERE s.entity_type = 'track' AND s.state = 'COMPLETED'
       AND jsonb_typeof(s.metadata -> 'missing_sources') = 'object'
       AND s.metadata -> 'missing_sources' <> '{}'::jsonb
-      AND s.metadata ->> 'track_id' IS NOT NULL
+      AND public.is_uuid_form(s.metadata ->> 'track_id')
+      AND public.is_uuid_form(s.entity_id)
       AND s.last_processed_at < clock_timestamp() - p_after
     ORDER BY s.last_processed_at
     LIMIT p_limit

@@ -7,10 +7,9 @@ from typing import Any
 import psycopg
 import pytest
 from producer_discovery.workers import artist_discovery
-from producer_discovery.workers.album_discovery import AlbumDiscoveryMessage
-from producer_discovery.workers.artist_discovery import ArtistDiscoveryMessage
 from psycopg.types.json import Jsonb
 
+from producer_discovery.messages import AlbumDiscoveryMessage, ArtistDiscoveryMessage
 from tests.support.database import Database, one, rows
 from tests.support.sandboxes import Sandboxes
 from tests.support.settings import FAST, sandbox_settings
@@ -109,11 +108,11 @@ def test_dead_lettering_never_fails_on_an_entity_id_too_long(db: Database) -> No
 
 
 def test_message_models_agree_with_the_database_bounds() -> None:
-    """The workers' models refuse the names and ids the database refuses."""
+    """The message models refuse the names and ids the database refuses, in its words."""
     ArtistDiscoveryMessage.model_validate({"artistName": "x" * 300})
-    with pytest.raises(ValueError, match="at most 300"):
+    with pytest.raises(ValueError, match="artistName is over 300 characters"):
         ArtistDiscoveryMessage.model_validate({"artistName": "x" * 301})
-    with pytest.raises(ValueError, match="at most 100"):
+    with pytest.raises(ValueError, match="spotifyId is over 100 characters"):
         AlbumDiscoveryMessage.model_validate(
             {"artistId": "00000000-0000-0000-0000-000000000000", "spotifyId": "s" * 101}
         )

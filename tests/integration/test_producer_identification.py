@@ -14,11 +14,7 @@ from typing import Any
 import psycopg
 import pytest
 import structlog
-from producer_discovery.workers.producer_identification import (
-    QUEUE,
-    ProducerIdentificationMessage,
-    build,
-)
+from producer_discovery.workers.producer_identification import QUEUE, build
 from psycopg import sql
 from psycopg_pool import ConnectionPool
 
@@ -26,6 +22,7 @@ from producer_discovery.clients import discogs as discogs_client
 from producer_discovery.clients.musicbrainz import MusicBrainzClient
 from producer_discovery.db.response_cache import PostgresResponseCache
 from producer_discovery.identification.credits import EXECUTIVE_PRODUCER
+from producer_discovery.messages import ProducerIdentificationMessage
 from producer_discovery.runtime.resources import Resources
 from producer_discovery.runtime.stage import Delivery, Send
 from producer_discovery.sandbox.catalogue_seed import SPOTIFY_CATALOGUE, seed_catalogue

@@ -8,6 +8,8 @@ from psycopg.types.json import Jsonb
 
 from tests.support.database import Database, one
 
+SOME_ID = "6a1e0c62-8f0b-4d6e-9d55-0c3b4c8a1f00"
+
 
 @pytest.mark.parametrize(
     ("queue", "message", "valid"),
@@ -16,15 +18,24 @@ from tests.support.database import Database, one
         ("artist_discovery", {"spotifyId": "abc"}, True),
         ("artist_discovery", {"genre": "synthwave", "limit": 10}, True),
         ("artist_discovery", {"artistName": "  "}, False),
+        ("artist_discovery", {"artistName": "\u3000"}, False),  # white space to the model too
         ("artist_discovery", {"artistName": 42}, False),
-        ("album_discovery", {"artistId": "6a1e0c62-8f0b-4d6e-9d55-0c3b4c8a1f00"}, True),
-        ("album_discovery", {"artistId": ""}, False),
+        ("artist_discovery", {"genre": "synthwave", "limit": 10.0}, False),
+        ("artist_discovery", {"genre": "synthwave", "artistName": "Nova Reyes"}, False),
+        ("album_discovery", {"artistId": SOME_ID, "spotifyId": "abc"}, True),
+        ("album_discovery", {"artistId": SOME_ID}, False),  # the model needs spotifyId
+        ("album_discovery", {"artistId": "", "spotifyId": "abc"}, False),
+        ("album_discovery", {"artistId": "x", "spotifyId": "abc"}, False),
         ("album_discovery", {"artist": "x"}, False),
-        ("track_discovery", {"albumId": "x"}, True),
+        ("track_discovery", {"albumId": SOME_ID, "spotifyId": "abc", "artistId": SOME_ID}, True),
+        ("track_discovery", {"albumId": "x", "spotifyId": "abc", "artistId": SOME_ID}, False),
         ("track_discovery", {"albumId": None}, False),
-        ("producer_identification", {"trackId": "x"}, True),
-        ("producer_identification", {"trackId": ["x"]}, False),
-        ("social_enrichment", {"producerId": "x"}, True),
+        ("producer_identification", {"trackId": SOME_ID}, True),
+        ("producer_identification", {"trackId": SOME_ID, "refresh": "2024-05-01"}, True),
+        ("producer_identification", {"trackId": "x"}, False),
+        ("producer_identification", {"trackId": [SOME_ID]}, False),
+        ("social_enrichment", {"producerId": SOME_ID}, True),
+        ("social_enrichment", {"producerId": "x"}, False),
         ("social_enrichment", {}, False),
         ("some_other_queue", {"anything": 1}, True),
         ("some_other_queue", {}, False),

@@ -258,7 +258,7 @@ def test_messages_for_no_producer_do_nothing(database_url: str, sandboxes: Sandb
     )
     run_stage(database_url, sandboxes)
     problems = rows(database_url, "SELECT error_type FROM queue_mgmt.problematic_messages")
-    assert [row["error_type"] for row in problems] == ["invalid_fields"]
+    assert [row["error_type"] for row in problems] == ["invalid_message"]  # by the database
     status = rows(database_url, "SELECT state, metadata FROM processing_status")
     assert [(row["state"], row["metadata"]["outcome"]) for row in status] == [
         ("COMPLETED", "producer_not_found")
@@ -329,7 +329,7 @@ def test_failed_refresh_keeps_earlier_values_and_their_provenance(
 def test_transient_error_is_raised_until_the_last_delivery(sandboxes: Sandboxes) -> None:
     """Before the last delivery a 5xx goes up for the runtime to retry; on the last it is recorded as failed."""
     sandboxes.genius.faults = Faults(fail_paths=r"^/artists/")
-    settings = stage_settings(sandboxes, "unused")
+    settings = stage_settings(sandboxes, "postgresql://unused.invalid/unused")
     genius = GeniusClient.from_settings(settings, retry_policy=RetryPolicy(in_call_attempts=1))
     source = ProfileSource("genius", numeric_lookup(genius.artist), from_genius_artist)
     enricher = Enricher([source], ProfileSource("instagram-graph", None, from_genius_artist))

@@ -10,21 +10,10 @@ from typing import Any
 
 from hypothesis import strategies as st
 
+from producer_discovery.messages import ID_FIELDS
+
 EDGE_CHARACTERS = '\u200f\u202e\u200b\ufeff\u0301\u0000\U0001f600a Z9-"\\{}[]'
-FIELD_NAMES = (
-    "artistName",
-    "spotifyId",
-    "genre",
-    "artistId",
-    "albumId",
-    "trackId",
-    "normalizedTrackId",
-    "producerId",
-    "offset",
-    "limit",
-    "minPopularity",
-    "refresh",
-)
+FIELD_NAMES = ("artistName", *ID_FIELDS, "offset", "limit", "minPopularity", "refresh")
 
 
 def nested(depth: int) -> Any:

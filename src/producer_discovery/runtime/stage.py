@@ -15,15 +15,22 @@ from typing import Any, Generic, TypeVar
 import psycopg
 from pydantic import BaseModel
 
+from producer_discovery.messages import QueueMessage
+
 Model = TypeVar("Model", bound=BaseModel)
 
 
 @dataclass(frozen=True)
 class Send:
-    """A message for another queue, sent in the same transaction as the writes."""
+    """A message for another queue, sent in the same transaction as the writes. A stage
+    sends its model's body: `Send.of(AlbumDiscoveryMessage(...))`."""
 
     queue: str
     message: dict[str, Any]
+
+    @classmethod
+    def of(cls, message: QueueMessage) -> Send:
+        return cls(message.QUEUE, message.body())
 
 
 Writer = Callable[[psycopg.Connection[Any]], list[Send]]

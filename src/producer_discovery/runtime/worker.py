@@ -301,7 +301,8 @@ class Worker:
         if not verdict.get("valid"):
             return None, ("invalid_message", str(verdict.get("error")))
         try:
-            return self.stage.model.model_validate(body), ("", "")
+            # By JSON names only (`by_name=False`), as validate_queue_message reads a body.
+            return self.stage.model.model_validate(body, by_name=False), ("", "")
         except ValidationError as error:
             return None, (
                 "invalid_fields",

@@ -20,6 +20,7 @@ import json
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 import psycopg
 
@@ -28,6 +29,7 @@ from producer_discovery.db.catalogue import (
     seed_sample_album,
     seed_sample_artist,
 )
+from producer_discovery.messages import ProducerIdentificationMessage
 from producer_discovery.text import normalize_title
 
 SPOTIFY_CATALOGUE = Path(__file__).parent / "data" / "spotify_catalogue.json"
@@ -74,11 +76,11 @@ def seed_album(
     result = process_track_batch(conn, rows, album_id, artist_id)
     assert "error" not in result, result
     return [
-        {
-            "trackId": song["track_id"],
-            "normalizedTrackId": song["normalized_track_id"],
-            "artistId": artist_id,
-        }
+        ProducerIdentificationMessage(
+            track_id=UUID(song["track_id"]),
+            normalized_track_id=UUID(song["normalized_track_id"]),
+            artist_id=UUID(artist_id),
+        ).body()
         for song in result["results"]
         if song["is_new_song"]
     ]
