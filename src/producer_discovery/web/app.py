@@ -91,6 +91,11 @@ def wants_json(request: Request) -> bool:
     return request.url.path.startswith("/api/") or request.url.path == "/openapi.json"
 
 
+def readable(message: str) -> str:
+    """pydantic's message without its "Value error, " prefix (our checks' own sentences)."""
+    return message.removeprefix("Value error, ")
+
+
 def install_error_pages(app: FastAPI, templates: Jinja2Templates) -> None:
     def page(request: Request, status: int, message: str) -> Response:
         guard: Guard = request.app.state.guard
@@ -124,13 +129,14 @@ def install_error_pages(app: FastAPI, templates: Jinja2Templates) -> None:
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, error: RequestValidationError) -> Response:
         problems = [
-            {"loc": list(e.get("loc", ())), "msg": e.get("msg", "")} for e in error.errors()
+            {"loc": list(e.get("loc", ())), "msg": readable(e.get("msg", ""))}
+            for e in error.errors()
         ]
-        if wants_json(request):
-            return JSONResponse({"detail": problems}, status_code=422)
         text = "; ".join(
             f"{'.'.join(str(p) for p in e['loc'][1:]) or 'input'}: {e['msg']}" for e in problems
         )
+        if wants_json(request):
+            return JSONResponse({"detail": problems, "message": text}, status_code=422)
         return page(request, 422, text)
 
     @app.exception_handler(Exception)
