@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import sys
 from collections.abc import Callable, Sequence
 from typing import NoReturn, TypeVar
@@ -16,6 +17,7 @@ import psycopg
 from pydantic import ValidationError
 
 from producer_discovery import inputs, operations
+from producer_discovery.db.embedded import default_home
 from producer_discovery.errors import ProducerDiscoveryError
 from producer_discovery.logging import configure as configure_logging
 from producer_discovery.runtime import supervisor
@@ -65,7 +67,10 @@ def build_parser() -> Parser:
     parser = Parser(
         prog="producer-discovery",
         description="Who produced the songs you love, and how to reach them. "
-        "With no DATABASE_URL, an embedded local PostgreSQL is created and used.",
+        "With no DATABASE_URL, an embedded local PostgreSQL is created and used, in "
+        "PRODUCER_DISCOVERY_HOME (default $XDG_DATA_HOME/producer-discovery, i.e. "
+        "~/.local/share/producer-discovery; /var/lib/producer-discovery for root; "
+        f"here: {default_home()}).",
     )
     commands = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
 
@@ -82,6 +87,7 @@ def build_parser() -> Parser:
 
     discover = commands.add_parser("discover", help="queue artists for discovery")
     discover.add_argument("names", nargs="*", metavar="NAME", type=artist_name, help="artist names")
+    discover.add_argument("--json", action="store_true", help="the queued messages, typed")
     discover.add_argument(
         "--genre",
         type=genre,
@@ -108,7 +114,7 @@ def build_parser() -> Parser:
     add_runtime_options(run)
 
     status = commands.add_parser("status", help="queue depths, processing states, DLQ, throughput")
-    status.add_argument("--json", action="store_true")
+    status.add_argument("--json", action="store_true", help="typed values (seconds, ISO times)")
     health = commands.add_parser("health", help="get_system_health(); exit 0/1/2")
     health.add_argument("--json", action="store_true")
 
@@ -119,8 +125,9 @@ def build_parser() -> Parser:
         "--artist", type=artist_name, help="only this artist's tracks (case-insensitive name)"
     )
     output = producers.add_mutually_exclusive_group()
-    output.add_argument("--json", action="store_true")
+    output.add_argument("--json", action="store_true", help="typed values, with ids")
     output.add_argument("--csv", action="store_true")
+    producers.add_argument("--wide", action="store_true", help="also the picture URLs")
     producer_actions = producers.add_subparsers(
         dest="producers_action", parser_class=Parser, metavar="{search,show}"
     )
@@ -128,7 +135,8 @@ def build_parser() -> Parser:
     search.add_argument(
         "text", type=search_text, help="any spelling: case, accents and typos are forgiven"
     )
-    search.add_argument("--json", action="store_true")
+    search.add_argument("--json", action="store_true", help="typed values, with ids")
+    search.add_argument("--wide", action="store_true", help="also the picture URLs")
     show = producer_actions.add_parser("show", help="a producer: credits, collaborators, contact")
     show.add_argument(
         "producer",
@@ -147,7 +155,8 @@ def build_parser() -> Parser:
 
     dlq = commands.add_parser("dlq", help="inspect and re-drive dead letters")
     dlq_actions = dlq.add_subparsers(dest="dlq_action", required=True, parser_class=Parser)
-    dlq_actions.add_parser("list", help="list dead letters")
+    dead_letters = dlq_actions.add_parser("list", help="list dead letters")
+    dead_letters.add_argument("--json", action="store_true", help="typed values, with ids")
     replay = dlq_actions.add_parser("replay", help="send dead letters back to their stage")
     replay.add_argument("--queue", choices=STAGES + [s + "_dlq" for s in STAGES])
     replay.add_argument("--id", type=message_id, dest="message_id")
@@ -243,6 +252,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         fail(str(error).strip().splitlines()[0], 2)
     except KeyboardInterrupt:
         fail("interrupted", 130)
+    except BrokenPipeError:  # `… | head`: the reader left; say nothing more
+        sys.stderr.close()
+        os._exit(0)
     sys.exit(code)
 
 
