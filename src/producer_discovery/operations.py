@@ -5,12 +5,15 @@ from __future__ import annotations
 import argparse
 import csv
 import os
+import re
 import sys
 import time
 import uuid
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from typing import Any
+
+from rich.text import Text
 
 from producer_discovery.db.embedded import EmbeddedDatabase, default_home
 from producer_discovery.db.logins import provision_from_urls
@@ -19,7 +22,15 @@ from producer_discovery.db.operator import OperatorDatabase, check_connection
 from producer_discovery.errors import ConfigurationError
 from producer_discovery.logging import configure as configure_logging
 from producer_discovery.output import console as output_console
-from producer_discovery.output import duration, table, tell_apart, to_json
+from producer_discovery.output import (
+    duration,
+    fold,
+    header,
+    namesakes,
+    table,
+    tell_apart,
+    to_json,
+)
 from producer_discovery.runtime import supervisor
 from producer_discovery.runtime.resources import pool_size
 from producer_discovery.sandbox.environment import SandboxEnvironment
@@ -326,6 +337,12 @@ def producers_search(settings: Settings, arguments: argparse.Namespace) -> int:
     """search_artists / search_producers (migration 0060), best match first."""
     with connect(settings) as database:
         found = database.search(arguments.text, limit=20)
+        same = namesakes(found["producers"], "name")
+        for row in found["producers"]:  # namesakes: their artists tell them apart
+            if same:
+                row["artist_names"] = (
+                    artists_of(database, row["id"]) if fold(row["name"]) in same else None
+                )
     if arguments.json:
         print(to_json(found))
         return 0
@@ -340,6 +357,9 @@ def producers_show(settings: Settings, arguments: argparse.Namespace) -> int:
     """get_producer + get_producer_contact (migration 0061): the CLI is an operator tool."""
     with connect(settings) as database:
         producer_id = arguments.producer
+        if ID_PREFIX.fullmatch(producer_id.lower()):  # the 8 characters the tables show
+            ids = database.producer_ids_by_prefix(producer_id.lower())
+            producer_id = ids[0] if len(ids) == 1 else producer_id
         if not is_uuid(producer_id):
             hits = database.search(producer_id, limit=20)["producers"]
             if not hits:
@@ -355,15 +375,16 @@ def producers_show(settings: Settings, arguments: argparse.Namespace) -> int:
         print(to_json(document))
         return 0
     console = output_console()
-    console.print(f"[bold]{document['name']}[/bold]  ({document['id']})")
+    console.print(Text(document["name"], style="bold") + Text(f"  (id {document['id']})"))
+    socials = {k: v for k, v in document["socials"].items() if k != "instagram_handle"}
     for label, value in (
-        ("aliases", ", ".join(document["aliases"])),
-        ("e-mail", document.get("email")),
-        ("instagram", document.get("instagram_handle")),
-        ("socials", ", ".join(f"{k}: {v}" for k, v in document["socials"].items())),
+        ("Aliases", ", ".join(document["aliases"])),
+        ("E-mail", document.get("email")),
+        ("Instagram", document.get("instagram_handle")),
+        *((header(k), v) for k, v in sorted(socials.items())),
     ):
-        if value:
-            console.print(f"{label}: {value}")
+        if value:  # names and links are printed as they are, never read as rich markup
+            console.print(Text(f"{label}: {value}"), overflow="fold")
     console.print(
         table(
             "Credits",
@@ -373,7 +394,7 @@ def producers_show(settings: Settings, arguments: argparse.Namespace) -> int:
                     "album": c["album"],
                     "track": c["track"],
                     "roles": ", ".join(c["roles"] or []),
-                    "sources": "+".join(c["sources"] or []),
+                    "sources": ", ".join(c["sources"] or []),
                     "confidence": c["confidence"],
                 }
                 for c in document["credits"]
@@ -392,30 +413,32 @@ def producers_show(settings: Settings, arguments: argparse.Namespace) -> int:
     return 0
 
 
-def fold(name: str) -> str:
-    return " ".join(name.casefold().split())
+def artists_of(database: Any, producer_id: str) -> str:
+    """The artists a producer is credited with, comma-separated."""
+    document = database.producer(str(producer_id)) or {"credits": []}
+    return ", ".join(sorted({credit["artist"] for credit in document["credits"]}))
 
 
-def several_producers(database: Any, text: str, namesakes: list[dict[str, Any]]) -> int:
+def several_producers(database: Any, text: str, matches: list[dict[str, Any]]) -> int:
     """Namesakes: list them with what tells them apart (id, artists) and ask for an id."""
-    rows = []
-    for hit in namesakes:
-        document = database.producer(str(hit["id"])) or {"credits": []}
-        artists = sorted({credit["artist"] for credit in document["credits"]})
-        rows.append(
-            {
-                "id": hit["id"],
-                "name": hit["name"],
-                "tracks": hit["tracks"],
-                "artists": ", ".join(artists),
-            }
-        )
+    rows = [
+        {
+            "id": hit["id"],
+            "name": hit["name"],
+            "tracks": hit["tracks"],
+            "artist_names": artists_of(database, hit["id"]),
+        }
+        for hit in matches
+    ]
     output_console(sys.stderr).print(table(f"{len(rows)} producers match {text!r}", rows))
     say(
-        f"several producers are named {namesakes[0]['name']!r}: give one id, e.g. "
-        f"producer-discovery producers show {namesakes[0]['id']}"
+        f"several producers are named {matches[0]['name']!r}: give one id, e.g. "
+        f"producer-discovery producers show {str(matches[0]['id'])[:8]}"
     )
     return 1
+
+
+ID_PREFIX = re.compile(r"[0-9a-f]{8}[0-9a-f-]{0,27}")
 
 
 def is_uuid(text: str) -> bool:

@@ -90,6 +90,8 @@ def cell(column: str, value: Any) -> str:
     """A value as a person reads it."""
     if value is None:
         return ""
+    if column == "id":
+        return str(value)[:8]  # enough to tell rows apart; `producers show` takes it
     if isinstance(value, datetime.timedelta):
         return duration(value.total_seconds())
     if isinstance(value, datetime.datetime):
@@ -136,7 +138,7 @@ def table(title: str, rows: Sequence[dict[str, Any]], wide: bool = False) -> Ren
             no_wrap=column in WHOLE,
             min_width=None
             if numeric or column in WHOLE
-            else min(20, max(len(cell(column, row[column])) for row in rows)),
+            else min(12, max(len(cell(column, row[column])) for row in rows)),
         )
     for row in rows:
         grid.add_row(*(cell(column, row[column]) for column in columns))
@@ -160,11 +162,16 @@ def to_json(document: Any) -> str:
     return json.dumps(document, default=typed, indent=2, ensure_ascii=False)
 
 
+def fold(name: str) -> str:
+    """A name as compared for namesakes: case and repeated blanks ignored."""
+    return " ".join(str(name).casefold().split())
+
+
 def namesakes(rows: Sequence[dict[str, Any]], name_column: str) -> set[str]:
-    """The names (ignoring case) that more than one row carries."""
+    """The names (folded) that more than one row carries."""
     seen: dict[str, int] = {}
     for row in rows:
-        key = str(row[name_column]).casefold()
+        key = fold(row[name_column])
         seen[key] = seen.get(key, 0) + 1
     return {key for key, count in seen.items() if count > 1}
 
@@ -174,7 +181,7 @@ def tell_apart(rows: Sequence[dict[str, Any]], name_column: str) -> list[dict[st
     same = namesakes(rows, name_column)
     return [
         {**row, name_column: f"{row[name_column]} ({str(row['id'])[:8]})"}
-        if str(row[name_column]).casefold() in same and row.get("id")
+        if fold(row[name_column]) in same and row.get("id")
         else row
         for row in rows
     ]

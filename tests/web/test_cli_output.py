@@ -94,13 +94,15 @@ def test_show_with_namesakes_lists_them_and_asks_for_an_id(
     database_url: str,
     namesakes: list[str],
 ) -> None:
-    """`show "Alex Kim"` picks neither: both ids and artists on stderr, exit 1; an id works."""
+    """`show "Alex Kim"` picks neither: both ids and artists on stderr, exit 1; an id or its
+    first 8 characters pick one."""
     code, out, err = run(capsys, monkeypatch, database_url, "producers", "show", "Alex Kim")
     assert code == 1 and out == ""
-    assert all(producer_id in err for producer_id in namesakes)
+    assert all(producer_id[:8] in err for producer_id in namesakes)
     assert "Juno Vale" in err and "Kite Parade" in err and "give one id" in err
-    code, out, _ = run(capsys, monkeypatch, database_url, "producers", "show", namesakes[1])
-    assert code == 0 and "Kite Parade" in out and "Juno Vale" not in out
+    for given in (namesakes[1], namesakes[1][:8]):  # the id, or the prefix the tables show
+        code, out, _ = run(capsys, monkeypatch, database_url, "producers", "show", given)
+        assert code == 0 and "Kite Parade" in out and "Juno Vale" not in out
 
 
 def test_status_reads_in_words_and_fits_100_columns(
@@ -134,3 +136,25 @@ def test_a_long_table_folds_within_100_columns() -> None:
     with console.capture() as captured:
         console.print(output.table("Wide", rows))
     assert widest(captured.get()) <= WIDTH
+
+
+@pytest.mark.parametrize(
+    ("arguments", "shown"),
+    [
+        (["producers", "search", "a"], ["Kite Parade", "Juno Vale", "Théo Marchand"]),
+        (["producers", "show", "mara quill"], ["mara@quill.example", "Paper Planes", "0.85"]),
+        (["dlq", "list"], ["Dead letters: none"]),
+    ],
+)
+def test_search_show_and_dead_letters_fit_100_columns(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    database_url: str,
+    namesakes: list[str],
+    arguments: list[str],
+    shown: list[str],
+) -> None:
+    """Every table of the data commands fits 100 columns and cuts nothing off."""
+    code, out, _ = run(capsys, monkeypatch, database_url, *arguments)
+    assert code == 0 and widest(out) <= WIDTH and "…" not in out, out
+    assert all(value in out for value in shown), out
