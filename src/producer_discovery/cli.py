@@ -66,11 +66,12 @@ search_text = checked(inputs.search_text)
 def build_parser() -> Parser:
     parser = Parser(
         prog="producer-discovery",
-        description="Who produced the songs you love, and how to reach them. "
-        "With no DATABASE_URL, an embedded local PostgreSQL is created and used, in "
-        "PRODUCER_DISCOVERY_HOME (default $XDG_DATA_HOME/producer-discovery, i.e. "
-        "~/.local/share/producer-discovery; /var/lib/producer-discovery for root; "
-        f"here: {default_home()}).",
+        description="Who produced the songs you love, and how to reach them.\n\n"
+        "With no DATABASE_URL, an embedded local PostgreSQL is created and used, in\n"
+        "PRODUCER_DISCOVERY_HOME, by default $XDG_DATA_HOME/producer-discovery\n"
+        "(~/.local/share/producer-discovery), or /var/lib/producer-discovery for root.\n"
+        f"Here: {os.environ.get('PRODUCER_DISCOVERY_HOME') or default_home()}",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     commands = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
 

@@ -27,9 +27,11 @@ from producer_discovery.output import (
     fold,
     header,
     namesakes,
+    reading,
     table,
     tell_apart,
     to_json,
+    with_contact,
 )
 from producer_discovery.runtime import supervisor
 from producer_discovery.runtime.resources import pool_size
@@ -197,7 +199,11 @@ def health_command(settings: Settings, arguments: argparse.Namespace) -> int:
     else:
         print(f"overall: {health['overall_status']}")
         for part in ("queue_health", "processing_health", "worker_health"):
-            details = ", ".join(f"{k}={v}" for k, v in health[part].items() if k != "status")
+            details = ", ".join(
+                f"{k.replace('_', ' ')}: {reading(k, v)}"
+                for k, v in health[part].items()
+                if k != "status"
+            )
             print(f"{part.replace('_', ' ')}: {health[part]['status']} ({details})")
     return HEALTH_EXIT.get(health["overall_status"], 2)
 
@@ -324,7 +330,8 @@ def producers_command(settings: Settings, arguments: argparse.Namespace) -> int:
     else:
         title = f"Who produced {arguments.artist}" if arguments.artist else "Producers"
         shown = [
-            {k: v for k, v in row.items() if k != "id"} for row in tell_apart(rows, "producer")
+            with_contact({k: v for k, v in row.items() if k != "id"})
+            for row in tell_apart(rows, "producer")
         ]
         wide = getattr(arguments, "wide", False)
         output_console(wide=wide).print(table(title, shown, wide=wide))

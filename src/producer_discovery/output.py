@@ -34,10 +34,11 @@ HEADERS = {
     "artists": "Artists",
     "albums": "Releases",
     "artist_names": "Worked with",
-    "best_confidence": "Best confidence",
+    "best_confidence": "Confidence",
     "confidence": "Confidence",
     "instagram_handle": "Instagram",
     "email": "E-mail",
+    "contact": "Contact",
     "image_url": "Picture",
     "score": "Match",
     "queue_name": "Queue",
@@ -58,12 +59,17 @@ HEADERS = {
     "moved_to_dlq_at": "Dead-lettered at",
     "failure_reason": "Reason",
     "entity_type": "Entity",
+    "entity_count": "Entities",
+    "dead_lettered_count": "Dead-lettered",
+    "avg_attempts": "Attempts (mean)",
+    "oldest_update": "Oldest change",
+    "newest_update": "Latest change",
     "status": "State",
     "count": "Count",
 }
 SECONDS = ("_sec", "_seconds")  # columns that hold a number of seconds
 URL_SUFFIX = "_url"  # columns shown only with --wide
-WHOLE = {"producer", "name", "email", "instagram_handle", "id"}  # kept on one line where they fit
+WHOLE = {"producer", "name", "id"}  # kept on one line; other text folds, never cut
 
 
 def header(column: str) -> str:
@@ -111,6 +117,19 @@ def cell(column: str, value: Any) -> str:
     return str(value)
 
 
+def reading(column: str, value: Any) -> str:
+    """A value of a JSON document (get_system_health) for a person: ISO times to the second,
+    nothing as "none"."""
+    if value is None:
+        return "none"
+    if isinstance(value, str) and len(value) >= 19 and value[4] == "-" and value[10] in "T ":
+        try:
+            return cell(column, datetime.datetime.fromisoformat(value))
+        except ValueError:
+            return value
+    return cell(column, value)
+
+
 def console(stream: Any = None, wide: bool = False) -> Console:
     """Rich output at the terminal's width; 100 columns when piped (COLUMNS overrides), or
     as wide as the rows need with `wide` (--wide)."""
@@ -125,24 +144,97 @@ def table(title: str, rows: Sequence[dict[str, Any]], wide: bool = False) -> Ren
     """Rows as a table; URL columns only when `wide`. Nothing is cut: long values fold."""
     if not rows:
         return Text(f"{title}: none")
-    grid = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
-    columns = [c for c in rows[0] if wide or not c.endswith(URL_SUFFIX)]
-    for column in columns:
-        numeric = isinstance(rows[0][column], (int, float, decimal.Decimal)) and not isinstance(
-            rows[0][column], bool
+    return FittedTable(title, rows, [c for c in rows[0] if wide or not c.endswith(URL_SUFFIX)])
+
+
+class FittedTable:
+    """A table whose column widths are chosen for the width it is printed in: numbers and
+    names whole, then the contact column, and the other text columns share what is left
+    (rich alone would crop a column when the table is too wide)."""
+
+    def __init__(self, title: str, rows: Sequence[dict[str, Any]], columns: list[str]) -> None:
+        self.title, self.rows, self.columns = title, rows, columns
+
+    def numeric(self, column: str) -> bool:
+        value = self.rows[0][column]
+        return isinstance(value, (int, float, decimal.Decimal)) and not isinstance(value, bool)
+
+    def natural(self, column: str) -> int:
+        return max(len(header(column)), longest(column, self.rows))
+
+    def longest_word(self, column: str) -> int:
+        texts = [header(column), *(cell(column, row[column]) for row in self.rows)]
+        return max(len(word) for text in texts for word in (text.split() or [""]))
+
+    def widths(self, width: int) -> dict[str, int]:
+        budget = width - 2 * (len(self.columns) - 1)  # two spaces between columns
+        natural = {column: self.natural(column) for column in self.columns}
+        if sum(natural.values()) <= budget:
+            return natural
+        fixed = [c for c in self.columns if self.numeric(c) or c in WHOLE]
+        flexible = [c for c in self.columns if c not in fixed]
+        left = budget - sum(natural[c] for c in fixed)
+        least = {c: self.longest_word(c) for c in self.columns}
+        if not flexible or left < 6 * len(flexible):  # too narrow: everything shares
+            return share(natural, budget, least)
+        sizes = {c: natural[c] for c in fixed}
+        if "contact" in flexible:  # e-mails whole where at all possible
+            sizes["contact"] = min(natural["contact"], 32, left - 6 * (len(flexible) - 1))
+            left -= sizes["contact"]
+            flexible.remove("contact")
+        sizes.update(share({c: natural[c] for c in flexible}, left, least))
+        return sizes
+
+    def __rich_console__(self, console: Console, options: Any) -> Any:
+        sizes = self.widths(options.max_width)
+        grid = Table(
+            title=self.title,
+            title_justify="left",
+            box=box.SIMPLE_HEAD,
+            show_edge=False,
+            collapse_padding=True,
+            pad_edge=False,
         )
-        grid.add_column(
-            header(column),
-            overflow="fold",
-            justify="right" if numeric else "left",
-            no_wrap=column in WHOLE,
-            min_width=None
-            if numeric or column in WHOLE
-            else min(12, max(len(cell(column, row[column])) for row in rows)),
-        )
-    for row in rows:
-        grid.add_row(*(cell(column, row[column]) for column in columns))
-    return grid
+        for column in self.columns:
+            grid.add_column(
+                header(column),
+                overflow="fold",
+                justify="right" if self.numeric(column) else "left",
+                width=sizes[column],
+            )
+        for row in self.rows:
+            grid.add_row(*(Text(cell(column, row[column])) for column in self.columns))
+        yield grid
+
+
+def share(
+    natural: dict[str, int], budget: int, least: dict[str, int] | None = None
+) -> dict[str, int]:
+    """Widths summing to at most `budget`: each column first gets its `least` (its longest
+    word, so words are not split where that fits), then the rest in proportion to what each
+    still lacks of its natural width."""
+    if sum(natural.values()) <= budget:
+        return dict(natural)
+    floor = {c: min(n, (least or {}).get(c, 3)) for c, n in natural.items()}
+    if sum(floor.values()) > budget:
+        floor = {c: 3 for c in natural}
+    spare = max(0, budget - sum(floor.values()))
+    lacking = {c: natural[c] - floor[c] for c in natural}
+    total = sum(lacking.values()) or 1
+    return {c: floor[c] + spare * lacking[c] // total for c in natural}
+
+
+def longest(column: str, rows: Sequence[dict[str, Any]]) -> int:
+    """The longest line of a column's values."""
+    return max(len(line) for row in rows for line in (cell(column, row[column]) or " ").split("\n"))
+
+
+def with_contact(row: dict[str, Any]) -> dict[str, Any]:
+    """A row whose Instagram handle and e-mail share one "contact" column, one per line."""
+    handle, email = row.get("instagram_handle"), row.get("email")
+    lines = [f"@{handle.lstrip('@')}" if handle else "", email or ""]
+    rest = {k: v for k, v in row.items() if k not in ("instagram_handle", "email")}
+    return {**rest, "contact": "\n".join(line for line in lines if line)}
 
 
 def typed(value: Any) -> Any:

@@ -60,7 +60,7 @@ def test_leaderboard_has_headers_in_words_and_fits_100_columns(
     their id prefix; picture URLs only with --wide."""
     code, out, _ = run(capsys, monkeypatch, database_url, "producers")
     assert code == 0 and widest(out) <= WIDTH, out
-    assert "Worked with" in out and "Instagram" in out and "artist_names" not in out
+    assert "Worked with" in out and "Contact" in out and "artist_names" not in out
     assert "image_url" not in out and "Picture" not in out
     assert "…" not in out  # nothing cut off: long values fold onto the next line
     for producer_id in namesakes:
@@ -98,7 +98,7 @@ def test_show_with_namesakes_lists_them_and_asks_for_an_id(
     first 8 characters pick one."""
     code, out, err = run(capsys, monkeypatch, database_url, "producers", "show", "Alex Kim")
     assert code == 1 and out == ""
-    assert all(producer_id[:8] in err for producer_id in namesakes)
+    assert all(producer_id[:8] in err for producer_id in namesakes), err
     assert "Juno Vale" in err and "Kite Parade" in err and "give one id" in err
     for given in (namesakes[1], namesakes[1][:8]):  # the id, or the prefix the tables show
         code, out, _ = run(capsys, monkeypatch, database_url, "producers", "show", given)
@@ -158,3 +158,30 @@ def test_search_show_and_dead_letters_fit_100_columns(
     code, out, _ = run(capsys, monkeypatch, database_url, *arguments)
     assert code == 0 and widest(out) <= WIDTH and "…" not in out, out
     assert all(value in out for value in shown), out
+
+
+def test_contact_details_stay_whole_in_a_crowded_leaderboard() -> None:
+    """Long names, long artist lists and 28-character e-mails: every e-mail on one line,
+    nothing past 100 columns."""
+    rows = [
+        output.with_contact(
+            {
+                "producer": f"Producer Number {i} (1a2b3c4d)",
+                "tracks": 120,
+                "artists": 14,
+                "artist_names": "The Velvet Arcade, Nova Reyes, Beyoncé Lumière, Juno Vale",
+                "best_confidence": decimal.Decimal("0.9876"),
+                "instagram_handle": f"producer.number.{i}.official",
+                "email": f"bookings.number{i}@example.com",
+            }
+        )
+        for i in range(10, 15)
+    ]
+    console = output.console()
+    console.width = WIDTH
+    with console.capture() as captured:
+        console.print(output.table("Producers", rows))
+    text = captured.get()
+    assert widest(text) <= WIDTH, text
+    assert all(f"bookings.number{i}@example.com" in text for i in range(10, 15)), text
+    assert "0.99" in text and "Contact" in text
