@@ -7,20 +7,24 @@ Exit codes: 0 ok; 1 a fatal error (one readable line on stderr); 2 a bad argumen
 from __future__ import annotations
 
 import argparse
+import math
+import os
 import sys
 from collections.abc import Callable, Sequence
-from typing import NoReturn
+from typing import NoReturn, TypeVar
 
 import psycopg
 from pydantic import ValidationError
 
-from producer_discovery import operations
+from producer_discovery import inputs, operations
+from producer_discovery.db.embedded import default_home
 from producer_discovery.errors import ProducerDiscoveryError
 from producer_discovery.logging import configure as configure_logging
 from producer_discovery.runtime import supervisor
 from producer_discovery.settings import Settings
 
 STAGES = list(supervisor.STAGES)
+T = TypeVar("T")
 
 
 class Parser(argparse.ArgumentParser):
@@ -30,49 +34,44 @@ class Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
 
 
-def positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{text!r} must be at least 1")
-    return value
+def checked(check: Callable[[str], T]) -> Callable[[str], T]:
+    """An argparse type from an `inputs` check: a refused value is a one-line error, exit 2."""
+
+    def argument(text: str) -> T:
+        try:
+            return check(text)
+        except inputs.InvalidInput as error:
+            raise argparse.ArgumentTypeError(str(error)) from None
+
+    argument.__name__ = check.__name__.replace("_", " ")  # argparse names it in its message
+    return argument
 
 
-def popularity(text: str) -> int:
-    value = positive_int(text) if text != "0" else 0
-    if value > 100:
-        raise argparse.ArgumentTypeError(f"{text!r} must be between 0 and 100")
-    return value
+def number_between(what: str, minimum: int, maximum: int) -> Callable[[str], int]:
+    return checked(
+        lambda text: inputs.bounded_int(what, inputs.whole_number(what, text), minimum, maximum)
+    )
 
 
-def port(text: str) -> int:
-    value = positive_int(text)
-    if value > 65535:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a port (1-65535)")
-    return value
-
-
-ARTIST_NAME_MAX = 200  # as start_artist_discovery (migrations 0051, 0080) and the web's API
-
-
-def artist_name(text: str) -> str:
-    name = text.strip()
-    if not name:
-        raise argparse.ArgumentTypeError("an artist name must not be empty")
-    if len(name) > ARTIST_NAME_MAX or any(ord(c) < 32 for c in name):
-        raise argparse.ArgumentTypeError(
-            f"an artist name has at most {ARTIST_NAME_MAX} characters and no control characters"
-        )
-    return name
+positive_int = number_between("the value", 1, 2**31 - 1)
+popularity = number_between("the minimum popularity", inputs.POPULARITY_MIN, inputs.POPULARITY_MAX)
+genre_limit = number_between("the limit", inputs.GENRE_LIMIT_MIN, inputs.GENRE_LIMIT_MAX)
+message_id = number_between("a message id", 1, inputs.MESSAGE_ID_MAX)
+port = number_between("the port", 1, 65535)
+artist_name = checked(inputs.artist_name)
+genre = checked(inputs.genre)
+search_text = checked(inputs.search_text)
 
 
 def build_parser() -> Parser:
     parser = Parser(
         prog="producer-discovery",
-        description="Who produced the songs you love, and how to reach them. "
-        "With no DATABASE_URL, an embedded local PostgreSQL is created and used.",
+        description="Who produced the songs you love, and how to reach them.\n\n"
+        "With no DATABASE_URL, an embedded local PostgreSQL is created and used, in\n"
+        "PRODUCER_DISCOVERY_HOME, by default $XDG_DATA_HOME/producer-discovery\n"
+        "(~/.local/share/producer-discovery), or /var/lib/producer-discovery for root.\n"
+        f"Here: {os.environ.get('PRODUCER_DISCOVERY_HOME') or default_home()}",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     commands = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
 
@@ -89,15 +88,24 @@ def build_parser() -> Parser:
 
     discover = commands.add_parser("discover", help="queue artists for discovery")
     discover.add_argument("names", nargs="*", metavar="NAME", type=artist_name, help="artist names")
-    discover.add_argument("--genre", help="bulk discovery of a genre (Spotify genre: search)")
+    discover.add_argument("--json", action="store_true", help="the queued messages, typed")
+    discover.add_argument(
+        "--genre",
+        type=genre,
+        help=f"bulk discovery of a genre (Spotify genre: search; 1-{inputs.GENRE_MAX} characters)",
+    )
     discover.add_argument(
         "--min-popularity",
         type=popularity,
         default=None,
-        help="only where Spotify reports popularity (not in development mode)",
+        help="0-100, only where Spotify reports popularity (not in development mode)",
     )
     discover.add_argument(
-        "--limit", type=positive_int, default=50, help="artists of the genre (default 50)"
+        "--limit",
+        type=genre_limit,
+        default=inputs.GENRE_LIMIT_DEFAULT,
+        help=f"artists of the genre, {inputs.GENRE_LIMIT_MIN}-{inputs.GENRE_LIMIT_MAX} "
+        f"(default {inputs.GENRE_LIMIT_DEFAULT})",
     )
 
     worker = commands.add_parser("worker", help="run one pipeline stage")
@@ -107,25 +115,35 @@ def build_parser() -> Parser:
     add_runtime_options(run)
 
     status = commands.add_parser("status", help="queue depths, processing states, DLQ, throughput")
-    status.add_argument("--json", action="store_true")
+    status.add_argument("--json", action="store_true", help="typed values (seconds, ISO times)")
     health = commands.add_parser("health", help="get_system_health(); exit 0/1/2")
     health.add_argument("--json", action="store_true")
 
     producers = commands.add_parser(
         "producers", help="the producer leaderboard, or who produced an artist"
     )
-    producers.add_argument("--artist", help="only this artist's tracks (case-insensitive name)")
+    producers.add_argument(
+        "--artist", type=artist_name, help="only this artist's tracks (case-insensitive name)"
+    )
     output = producers.add_mutually_exclusive_group()
-    output.add_argument("--json", action="store_true")
+    output.add_argument("--json", action="store_true", help="typed values, with ids")
     output.add_argument("--csv", action="store_true")
+    producers.add_argument("--wide", action="store_true", help="also the picture URLs")
     producer_actions = producers.add_subparsers(
         dest="producers_action", parser_class=Parser, metavar="{search,show,forget}"
     )
     search = producer_actions.add_parser("search", help="artists and producers matching a text")
-    search.add_argument("text", help="any spelling: case, accents and typos are forgiven")
-    search.add_argument("--json", action="store_true")
+    search.add_argument(
+        "text", type=search_text, help="any spelling: case, accents and typos are forgiven"
+    )
+    search.add_argument("--json", action="store_true", help="typed values, with ids")
+    search.add_argument("--wide", action="store_true", help="also the picture URLs")
     show = producer_actions.add_parser("show", help="a producer: credits, collaborators, contact")
-    show.add_argument("producer", help="a producer id, or a name (the best search match)")
+    show.add_argument(
+        "producer",
+        type=search_text,
+        help="a producer id, or a name (several producers of that name: they are listed)",
+    )
     show.add_argument("--json", action="store_true")
     forget = producer_actions.add_parser(
         "forget",
@@ -144,10 +162,11 @@ def build_parser() -> Parser:
 
     dlq = commands.add_parser("dlq", help="inspect and re-drive dead letters")
     dlq_actions = dlq.add_subparsers(dest="dlq_action", required=True, parser_class=Parser)
-    dlq_actions.add_parser("list", help="list dead letters")
+    dead_letters = dlq_actions.add_parser("list", help="list dead letters")
+    dead_letters.add_argument("--json", action="store_true", help="typed values, with ids")
     replay = dlq_actions.add_parser("replay", help="send dead letters back to their stage")
     replay.add_argument("--queue", choices=STAGES + [s + "_dlq" for s in STAGES])
-    replay.add_argument("--id", type=positive_int, dest="message_id")
+    replay.add_argument("--id", type=message_id, dest="message_id")
     return parser
 
 
@@ -178,16 +197,27 @@ def add_runtime_options(command: argparse.ArgumentParser) -> None:
         action="store_true",
         help="exit 0 once the queue (for run: the whole pipeline) is idle",
     )
-    for option, (field, kind, text) in RUNTIME_OPTIONS.items():
+    for option, (field, _kind, text) in RUNTIME_OPTIONS.items():
         default = Settings.model_fields[field].default
         command.add_argument(
             option,
-            type=kind,
+            type=setting_number(field),
             dest=field,
             default=None,
             metavar="N",
             help=f"{text} (env {field.upper()}, default {default})",
         )
+
+
+def setting_number(field: str) -> Callable[[str], int]:
+    """A whole number within the setting's own bounds, so an option out of range is a bad
+    argument (exit 2), not an invalid setting."""
+    minimum, maximum = 1, 2**31 - 1
+    for bound in Settings.model_fields[field].metadata:
+        minimum = max(minimum, math.ceil(getattr(bound, "ge", minimum)))
+        minimum = max(minimum, math.floor(getattr(bound, "gt", minimum - 1)) + 1)
+        maximum = min(maximum, math.floor(getattr(bound, "le", maximum)))
+    return number_between("the value", minimum, maximum)
 
 
 def runtime_overrides(arguments: argparse.Namespace) -> dict[str, object]:
@@ -225,10 +255,13 @@ def main(argv: Sequence[str] | None = None) -> None:
         code = handlers[arguments.command](settings, arguments)
     except ProducerDiscoveryError as error:
         fail(str(error))
-    except psycopg.errors.DataException as error:  # the database refused an input (SQLSTATE 22)
+    except psycopg.DataError as error:  # the database refused an input (SQLSTATE 22)
         fail(str(error).strip().splitlines()[0], 2)
     except KeyboardInterrupt:
         fail("interrupted", 130)
+    except BrokenPipeError:  # `… | head`: the reader left; say nothing more
+        sys.stderr.close()
+        os._exit(0)
     sys.exit(code)
 
 

@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import argparse
 import csv
-import json
 import os
+import re
 import sys
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 from typing import Any
 
-from rich.console import Console
-from rich.table import Table
+from rich.text import Text
 
 from producer_discovery.db.embedded import EmbeddedDatabase, default_home
 from producer_discovery.db.logins import provision_from_urls
@@ -22,6 +21,18 @@ from producer_discovery.db.migrate import migrate
 from producer_discovery.db.operator import OperatorDatabase, check_connection
 from producer_discovery.errors import ConfigurationError
 from producer_discovery.logging import configure as configure_logging
+from producer_discovery.output import console as output_console
+from producer_discovery.output import (
+    duration,
+    fold,
+    header,
+    namesakes,
+    reading,
+    table,
+    tell_apart,
+    to_json,
+    with_contact,
+)
 from producer_discovery.runtime import supervisor
 from producer_discovery.runtime.resources import pool_size
 from producer_discovery.sandbox.environment import SandboxEnvironment
@@ -46,11 +57,16 @@ def database_url(settings: Settings) -> str:
         return settings.database_url
     database = embedded(settings)
     url = database.ensure_running(say)
-    say(
-        f"using the embedded PostgreSQL in {database.home} ({url}); "
-        "set DATABASE_URL to use another database"
-    )
+    if url not in ANNOUNCED:  # once per process, however many connections a command opens
+        ANNOUNCED.add(url)
+        say(
+            f"using the embedded PostgreSQL in {database.home} ({url}); "
+            "set DATABASE_URL to use another database"
+        )
     return url
+
+
+ANNOUNCED: set[str] = set()
 
 
 def role_url(settings: Settings, role: str) -> str:
@@ -138,15 +154,23 @@ def run_command(settings: Settings, arguments: argparse.Namespace) -> int:
 
 
 def discover_command(settings: Settings, arguments: argparse.Namespace) -> int:
+    queued: list[dict[str, Any]] = []
+    as_json = getattr(arguments, "json", False)
     with connect(settings) as database:
         for name in arguments.names:
-            print(f"queued {name!r} (message {database.start_artist_discovery(name)})")
+            message = database.start_artist_discovery(name)
+            queued.append({"artist_name": name, "msg_id": message, "source": "name"})
+            if not as_json:
+                print(f"queued {name!r} (message {message})")
         if arguments.genre is not None:
             rows = database.start_bulk_artist_discovery(
                 arguments.genre, arguments.min_popularity, arguments.limit
             )
-            for row in rows:
+            queued.extend(rows)
+            for row in rows if not as_json else []:
                 print(f"queued {row['artist_name']} (message {row['msg_id']}, {row['source']})")
+    if as_json:
+        print(to_json(queued))
     return 0
 
 
@@ -154,7 +178,7 @@ def status_command(settings: Settings, arguments: argparse.Namespace) -> int:
     with connect(settings) as database:
         report = database.status()
     if arguments.json:
-        print(json.dumps(report, default=str, indent=2))
+        print(to_json(report))
         return 0
     console = output_console()
     console.print(table("Queues", report["queues"]))
@@ -172,11 +196,15 @@ def health_command(settings: Settings, arguments: argparse.Namespace) -> int:
     with connect(settings) as database:
         health = database.health()
     if arguments.json:
-        print(json.dumps(health, indent=2))
+        print(to_json(health))
     else:
         print(f"overall: {health['overall_status']}")
         for part in ("queue_health", "processing_health", "worker_health"):
-            details = ", ".join(f"{k}={v}" for k, v in health[part].items() if k != "status")
+            details = ", ".join(
+                f"{k.replace('_', ' ')}: {reading(k, v)}"
+                for k, v in health[part].items()
+                if k != "status"
+            )
             print(f"{part.replace('_', ' ')}: {health[part]['status']} ({details})")
     return HEALTH_EXIT.get(health["overall_status"], 2)
 
@@ -184,7 +212,11 @@ def health_command(settings: Settings, arguments: argparse.Namespace) -> int:
 def dlq_command(settings: Settings, arguments: argparse.Namespace) -> int:
     with connect(settings) as database:
         if arguments.dlq_action == "list":
-            output_console().print(table("Dead letters", database.dead_letters()))
+            letters = database.dead_letters()
+            if getattr(arguments, "json", False):
+                print(to_json(letters))
+            else:
+                output_console().print(table("Dead letters", letters))
             return 0
         rows = database.replay_dead_letters(arguments.queue, arguments.message_id)
     for row in rows:
@@ -233,6 +265,7 @@ def demo_command(settings: Settings, arguments: argparse.Namespace) -> int:
                 database.start_artist_discovery(name)
         say(f"sandbox APIs up; discovering {', '.join(DEMO_ARTISTS)} with all five stages")
         started = time.monotonic()
+        demo_started = started
         supervisor.Supervisor(
             worker_url, drain=True, progress=report_progress(started), environment=children
         ).run()
@@ -244,8 +277,27 @@ def demo_command(settings: Settings, arguments: argparse.Namespace) -> int:
             )
         )
     arguments.artist = None
-    arguments.json = arguments.csv = False
-    return producers_command(settings, arguments)
+    arguments.json = arguments.csv = arguments.wide = False
+    code = producers_command(settings, arguments)
+    with connect(settings) as database:
+        counts = database.catalogue_counts()
+    print(demo_summary(counts, time.monotonic() - demo_started))
+    return code
+
+
+def demo_summary(counts: dict[str, int], seconds: float) -> str:
+    """The demo's last words: what it found, how long it took, and what to try next."""
+    return "\n".join(
+        [
+            f"Found {counts['producers']} producers of {counts['songs']} songs by "
+            f"{counts['artists']} artists ({counts['credits']} credits) in {duration(seconds)}.",
+            "Try next:",
+            '  producer-discovery producers --artist "Nova Reyes"   who produced an artist',
+            '  producer-discovery producers show "NAME"             a producer, with contact',
+            "  producer-discovery status                             queues and throughput",
+            "  producer-discovery web                                the same in a browser",
+        ]
+    )
 
 
 def report_progress(started: float) -> Callable[[dict[str, int]], None]:
@@ -273,14 +325,19 @@ def producers_command(settings: Settings, arguments: argparse.Namespace) -> int:
             "(discovery_reader); an operator login sees them"
         )
     if arguments.json:
-        print(json.dumps(rows, default=str, indent=2))
+        print(to_json(rows))
     elif arguments.csv:
         writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]) if rows else ["producer"])
         writer.writeheader()
         writer.writerows(rows)
     else:
         title = f"Who produced {arguments.artist}" if arguments.artist else "Producers"
-        output_console().print(table(title, rows))
+        shown = [
+            with_contact({k: v for k, v in row.items() if k != "id"})
+            for row in tell_apart(rows, "producer")
+        ]
+        wide = getattr(arguments, "wide", False)
+        output_console(wide=wide).print(table(title, shown, wide=wide))
     if not rows and arguments.artist:
         say(f"no producers known for {arguments.artist!r} (is it discovered and processed?)")
     return 0
@@ -290,12 +347,19 @@ def producers_search(settings: Settings, arguments: argparse.Namespace) -> int:
     """search_artists / search_producers (migration 0060), best match first."""
     with connect(settings) as database:
         found = database.search(arguments.text, limit=20)
+        same = namesakes(found["producers"], "name")
+        for row in found["producers"]:  # namesakes: their artists tell them apart
+            if same:
+                row["artist_names"] = (
+                    artists_of(database, row["id"]) if fold(row["name"]) in same else None
+                )
     if arguments.json:
-        print(json.dumps(found, default=str, indent=2))
+        print(to_json(found))
         return 0
-    console = output_console()
-    console.print(table("Artists", found["artists"]))
-    console.print(table("Producers", found["producers"]))
+    wide = getattr(arguments, "wide", False)
+    console = output_console(wide=wide)
+    console.print(table("Artists", found["artists"], wide=wide))
+    console.print(table("Producers", found["producers"], wide=wide))
     return 0
 
 
@@ -303,27 +367,34 @@ def producers_show(settings: Settings, arguments: argparse.Namespace) -> int:
     """get_producer + get_producer_contact (migration 0061): the CLI is an operator tool."""
     with connect(settings) as database:
         producer_id = arguments.producer
+        if ID_PREFIX.fullmatch(producer_id.lower()):  # the 8 characters the tables show
+            ids = database.producer_ids_by_prefix(producer_id.lower())
+            producer_id = ids[0] if len(ids) == 1 else producer_id
         if not is_uuid(producer_id):
-            hits = database.search(producer_id, limit=1)["producers"]
+            hits = database.search(producer_id, limit=20)["producers"]
             if not hits:
                 raise ConfigurationError(f"no producer matches {producer_id!r}")
+            same = [h for h in hits if fold(h["name"]) == fold(hits[0]["name"])]
+            if len(same) > 1:
+                return several_producers(database, producer_id, same)
             producer_id = str(hits[0]["id"])
         document = database.producer(producer_id)
         if document is None:
             raise ConfigurationError(f"no producer with id {producer_id}")
     if arguments.json:
-        print(json.dumps(document, default=str, indent=2))
+        print(to_json(document))
         return 0
     console = output_console()
-    console.print(f"[bold]{document['name']}[/bold]  ({document['id']})")
+    console.print(Text(document["name"], style="bold") + Text(f"  (id {document['id']})"))
+    socials = {k: v for k, v in document["socials"].items() if k != "instagram_handle"}
     for label, value in (
-        ("aliases", ", ".join(document["aliases"])),
-        ("e-mail", document.get("email")),
-        ("instagram", document.get("instagram_handle")),
-        ("socials", ", ".join(f"{k}: {v}" for k, v in document["socials"].items())),
+        ("Aliases", ", ".join(document["aliases"])),
+        ("E-mail", document.get("email")),
+        ("Instagram", document.get("instagram_handle")),
+        *((header(k), v) for k, v in sorted(socials.items())),
     ):
-        if value:
-            console.print(f"{label}: {value}")
+        if value:  # names and links are printed as they are, never read as rich markup
+            console.print(Text(f"{label}: {value}"), overflow="fold")
     console.print(
         table(
             "Credits",
@@ -333,7 +404,7 @@ def producers_show(settings: Settings, arguments: argparse.Namespace) -> int:
                     "album": c["album"],
                     "track": c["track"],
                     "roles": ", ".join(c["roles"] or []),
-                    "sources": "+".join(c["sources"] or []),
+                    "sources": ", ".join(c["sources"] or []),
                     "confidence": c["confidence"],
                 }
                 for c in document["credits"]
@@ -369,9 +440,37 @@ def producers_forget(settings: Settings, arguments: argparse.Namespace) -> int:
         forgotten = database.forget_producer(producer_id)
     if forgotten is None:
         raise ConfigurationError(f"no producer with id {producer_id}")
-    print(json.dumps(forgotten, default=str, indent=2))
+    print(to_json(forgotten))
     say(f"forgot producer {producer_id}: erased, and on the do-not-collect list")
     return 0
+
+
+def artists_of(database: Any, producer_id: str) -> str:
+    """The artists a producer is credited with, comma-separated."""
+    document = database.producer(str(producer_id)) or {"credits": []}
+    return ", ".join(sorted({credit["artist"] for credit in document["credits"]}))
+
+
+def several_producers(database: Any, text: str, matches: list[dict[str, Any]]) -> int:
+    """Namesakes: list them with what tells them apart (id, artists) and ask for an id."""
+    rows = [
+        {
+            "id": hit["id"],
+            "name": hit["name"],
+            "tracks": hit["tracks"],
+            "artist_names": artists_of(database, hit["id"]),
+        }
+        for hit in matches
+    ]
+    output_console(sys.stderr).print(table(f"{len(rows)} producers match {text!r}", rows))
+    say(
+        f"several producers are named {matches[0]['name']!r}: give one id, e.g. "
+        f"producer-discovery producers show {str(matches[0]['id'])[:8]}"
+    )
+    return 1
+
+
+ID_PREFIX = re.compile(r"[0-9a-f]{8}[0-9a-f-]{0,27}")
 
 
 def is_uuid(text: str) -> bool:
@@ -395,20 +494,3 @@ def web_command(settings: Settings, arguments: argparse.Namespace) -> int:
     )
     serve(settings, url, host, port)
     return 0
-
-
-def output_console() -> Console:
-    """Rich output; wide when piped, so tables are not cut to 80 columns."""
-    return Console(width=None if sys.stdout.isatty() else 200)
-
-
-def table(title: str, rows: Sequence[dict[str, Any]]) -> Table:
-    grid = Table(title=title)
-    if not rows:
-        grid.add_column("(none)")
-        return grid
-    for column in rows[0]:
-        grid.add_column(column)
-    for row in rows:
-        grid.add_row(*("" if value is None else str(value) for value in row.values()))
-    return grid

@@ -183,3 +183,23 @@ def test_dashboard_refreshes_itself_without_a_reload(
     assert "artist_discovery_dlq: 1" in live
     assert "Late Artist" not in live
     assert browser.execute_script("return window.loadedOnce === true;")
+
+
+def test_a_too_long_genre_is_explained_beside_the_field(
+    live_server: str, browser: Any, db: Database
+) -> None:
+    """A 150-character genre (the form takes it, the database holds 100): the home page again,
+    the genre still chosen and typed, the reason beside the field, nothing queued."""
+    sign_in(browser, live_server)
+    browser.get(live_server)
+    browser.find_element(By.CSS_SELECTOR, "input[name=kind][value=genre]").click()
+    browser.find_element(By.ID, "discover-value").send_keys("g" * 150)
+    browser.find_element(By.XPATH, "//button[.='Queue discovery']").click()
+    error = browser.find_element(By.ID, "discover-error")
+    assert error.text == "A genre has at most 100 characters (this one has 150)."
+    field = browser.find_element(By.ID, "discover-value")
+    assert (
+        field.get_attribute("aria-invalid") == "true" and field.get_attribute("value") == "g" * 150
+    )
+    assert browser.find_element(By.CSS_SELECTOR, "input[name=kind][value=genre]").is_selected()
+    assert one(db.execute("SELECT count(*) AS n FROM pgmq.q_artist_discovery"))["n"] == 0

@@ -17,7 +17,8 @@ TOKEN_VALUE = "cli-web-secret-token-0123456789abcdef"
 
 
 def cli(database_url: str, *arguments: str) -> subprocess.CompletedProcess[str]:
-    environment = {**os.environ, "DATABASE_URL": database_url}
+    # tables fit COLUMNS when it is set: the assertions read them at the piped width, 100
+    environment = {**os.environ, "DATABASE_URL": database_url, "COLUMNS": "100"}
     return subprocess.run(
         [sys.executable, "-m", "producer_discovery", *arguments],
         capture_output=True,

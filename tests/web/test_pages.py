@@ -82,7 +82,6 @@ def test_bad_ids_and_parameters_get_an_error_page_not_a_traceback(client: TestCl
         ("/artists/42", 422),
         ("/producers/%00", 422),
         ("/nowhere", 404),
-        ("/?q=" + "x" * 300, 422),
     ):
         response = client.get(path)
         assert response.status_code == status, path

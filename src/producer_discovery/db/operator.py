@@ -97,6 +97,15 @@ class OperatorDatabase:
     def replay_dead_letters(self, queue: str | None, message_id: int | None) -> list[Row]:
         return self._rows("dlq_replay", {"queue": queue, "message_id": message_id})
 
+    def producer_ids_by_prefix(self, prefix: str) -> list[str]:
+        """At most two producer ids starting with `prefix` (lower-case hex and dashes)."""
+        return [row["id"] for row in self._rows("producer_ids_by_prefix", {"prefix": prefix})]
+
+    def catalogue_counts(self) -> dict[str, int]:
+        """Artists, songs, producers and credits in the catalogue."""
+        row = self._one("catalogue_counts")
+        return {key: int(value) for key, value in (row or {}).items()}
+
     # Producers --------------------------------------------------------------------------
     def contact_visible(self) -> bool:
         """Whether this login may read contact details (an operator, not a reader)."""

@@ -10,8 +10,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from producer_discovery import inputs
 from producer_discovery.db.web_store import Store
 from producer_discovery.web.security import CSRF_HEADER, Guard
 
@@ -74,16 +75,39 @@ class DiscoverRequest(BaseModel):
     """One artist by name, or a genre (bulk discovery)."""
 
     model_config = ConfigDict(populate_by_name=True, extra="forbid")
-    artist_name: str | None = Field(None, alias="artistName", min_length=1, max_length=200)
-    genre: str | None = Field(None, min_length=1, max_length=100)
-    limit: int = Field(50, ge=1, le=1000, description="artists of the genre")
+    artist_name: str | None = Field(
+        None,
+        alias="artistName",
+        description=f"1-{inputs.ARTIST_NAME_MAX} characters, no control characters",
+    )
+    genre: str | None = Field(
+        None, description=f"1-{inputs.GENRE_MAX} characters, no control characters"
+    )
+    limit: int = Field(
+        inputs.GENRE_LIMIT_DEFAULT,
+        description=f"artists of the genre, {inputs.GENRE_LIMIT_MIN}-{inputs.GENRE_LIMIT_MAX}",
+    )
+
+    # The bounds are the SQL's, from producer_discovery.inputs (the CLI's too).
+    @field_validator("artist_name")
+    @classmethod
+    def known_artist_name(cls, value: str | None) -> str | None:
+        return None if value is None else inputs.artist_name(value)
+
+    @field_validator("genre")
+    @classmethod
+    def known_genre(cls, value: str | None) -> str | None:
+        return None if value is None else inputs.genre(value)
+
+    @field_validator("limit")
+    @classmethod
+    def known_limit(cls, value: int) -> int:
+        return inputs.genre_limit(value)
 
     @model_validator(mode="after")
     def one_of(self) -> DiscoverRequest:
-        if bool(self.artist_name and self.artist_name.strip()) == bool(
-            self.genre and self.genre.strip()
-        ):
-            raise ValueError("give exactly one of artistName or genre (not blank)")
+        if (self.artist_name is None) == (self.genre is None):
+            raise ValueError("give exactly one of artistName or genre")
         return self
 
 
@@ -103,14 +127,18 @@ Id = Annotated[uuid.UUID, Path(description="the database id")]
 
 @router.get("/search", response_model=SearchResult, summary="Artists and producers matching a text")
 def search(
-    q: Annotated[str, Query(min_length=1, max_length=200)],
+    q: Annotated[str, Query(max_length=inputs.SEARCH_TEXT_MAX)],
     limit: Annotated[int, Query(ge=1, le=100)] = 10,
     data: Store = Depends(store),
 ) -> dict[str, Any]:
-    problem = search_problem(q)
+    try:
+        text = inputs.search_text(q)
+    except inputs.InvalidInput as error:
+        raise HTTPException(422, f"q: {error}") from None
+    problem = search_problem(text)
     if problem:
         raise HTTPException(422, problem)
-    return data.search(q, limit)
+    return data.search(text, limit)
 
 
 @router.get("/artists/{artist_id}", summary="An artist, its albums and tracks, and its producers")
@@ -156,10 +184,10 @@ def pipeline(request: Request, data: Store = Depends(store)) -> dict[str, Any]:
     summary="Queue an artist (artistName) or a genre for discovery (operator)",
 )
 def discover(body: DiscoverRequest, data: Store = Depends(store)) -> JSONResponse:
-    if body.artist_name:
-        queued = data.discover_artist(body.artist_name.strip())
+    if body.artist_name is not None:
+        queued = data.discover_artist(body.artist_name)
     else:
-        queued = data.discover_genre((body.genre or "").strip(), body.limit)
+        queued = data.discover_genre(body.genre or "", body.limit)
     return JSONResponse({"queued": queued}, status_code=202)
 
 

@@ -109,6 +109,11 @@ def operator_or_not(request: Request) -> bool:
         return False
 
 
+def readable(message: str) -> str:
+    """pydantic's message without its "Value error, " prefix (our checks' own sentences)."""
+    return message.removeprefix("Value error, ")
+
+
 def install_error_pages(app: FastAPI, templates: Jinja2Templates) -> None:
     def page(
         request: Request, status: int, message: str, headers: dict[str, str] | None = None
@@ -149,13 +154,14 @@ def install_error_pages(app: FastAPI, templates: Jinja2Templates) -> None:
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, error: RequestValidationError) -> Response:
         problems = [
-            {"loc": list(e.get("loc", ())), "msg": e.get("msg", "")} for e in error.errors()
+            {"loc": list(e.get("loc", ())), "msg": readable(e.get("msg", ""))}
+            for e in error.errors()
         ]
-        if wants_json(request):
-            return secured(JSONResponse({"detail": problems}, status_code=422))
         text = "; ".join(
             f"{'.'.join(str(p) for p in e['loc'][1:]) or 'input'}: {e['msg']}" for e in problems
         )
+        if wants_json(request):
+            return secured(JSONResponse({"detail": problems, "message": text}, status_code=422))
         return page(request, 422, text)
 
     @app.exception_handler(psycopg.errors.DataException)

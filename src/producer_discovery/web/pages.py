@@ -10,6 +10,7 @@ from urllib.parse import quote, urlencode
 from fastapi import APIRouter, Form, HTTPException, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
+from producer_discovery import inputs
 from producer_discovery.db.web_store import Store
 from producer_discovery.web import charts
 from producer_discovery.web.api import MAX_MESSAGE_ID, is_dead_letter_queue, search_problem
@@ -62,13 +63,24 @@ def check_form(request: Request, token: str | None) -> None:
 
 
 @router.get("/")
-def home(request: Request, q: Annotated[str | None, Query(max_length=200)] = None) -> Response:
+def home(request: Request, q: Annotated[str | None, Query()] = None) -> Response:
+    return home_page(request, q or "")
+
+
+def home_page(
+    request: Request, q: str = "", discover: dict[str, str] | None = None, status: int = 200
+) -> Response:
+    """The home page; `discover` re-shows the discovery form's kind, value and error."""
     data = store(request)
-    text = (q or "").strip()
-    problem = search_problem(text) if text else None
-    if problem and any(ord(character) < 32 for character in text):
-        raise HTTPException(422, problem[0].upper() + problem[1:] + ".")
-    results = data.search(text, 10) if text and not problem else None
+    text, search_error, results, problem = q.strip(), None, None, None
+    if text:
+        try:
+            text = inputs.search_text(text)
+        except inputs.InvalidInput as error:
+            search_error, text, status = sentence(error), "", 422
+        else:
+            problem = search_problem(text)
+            results = None if problem else data.search(text, 10)
     return render(
         request,
         "index.html",
@@ -76,8 +88,13 @@ def home(request: Request, q: Annotated[str | None, Query(max_length=200)] = Non
             "q": text,
             "results": results,
             "search_problem": problem,
+            "search_error": search_error,
+            "search_max": inputs.SEARCH_TEXT_MAX,
+            "discover": discover or {"kind": "artist", "value": "", "error": ""},
+            "discover_max": inputs.ARTIST_NAME_MAX,
             "leaderboard": data.leaderboard(20),
         },
+        status,
     )
 
 
@@ -211,16 +228,28 @@ def logout(request: Request, csrf_token: Annotated[str | None, Form()] = None) -
 @router.post("/discover")
 def discover(
     request: Request,
-    kind: Annotated[str, Form(pattern="^(artist|genre)$")],
-    value: Annotated[str, Form(min_length=1, max_length=200)],
+    kind: Annotated[str, Form()] = "artist",
+    value: Annotated[str, Form()] = "",
     csrf_token: Annotated[str | None, Form()] = None,
 ) -> Response:
+    """Queue an artist or a genre; a value the database would refuse re-shows the form (422)
+    with the reason beside the field."""
     check_form(request, csrf_token)
-    text = value.strip()
-    if not text:
-        raise HTTPException(422, "Type an artist name or a genre.")
+    kind = kind if kind in ("artist", "genre") else "artist"
+    try:
+        text = inputs.artist_name(value) if kind == "artist" else inputs.genre(value)
+    except inputs.InvalidInput as error:
+        shown = value if len(value) <= 1000 and not inputs.CONTROL.search(value) else ""
+        problem = sentence(error)
+        return home_page(
+            request, discover={"kind": kind, "value": shown, "error": problem}, status=422
+        )
     data = store(request)
-    queued = data.discover_artist(text) if kind == "artist" else data.discover_genre(text, 50)
+    queued = (
+        data.discover_artist(text)
+        if kind == "artist"
+        else data.discover_genre(text, inputs.GENRE_LIMIT_DEFAULT)
+    )
     label = f"{'artist' if kind == 'artist' else 'genre'} “{text}” ({len(queued)} message(s))"
     return RedirectResponse("/dashboard?" + urlencode({"queued": label}), status_code=303)
 
@@ -299,3 +328,9 @@ def group_credits(credits: list[dict[str, Any]]) -> list[dict[str, Any]]:
             )
         albums[-1]["credits"].append(credit)
     return groups
+
+
+def sentence(error: Exception) -> str:
+    """An input error as a sentence shown beside its field."""
+    text = str(error)
+    return text[:1].upper() + text[1:] + "."

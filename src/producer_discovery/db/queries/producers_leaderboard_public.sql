@@ -1,7 +1,7 @@
 -- The producer leaderboard without contact details (a discovery_reader login): most credited
 -- songs first. %(artist)s narrows it to one artist
 -- (case-insensitive name); NULL lists everyone.
-SELECT p.name AS producer,
+SELECT p.id::TEXT AS id, p.name AS producer,
        count(DISTINCT tp.track_id) AS tracks,
        count(DISTINCT ar.id) AS artists,
        string_agg(DISTINCT ar.name, ', ' ORDER BY ar.name) AS artist_names,
