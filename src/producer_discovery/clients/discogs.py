@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from producer_discovery.clients.cache import CachingClient, JsonDocument
+from producer_discovery.clients.shapes import EVERY_ITEM, OBJECTS
 from producer_discovery.errors import ConfigurationError
 from producer_discovery.settings import Settings
 
@@ -60,7 +61,13 @@ class DiscogsClient(CachingClient):
 
     shapes = {
         "search": ((("results",), list),),
-        "releases": ((("id",), int), (("tracklist",), list)),
+        "releases": (
+            (("id",), int),
+            (("tracklist",), list),
+            (("extraartists",), OBJECTS),
+            (("tracklist", EVERY_ITEM, "extraartists"), OBJECTS),
+            (("tracklist", EVERY_ITEM, "sub_tracks", EVERY_ITEM, "extraartists"), OBJECTS),
+        ),
         "artists": ((("id",), int),),
         "artist-releases": ((("releases",), list),),
         "master-versions": ((("versions",), list),),

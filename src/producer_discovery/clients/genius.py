@@ -18,6 +18,7 @@ from typing import Any
 import httpx
 
 from producer_discovery.clients.cache import CachingClient, JsonDocument
+from producer_discovery.clients.shapes import EVERY_ITEM, OBJECTS
 from producer_discovery.errors import ConfigurationError
 from producer_discovery.settings import Settings
 
@@ -52,7 +53,13 @@ class GeniusClient(CachingClient):
 
     shapes = {
         "search": ((("response", "hits"), list),),
-        "songs": ((("response", "song"), dict), (("response", "song", "id"), int)),
+        "songs": (
+            (("response", "song"), dict),
+            (("response", "song", "id"), int),
+            (("response", "song", "producer_artists"), OBJECTS),
+            (("response", "song", "custom_performances"), OBJECTS),
+            (("response", "song", "custom_performances", EVERY_ITEM, "artists"), OBJECTS),
+        ),
         "artists": ((("response", "artist"), dict), (("response", "artist", "id"), int)),
     }
 

@@ -29,6 +29,7 @@ from typing import Any, Protocol, TypeVar
 
 import structlog
 from psycopg_pool import ConnectionPool
+from pydantic import ValidationError
 
 from producer_discovery.clients.base import ApiClient
 from producer_discovery.clients.discogs import DiscogsClient
@@ -52,8 +53,6 @@ from producer_discovery.settings import Settings
 from producer_discovery.text import producer_names_in_title
 
 Client = TypeVar("Client", bound=ApiClient)
-# What a parser raises on a document it cannot read (pydantic's ValidationError is a ValueError).
-UNREADABLE_ANSWER = (KeyError, IndexError, TypeError, AttributeError, ValueError)
 
 log = structlog.get_logger("producer_discovery.identification.identify")
 
@@ -120,14 +119,17 @@ class Identifier:
         return found
 
     def _ask(self, found: Identification, source: str, ask: Callable[[], SourceAnswer]) -> None:
-        """One source's answer; a source that fails alone is recorded as missing instead."""
+        """One source's answer. A source that fails alone (it is out, or its document has a
+        shape we cannot read: a ResponseShapeError from the client's shape check, or a
+        provider model's ValidationError) is recorded as missing instead. Anything else is
+        raised: a bug in a source's code (an AttributeError, a KeyError…) must crash the message
+        visibly, never pass for a missing source that requeue_identification_gaps() would send
+        back every hour."""
         try:
             answer = ask()
-        except UNREADABLE_ANSWER as error:
-            # The documents passed their shape check, yet this source's parser could not read
-            # them: that source's answer is unreadable, not the message (issue 11, case 9).
+        except ValidationError as error:  # a provider model refused the document
             log.warning("credit_source_unreadable", source=source, exc_info=error)
-            unreadable = ResponseShapeError(source, "parse", f"{type(error).__name__}: {error}")
+            unreadable = ResponseShapeError(source, "parse", f"ValidationError: {error}")
             found.missing[source] = str(unreadable)[:300]
             return
         except Exception as error:
