@@ -26,6 +26,7 @@ from producer_discovery.runtime import supervisor
 from producer_discovery.runtime.resources import pool_size
 from producer_discovery.sandbox.environment import SandboxEnvironment
 from producer_discovery.settings import Settings
+from producer_discovery.sources import registered_sources
 
 HEALTH_EXIT = {"healthy": 0, "warning": 1, "critical": 2}
 
@@ -44,7 +45,7 @@ def database_url(settings: Settings) -> str:
     if settings.database_url:
         return settings.database_url
     database = embedded(settings)
-    url = database.ensure_running(say)
+    url = database.ensure_running(say, registered_sources())
     say(
         f"using the embedded PostgreSQL in {database.home} ({url}); "
         "set DATABASE_URL to use another database"
@@ -71,7 +72,7 @@ def connect(settings: Settings) -> AbstractContextManager[OperatorDatabase]:
 
 def migrate_command(settings: Settings, arguments: argparse.Namespace) -> int:
     if settings.database_url:
-        applied = migrate(settings.database_url, log=say)
+        applied = migrate(settings.database_url, log=say, sources=registered_sources())
         say(f"applied {len(applied)} migration(s)" if applied else "database is up to date")
         provision_from_urls(
             settings.database_url,
@@ -89,7 +90,7 @@ def migrate_command(settings: Settings, arguments: argparse.Namespace) -> int:
 def database_command(settings: Settings, arguments: argparse.Namespace) -> int:
     database = embedded(settings)
     if arguments.action == "start":
-        print(database.ensure_running(say))
+        print(database.ensure_running(say, registered_sources()))
     elif arguments.action == "stop":
         say("stopped" if database.stop() else "not running")
     elif arguments.action == "status":
@@ -208,7 +209,7 @@ DEMO_LIMITS = {
 
 def demo_command(settings: Settings, arguments: argparse.Namespace) -> int:
     """The whole pipeline offline: bundled sandbox APIs, the sample catalogue, all five stages."""
-    migrate(database_url(settings), log=say)
+    migrate(database_url(settings), log=say, sources=registered_sources())
     worker_url = role_url(settings, "worker")
     configure_logging(settings.log_format, "warning")
     sandbox_limits = SandboxEnvironment(

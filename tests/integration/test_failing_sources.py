@@ -14,7 +14,7 @@ from pydantic import SecretStr
 from producer_discovery.clients.cache import MemoryResponseCache, cache_key
 from producer_discovery.clients.genius import GeniusClient
 from producer_discovery.clients.spotify import SpotifyClient
-from producer_discovery.db.rate_limits import PostgresRateLimiter, budgets
+from producer_discovery.db.rate_limits import PostgresRateLimiter
 from producer_discovery.errors import (
     CredentialsRejected,
     PermanentError,
@@ -28,6 +28,7 @@ from producer_discovery.sandbox.genius import GeniusSandbox
 from producer_discovery.sandbox.server import Faults
 from producer_discovery.sandbox.spotify import SpotifySandbox
 from producer_discovery.settings import Settings
+from producer_discovery.sources import budgets
 from tests.integration.test_producer_identification import seed, song_metadata
 from tests.support.database import rows
 from tests.support.sandboxes import DISCOGS_TOKEN, GENIUS_TOKEN, Sandboxes

@@ -40,6 +40,7 @@ class ArtistListing:
 
 class DiscogsClient(CachingClient):
     api = "discogs"
+    credentials = ("discogs_token",)
 
     def __init__(self, settings: Settings, **options: Any) -> None:
         """`options`: cache, limiter, metrics, retry_policy, transport (see CachingClient)."""
@@ -47,10 +48,6 @@ class DiscogsClient(CachingClient):
             raise ConfigurationError("DISCOGS_TOKEN is not set: the Discogs source is off")
         super().__init__(settings, **options)
         self.token = settings.discogs_token
-
-    @classmethod
-    def is_configured(cls, settings: Settings) -> bool:
-        return settings.discogs_token is not None
 
     @classmethod
     def base_url_of(cls, settings: Settings) -> str:

@@ -27,6 +27,7 @@ PLAIN_TEXT = {"text_format": "plain"}
 
 class GeniusClient(CachingClient):
     api = "genius"
+    credentials = ("genius_access_token",)
 
     def __init__(self, settings: Settings, **options: Any) -> None:
         """`options`: cache, limiter, metrics, retry_policy, transport (see CachingClient)."""
@@ -34,10 +35,6 @@ class GeniusClient(CachingClient):
             raise ConfigurationError("GENIUS_ACCESS_TOKEN is not set: the Genius source is off")
         super().__init__(settings, **options)
         self.access_token = settings.genius_access_token
-
-    @classmethod
-    def is_configured(cls, settings: Settings) -> bool:
-        return settings.genius_access_token is not None
 
     @classmethod
     def base_url_of(cls, settings: Settings) -> str:

@@ -6,13 +6,15 @@ A landed file that was edited is refused: write a new migration instead. pgmq is
 first: `CREATE EXTENSION pgmq` where the server has it, else the SQL bundled in the `pgmq`
 Python package (which cannot run twice, so it is guarded by a check of the installed schema).
 NOTICEs raised by migrations (e.g. "maintenance schedules skipped") are passed to `log`.
+Last, the registry of sources is written (`public.registered_sources`, db/registered_sources.py):
+a source added to producer_discovery.sources needs a `migrate`, not a migration.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from importlib.resources import files
 from importlib.resources.abc import Traversable
@@ -20,6 +22,7 @@ from importlib.resources.abc import Traversable
 import psycopg
 from pgmq.install import get_embedded_install_sql, get_embedded_sql_version
 
+from producer_discovery.db.registered_sources import RegisteredSource, record_sources
 from producer_discovery.errors import ConfigurationError
 
 # Shipped as package data, so an installed wheel migrates as well as a source checkout.
@@ -78,8 +81,12 @@ def migrate(
     url: str,
     directory: Traversable = MIGRATIONS_DIR,
     log: Callable[[str], None] = lambda line: None,
+    *,
+    sources: Sequence[RegisteredSource],
 ) -> list[str]:
-    """Apply every pending migration; return the names applied (empty when up to date)."""
+    """Apply every pending migration, then make the registered sources exactly `sources`
+    (producer_discovery.sources.registered_sources()); return the names of the migrations
+    applied (empty when up to date)."""
     migrations = discover(directory)
     with psycopg.connect(url, autocommit=True) as conn:
         conn.add_notice_handler(lambda notice: log_notice(notice, log))
@@ -98,9 +105,22 @@ def migrate(
                 apply(conn, migration)
                 log(f"applied {migration.name}")
                 done.append(migration.name)
+            register(conn, sources, log)
             return done
         finally:
             conn.execute("SELECT pg_advisory_unlock(%s)", (ADVISORY_LOCK_KEY,))
+
+
+def register(
+    conn: psycopg.Connection, sources: Sequence[RegisteredSource], log: Callable[[str], None]
+) -> None:
+    """Write the registry's rows (migration 0100 and later; an older schema has no table)."""
+    known = conn.execute("SELECT to_regprocedure('public.register_sources(jsonb)')").fetchone()
+    if not known or known[0] is None:
+        return
+    for change, names in record_sources(conn, sources).items():
+        if names:
+            log(f"sources {change}: {', '.join(names)}")
 
 
 def log_notice(notice: psycopg.errors.Diagnostic, log: Callable[[str], None]) -> None:
