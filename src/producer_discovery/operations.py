@@ -26,7 +26,7 @@ from producer_discovery.runtime import supervisor
 from producer_discovery.runtime.resources import pool_size
 from producer_discovery.sandbox.environment import SandboxEnvironment
 from producer_discovery.settings import Settings
-from producer_discovery.sources import registered_sources
+from producer_discovery.sources import credit_sources, registered_sources
 
 HEALTH_EXIT = {"healthy": 0, "warning": 1, "critical": 2}
 
@@ -200,11 +200,14 @@ DEMO_ARTISTS = ("Nova Reyes", "The Velvet Arcade")
 # The demo's sandboxes and workers run five times faster than the real services allow, so the
 # whole pipeline finishes within a minute; the real limits stay the settings' defaults.
 DEMO_SPEED_UP = 5
-DEMO_LIMITS = {
-    "MUSICBRAINZ_REQUESTS_PER_SECOND": 1.0 * DEMO_SPEED_UP,  # real: 1 a second
-    "DISCOGS_REQUESTS_PER_MINUTE": 60.0 * DEMO_SPEED_UP,  # real: 60 a minute
-    "GENIUS_REQUESTS_PER_SECOND": 2.0 * DEMO_SPEED_UP,  # ours: 2 a second (none published)
-}
+# Every credit source's API (the registry's), by environment variable: MusicBrainz 5/s instead
+# of 1, Discogs 300/min instead of 60, Genius 10/s instead of our 2 (none published).
+DEMO_RATES = [
+    (source.label, rate, float(Settings.model_fields[rate.setting].default))
+    for source in credit_sources()
+    if (rate := source.rate) is not None
+]
+DEMO_LIMITS = {rate.setting.upper(): real * DEMO_SPEED_UP for _, rate, real in DEMO_RATES}
 
 
 def demo_command(settings: Settings, arguments: argparse.Namespace) -> int:
@@ -223,10 +226,13 @@ def demo_command(settings: Settings, arguments: argparse.Namespace) -> int:
             **{name: str(value) for name, value in DEMO_LIMITS.items()},
         }
         say(
-            f"sandbox limits relaxed {DEMO_SPEED_UP}x for the demo: MusicBrainz "
-            f"{DEMO_LIMITS['MUSICBRAINZ_REQUESTS_PER_SECOND']:g}/s, Discogs "
-            f"{DEMO_LIMITS['DISCOGS_REQUESTS_PER_MINUTE']:g}/min, Genius "
-            f"{DEMO_LIMITS['GENIUS_REQUESTS_PER_SECOND']:g}/s (the real services: 1/s, 60/min)"
+            f"sandbox limits relaxed {DEMO_SPEED_UP}x for the demo: "
+            + ", ".join(
+                f"{label} {rate.text(real * DEMO_SPEED_UP)}" for label, rate, real in DEMO_RATES
+            )
+            + " (at real limits: "
+            + ", ".join(rate.text(real) for _, rate, real in DEMO_RATES)
+            + ")"
         )
         with connect(settings) as database:
             for name in DEMO_ARTISTS:

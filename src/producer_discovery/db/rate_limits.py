@@ -58,6 +58,11 @@ class Rate:
         rate = float(getattr(settings, self.setting)) / self.per_seconds
         return Budget(rate * STRICT_MARGIN if self.strict else rate, self.burst)
 
+    def text(self, requests: float) -> str:
+        """`requests` in this rate's unit: "1/s", "60/min"."""
+        unit = {1.0: "s", 60.0: "min"}.get(self.per_seconds, f"{self.per_seconds:g}s")
+        return f"{requests:g}/{unit}"
+
 
 @dataclass
 class PostgresRateLimiter:
