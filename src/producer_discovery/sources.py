@@ -79,6 +79,10 @@ class Source(Generic[Client]):
             return "a rate budget or a profile needs a client"
         if self.client is not None and self.client.api != self.name:
             return f"its client's api is {self.client.api!r}"
+        if self.client is not None and not set(self.client.credentials) <= set(
+            Settings.model_fields
+        ):
+            return f"its client's credentials {self.client.credentials} are not all Settings fields"
         if (self.credits or self.profile) and not (self.trust and 0 < self.trust <= 1):
             return "a source of credits or profiles needs a trust in (0, 1]"
         return None

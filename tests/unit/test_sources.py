@@ -96,13 +96,22 @@ def test_trust_orders_sources_as_fusion_and_enrichment_did() -> None:
             "needs a trust",
         ),
         (lambda: Rate("wikidata_requests_per_second"), "is not a Settings field"),
+        (
+            lambda: Source(
+                "wikidata",
+                "Wikidata",
+                type("WikidataClient", (WikidataClient,), {"credentials": ("wikidata_token",)}),
+                Rate("genius_requests_per_second"),
+            ),
+            "are not all Settings fields",
+        ),
     ],
 )
 def test_an_incomplete_entry_is_refused_when_the_registry_is_loaded(
     entry: Callable[[], object], problem: str
 ) -> None:
-    """A client without a rate budget, a client named otherwise, credits without a trust or a
-    rate read from no setting: ConfigurationError at import, so at start-up, never an API
-    without a limit or a source trusted least by omission."""
+    """A client without a rate budget, a client named otherwise, credits without a trust, a
+    rate or credentials read from no setting: ConfigurationError at import, so at start-up,
+    never an API without a limit or a source trusted least by omission."""
     with pytest.raises(ConfigurationError, match=problem):
         entry()
