@@ -87,12 +87,22 @@ def test_source_ids_and_plans_take_only_the_sources_the_registry_allows(
 def test_a_source_added_to_the_registry_needs_a_migrate_not_a_migration(
     database_url: str,
 ) -> None:
-    """migrate with one more source registers it (its API is then accepted); migrate with the
-    registry as it is removes it again."""
+    """migrate with one more source registers it (its API is then accepted, its people's ids
+    kept); migrate with the registry as it is removes it again."""
     said: list[str] = []
     assert migrate(database_url, log=said.append, sources=[*registered_sources(), WIKIDATA]) == []
     assert said == ["sources added: wikidata"]
     assert "wikidata" in accepted(database_url, "SELECT take_api_token(%s, 1, 1)")
+    (producer,) = rows(
+        database_url,
+        "INSERT INTO producers (name, normalized_name) VALUES ('Kelso', 'kelso') RETURNING id",
+    )
+    rows(
+        database_url,
+        "INSERT INTO producer_source_ids (source, source_id, producer_id) "
+        "VALUES ('wikidata', 'Q1', %s)",
+        (producer["id"],),
+    )
     migrate(database_url, log=said.append, sources=registered_sources())
     assert said[-1] == "sources removed: wikidata"
     assert "wikidata" not in accepted(database_url, "SELECT take_api_token(%s, 1, 1)")
