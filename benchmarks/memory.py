@@ -41,6 +41,7 @@ from producer_discovery.messages import (
     TrackDiscoveryMessage,
 )
 from producer_discovery.runtime.supervisor import STAGES
+from producer_discovery.sources import registered_sources
 from tests.support.roles import login_url
 from tests.support.sandboxes import Sandboxes
 
@@ -111,7 +112,7 @@ def main() -> None:
     options.add_argument("--seconds", type=float, default=20.0)
     arguments = options.parse_args()
     lines = [f"{'stage':<26}{'idle MiB':>10}{'queued MiB':>12}{'growth':>9}{'handled':>9}"]
-    with scratch_database() as url, Sandboxes() as sandboxes:
+    with scratch_database(registered_sources()) as url, Sandboxes() as sandboxes:
         environment = {
             **os.environ,
             **sandboxes.variables(),

@@ -45,6 +45,7 @@ from producer_discovery.logging import configure
 from producer_discovery.runtime.resources import Resources
 from producer_discovery.sandbox.catalogue_seed import SEEDED_ARTISTS, seed_catalogue
 from producer_discovery.settings import Settings
+from producer_discovery.sources import registered_sources
 from tests.support.credits_truth import CreditsTruth, Score
 from tests.support.sandboxes import Sandboxes
 from tests.support.settings import sandbox_settings
@@ -167,7 +168,7 @@ def timed_at_real_limits(options: argparse.Namespace) -> None:
     (Genius, which publishes none, and Spotify at our test rates), its wall time next to the
     seconds those limits alone need for the requests it made."""
     sandboxes = Sandboxes(catalogue_artists=options.artists, catalogue_seed=options.seed)
-    with scratch_database() as url, sandboxes:
+    with scratch_database(registered_sources()) as url, sandboxes:
         settings = sandbox_settings(
             sandboxes,
             url,
@@ -209,7 +210,7 @@ def main() -> None:
         catalogue_artists=options.artists,
         catalogue_seed=options.seed,
     )
-    with scratch_database() as url, sandboxes:
+    with scratch_database(registered_sources()) as url, sandboxes:
         settings = sandbox_settings(sandboxes, url, fast=True, instagram=False)
         artists = sandboxes.catalogue.artist_names if sandboxes.catalogue else SEEDED_ARTISTS
         with psycopg.connect(url, autocommit=True) as conn:

@@ -35,6 +35,7 @@ from producer_discovery.logging import configure
 from producer_discovery.runtime.supervisor import Supervisor
 from producer_discovery.sandbox.catalogue_seed import seed_catalogue
 from producer_discovery.settings import Settings
+from producer_discovery.sources import registered_sources
 from tests.support.roles import login_url
 from tests.support.sandboxes import Sandboxes
 from tests.support.stages import send_messages
@@ -73,7 +74,7 @@ def run(
     starts from every artist of the catalogue; identification from every song of it, seeded
     as the discovery stages leave them."""
     sandboxes.reset()
-    with scratch_database() as url:
+    with scratch_database(registered_sources()) as url:
         with psycopg.connect(url, autocommit=True) as conn:
             if stages == DISCOVERY:
                 for name in sandboxes.catalogue.artist_names if sandboxes.catalogue else []:

@@ -23,6 +23,7 @@ from producer_discovery.runtime.resources import Resources
 from producer_discovery.runtime.stage import Outcome, Stage
 from producer_discovery.runtime.worker import Worker
 from producer_discovery.settings import Settings
+from producer_discovery.sources import registered_sources
 
 QUEUE = "bench_runtime"
 
@@ -77,7 +78,7 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=4)
     arguments = parser.parse_args()
     configure("json", level=40)
-    with scratch_database() as url:
+    with scratch_database(registered_sources()) as url:
         raw = raw_pgmq(url, arguments.messages, arguments.concurrency)
         ours = runtime(url, arguments.messages, arguments.concurrency)
     print(f"messages: {arguments.messages}, concurrency/batch: {arguments.concurrency}")

@@ -31,6 +31,7 @@ from producer_discovery.db.scratch import scratch_database
 from producer_discovery.logging import configure
 from producer_discovery.sandbox.spotify import SpotifySandbox
 from producer_discovery.settings import Settings
+from producer_discovery.sources import registered_sources
 from tests.support.sandboxes import Sandboxes
 from tests.support.settings import sandbox_settings
 from tests.support.stages import drain_stage
@@ -130,7 +131,10 @@ def main() -> None:
     )
     arguments = options.parse_args()
     configure("json", level=40)
-    with Sandboxes(catalogue_artists=arguments.artists) as sandboxes, scratch_database() as url:
+    with (
+        Sandboxes(catalogue_artists=arguments.artists) as sandboxes,
+        scratch_database(registered_sources()) as url,
+    ):
         sandbox = sandboxes.spotify
         # counts do not depend on the rate
         settings = sandbox_settings(sandboxes, url, fast=True, worker_concurrency=4)

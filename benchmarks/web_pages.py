@@ -26,6 +26,7 @@ from pydantic import SecretStr
 from producer_discovery.db.scratch import scratch_database
 from producer_discovery.sandbox.web_catalogue import seed_dead_letter, seed_web_catalogue, synthetic
 from producer_discovery.settings import Settings
+from producer_discovery.sources import registered_sources
 from producer_discovery.web.app import create_app
 
 BUDGET_MS = 200.0
@@ -68,7 +69,7 @@ def main() -> int:
     parser.add_argument("--artists", type=int, default=50)
     parser.add_argument("--requests", type=int, default=30)
     arguments = parser.parse_args()
-    with scratch_database() as url:
+    with scratch_database(registered_sources()) as url:
         started = time.perf_counter()
         with psycopg.connect(url, autocommit=True, row_factory=dict_row) as conn:
             ids = seed_web_catalogue(conn, synthetic(arguments.artists))

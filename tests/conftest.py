@@ -31,6 +31,7 @@ from pytest_postgresql.janitor import DatabaseJanitor
 
 from producer_discovery.db.cluster import LocalCluster, free_port
 from producer_discovery.db.migrate import migrate
+from producer_discovery.sources import registered_sources
 from tests.support.database import Database
 from tests.support.sandboxes import Sandboxes
 
@@ -90,7 +91,7 @@ def template_database(pg_server: Server) -> Iterator[str]:
     name = f"pd_template_{uuid.uuid4().hex[:8]}"
     janitor = pg_server.janitor(name)
     janitor.init()
-    migrate(pg_server.url(name))
+    migrate(pg_server.url(name), sources=registered_sources())
     yield name
     janitor.drop()
 

@@ -5,8 +5,10 @@
               "<artists.id>"}, one per normalized song
     entity    ("track", normalizedTrackId, else trackId)
     handler   load the track, its album and artist (producer_discovery.identification.identify)
-              → Genius, MusicBrainz, Discogs and the "(Prod. by …)" title; a source without
-                its token is skipped (logged once, listed in the outcome's skipped_sources)
+              → every credit source of the registry (producer_discovery.sources: Genius,
+                MusicBrainz, Discogs and the "(Prod. by …)" title), most trusted first; a
+                source without its token is skipped (logged once, listed in the outcome's
+                skipped_sources)
     writes    producers (+ producer_source_ids), track_producers, track_producer_evidence
               (producer_discovery.identification.store), then ONE social_enrichment message
               {"producerId"} per producer never enriched nor queued before, and a refresh
@@ -34,6 +36,7 @@ from producer_discovery.identification.store import store_identification
 from producer_discovery.messages import ProducerIdentificationMessage, SocialEnrichmentMessage
 from producer_discovery.runtime.resources import Resources
 from producer_discovery.runtime.stage import Delivery, Outcome, Send, Stage
+from producer_discovery.sources import credit_sources
 
 QUEUE = ProducerIdentificationMessage.QUEUE
 
@@ -43,8 +46,12 @@ def entity_of(message: ProducerIdentificationMessage) -> tuple[str, str]:
 
 
 def build(resources: Resources) -> Stage[ProducerIdentificationMessage]:
-    plans = IdentificationPlans(resources.pool, "musicbrainz")
-    identifier = build_identifier(resources.settings, resources.client, plans)
+    identifier = build_identifier(
+        resources.settings,
+        resources.client,
+        lambda source: IdentificationPlans(resources.pool, source),
+        credit_sources(),
+    )
 
     def handle(delivery: Delivery[ProducerIdentificationMessage]) -> Outcome:
         return identify(resources, identifier, delivery.body)
@@ -65,7 +72,11 @@ def identify(
     def write(conn: psycopg.Connection[Any]) -> list[Send]:
         # A source that failed alone keeps its earlier evidence, as a skipped one does.
         stored = store_identification(
-            conn, track.track_id, found.credits, found.skipped + list(found.missing)
+            conn,
+            track.track_id,
+            found.credits,
+            found.skipped + list(found.missing),
+            identifier.ranking,
         )
         for api, refusal in found.credentials_refused.items():
             report_refused_credentials(conn, QUEUE, api, refusal)

@@ -4,7 +4,8 @@
               or with "refresh": "<timestamp>" when requeue_producer_enrichment() sends a
               producer back (TTL expired, or failed), or "new-ids:…" from identification
     entity    ("producer", producerId)
-    handler   load the producer and its source ids
+    handler   load the producer and its source ids, then ask every profile source of the
+              registry (producer_discovery.sources), most trusted first:
               → Genius /artists/{id}              (GENIUS_ACCESS_TOKEN and a Genius id)
               → MusicBrainz /artist/{mbid}        (an MBID)
               → Discogs /artists/{id}             (DISCOGS_TOKEN and a Discogs id)
@@ -21,71 +22,38 @@ producer completes with `enrichment_failed = true` (see producer_discovery.enric
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import Any
 
 import psycopg
 
-from producer_discovery.clients.base import ApiClient
-from producer_discovery.clients.discogs import DiscogsClient
-from producer_discovery.clients.genius import GeniusClient
-from producer_discovery.clients.instagram import InstagramClient
-from producer_discovery.clients.musicbrainz import MusicBrainzClient
-from producer_discovery.enrichment.profiles import (
-    from_discogs_artist,
-    from_genius_artist,
-    from_instagram_business,
-    from_musicbrainz_artist,
-)
-from producer_discovery.enrichment.store import (
-    Enricher,
-    ProfileSource,
-    load_producer,
-    numeric_lookup,
-    record_enrichment,
-)
+from producer_discovery.enrichment.contribution import ProfileSource
+from producer_discovery.enrichment.store import Enricher, load_producer, record_enrichment
 from producer_discovery.messages import SocialEnrichmentMessage
 from producer_discovery.runtime.resources import Resources
 from producer_discovery.runtime.stage import Delivery, Outcome, Send, Stage
+from producer_discovery.sources import Source, profile_sources
 
 QUEUE = SocialEnrichmentMessage.QUEUE
-
-Client = TypeVar("Client", bound=ApiClient)
 
 
 def entity(message: SocialEnrichmentMessage) -> tuple[str, str]:
     return ("producer", str(message.producer_id))
 
 
-def profile_sources(
-    resources: Resources, cached: bool
-) -> tuple[list[ProfileSource], ProfileSource]:
-    """The id sources in order of trust, and Business Discovery; each off when unconfigured."""
-    settings = resources.settings
-
-    def configured(client_class: type[Client]) -> Client | None:
-        if not client_class.is_configured(settings):
-            return None
-        return resources.client(client_class, cached=cached)
-
-    genius = configured(GeniusClient)
-    musicbrainz = resources.client(MusicBrainzClient, cached=cached)
-    discogs = configured(DiscogsClient)
-    instagram = configured(InstagramClient)
-    by_id = [
-        ProfileSource(
-            "genius", numeric_lookup(genius.artist) if genius else None, from_genius_artist
-        ),
-        ProfileSource("musicbrainz", musicbrainz.artist, from_musicbrainz_artist),
-        ProfileSource(
-            "discogs", numeric_lookup(discogs.artist) if discogs else None, from_discogs_artist
-        ),
-    ]
-    by_handle = ProfileSource(
-        "instagram-graph",
-        instagram.business_discovery if instagram else None,
-        from_instagram_business,
+def profile_source(source: Source[Any], resources: Resources, cached: bool) -> ProfileSource:
+    """One source of the registry as this process asks it: off when its client is not
+    configured."""
+    client_class = source.client
+    assert client_class is not None, "a profile source has a client (sources.Source)"
+    configured = client_class.is_configured(resources.settings)
+    return source.profile_source(
+        resources.client(client_class, cached=cached) if configured else None
     )
-    return by_id, by_handle
+
+
+def enricher(resources: Resources, cached: bool) -> Enricher:
+    """Every profile source of the registry, most trusted first."""
+    return Enricher([profile_source(source, resources, cached) for source in profile_sources()])
 
 
 def build(resources: Resources) -> Stage[SocialEnrichmentMessage]:
@@ -93,16 +61,16 @@ def build(resources: Resources) -> Stage[SocialEnrichmentMessage]:
     # reads profiles through the shared response cache, so no source is asked twice for the
     # same profile in one pipeline run. A refresh from requeue_producer_enrichment() (TTL
     # expired, or a source failed) wants today's profiles: it bypasses the cache.
-    cached = Enricher(*profile_sources(resources, cached=True))
-    fresh = Enricher(*profile_sources(resources, cached=False))
+    cached = enricher(resources, cached=True)
+    fresh = enricher(resources, cached=False)
     max_attempts = resources.settings.max_attempts
 
     def handle(delivery: Delivery[SocialEnrichmentMessage]) -> Outcome:
         producer = load_producer(resources.pool, delivery.body.producer_id)
         if producer is None:
             return Outcome(metadata={"outcome": "producer_not_found"})
-        enricher = fresh if delivery.body.wants_fresh_profiles else cached
-        enrichment = enricher.enrich(producer, last_attempt=delivery.attempt >= max_attempts)
+        chosen = fresh if delivery.body.wants_fresh_profiles else cached
+        enrichment = chosen.enrich(producer, last_attempt=delivery.attempt >= max_attempts)
 
         def write(conn: psycopg.Connection[Any]) -> list[Send]:
             record_enrichment(conn, producer, enrichment)

@@ -19,8 +19,12 @@ END;
 $$;
 GRANT EXECUTE ON FUNCTION public.purge_expired_api_cache() TO discovery_operator;
 
--- The APIs the limiter knows: the five providers, and any API whose bucket take_api_token
--- has created (a client takes a token before every request, so a 429 always follows one).
+-- Takes one token of p_api's bucket (refilled at p_rate per second, holding at most p_burst).
+-- Returns 0 when the call may go now, else the seconds to wait before asking again (a pause
+-- set by pause_api() or a block set by block_api() counts). clock_timestamp(), not now():
+-- callers run in autocommit but a bucket must never be computed from a transaction's start
+-- time. The APIs it knows are the registry's sources that call one (source_is_registered);
+-- any other is refused, never left unlimited.
 CREATE OR REPLACE FUNCTION public.take_api_token(
   p_api TEXT,
   p_rate DOUBLE PRECISION,
@@ -35,8 +39,8 @@ DECLARE
   v_bucket public.api_rate_limits%ROWTYPE;
   v_tokens DOUBLE PRECISION;
 BEGIN
-  IF p_api IS NULL OR p_api !~ '^[a-z][a-z0-9_]{0,31}$' THEN
-    RAISE EXCEPTION 'take_api_token: an API name is 1 to 32 lower-case letters, digits or _'
+  IF NOT public.source_is_registered(p_api, 'api') THEN
+    RAISE EXCEPTION 'take_api_token: unknown API % (not in the registry of sources)', left(p_api, 40)
       USING ERRCODE = 'invalid_parameter_value';
   END IF;
   IF p_rate IS NULL OR NOT (p_rate > 0 AND p_rate <= 1000)
@@ -72,7 +76,7 @@ GRANT EXECUTE ON FUNCTION public.take_api_token(text,double precision,double pre
 
 -- Pauses p_api for every process for p_seconds (a 429's Retry-After), at most an hour: a
 -- Retry-After longer than that is asked again an hour later, and no caller can stop an API
--- for longer. A longer pause already in force is kept.
+-- for longer. A longer pause already in force is kept. Only the registry's APIs.
 CREATE OR REPLACE FUNCTION public.pause_api(
   p_api TEXT,
   p_seconds DOUBLE PRECISION,
@@ -85,9 +89,8 @@ AS $$
 DECLARE
   v_until TIMESTAMPTZ;
 BEGIN
-  IF p_api IS NULL OR NOT (p_api IN ('spotify', 'genius', 'musicbrainz', 'discogs', 'instagram')
-                           OR EXISTS (SELECT 1 FROM public.api_rate_limits r WHERE r.api = p_api)) THEN
-    RAISE EXCEPTION 'pause_api: unknown API %', left(p_api, 40)
+  IF NOT public.source_is_registered(p_api, 'api') THEN
+    RAISE EXCEPTION 'pause_api: unknown API % (not in the registry of sources)', left(p_api, 40)
       USING ERRCODE = 'invalid_parameter_value';
   END IF;
   IF p_seconds IS NULL OR p_seconds = 'NaN'::DOUBLE PRECISION OR p_seconds < 0 THEN
@@ -125,9 +128,8 @@ DECLARE
   v_seconds DOUBLE PRECISION;
 BEGIN
   -- The APIs pause_api knows, and no pause longer than pause_api allows (an hour).
-  IF p_api IS NULL OR NOT (p_api IN ('spotify', 'genius', 'musicbrainz', 'discogs', 'instagram')
-                           OR EXISTS (SELECT 1 FROM public.api_rate_limits r WHERE r.api = p_api)) THEN
-    RAISE EXCEPTION 'block_api: unknown API %', left(p_api, 40)
+  IF NOT public.source_is_registered(p_api, 'api') THEN
+    RAISE EXCEPTION 'block_api: unknown API % (not in the registry of sources)', left(p_api, 40)
       USING ERRCODE = 'invalid_parameter_value';
   END IF;
   IF p_base_seconds IS NULL OR NOT (p_base_seconds > 0 AND p_base_seconds <= 3600)

@@ -213,8 +213,8 @@ AS $$
 DECLARE
   v_count INTEGER;
 BEGIN
-  IF p_source IS NULL OR p_source NOT IN ('musicbrainz', 'discogs') THEN
-    RAISE EXCEPTION 'record_identification_plan: unknown source %', p_source
+  IF NOT public.source_is_registered(p_source, 'plans') THEN
+    RAISE EXCEPTION 'record_identification_plan: unknown source %', left(p_source, 40)
       USING ERRCODE = 'invalid_parameter_value';
   END IF;
   IF p_artist_id IS NULL OR p_entries IS NULL OR jsonb_typeof(p_entries) <> 'array' THEN

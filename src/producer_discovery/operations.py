@@ -37,6 +37,7 @@ from producer_discovery.runtime import supervisor
 from producer_discovery.runtime.resources import pool_size
 from producer_discovery.sandbox.environment import SandboxEnvironment
 from producer_discovery.settings import Settings
+from producer_discovery.sources import credit_sources, registered_sources
 from producer_discovery.text import normalize_name
 
 HEALTH_EXIT = {"healthy": 0, "warning": 1, "critical": 2}
@@ -56,7 +57,7 @@ def database_url(settings: Settings) -> str:
     if settings.database_url:
         return settings.database_url
     database = embedded(settings)
-    url = database.ensure_running(say)
+    url = database.ensure_running(say, registered_sources())
     if url not in ANNOUNCED:  # once per process, however many connections a command opens
         ANNOUNCED.add(url)
         say(
@@ -88,7 +89,7 @@ def connect(settings: Settings) -> AbstractContextManager[OperatorDatabase]:
 
 def migrate_command(settings: Settings, arguments: argparse.Namespace) -> int:
     if settings.database_url:
-        applied = migrate(settings.database_url, log=say)
+        applied = migrate(settings.database_url, log=say, sources=registered_sources())
         say(f"applied {len(applied)} migration(s)" if applied else "database is up to date")
         provision_from_urls(
             settings.database_url,
@@ -106,7 +107,7 @@ def migrate_command(settings: Settings, arguments: argparse.Namespace) -> int:
 def database_command(settings: Settings, arguments: argparse.Namespace) -> int:
     database = embedded(settings)
     if arguments.action == "start":
-        print(database.ensure_running(say))
+        print(database.ensure_running(say, registered_sources()))
     elif arguments.action == "stop":
         say("stopped" if database.stop() else "not running")
     elif arguments.action == "status":
@@ -232,16 +233,19 @@ DEMO_ARTISTS = ("Nova Reyes", "The Velvet Arcade")
 # The demo's sandboxes and workers run five times faster than the real services allow, so the
 # whole pipeline finishes within a minute; the real limits stay the settings' defaults.
 DEMO_SPEED_UP = 5
-DEMO_LIMITS = {
-    "MUSICBRAINZ_REQUESTS_PER_SECOND": 1.0 * DEMO_SPEED_UP,  # real: 1 a second
-    "DISCOGS_REQUESTS_PER_MINUTE": 60.0 * DEMO_SPEED_UP,  # real: 60 a minute
-    "GENIUS_REQUESTS_PER_SECOND": 2.0 * DEMO_SPEED_UP,  # ours: 2 a second (none published)
-}
+# Every credit source's API (the registry's), by environment variable: MusicBrainz 5/s instead
+# of 1, Discogs 300/min instead of 60, Genius 10/s instead of our 2 (none published).
+DEMO_RATES = [
+    (source.label, rate, float(Settings.model_fields[rate.setting].default))
+    for source in credit_sources()
+    if (rate := source.rate) is not None
+]
+DEMO_LIMITS = {rate.setting.upper(): real * DEMO_SPEED_UP for _, rate, real in DEMO_RATES}
 
 
 def demo_command(settings: Settings, arguments: argparse.Namespace) -> int:
     """The whole pipeline offline: bundled sandbox APIs, the sample catalogue, all five stages."""
-    migrate(database_url(settings), log=say)
+    migrate(database_url(settings), log=say, sources=registered_sources())
     worker_url = role_url(settings, "worker")
     configure_logging(settings.log_format, "warning")
     sandbox_limits = SandboxEnvironment(
@@ -255,10 +259,13 @@ def demo_command(settings: Settings, arguments: argparse.Namespace) -> int:
             **{name: str(value) for name, value in DEMO_LIMITS.items()},
         }
         say(
-            f"sandbox limits relaxed {DEMO_SPEED_UP}x for the demo: MusicBrainz "
-            f"{DEMO_LIMITS['MUSICBRAINZ_REQUESTS_PER_SECOND']:g}/s, Discogs "
-            f"{DEMO_LIMITS['DISCOGS_REQUESTS_PER_MINUTE']:g}/min, Genius "
-            f"{DEMO_LIMITS['GENIUS_REQUESTS_PER_SECOND']:g}/s (the real services: 1/s, 60/min)"
+            f"sandbox limits relaxed {DEMO_SPEED_UP}x for the demo: "
+            + ", ".join(
+                f"{label} {rate.text(real * DEMO_SPEED_UP)}" for label, rate, real in DEMO_RATES
+            )
+            + " (at real limits: "
+            + ", ".join(rate.text(real) for _, rate, real in DEMO_RATES)
+            + ")"
         )
         with connect(settings) as database:
             for name in DEMO_ARTISTS:

@@ -2,6 +2,11 @@
 
 Every field is read from the environment variable of the same name in upper case
 (`SPOTIFY_API_URL`, `WORKER_CONCURRENCY`, …). Secrets are `SecretStr` so they never print.
+
+Each provider has its URL, credentials and rate here; nothing else about a source is. Which
+fields are whose credentials is its client's `credentials`, which field is whose rate budget
+its entry in the registry of sources (producer_discovery.sources, `Rate`): both checked
+against these fields when the registry is loaded.
 """
 
 from __future__ import annotations

@@ -12,6 +12,7 @@ import pytest
 
 from tests.conftest import Server
 from tests.support.database import rows
+from tests.support.runtime_stage import TEST_API
 from tests.support.runtime_workers import Workers, effects, queue_length, send, wait_until
 
 pytestmark = pytest.mark.slow  # processes: more than ~3 s each
@@ -290,8 +291,7 @@ def test_long_rate_limit_pause_hides_the_message_instead_of_blocking(
     url: str, workers: Workers
 ) -> None:
     """An API paused past the limiter's deadline: the message is hidden for the pause (set aside, no attempt), then done."""
-    rows(url, "SELECT take_api_token('testapi', 100, 1)")  # the API is known, as before any 429
-    rows(url, "SELECT pause_api('testapi', 6, 'test')")
+    rows(url, "SELECT pause_api(%s, 6, 'test')", (TEST_API,))
     send(url, {"key": "c", "behaviour": "call_api"})
     started = time.monotonic()
     worker = workers.start("--vt", "30", "--max-attempts", "1", "--limiter-wait", "1", "--drain")

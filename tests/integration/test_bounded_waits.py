@@ -28,27 +28,25 @@ def test_acquire_on_a_long_pause_defers_at_once_with_the_pause(
     pool: ConnectionPool, database_url: str
 ) -> None:
     """An API paused for 60 s: acquire raises Deferred within its deadline, carrying about 60 s, instead of sleeping."""
-    limiter = PostgresRateLimiter(pool, {"slow": Budget(5.0, 1)}, max_wait=2.0)
-    limiter.acquire("slow")  # the API's bucket exists, as before any 429 (pause_api knows it)
+    limiter = PostgresRateLimiter(pool, {"genius": Budget(5.0, 1)}, max_wait=2.0)
     with psycopg.connect(database_url, autocommit=True) as conn:
-        conn.execute("SELECT pause_api('slow', 60, 'test')")
+        conn.execute("SELECT pause_api('genius', 60, 'test')")
     started = time.monotonic()
     with pytest.raises(Deferred) as raised:
-        limiter.acquire("slow")
+        limiter.acquire("genius")
     assert time.monotonic() - started < 2.0
     assert 55 <= (raised.value.retry_after or 0) <= 61
 
 
 def test_acquire_gives_up_when_the_worker_stops(pool: ConnectionPool, database_url: str) -> None:
     """A thread waiting for a token returns (Deferred) as soon as the worker is stopping."""
-    limiter = PostgresRateLimiter(pool, {"slow": Budget(5.0, 1)}, max_wait=30.0)
-    limiter.acquire("slow")  # the API's bucket exists, as before any 429 (pause_api knows it)
+    limiter = PostgresRateLimiter(pool, {"genius": Budget(5.0, 1)}, max_wait=30.0)
     with psycopg.connect(database_url, autocommit=True) as conn:
-        conn.execute("SELECT pause_api('slow', 20, 'test')")
+        conn.execute("SELECT pause_api('genius', 20, 'test')")
     limiter.stopping.set()
     started = time.monotonic()
     with pytest.raises(Deferred, match="stopping"):
-        limiter.acquire("slow")
+        limiter.acquire("genius")
     assert time.monotonic() - started < 1.0
 
 

@@ -14,19 +14,21 @@ from pydantic import SecretStr
 from producer_discovery.clients.cache import MemoryResponseCache, cache_key
 from producer_discovery.clients.genius import GeniusClient
 from producer_discovery.clients.spotify import SpotifyClient
-from producer_discovery.db.rate_limits import PostgresRateLimiter, budgets
+from producer_discovery.db.rate_limits import PostgresRateLimiter
 from producer_discovery.errors import (
     CredentialsRejected,
     PermanentError,
     ResponseShapeError,
     SourceBlocked,
 )
+from producer_discovery.identification import genius as genius_identification
 from producer_discovery.retry import RetryPolicy
 from producer_discovery.sandbox.discogs import DiscogsSandbox
 from producer_discovery.sandbox.genius import GeniusSandbox
 from producer_discovery.sandbox.server import Faults
 from producer_discovery.sandbox.spotify import SpotifySandbox
 from producer_discovery.settings import Settings
+from producer_discovery.sources import budgets
 from tests.integration.test_producer_identification import seed, song_metadata
 from tests.support.database import rows
 from tests.support.sandboxes import DISCOGS_TOKEN, GENIUS_TOKEN, Sandboxes
@@ -284,8 +286,9 @@ def test_revoked_genius_token_costs_no_other_source_and_the_refresh_fills_the_ga
 
 
 class GeniusWithOddCredits(GeniusSandbox):
-    """Songs whose envelope is right but whose producers are a string, not a list: the shape
-    check passes and the parser cannot read them (case 9 beyond the top-level fields)."""
+    """Songs whose envelope is right but whose producers are a string, not a list of artists
+    (case 9 beyond the top-level fields): the client's shape check, which covers the lists the
+    parser reads, refuses them."""
 
     def song(self, request: Any) -> Any:
         response = super().song(request)
@@ -297,7 +300,7 @@ class GeniusWithOddCredits(GeniusSandbox):
 def test_a_source_whose_parser_cannot_read_its_answer_is_left_out_alone(
     database_url: str, sandboxes: Sandboxes
 ) -> None:
-    """A document that passes the shape check but breaks Genius' parser deeper down: every
+    """A document whose envelope is right but whose credits Genius' parser cannot read: every
     song completes with MusicBrainz and Discogs, Genius listed as missing with what broke,
     nothing dead-lettered."""
     with GeniusWithOddCredits(access_token=GENIUS_TOKEN) as odd:
@@ -312,3 +315,24 @@ def test_a_source_whose_parser_cannot_read_its_answer_is_left_out_alone(
     assert all(set(gap) <= {"genius"} for gap in gaps)
     assert rows(database_url, "SELECT count(*) AS n FROM dlq_messages")[0]["n"] == 0
     assert evidence_by_source(database_url).get("musicbrainz", 0) > 0
+
+
+def test_a_bug_in_a_parser_fails_the_message_instead_of_passing_for_a_missing_source(
+    database_url: str, sandboxes: Sandboxes, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An AttributeError raised by Genius' parser is our bug, not Genius' shape: no song is
+    completed with Genius listed as missing; each song Genius answers fails as any bug does and,
+    out of attempts, is dead-lettered with the AttributeError."""
+
+    def parser_with_a_typo(song: dict[str, Any]) -> list[Any]:
+        raise AttributeError("'Credit' object has no attribute 'sorce'")
+
+    monkeypatch.setattr(genius_identification, "genius_song_credits", parser_with_a_typo)
+    settings = sandbox_settings(sandboxes, database_url, fast=True, max_attempts=1)
+    messages = seed(database_url, "Neon Cathedral")
+    drain_stage(settings, QUEUE, build, messages=messages)
+    assert sandboxes.genius.requests["songs"] > 0
+    gaps = [metadata.get("missing_sources") or {} for _, metadata in song_metadata(database_url)]
+    assert all("genius" not in gap for gap in gaps)
+    dead = rows(database_url, "SELECT failure_reason FROM dlq_messages")
+    assert dead and all("AttributeError" in row["failure_reason"] for row in dead)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -11,12 +12,13 @@ from pydantic import SecretStr
 
 from producer_discovery.clients.base import CountingMetrics
 from producer_discovery.clients.instagram import InstagramClient
-from producer_discovery.enrichment.profiles import from_instagram_business, merge_findings
+from producer_discovery.enrichment.profiles import merge_findings
 from producer_discovery.errors import ConfigurationError, RateLimited
 from producer_discovery.retry import RetryPolicy
 from producer_discovery.sandbox.instagram import DEFAULT_USER_ID, InstagramGraphSandbox
 from producer_discovery.sandbox.server import Faults
 from producer_discovery.settings import Settings
+from producer_discovery.sources import INSTAGRAM
 from tests.support.limiters import RecordingLimiter
 from tests.support.sandboxes import INSTAGRAM_TOKEN, Sandboxes
 
@@ -78,7 +80,7 @@ def test_business_account_is_discovered_with_its_bio(
         "media_count",
         "id",
     }
-    profile = merge_findings(from_instagram_business(account))
+    profile = merge_findings(INSTAGRAM.profile_source(None).findings(account, datetime.now(UTC)))
     assert profile.email == "kelsomarr@example.com"
     assert profile.instagram_bio == account["biography"]
 
@@ -89,7 +91,7 @@ def test_creator_account_without_email_gives_a_bio_but_no_email(
     """A creator bio without an address fills the bio and leaves the e-mail empty."""
     account = client_for().business_discovery("devoneil.beats")
     assert account is not None
-    profile = merge_findings(from_instagram_business(account))
+    profile = merge_findings(INSTAGRAM.profile_source(None).findings(account, datetime.now(UTC)))
     assert profile.instagram_bio and profile.email is None
 
 

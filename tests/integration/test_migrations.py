@@ -9,12 +9,13 @@ import psycopg
 import pytest
 
 from producer_discovery.db.migrate import MIGRATIONS_DIR, MigrationError, migrate
+from producer_discovery.sources import registered_sources
 from tests.support.database import Database
 
 
 def test_second_migrate_is_a_no_op(empty_database_url: str) -> None:
     """Migrating an empty database applies everything; a second run applies nothing."""
-    first = migrate(empty_database_url)
+    first = migrate(empty_database_url, sources=registered_sources())
     assert first[0] == "pgmq"
     assert [name for name in first if name[0].isdigit()] == sorted(
         entry.name.removesuffix(".sql")
@@ -30,7 +31,7 @@ def test_second_migrate_is_a_no_op(empty_database_url: str) -> None:
         before = conn.execute(
             "SELECT name, applied_at FROM public.schema_migrations ORDER BY name"
         ).fetchall()
-    assert migrate(empty_database_url) == []
+    assert migrate(empty_database_url, sources=registered_sources()) == []
     with psycopg.connect(empty_database_url) as conn:
         after = conn.execute(
             "SELECT name, applied_at FROM public.schema_migrations ORDER BY name"
@@ -43,12 +44,14 @@ def test_changed_definition_is_applied_again_alone(empty_database_url: str, tmp_
     one the database runs; its grants are kept."""
     copy = tmp_path / "migrations"
     shutil.copytree(str(MIGRATIONS_DIR), copy)
-    migrate(empty_database_url, copy)
+    migrate(empty_database_url, copy, sources=registered_sources())
     edited = copy / "definitions" / "70_retention.sql"
     text = edited.read_text()
     assert "retention_age" in text
     edited.write_text(text + "\nCOMMENT ON FUNCTION public.purge_old_data() IS 'probe';\n")
-    assert migrate(empty_database_url, copy) == ["definitions/70_retention"]
+    assert migrate(empty_database_url, copy, sources=registered_sources()) == [
+        "definitions/70_retention"
+    ]
     with psycopg.connect(empty_database_url) as conn:
         comment = conn.execute(
             "SELECT obj_description('public.purge_old_data()'::regprocedure)"
@@ -66,11 +69,11 @@ def test_edited_landed_migration_is_refused(empty_database_url: str, tmp_path: P
     """Changing a migration that was applied stops `migrate` with a readable error."""
     copy = tmp_path / "migrations"
     shutil.copytree(str(MIGRATIONS_DIR), copy)
-    migrate(empty_database_url, copy)
+    migrate(empty_database_url, copy, sources=registered_sources())
     edited = copy / "0002_create_catalogue_tables.sql"
     edited.write_text(edited.read_text() + "\n-- an edit\n")
     with pytest.raises(MigrationError, match="0002_create_catalogue_tables.sql was edited"):
-        migrate(empty_database_url, copy)
+        migrate(empty_database_url, copy, sources=registered_sources())
 
 
 def test_new_migration_is_applied_after_the_landed_ones(
@@ -79,21 +82,21 @@ def test_new_migration_is_applied_after_the_landed_ones(
     """A file added later is applied alone, in its own transaction."""
     copy = tmp_path / "migrations"
     shutil.copytree(str(MIGRATIONS_DIR), copy)
-    migrate(empty_database_url, copy)
+    migrate(empty_database_url, copy, sources=registered_sources())
     (copy / "9999_create_probe.sql").write_text("CREATE TABLE public.probe (id int);")
-    assert migrate(empty_database_url, copy) == ["9999_create_probe"]
+    assert migrate(empty_database_url, copy, sources=registered_sources()) == ["9999_create_probe"]
 
 
 def test_failing_migration_leaves_nothing_behind(empty_database_url: str, tmp_path: Path) -> None:
     """A migration that fails is rolled back whole and not recorded."""
     copy = tmp_path / "migrations"
     shutil.copytree(str(MIGRATIONS_DIR), copy)
-    migrate(empty_database_url, copy)
+    migrate(empty_database_url, copy, sources=registered_sources())
     (copy / "9999_break_things.sql").write_text(
         "CREATE TABLE public.half_done (id int);\nSELECT no_such_function();"
     )
     with pytest.raises(MigrationError, match="9999_break_things failed"):
-        migrate(empty_database_url, copy)
+        migrate(empty_database_url, copy, sources=registered_sources())
     with psycopg.connect(empty_database_url) as conn:
         assert conn.execute("SELECT to_regclass('public.half_done')").fetchone() == (None,)
         recorded = conn.execute(

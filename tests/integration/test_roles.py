@@ -14,6 +14,7 @@ from psycopg.types.json import Jsonb
 
 from producer_discovery.db.migrate import MIGRATIONS_DIR, migrate
 from producer_discovery.runtime.worker import idempotency_key
+from producer_discovery.sources import registered_sources
 from tests.support.database import Database, one
 from tests.support.roles import login_url
 
@@ -210,7 +211,7 @@ def test_a_later_migration_belongs_to_discovery_owner_and_stays_closed(
         "CREATE TABLE public.later_things (id INT);\n"
         "CREATE FUNCTION public.later_function() RETURNS INT LANGUAGE sql AS 'SELECT 1';\n"
     )
-    migrate(empty_database_url, directory=directory)
+    migrate(empty_database_url, directory=directory, sources=registered_sources())
     nobody = login_url(empty_database_url, None).split("user=")[1].split()[0]
     with psycopg.connect(empty_database_url, autocommit=True) as conn:
         row = conn.execute(
@@ -226,7 +227,7 @@ def test_migrating_twice_in_one_cluster_reuses_the_roles(
     empty_database_url: str, database_url: str
 ) -> None:
     """A second database of the same cluster migrates with the roles already there."""
-    migrate(empty_database_url)
+    migrate(empty_database_url, sources=registered_sources())
     with psycopg.connect(empty_database_url) as conn:
         roles = conn.execute(
             "SELECT count(*) FROM pg_roles WHERE rolname LIKE 'discovery\\_%'"

@@ -36,9 +36,10 @@ class OneRateLimit(SandboxServer):
 
 
 class ThingClient(ApiClient):
-    """A client of the one-rate-limit server; its URL travels in genius_api_url."""
+    """A client of the one-rate-limit server; its URL travels in genius_api_url and it draws
+    on Genius' budget (the limiter and the SQL functions know only the registry's APIs)."""
 
-    api = "thing"
+    api = "genius"
 
     @classmethod
     def base_url_of(cls, settings: Settings) -> str:
@@ -60,7 +61,7 @@ def pools(database_url: str) -> Iterator[list[ConnectionPool]]:
 @pytest.mark.slow
 def test_429_retry_after_pauses_the_api_for_every_process(pools: list[ConnectionPool]) -> None:
     """A 429 with Retry-After: 2 seen by one client holds back another that shares only the database."""
-    budgets = {"thing": Budget(100.0, burst=10)}
+    budgets = {"genius": Budget(100.0, burst=10)}
     with OneRateLimit() as server:
         no_retries = RetryPolicy(in_call_attempts=1)
         first = ThingClient.from_settings(
@@ -83,13 +84,13 @@ def test_429_retry_after_pauses_the_api_for_every_process(pools: list[Connection
 
 def test_token_bucket_is_shared_across_processes(pools: list[ConnectionPool]) -> None:
     """Two limiters drawing from a 5/s bucket together never exceed it."""
-    budgets = {"bucket": Budget(5.0, burst=1)}
+    budgets = {"musicbrainz": Budget(5.0, burst=1)}
     limiters = [PostgresRateLimiter(pool, budgets) for pool in pools]
     granted: list[float] = []
 
     def draw(limiter: PostgresRateLimiter) -> None:
         for _ in range(5):
-            limiter.acquire("bucket")
+            limiter.acquire("musicbrainz")
             granted.append(time.monotonic())
 
     threads = [threading.Thread(target=draw, args=(limiter,)) for limiter in limiters]
@@ -121,4 +122,7 @@ def test_api_calls_are_recorded_in_batches(pools: list[ConnectionPool], database
             "SELECT tags->>'status', tags->>'success', tags->>'api', tags->>'stage' FROM monitoring.pipeline_metrics "
             "WHERE metric_name = 'api_call' ORDER BY tags->>'status'"
         ).fetchall()
-    assert rows == [("200", "true", "thing", "test_stage"), ("429", "false", "thing", "test_stage")]
+    assert rows == [
+        ("200", "true", "genius", "test_stage"),
+        ("429", "false", "genius", "test_stage"),
+    ]

@@ -16,12 +16,9 @@ from psycopg.types.json import Jsonb
 from producer_discovery.clients.genius import GeniusClient
 from producer_discovery.db.migrate import migrate
 from producer_discovery.db.rate_limits import Budget
-from producer_discovery.enrichment.profiles import SOURCE_TRUST, from_genius_artist
 from producer_discovery.enrichment.store import (
     Enricher,
     ProducerToEnrich,
-    ProfileSource,
-    numeric_lookup,
 )
 from producer_discovery.errors import TransientError
 from producer_discovery.retry import RetryPolicy
@@ -30,6 +27,7 @@ from producer_discovery.runtime.stage import Delivery
 from producer_discovery.sandbox.credits_data import load_credits
 from producer_discovery.sandbox.server import Faults
 from producer_discovery.settings import Settings
+from producer_discovery.sources import GENIUS, INSTAGRAM, profile_sources, registered_sources
 from tests.support.database import rows
 from tests.support.sandboxes import Sandboxes
 from tests.support.settings import sandbox_settings
@@ -39,6 +37,8 @@ EXPECTED: dict[str, dict[str, Any]] = load_credits()["_expected"]["producers"]
 MAX_ATTEMPTS = 3
 IN_CALL_ATTEMPTS = RetryPolicy().in_call_attempts
 COLUMNS = ("instagram_handle", "instagram_bio", "email", "image_url")
+
+RECORDED_SOURCES = {source.profile_source(None).name for source in profile_sources()}
 
 
 # Sandboxes ---------------------------------------------------------------------------------
@@ -191,7 +191,7 @@ def test_every_stored_value_has_its_provenance(database_url: str, sandboxes: San
                 assert column not in social, (key, column)
                 continue
             assert social[column]["value"] == row[column]
-            assert social[column]["source"] in SOURCE_TRUST
+            assert social[column]["source"] in RECORDED_SOURCES
             assert datetime.fromisoformat(social[column]["seen_at"]).tzinfo is not None
             checked += 1
     assert checked >= 25
@@ -331,8 +331,7 @@ def test_transient_error_is_raised_until_the_last_delivery(sandboxes: Sandboxes)
     sandboxes.genius.faults = Faults(fail_paths=r"^/artists/")
     settings = stage_settings(sandboxes, "postgresql://unused.invalid/unused")
     genius = GeniusClient.from_settings(settings, retry_policy=RetryPolicy(in_call_attempts=1))
-    source = ProfileSource("genius", numeric_lookup(genius.artist), from_genius_artist)
-    enricher = Enricher([source], ProfileSource("instagram-graph", None, from_genius_artist))
+    enricher = Enricher([GENIUS.profile_source(genius), INSTAGRAM.profile_source(None)])
     producer = ProducerToEnrich("p1", "Kelso & Marr", {"genius": ("2400101",)})
     with pytest.raises(TransientError):
         enricher.enrich(producer, last_attempt=False)
@@ -404,7 +403,7 @@ def test_requeue_sends_nothing_twice_while_a_message_waits(database_url: str) ->
 def test_refresh_is_scheduled_daily_where_pg_cron_runs(cron_database_url: str) -> None:
     """In cron.database_name the refresh function is a daily pg_cron job."""
     said: list[str] = []
-    migrate(cron_database_url, log=said.append)
+    migrate(cron_database_url, log=said.append, sources=registered_sources())
     assert "maintenance schedules installed in pg_cron" in said
     with psycopg.connect(cron_database_url) as conn:
         job = conn.execute(
@@ -417,7 +416,7 @@ def test_refresh_schedule_is_skipped_elsewhere_with_a_reason(empty_database_url:
     """Outside the cron database the migration succeeds and says the schedules (the refresh's
     among them) were not installed, naming the functions to run by hand."""
     said: list[str] = []
-    migrate(empty_database_url, log=said.append)
+    migrate(empty_database_url, log=said.append, sources=registered_sources())
     skipped = [line for line in said if line.startswith("maintenance schedules skipped")]
     assert len(skipped) == 1
     with psycopg.connect(empty_database_url) as conn:

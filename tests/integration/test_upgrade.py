@@ -22,6 +22,7 @@ import psycopg
 import pytest
 
 from producer_discovery.db.migrate import MIGRATIONS_DIR, migrate
+from producer_discovery.sources import registered_sources
 from tests.conftest import Server
 from tests.support.catalog import differences, snapshot
 
@@ -79,7 +80,7 @@ def new_database(pg_server: Server) -> Iterator[Callable[[], str]]:
 def upgraded(url: str, last_release: tuple[ModuleType, Path]) -> list[str]:
     runner, migrations = last_release
     assert runner.migrate(url, migrations), "the last release applied nothing"
-    return migrate(url)
+    return migrate(url, sources=registered_sources())
 
 
 def test_upgraded_database_equals_a_fresh_install(
@@ -87,12 +88,12 @@ def test_upgraded_database_equals_a_fresh_install(
 ) -> None:
     """The last release's database, migrated by this version, equals a fresh install."""
     fresh = new_database()
-    migrate(fresh)
+    migrate(fresh, sources=registered_sources())
     upgrade = new_database()
     applied = upgraded(upgrade, last_release)
     assert any(name.startswith("definitions/") for name in applied)
     assert differences(snapshot(fresh), snapshot(upgrade)) == []
-    assert migrate(upgrade) == []
+    assert migrate(upgrade, sources=registered_sources()) == []
 
 
 def test_upgraded_cron_database_has_the_fresh_schedules(
@@ -104,7 +105,10 @@ def test_upgraded_cron_database_has_the_fresh_schedules(
         pytest.skip("needs the tests' own cluster with pg_cron preloaded")
     cron_url = pg_server.url(cluster.cron_database)
     snapshots = []
-    for build in (migrate, lambda url: upgraded(url, last_release)):
+    for build in (
+        lambda url: migrate(url, sources=registered_sources()),
+        lambda url: upgraded(url, last_release),
+    ):
         with psycopg.connect(pg_server.admin_url, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{cluster.cron_database}" WITH (FORCE)')  # type: ignore[arg-type]
             conn.execute(f'CREATE DATABASE "{cluster.cron_database}"')  # type: ignore[arg-type]

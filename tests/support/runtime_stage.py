@@ -21,6 +21,7 @@ from typing import Any
 import psycopg
 from pydantic import BaseModel, Field
 
+from producer_discovery.db.rate_limits import Budget
 from producer_discovery.errors import (
     CredentialsRejected,
     PermanentError,
@@ -37,6 +38,10 @@ from producer_discovery.settings import Settings
 QUEUE = "runtime_test"
 NEXT_QUEUE = "runtime_test_next"
 
+# The API "call_api" takes a token of: a registered one (the SQL functions know only the
+# registry's), with this stage's own budget.
+TEST_API = "genius"
+
 SETUP_SQL = f"""
 CREATE TABLE IF NOT EXISTS runtime_effects (key TEXT NOT NULL, msg_id BIGINT, worker TEXT,
                                             started_at TIMESTAMPTZ, finished_at TIMESTAMPTZ);
@@ -52,7 +57,7 @@ class TestMessage(BaseModel):
     behaviour: str = "succeed"
     seconds: float = 0.0
     entity: str | None = None
-    api: str = "testapi"
+    api: str = TEST_API
     deliveries: int = 0
 
 
@@ -126,7 +131,7 @@ def main() -> None:
         poll_interval_seconds=arguments.poll,
     )
     resources = Resources.build(settings, arguments.url, QUEUE)
-    resources.limiter.limits["testapi"] = resources.limiter.limits["spotify"].__class__(2.0, 1)
+    resources.limiter.limits[TEST_API] = Budget(2.0, 1)
     resources.limiter.max_wait = arguments.limiter_wait
     worker = Worker(build_stage(resources), resources, drain=arguments.drain)
     if arguments.exit_after_commit:

@@ -17,15 +17,7 @@ from typing import Any
 from pydantic import SecretStr
 
 from producer_discovery.settings import Settings
-from tests.support.sandboxes import (
-    DISCOGS_TOKEN,
-    GENIUS_TOKEN,
-    INSTAGRAM_TOKEN,
-    INSTAGRAM_USER_ID,
-    SPOTIFY_CLIENT_ID,
-    SPOTIFY_CLIENT_SECRET,
-    Sandboxes,
-)
+from tests.support.sandboxes import Sandboxes
 
 MUSICBRAINZ_CONTACT = "tests@example.com"
 FAST: dict[str, Any] = {
@@ -47,28 +39,17 @@ def sandbox_settings(
     instagram: bool = True,
     **overrides: Any,
 ) -> Settings:
-    """Settings whose every provider is its sandbox, FAST with `fast`; `instagram=False` leaves
-    the Graph API unconfigured (no token, no user id)."""
+    """Settings whose every provider is its sandbox (the URLs and credentials
+    `sandboxes.variables()` gives a process), FAST with `fast`; `instagram=False` leaves the
+    Graph API unconfigured (no token, no user id)."""
     values: dict[str, Any] = {
-        "spotify_client_id": SPOTIFY_CLIENT_ID,
-        "spotify_client_secret": SecretStr(SPOTIFY_CLIENT_SECRET),
-        "spotify_api_url": sandboxes.spotify.api_url,
-        "spotify_token_url": sandboxes.spotify.token_url,
-        "genius_api_url": sandboxes.genius.url,
-        "genius_access_token": SecretStr(GENIUS_TOKEN),
-        "musicbrainz_api_url": f"{sandboxes.musicbrainz.url}/ws/2",
-        "musicbrainz_contact": MUSICBRAINZ_CONTACT,
-        "discogs_api_url": sandboxes.discogs.url,
-        "discogs_token": SecretStr(DISCOGS_TOKEN),
+        name.lower(): value
+        for name, value in sandboxes.variables().items()
+        if instagram or not name.startswith("INSTAGRAM_")
     }
+    values["musicbrainz_contact"] = MUSICBRAINZ_CONTACT
     if database_url is not None:
         values["database_url"] = database_url
-    if instagram:
-        values |= {
-            "instagram_api_url": sandboxes.instagram.url,
-            "instagram_access_token": SecretStr(INSTAGRAM_TOKEN),
-            "instagram_user_id": INSTAGRAM_USER_ID,
-        }
     if fast:
         values |= FAST
     return Settings.model_validate(values | overrides)

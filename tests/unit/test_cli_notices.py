@@ -14,7 +14,7 @@ from producer_discovery.settings import Settings
 class FakeEmbedded:
     home = Path("/somewhere")
 
-    def ensure_running(self, say: Any) -> str:
+    def ensure_running(self, say: Any, sources: Any) -> str:
         return "postgresql://postgres@127.0.0.1:5/producer_discovery"
 
     def role_url(self, role: str) -> str:

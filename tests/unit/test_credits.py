@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from producer_discovery.identification.credits import Credit, production_role, title_credits
+from producer_discovery.identification.credits import Credit, production_role
 from producer_discovery.identification.discogs import (
     discogs_release_credits,
     discogs_roles,
@@ -20,6 +20,10 @@ from producer_discovery.identification.musicbrainz import (
     musicbrainz_recording_credits,
     musicbrainz_release_track_credits,
 )
+from producer_discovery.identification.title import title_credits
+from producer_discovery.sources import credit_sources
+
+RANKING = tuple(source.name for source in credit_sources())  # genius, musicbrainz, …
 
 # Genius ----------------------------------------------------------------------------------
 
@@ -564,7 +568,8 @@ def test_one_person_credited_by_three_sources_is_fused_with_exact_confidence() -
             credit("genius", "201", "Kelso & Marr", 0.85),
             credit("musicbrainz", KELSO_MBID, "Kelso and Marr", 0.8),
             credit("discogs", "7001", "Kelso & Marr", 0.75),
-        ]
+        ],
+        RANKING,
     )
     assert len(fused) == 1
     assert fused[0].confidence == pytest.approx(1 - 0.15 * 0.2 * 0.25)
@@ -579,7 +584,8 @@ def test_several_credits_from_one_source_count_once_at_their_best() -> None:
             credit("genius", "204", "Chloë Marsh", 0.8, "additional producer"),
             credit("genius", "204", "Chloë Marsh", 0.85),
             credit("title", None, "Chloe Marsh", 0.4),
-        ]
+        ],
+        RANKING,
     )
     assert [(f.display_name, f.sources) for f in fused] == [("Chloë Marsh", ["genius", "title"])]
     assert fused[0].confidence == pytest.approx(1 - 0.15 * 0.6)
@@ -589,7 +595,8 @@ def test_several_credits_from_one_source_count_once_at_their_best() -> None:
 def test_same_name_with_different_ids_from_one_source_is_two_people() -> None:
     """Two Genius artists both called "John Smith" are never merged on the name."""
     fused = fuse(
-        [credit("genius", "501", "John Smith", 0.85), credit("genius", "502", "John Smith", 0.8)]
+        [credit("genius", "501", "John Smith", 0.85), credit("genius", "502", "John Smith", 0.8)],
+        RANKING,
     )
     assert sorted(f.ids["genius"] for f in fused) == ["501", "502"]
 
@@ -601,7 +608,8 @@ def test_a_name_shared_by_two_people_does_not_absorb_other_credits() -> None:
             credit("discogs", "801", "John Smith (2)", 0.75),
             credit("discogs", "802", "John Smith (3)", 0.75),
             credit("title", None, "John Smith", 0.4),
-        ]
+        ],
+        RANKING,
     )
     assert len(fused) == 3
     assert sorted(f.source for f in fused) == ["discogs", "discogs", "title"]
@@ -610,7 +618,8 @@ def test_a_name_shared_by_two_people_does_not_absorb_other_credits() -> None:
 def test_same_source_id_merges_whatever_the_spelling() -> None:
     """A Genius id seen under two spellings is one person, shown by its first spelling."""
     fused = fuse(
-        [credit("genius", "202", "Dev O'Neil", 0.85), credit("genius", "202", "Devon O'Neil", 0.8)]
+        [credit("genius", "202", "Dev O'Neil", 0.85), credit("genius", "202", "Devon O'Neil", 0.8)],
+        RANKING,
     )
     assert [(f.display_name, f.ids) for f in fused] == [("Dev O'Neil", {"genius": "202"})]
 
@@ -618,7 +627,7 @@ def test_same_source_id_merges_whatever_the_spelling() -> None:
 def test_credited_name_links_sources_when_canonical_names_differ() -> None:
     """Genius "Dev O'Neil" and a Discogs "Devon O'Neil (2)" credited as "Dev O'Neil" fuse."""
     discogs = discogs_release_credits(DISCOGS_RELEASE, "Lowlight", "B1")
-    fused = fuse([credit("genius", "202", "Dev O'Neil", 0.8, "co-producer")] + discogs)
+    fused = fuse([credit("genius", "202", "Dev O'Neil", 0.8, "co-producer")] + discogs, RANKING)
     dev = next(f for f in fused if f.ids.get("genius") == "202")
     assert dev.ids == {"genius": "202", "discogs": "7002"}
 
@@ -630,7 +639,8 @@ def test_display_name_comes_from_the_most_trusted_source() -> None:
             credit("title", None, "CHLOE MARSH", 0.4),
             credit("discogs", "7003", "Chloe Marsh", 0.75),
             credit("genius", "204", "Chloë Marsh", 0.85),
-        ]
+        ],
+        RANKING,
     )
     assert [f.display_name for f in fused] == ["Chloë Marsh"]
 
@@ -638,13 +648,14 @@ def test_display_name_comes_from_the_most_trusted_source() -> None:
 def test_executive_only_person_does_not_count_as_producer() -> None:
     """counts_as_producer is True only when some source credits a producing role."""
     executive_only = fuse(
-        [credit("musicbrainz", RAFE_MBID, "Rafe Holloway", 0.8, "executive producer")]
+        [credit("musicbrainz", RAFE_MBID, "Rafe Holloway", 0.8, "executive producer")], RANKING
     )
     both = fuse(
         [
             credit("genius", "205", "Rafe Holloway", 0.8, "executive producer"),
             credit("discogs", "7004", "Rafe Holloway", 0.75),
-        ]
+        ],
+        RANKING,
     )
     assert executive_only[0].counts_as_producer is False
     assert both[0].counts_as_producer is True
@@ -652,7 +663,9 @@ def test_executive_only_person_does_not_count_as_producer() -> None:
 
 def test_fused_producer_serialises_to_json_with_evidence() -> None:
     """to_json() is plain JSON carrying ids, roles, sources and per-source evidence."""
-    fused = fuse(genius_song_credits(GENIUS_SONG) + musicbrainz_recording_credits(RECORDING))
+    fused = fuse(
+        genius_song_credits(GENIUS_SONG) + musicbrainz_recording_credits(RECORDING), RANKING
+    )
     kelso = next(f for f in fused if f.normalized_name == "kelso and marr").to_json()
     assert json.loads(json.dumps(kelso)) == kelso
     assert kelso["source"] == "genius+musicbrainz"

@@ -7,7 +7,9 @@ from typing import Any
 
 import pytest
 
+from producer_discovery.clients.genius import GeniusClient
 from producer_discovery.clients.musicbrainz import barcode_variants
+from producer_discovery.clients.shapes import EVERY_ITEM, OBJECTS, shape_problem
 from producer_discovery.clients.spotify_models import Album, SimpleAlbum, page_of, parse
 from producer_discovery.errors import PermanentError, ResponseShapeError
 from producer_discovery.identification.discogs import (
@@ -184,3 +186,34 @@ def test_multi_disc_credit_ranges_cover_the_right_positions(
 ) -> None:
     """Disc-prefixed positions, spaced-dash ranges, whole discs and "Onwards" are read."""
     assert positions_in(tracks, positions) == expected
+
+
+SONG_SHAPE = GeniusClient.shapes["songs"]
+
+
+def song(**fields: Any) -> dict[str, Any]:
+    return {"response": {"song": {"id": 1, **fields}}}
+
+
+def test_lists_the_parser_reads_must_hold_objects_where_they_are_present() -> None:
+    """A credits list may be absent or null, but a string, or a list holding a string, where
+    the parser reads artist objects is a shape problem naming the field."""
+    assert shape_problem(song(), SONG_SHAPE) is None
+    assert shape_problem(song(producer_artists=None, custom_performances=[]), SONG_SHAPE) is None
+    assert shape_problem(song(producer_artists="Kelso & Marr"), SONG_SHAPE) == (
+        "response.song.producer_artists is str, not a list"
+    )
+    assert shape_problem(song(producer_artists=[{"id": 2}, "Marr"]), SONG_SHAPE) == (
+        "response.song.producer_artists holds a str, not only objects"
+    )
+
+
+def test_every_item_step_checks_the_lists_inside_each_object() -> None:
+    """`EVERY_ITEM` reaches into each object of a list; items that are not objects are left to
+    the list's own declaration."""
+    performances = [{"label": "Producer", "artists": [{"id": 3}]}, {"artists": {"id": 4}}]
+    assert shape_problem(song(custom_performances=performances), SONG_SHAPE) == (
+        "response.song.custom_performances.1.artists is dict, not a list"
+    )
+    shape = ((("tracklist", EVERY_ITEM, "extraartists"), OBJECTS),)
+    assert shape_problem({"tracklist": ["heading", {"extraartists": None}]}, shape) is None

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
+from producer_discovery.db.producers import ProducerIds
 from producer_discovery.enrichment.profiles import (
+    ProfileValue,
     SocialFinding,
     extract_emails,
     from_discogs_artist,
@@ -19,6 +22,8 @@ from producer_discovery.enrichment.profiles import (
     merge_findings,
     normalize_handle,
 )
+from producer_discovery.enrichment.store import Enricher
+from producer_discovery.sources import DISCOGS, GENIUS, INSTAGRAM, MUSICBRAINZ, Source
 
 SEEN = datetime(2026, 11, 2, 9, 30, tzinfo=UTC)
 
@@ -114,17 +119,21 @@ GENIUS_ARTIST: dict[str, Any] = {
 }
 
 
-def fields_of(findings: list[SocialFinding]) -> dict[str, list[str]]:
+def fields_of(values: list[ProfileValue]) -> dict[str, list[str]]:
     found: dict[str, list[str]] = {}
-    for item in findings:
-        found.setdefault(item.field, []).append(item.value)
+    for field, value in values:
+        found.setdefault(field, []).append(value)
     return found
 
 
+def findings(source: Source[Any], document: dict[str, Any]) -> list[SocialFinding]:
+    """What a profile document of a registered source shows, seen at SEEN."""
+    return source.profile_source(None).findings(document, SEEN)
+
+
 def test_genius_artist_gives_handles_image_aliases_and_description_email() -> None:
-    """Every documented Genius field becomes a finding from source genius."""
-    findings = from_genius_artist(GENIUS_ARTIST, SEEN)
-    assert fields_of(findings) == {
+    """Every documented Genius field becomes a finding from source genius, at its trust."""
+    assert fields_of(from_genius_artist(GENIUS_ARTIST)) == {
         "instagram_handle": ["kelsoandmarr"],
         "twitter_handle": ["kelsoandmarr"],
         "facebook": ["kelsoandmarrmusic"],
@@ -132,7 +141,8 @@ def test_genius_artist_gives_handles_image_aliases_and_description_email() -> No
         "email": ["bookings@kelsoandmarr.example.com"],
         "alias": ["K&M", "Kelso and Marr", "K & M"],
     }
-    assert {(item.source, item.seen_at, item.trust) for item in findings} == {("genius", SEEN, 0.9)}
+    found = findings(GENIUS, GENIUS_ARTIST)
+    assert {(item.source, item.seen_at, item.trust) for item in found} == {("genius", SEEN, 0.9)}
 
 
 def test_genius_default_avatar_is_not_an_image() -> None:
@@ -141,7 +151,7 @@ def test_genius_default_avatar_is_not_an_image() -> None:
         **GENIUS_ARTIST,
         "image_url": "https://assets.genius.com/images/default_avatar_300.png?1629",
     }
-    assert "image_url" not in fields_of(from_genius_artist(artist, SEEN))
+    assert "image_url" not in fields_of(from_genius_artist(artist))
 
 
 @pytest.mark.parametrize(
@@ -170,7 +180,7 @@ def test_genius_artist_with_nulls_gives_nothing() -> None:
         "alternate_names": [],
         "description": {"plain": "?"},
     }
-    assert from_genius_artist(artist, SEEN) == []
+    assert from_genius_artist(artist) == []
 
 
 def url_relation(kind: str, resource: str, ended: bool = False) -> dict[str, Any]:
@@ -213,7 +223,7 @@ MUSICBRAINZ_ARTIST: dict[str, Any] = {
 
 def test_musicbrainz_url_rels_are_classified_and_ended_links_skipped() -> None:
     """Social, YouTube, Bandcamp and homepage links count; ended and database links do not."""
-    assert fields_of(from_musicbrainz_artist(MUSICBRAINZ_ARTIST, SEEN)) == {
+    assert fields_of(from_musicbrainz_artist(MUSICBRAINZ_ARTIST)) == {
         "instagram_handle": ["kelsoandmarr"],
         "twitter_handle": ["kelsoandmarr"],
         "tiktok": ["https://www.tiktok.com/@kelsoandmarr"],
@@ -245,7 +255,7 @@ DISCOGS_ARTIST: dict[str, Any] = {
 
 def test_discogs_urls_are_classified_by_host_with_profile_email() -> None:
     """Known hosts become their fields, the first other site is the website, Wikipedia none."""
-    assert fields_of(from_discogs_artist(DISCOGS_ARTIST, SEEN)) == {
+    assert fields_of(from_discogs_artist(DISCOGS_ARTIST)) == {
         "instagram_handle": ["devoneil.beats"],
         "soundcloud": ["https://soundcloud.com/devoneil"],
         "website": ["http://www.devoneil.example.com"],
@@ -283,12 +293,11 @@ def test_instagram_business_gives_bio_and_an_email_only_from_the_bio() -> None:
 
 def test_merge_prefers_genius_then_musicbrainz_and_keeps_disagreements() -> None:
     """The most trusted source wins a field; differing values stay visible with their sources."""
-    findings = (
-        from_discogs_artist({"urls": ["https://instagram.com/kelso.marr.beats"]}, SEEN)
-        + from_musicbrainz_artist(MUSICBRAINZ_ARTIST, SEEN)
-        + from_genius_artist(GENIUS_ARTIST, SEEN)
+    profile = merge_findings(
+        findings(DISCOGS, {"urls": ["https://instagram.com/kelso.marr.beats"]})
+        + findings(MUSICBRAINZ, MUSICBRAINZ_ARTIST)
+        + findings(GENIUS, GENIUS_ARTIST)
     )
-    profile = merge_findings(findings)
     assert profile.chosen["instagram_handle"].source == "genius"
     assert profile.instagram_handle == "kelsoandmarr"
     assert {
@@ -302,10 +311,18 @@ def test_merge_prefers_genius_then_musicbrainz_and_keeps_disagreements() -> None
 
 def test_bio_only_ever_comes_from_the_instagram_graph() -> None:
     """A bio offered by any other source is ignored; the Graph API's is kept."""
-    forged = SocialFinding("instagram_bio", "Not a bio", "genius", SEEN, 0.9)
-    assert merge_findings([forged]).instagram_bio is None
-    real = from_instagram_business(business_discovery("Production duo."), SEEN)
-    assert merge_findings([forged, *real]).instagram_bio == "Production duo."
+    forging = replace(
+        GENIUS.profile_source(None),
+        lookup=lambda artist_id: {"id": artist_id},
+        read=lambda artist: [("instagram_bio", "Not a bio"), ("instagram_handle", "kelsoandmarr")],
+    )
+    graph = INSTAGRAM.profile_source(None)
+    answering = replace(graph, lookup=lambda handle: business_discovery("Production duo."))
+    producer = ProducerIds("p1", "Kelso & Marr", {"genius": ("201",)})
+    alone = Enricher([forging, graph]).enrich(producer, last_attempt=True)
+    assert alone.profile.instagram_bio is None
+    both = Enricher([forging, answering]).enrich(producer, last_attempt=True)
+    assert both.profile.instagram_bio == "Production duo."
 
 
 def test_equal_trust_goes_to_the_most_recently_seen_value() -> None:
@@ -320,7 +337,7 @@ def test_equal_trust_goes_to_the_most_recently_seen_value() -> None:
 def test_metadata_social_records_value_source_time_and_aliases() -> None:
     """metadata_social is JSON with provenance per field, disagreements and aliases."""
     profile = merge_findings(
-        from_genius_artist(GENIUS_ARTIST, SEEN) + from_musicbrainz_artist(MUSICBRAINZ_ARTIST, SEEN)
+        findings(GENIUS, GENIUS_ARTIST) + findings(MUSICBRAINZ, MUSICBRAINZ_ARTIST)
     )
     metadata = profile.metadata_social()
     assert json.loads(json.dumps(metadata)) == metadata
@@ -343,13 +360,14 @@ def test_addresses_in_any_public_field_become_the_private_email() -> None:
     """Discogs urls, an Instagram website, a Genius name: a mailto: link or an address is an
     `email` finding, never a website, alias or handle."""
     from producer_discovery.enrichment.profiles import (
+        findings_of,
         from_discogs_artist,
         from_genius_artist,
         from_instagram_business,
         from_musicbrainz_artist,
     )
 
-    findings = [
+    values = [
         *from_discogs_artist(
             {"urls": ["mailto:disc@planted.example"], "namevariations": ["nv@planted.example"]}
         ),
@@ -363,6 +381,7 @@ def test_addresses_in_any_public_field_become_the_private_email() -> None:
             }
         ),
     ]
+    findings = findings_of(values, "test", 0.5, datetime(2026, 1, 1, tzinfo=UTC))
     for item in findings:
         if "planted.example" in item.value:
             assert item.field == "email" and not item.value.startswith("mailto:")

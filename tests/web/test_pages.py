@@ -9,6 +9,7 @@ import uuid
 from fastapi.testclient import TestClient
 
 from producer_discovery.sandbox.web_catalogue import seed_dead_letter
+from producer_discovery.sources import credit_labels
 from tests.support.database import Database, one
 from tests.web.conftest import TOKEN
 
@@ -39,6 +40,12 @@ def test_pages_carry_their_content_in_the_html(
     assert "Golden Hour" in producer and "Static Bloom" in producer and "Evidence (2)" in producer
     assert "https://x.com/maraquill" in producer and "M. Quill" in producer
     assert 'class="graph"' in producer
+
+
+def test_footer_names_the_registrys_credit_sources(client: TestClient) -> None:
+    """The footer's list of credit sources is the registry's labels, most trusted first."""
+    assert f"credits from {credit_labels()} ·" in client.get("/").text
+    assert "Genius, MusicBrainz, Discogs and track titles" in credit_labels()
 
 
 def test_headings_are_in_order_and_inputs_are_labelled(

@@ -21,6 +21,7 @@ from producer_discovery.db.cluster import LocalCluster, free_port
 from producer_discovery.db.migrate import migrate
 from producer_discovery.sandbox.web_catalogue import SAMPLE, seed_dead_letter, seed_web_catalogue
 from producer_discovery.settings import Settings
+from producer_discovery.sources import registered_sources
 from producer_discovery.web.app import create_app
 from tests.support.database import one
 from tests.web.conftest import TOKEN
@@ -47,7 +48,7 @@ def roles_cluster() -> Iterator[dict[str, str]]:
             conn.execute(ROLES)
             conn.execute("CREATE DATABASE pd_roles")
         url = cluster.url("pd_roles")
-        migrate(url)
+        migrate(url, sources=registered_sources())
         with psycopg.connect(url, autocommit=True, row_factory=dict_row) as conn:
             # PUBLIC may not connect; a NOINHERIT login does not inherit its roles' CONNECT.
             conn.execute("GRANT CONNECT ON DATABASE pd_roles TO discovery_web")

@@ -113,7 +113,8 @@ def parse_retry_after(value: str | None, default: float = 1.0) -> float:
 class ApiClient:
     """Base of every client. Subclasses set `api`, `base_url_of()` and call `get_json`."""
 
-    api: str = "api"
+    api: str = "api"  # its name in the registry of sources (producer_discovery.sources)
+    credentials: tuple[str, ...] = ()  # the Settings fields holding its credentials
     # A client that gets fresh credentials on a 401 (Spotify's token) knows its secret was
     # accepted: a 401 even after the refresh is the request's problem, not a refused secret.
     refreshes_credentials: bool = False
@@ -150,8 +151,13 @@ class ApiClient:
 
     @classmethod
     def is_configured(cls, settings: Settings) -> bool:
-        """Whether Settings hold what this client needs (credentials)."""
-        return True
+        """Whether Settings hold what this client needs: each of its `credentials` is set."""
+        return all(getattr(settings, name) is not None for name in cls.credentials)
+
+    @classmethod
+    def unconfigured_reason(cls) -> str:
+        """Why a client that `is_configured` refuses is off: "GENIUS_ACCESS_TOKEN is not set"."""
+        return " and ".join(name.upper() for name in cls.credentials) + " is not set"
 
     @classmethod
     def base_url_of(cls, settings: Settings) -> str:

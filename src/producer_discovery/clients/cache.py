@@ -23,30 +23,11 @@ from typing import Any, Protocol
 from urllib.parse import urlencode
 
 from producer_discovery.clients.base import ApiClient
+from producer_discovery.clients.shapes import Shapes, shape_problem
 from producer_discovery.errors import NotFound, ResponseShapeError
 from producer_discovery.settings import Settings
 
 JsonDocument = dict[str, Any]
-# endpoint → the (path, type) pairs a document of it must have: (("response", "song"), dict)
-Shapes = Mapping[str, tuple[tuple[tuple[str, ...], type | tuple[type, ...]], ...]]
-
-
-def shape_problem(document: Any, required: Any) -> str | None:
-    """What is wrong with a document's shape, or None when it has every required field."""
-    if not isinstance(document, dict):
-        return f"document is {type(document).__name__}, not an object"
-    for path, kind in required:
-        value: Any = document
-        for depth, key in enumerate(path):
-            if not isinstance(value, dict):
-                return f"{'.'.join(path[:depth])} is {type(value).__name__}, not an object"
-            if key not in value:
-                return f"{'.'.join(path[: depth + 1])} is missing"
-            value = value[key]
-        if not isinstance(value, kind) or isinstance(value, bool) and kind is int:
-            names = kind.__name__ if isinstance(kind, type) else "/".join(k.__name__ for k in kind)
-            return f"{'.'.join(path)} is {type(value).__name__}, not {names}"
-    return None
 
 
 class ResponseCache(Protocol):
@@ -93,8 +74,9 @@ def cache_key(path: str, params: Mapping[str, Any]) -> str:
 class CachingClient(ApiClient):
     """An ApiClient whose GETs go through an optional cache, one fetch per resource at once."""
 
-    # Per endpoint, the fields our code reads without checking: a document without them is a
-    # ResponseShapeError before it is cached, and a cached one without them is fetched again.
+    # Per endpoint, the fields our code reads without checking (clients/shapes.py): a document
+    # without them is a ResponseShapeError before it is cached, and a cached one without them
+    # is fetched again.
     shapes: Shapes = {}
 
     def __init__(

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from producer_discovery.clients.cache import CachingClient, JsonDocument
+from producer_discovery.clients.shapes import EVERY_ITEM, OBJECTS
 from producer_discovery.errors import ConfigurationError
 from producer_discovery.settings import Settings
 
@@ -39,6 +40,7 @@ class ArtistListing:
 
 class DiscogsClient(CachingClient):
     api = "discogs"
+    credentials = ("discogs_token",)
 
     def __init__(self, settings: Settings, **options: Any) -> None:
         """`options`: cache, limiter, metrics, retry_policy, transport (see CachingClient)."""
@@ -46,10 +48,6 @@ class DiscogsClient(CachingClient):
             raise ConfigurationError("DISCOGS_TOKEN is not set: the Discogs source is off")
         super().__init__(settings, **options)
         self.token = settings.discogs_token
-
-    @classmethod
-    def is_configured(cls, settings: Settings) -> bool:
-        return settings.discogs_token is not None
 
     @classmethod
     def base_url_of(cls, settings: Settings) -> str:
@@ -60,7 +58,13 @@ class DiscogsClient(CachingClient):
 
     shapes = {
         "search": ((("results",), list),),
-        "releases": ((("id",), int), (("tracklist",), list)),
+        "releases": (
+            (("id",), int),
+            (("tracklist",), list),
+            (("extraartists",), OBJECTS),
+            (("tracklist", EVERY_ITEM, "extraartists"), OBJECTS),
+            (("tracklist", EVERY_ITEM, "sub_tracks", EVERY_ITEM, "extraartists"), OBJECTS),
+        ),
         "artists": ((("id",), int),),
         "artist-releases": ((("releases",), list),),
         "master-versions": ((("versions",), list),),

@@ -18,6 +18,7 @@ from typing import Any
 import httpx
 
 from producer_discovery.clients.cache import CachingClient, JsonDocument
+from producer_discovery.clients.shapes import EVERY_ITEM, OBJECTS
 from producer_discovery.errors import ConfigurationError
 from producer_discovery.settings import Settings
 
@@ -26,6 +27,7 @@ PLAIN_TEXT = {"text_format": "plain"}
 
 class GeniusClient(CachingClient):
     api = "genius"
+    credentials = ("genius_access_token",)
 
     def __init__(self, settings: Settings, **options: Any) -> None:
         """`options`: cache, limiter, metrics, retry_policy, transport (see CachingClient)."""
@@ -33,10 +35,6 @@ class GeniusClient(CachingClient):
             raise ConfigurationError("GENIUS_ACCESS_TOKEN is not set: the Genius source is off")
         super().__init__(settings, **options)
         self.access_token = settings.genius_access_token
-
-    @classmethod
-    def is_configured(cls, settings: Settings) -> bool:
-        return settings.genius_access_token is not None
 
     @classmethod
     def base_url_of(cls, settings: Settings) -> str:
@@ -52,7 +50,13 @@ class GeniusClient(CachingClient):
 
     shapes = {
         "search": ((("response", "hits"), list),),
-        "songs": ((("response", "song"), dict), (("response", "song", "id"), int)),
+        "songs": (
+            (("response", "song"), dict),
+            (("response", "song", "id"), int),
+            (("response", "song", "producer_artists"), OBJECTS),
+            (("response", "song", "custom_performances"), OBJECTS),
+            (("response", "song", "custom_performances", EVERY_ITEM, "artists"), OBJECTS),
+        ),
         "artists": ((("response", "artist"), dict), (("response", "artist", "id"), int)),
     }
 

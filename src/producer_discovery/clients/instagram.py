@@ -46,6 +46,7 @@ RATE_LIMIT_DEFAULT_SECONDS = 60.0  # Meta sends no Retry-After; its windows are 
 
 class InstagramClient(ApiClient):
     api = "instagram"
+    credentials = ("instagram_access_token", "instagram_user_id")
 
     def __init__(self, settings: Settings, **options: Any) -> None:
         """`options`: limiter, metrics, retry_policy, transport (see ApiClient)."""

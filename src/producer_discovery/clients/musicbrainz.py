@@ -33,6 +33,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from producer_discovery.clients.cache import CachingClient, JsonDocument
+from producer_discovery.clients.shapes import EVERY_ITEM, OBJECTS
 from producer_discovery.errors import ConfigurationError
 from producer_discovery.settings import PROJECT_URL, Settings
 
@@ -114,8 +115,16 @@ class MusicBrainzClient(CachingClient):
 
     shapes = {
         "isrc": ((("recordings",), list),),
-        "recording": ((("id",), str),),
-        "release": ((("id",), str),),
+        "recording": ((("id",), str), (("relations",), OBJECTS)),
+        "release": (
+            (("id",), str),
+            (("relations",), OBJECTS),
+            (("media",), OBJECTS),
+            (("media", EVERY_ITEM, "tracks"), OBJECTS),
+            (("media", EVERY_ITEM, "data-tracks"), OBJECTS),
+            (("media", EVERY_ITEM, "tracks", EVERY_ITEM, "recording", "relations"), OBJECTS),
+            (("media", EVERY_ITEM, "data-tracks", EVERY_ITEM, "recording", "relations"), OBJECTS),
+        ),
         "artist": ((("id",), str),),
         "recording-search": ((("recordings",), list),),
         "release-search": ((("releases",), list),),

@@ -79,6 +79,7 @@ class SpotifyClient(ApiClient):
     """Artists, albums and tracks from the Spotify Web API, as pydantic models."""
 
     api = "spotify"
+    credentials = ("spotify_client_id", "spotify_client_secret")
 
     def __init__(
         self, settings: Settings, *, provider_state: ProviderState | None = None, **options: Any

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import os
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,6 +28,7 @@ from psycopg import sql
 from producer_discovery.db.cluster import LocalCluster, free_port, port_is_free
 from producer_discovery.db.logins import ensure_login
 from producer_discovery.db.migrate import migrate
+from producer_discovery.db.registered_sources import RegisteredSource
 
 DATABASE_NAME = "producer_discovery"
 PREFERRED_PORT = 54329
@@ -101,8 +102,11 @@ class EmbeddedDatabase:
     def is_running(self) -> bool:
         return self.cluster().is_running()
 
-    def ensure_running(self, log: Callable[[str], None]) -> str:
-        """Create or start the cluster, migrate it, and return its URL."""
+    def ensure_running(
+        self, log: Callable[[str], None], sources: Sequence[RegisteredSource]
+    ) -> str:
+        """Create or start the cluster, migrate it (with the registry's `sources`), and return
+        its URL."""
         cluster = self.cluster()
         passwords = self.passwords()
         if not cluster.is_initialised():
@@ -134,7 +138,7 @@ class EmbeddedDatabase:
             if not exists:
                 conn.execute(f"CREATE DATABASE {DATABASE_NAME}")  # a constant, not input
         url = self.url
-        migrate(url, log=log)
+        migrate(url, log=log, sources=sources)
         missing = {login: group for login, group in LOGINS.values() if login not in passwords}
         if missing:
             passwords.update({login: secrets.token_urlsafe(24) for login in missing})

@@ -20,13 +20,16 @@ schedules skipped") are passed to `log`.
 `migrations/superseded.txt` lists the checksums the versioned files had when released before
 their definitions moved out of them; a database migrated then is accepted and its ledger
 brought up to date.
+
+Last, the registry of sources is written (`public.registered_sources`, db/registered_sources.py):
+a source added to producer_discovery.sources needs a `migrate`, not a migration.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from importlib.resources import files
 from importlib.resources.abc import Traversable
@@ -34,6 +37,7 @@ from importlib.resources.abc import Traversable
 import psycopg
 from pgmq.install import get_embedded_install_sql, get_embedded_sql_version
 
+from producer_discovery.db.registered_sources import RegisteredSource, record_sources
 from producer_discovery.errors import ConfigurationError
 
 # Shipped as package data, so an installed wheel migrates as well as a source checkout.
@@ -114,9 +118,12 @@ def migrate(
     url: str,
     directory: Traversable = MIGRATIONS_DIR,
     log: Callable[[str], None] = lambda line: None,
+    *,
+    sources: Sequence[RegisteredSource],
 ) -> list[str]:
-    """Apply every pending migration and every changed definition; return what was applied
-    (empty when up to date)."""
+    """Apply every pending migration and every changed definition, then make the registered
+    sources exactly `sources` (producer_discovery.sources.registered_sources()); return what was
+    applied (empty when up to date)."""
     migrations = discover(directory)
     definitions = discover_definitions(directory)
     with psycopg.connect(url, autocommit=True) as conn:
@@ -140,9 +147,22 @@ def migrate(
             if done:
                 with conn.transaction():
                     conn.execute(FINISH_SQL)
+            register(conn, sources, log)
             return done
         finally:
             conn.execute("SELECT pg_advisory_unlock(%s)", (ADVISORY_LOCK_KEY,))
+
+
+def register(
+    conn: psycopg.Connection, sources: Sequence[RegisteredSource], log: Callable[[str], None]
+) -> None:
+    """Write the registry's rows (migration 0100 and later; an older schema has no table)."""
+    known = conn.execute("SELECT to_regprocedure('public.register_sources(jsonb)')").fetchone()
+    if not known or known[0] is None:
+        return
+    for change, names in record_sources(conn, sources).items():
+        if names:
+            log(f"sources {change}: {', '.join(names)}")
 
 
 def log_notice(notice: psycopg.errors.Diagnostic, log: Callable[[str], None]) -> None:

@@ -29,8 +29,6 @@ from producer_discovery.db.queries import query
 Connection = psycopg.Connection[Any]
 JsonDocument = dict[str, Any]
 
-ID_SOURCES = ("genius", "musicbrainz", "discogs")  # producer_source_ids.source values
-
 
 # Identity ----------------------------------------------------------------------------------
 def lock_identity(conn: Connection, key: str) -> None:
@@ -252,7 +250,8 @@ def refresh_enrichment(conn: Connection, producer_ids: Sequence[str]) -> list[st
 
 @dataclass(frozen=True)
 class ProducerIds:
-    """A producer's name and the ids it is known by at each of ID_SOURCES, oldest first."""
+    """A producer's name and the ids it is known by at each source that has any, oldest
+    first: {"genius": ("2400105",), …}."""
 
     producer_id: str
     name: str
@@ -265,7 +264,7 @@ def producer_with_ids(conn: Connection, producer_id: UUID | str) -> ProducerIds 
         row = cursor.execute(query("enrichment_producer"), {"producer_id": producer_id}).fetchone()
     if row is None:
         return None
-    source_ids = {source: tuple(row[source]) for source in ID_SOURCES}
+    source_ids = {source: tuple(ids) for source, ids in row["source_ids"].items()}
     return ProducerIds(row["producer_id"], row["name"], source_ids)
 
 

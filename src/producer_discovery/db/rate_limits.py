@@ -9,7 +9,11 @@ worker thread; and a stopping worker's threads give up at once (Deferred too).
 `block` (block_api, migration 0081) pauses an API that blocks us (a quota 429 without
 Retry-After, a CDN 403, refused credentials) for every process, with a growing back-off; while
 such a block lasts, `acquire` fails fast with SourceBlocked (a Deferred) instead of waiting, so
-a source that is out costs neither a worker thread nor the other sources' answers."""
+a source that is out costs neither a worker thread nor the other sources' answers.
+
+Every API has a budget (`Rate`, set per source in producer_discovery.sources): `acquire` for
+an API without one raises ConfigurationError instead of letting it through unlimited, and the
+SQL functions refuse an API the registry did not register (migration 0100)."""
 
 from __future__ import annotations
 
@@ -19,7 +23,7 @@ from dataclasses import dataclass, field
 from psycopg_pool import ConnectionPool
 
 from producer_discovery.db.queries import query
-from producer_discovery.errors import Deferred, SourceBlocked
+from producer_discovery.errors import ConfigurationError, Deferred, SourceBlocked
 from producer_discovery.settings import Settings
 
 
@@ -36,15 +40,28 @@ STRICT_MARGIN = 0.9
 BLOCK_CHECK_AFTER_SECONDS = 2.0  # a longer wait may be a block: ask before sleeping
 
 
-def budgets(settings: Settings) -> dict[str, Budget]:
-    """Each API's budget from the settings (MusicBrainz 1/s, Discogs 60/min by default)."""
-    return {
-        "spotify": Budget(settings.spotify_requests_per_second, burst=2),
-        "genius": Budget(settings.genius_requests_per_second, burst=2),
-        "musicbrainz": Budget(settings.musicbrainz_requests_per_second * STRICT_MARGIN, burst=1),
-        "discogs": Budget(settings.discogs_requests_per_minute / 60.0 * STRICT_MARGIN, burst=1),
-        "instagram": Budget(settings.instagram_requests_per_second, burst=2),
-    }
+@dataclass(frozen=True)
+class Rate:
+    """An API's budget as Settings configure it: `setting` (a Settings field) requests every
+    `per_seconds` seconds, `burst` at once; `strict` runs it STRICT_MARGIN under that."""
+
+    setting: str
+    per_seconds: float = 1.0
+    burst: float = 1.0
+    strict: bool = False
+
+    def __post_init__(self) -> None:
+        if self.setting not in Settings.model_fields:
+            raise ConfigurationError(f"rate setting {self.setting!r} is not a Settings field")
+
+    def budget(self, settings: Settings) -> Budget:
+        rate = float(getattr(settings, self.setting)) / self.per_seconds
+        return Budget(rate * STRICT_MARGIN if self.strict else rate, self.burst)
+
+    def text(self, requests: float) -> str:
+        """`requests` in this rate's unit: "1/s", "60/min"."""
+        unit = {1.0: "s", 60.0: "min"}.get(self.per_seconds, f"{self.per_seconds:g}s")
+        return f"{requests:g}/{unit}"
 
 
 @dataclass
@@ -59,9 +76,7 @@ class PostgresRateLimiter:
     block_cap_seconds: float = 3600.0
 
     def acquire(self, api: str) -> None:
-        budget = self.limits.get(api)
-        if budget is None:
-            return
+        budget = self.budget_of(api)
         waited = 0.0
         while True:
             if self.stopping.is_set():
@@ -80,6 +95,28 @@ class PostgresRateLimiter:
             pause = min(wait, 5.0)
             self.stopping.wait(pause)
             waited += pause
+
+    def budget_of(self, api: str) -> Budget:
+        """The API's budget; an API without one is refused, never let through unlimited."""
+        budget = self.limits.get(api)
+        if budget is None:
+            raise ConfigurationError(
+                f"{api}: no rate budget (not a registered source: producer_discovery.sources)"
+            )
+        return budget
+
+    def check_registered(self) -> None:
+        """ConfigurationError when the database does not know an API this limiter has a budget
+        for (public.registered_sources, written by `migrate`): checked at start-up, so that no
+        message fails later on an API the database refuses."""
+        with self.pool.connection() as conn:
+            known = {row[0] for row in conn.execute(query("registered_apis")).fetchall()}
+        unknown = sorted(set(self.limits) - known)
+        if unknown:
+            raise ConfigurationError(
+                f"the database does not know the API(s) {', '.join(unknown)}: "
+                "run `producer-discovery migrate`"
+            )
 
     def pause(self, api: str, seconds: float) -> None:
         with self.pool.connection() as conn:

@@ -6,7 +6,7 @@ import os
 import shutil
 import tempfile
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -16,11 +16,13 @@ from psycopg.conninfo import make_conninfo
 
 from producer_discovery.db.cluster import LocalCluster, free_port
 from producer_discovery.db.migrate import migrate
+from producer_discovery.db.registered_sources import RegisteredSource
 
 
 @contextmanager
-def scratch_database() -> Iterator[str]:
-    """A migrated database: on DATABASE_URL's server when set, else on a throwaway cluster."""
+def scratch_database(sources: Sequence[RegisteredSource]) -> Iterator[str]:
+    """A migrated database (the registry's `sources` registered): on DATABASE_URL's server
+    when set, else on a throwaway cluster."""
     server = os.environ.get("DATABASE_URL")
     cluster, root = None, None
     if not server:
@@ -34,7 +36,7 @@ def scratch_database() -> Iterator[str]:
     with psycopg.connect(server, autocommit=True) as conn:
         conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     try:
-        migrate(url)
+        migrate(url, sources=sources)
         yield url
     finally:
         with psycopg.connect(server, autocommit=True) as conn:

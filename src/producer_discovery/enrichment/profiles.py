@@ -1,7 +1,8 @@
 """Public social data about a producer, with where each value came from.
 
-Each reader turns one provider's documented JSON into `SocialFinding`s (field, value,
-source, seen_at, trust); `merge_findings` picks one value per field and keeps the rest.
+Each reader turns one provider's documented JSON into profile values (field, value); a
+source (enrichment.contribution.ProfileSource) makes them `SocialFinding`s (field, value,
+source, seen_at, trust), and `merge_findings` picks one value per field and keeps the rest.
 
 Where values may come from (nothing is guessed, nothing is scraped):
 - Genius artist: `instagram_name`, `twitter_name`, `facebook_name`, `image_url` (unless it is
@@ -18,17 +19,17 @@ E-mail addresses are contact details, for operators only: an address or a mailto
 in any public field (a Discogs url, an Instagram website, an alias, a name) becomes an
 `email` finding and never stays in the public field (`contact_safe`).
 
-Trust, highest first, decides the winner of every field: genius (0.9) > musicbrainz (0.8) >
-discogs (0.6) > instagram-graph (0.5); equal trust goes to the most recently seen value. The
-bio is only ever taken from instagram-graph. Losing values that differ are kept as
-disagreements, and aliases are all kept.
+Trust, highest first, decides the winner of every field (each source's `trust` in the
+registry, producer_discovery.sources); equal trust goes to the most recently seen value. A
+field one source alone may give (the bio: only_source_of) is taken from no other. Losing
+values that differ are kept as disagreements, and aliases are all kept.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from producer_discovery.enrichment.links import (
@@ -41,9 +42,11 @@ from producer_discovery.enrichment.links import (
 from producer_discovery.text import normalize_name
 
 __all__ = [
+    "ProfileValue",
     "SocialFinding",
     "SocialProfile",
     "extract_emails",
+    "findings_of",
     "from_discogs_artist",
     "from_genius_artist",
     "from_instagram_business",
@@ -53,14 +56,14 @@ __all__ = [
     "normalize_handle",
 ]
 
-SOURCE_TRUST = {"genius": 0.9, "musicbrainz": 0.8, "discogs": 0.6, "instagram-graph": 0.5}
-ONLY_FROM = {"instagram_bio": frozenset({"instagram-graph"})}
 ALIAS = "alias"
 COLUMNS = ("instagram_handle", "instagram_bio", "email", "image_url")
 MUSICBRAINZ_LINK_TYPES = frozenset(
     {"social network", "youtube", "soundcloud", "bandcamp", "video channel", "official homepage"}
 )
 GENIUS_PLACEHOLDER_MARKERS = ("default_avatar", "default_cover", "/images/default", "no_image")
+
+ProfileValue = tuple[str, str]  # (field, value) as one source shows it
 
 
 @dataclass(frozen=True)
@@ -98,41 +101,43 @@ def contact_safe(field: str, value: str) -> list[tuple[str, str]]:
 
 
 def findings_of(
-    values: Iterable[tuple[str, str | None]], source: str, seen_at: datetime
+    values: Iterable[ProfileValue], source: str, trust: float, seen_at: datetime
 ) -> list[SocialFinding]:
-    """Findings for the (field, value) pairs whose value is not empty (contact_safe)."""
+    """The values one source showed at `seen_at`, as findings of that source and trust; an
+    address in a public field becomes an `email` finding instead (contact_safe)."""
     return [
-        SocialFinding(field, clean, source, seen_at, SOURCE_TRUST[source])
-        for raw_field, value in values
-        if value is not None and str(value).strip()
-        for field, clean in contact_safe(raw_field, str(value).strip())
+        SocialFinding(clean_field, clean, source, seen_at, trust)
+        for field, value in values
+        for clean_field, clean in contact_safe(field, value)
     ]
 
 
-def now_if_missing(seen_at: datetime | None) -> datetime:
-    """The time a value was seen: the caller's, or now in UTC."""
-    return seen_at or datetime.now(UTC)
+def present(pairs: Iterable[tuple[str, str | None]]) -> list[ProfileValue]:
+    """The (field, value) pairs whose value is not empty, the value stripped."""
+    return [
+        (field, str(value).strip())
+        for field, value in pairs
+        if value is not None and str(value).strip()
+    ]
 
 
-def first_per_field(findings: Iterable[SocialFinding]) -> list[SocialFinding]:
-    """One finding per field from one source (its first link of a kind), aliases all kept."""
-    kept: dict[str, SocialFinding] = {}
-    aliases: list[SocialFinding] = []
-    for item in findings:
-        if item.field == ALIAS:
-            aliases.append(item)
+def first_per_field(values: Iterable[ProfileValue]) -> list[ProfileValue]:
+    """One value per field from one source (its first link of a kind), aliases all kept."""
+    kept: dict[str, ProfileValue] = {}
+    aliases: list[ProfileValue] = []
+    for value in values:
+        if value[0] == ALIAS:
+            aliases.append(value)
         else:
-            kept.setdefault(item.field, item)
+            kept.setdefault(value[0], value)
     return list(kept.values()) + aliases
 
 
-def text_findings(
-    emails_in: str | None, aliases: Iterable[str] | None, source: str, seen_at: datetime
-) -> list[SocialFinding]:
+def text_values(emails_in: str | None, aliases: Iterable[str] | None) -> list[ProfileValue]:
     """E-mails written in a public text, and the other names a source knows the person by."""
     pairs = [("email", email) for email in extract_emails(emails_in)]
     pairs += [(ALIAS, alias) for alias in aliases or []]
-    return findings_of(pairs, source, seen_at)
+    return present(pairs)
 
 
 # Readers ---------------------------------------------------------------------------------
@@ -143,11 +148,8 @@ def is_placeholder_image(url: str) -> bool:
     return "assets.genius.com/" in lowered or any(m in lowered for m in GENIUS_PLACEHOLDER_MARKERS)
 
 
-def from_genius_artist(
-    artist: dict[str, Any], seen_at: datetime | None = None
-) -> list[SocialFinding]:
-    """Findings from a Genius artist (`response.artist` of `GET /artists/{id}`)."""
-    seen = now_if_missing(seen_at)
+def from_genius_artist(artist: dict[str, Any]) -> list[ProfileValue]:
+    """Profile values of a Genius artist (`response.artist` of `GET /artists/{id}`)."""
     image_url = artist.get("image_url")
     profile = [
         ("instagram_handle", normalize_handle(artist.get("instagram_name"))),
@@ -157,8 +159,7 @@ def from_genius_artist(
     ]
     description = (artist.get("description") or {}).get("plain")
     return first_per_field(
-        findings_of(profile, "genius", seen)
-        + text_findings(description, artist.get("alternate_names"), "genius", seen)
+        present(profile) + text_values(description, artist.get("alternate_names"))
     )
 
 
@@ -175,38 +176,26 @@ def musicbrainz_link(relation: dict[str, Any]) -> tuple[str, str] | None:
     return classified
 
 
-def from_musicbrainz_artist(
-    artist: dict[str, Any], seen_at: datetime | None = None
-) -> list[SocialFinding]:
-    """Findings from a MusicBrainz artist looked up with `inc=url-rels` (and `aliases`)."""
-    seen = now_if_missing(seen_at)
+def from_musicbrainz_artist(artist: dict[str, Any]) -> list[ProfileValue]:
+    """Profile values of a MusicBrainz artist looked up with `inc=url-rels` (and `aliases`)."""
     relations = artist.get("relations") or []
     links = [link for relation in relations if (link := musicbrainz_link(relation))]
     aliases = [alias.get("name") for alias in artist.get("aliases") or [] if alias.get("name")]
-    return first_per_field(
-        findings_of(links, "musicbrainz", seen) + text_findings(None, aliases, "musicbrainz", seen)
-    )
+    return first_per_field(present(links) + text_values(None, aliases))
 
 
-def from_discogs_artist(
-    artist: dict[str, Any], seen_at: datetime | None = None
-) -> list[SocialFinding]:
-    """Findings from a Discogs artist (`GET /artists/{id}`): `urls`, name variations and
+def from_discogs_artist(artist: dict[str, Any]) -> list[ProfileValue]:
+    """Profile values of a Discogs artist (`GET /artists/{id}`): `urls`, name variations and
     e-mails written in `profile`."""
-    seen = now_if_missing(seen_at)
     links = [link for url in artist.get("urls") or [] if (link := classify_url(url))]
     return first_per_field(
-        findings_of(links, "discogs", seen)
-        + text_findings(artist.get("profile"), artist.get("namevariations"), "discogs", seen)
+        present(links) + text_values(artist.get("profile"), artist.get("namevariations"))
     )
 
 
-def from_instagram_business(
-    payload: dict[str, Any], seen_at: datetime | None = None
-) -> list[SocialFinding]:
-    """Findings from a Business Discovery answer (the whole response or its
+def from_instagram_business(payload: dict[str, Any]) -> list[ProfileValue]:
+    """Profile values of a Business Discovery answer (the whole response or its
     `business_discovery` object): bio, website, display name, and e-mails in the bio."""
-    seen = now_if_missing(seen_at)
     account = payload.get("business_discovery", payload)
     biography = account.get("biography")
     profile = [
@@ -215,10 +204,7 @@ def from_instagram_business(
         ("website", account.get("website")),
         ("instagram_name", account.get("name")),
     ]
-    return first_per_field(
-        findings_of(profile, "instagram-graph", seen)
-        + text_findings(biography, None, "instagram-graph", seen)
-    )
+    return first_per_field(present(profile) + text_values(biography, None))
 
 
 # Merging ---------------------------------------------------------------------------------
@@ -266,12 +252,6 @@ class SocialProfile:
         return metadata
 
 
-def allowed(item: SocialFinding) -> bool:
-    """False for a value a source may not give (a bio from anything but instagram-graph)."""
-    sources = ONLY_FROM.get(item.field)
-    return sources is None or item.source in sources
-
-
 def disagreement(field: str, candidates: list[SocialFinding]) -> dict[str, Any] | None:
     """The distinct values (case-insensitive) that sources gave for a field, when more than
     one."""
@@ -300,8 +280,7 @@ def merge_findings(findings: Iterable[SocialFinding]) -> SocialProfile:
     """One value per field: the most trusted source's, then the most recently seen."""
     by_field: dict[str, list[SocialFinding]] = {}
     for item in findings:
-        if allowed(item):
-            by_field.setdefault(item.field, []).append(item)
+        by_field.setdefault(item.field, []).append(item)
     aliases = distinct_aliases(by_field.pop(ALIAS, []))
     chosen: dict[str, SocialFinding] = {}
     disagreements: list[dict[str, Any]] = []

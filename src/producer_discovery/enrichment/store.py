@@ -1,5 +1,8 @@
 """Social enrichment of one producer: ask each public source in order of trust, merge what
-they show (social.merge_findings), and record it with where every value came from.
+they show (profiles.merge_findings), and record it with where every value came from.
+
+The sources, their trust and what each contributes are the registry's
+(producer_discovery.sources); today:
 
     genius           GET /artists/{id}                instagram_name, twitter_name, image
                                                       (never the default avatar), aliases,
@@ -10,8 +13,8 @@ they show (social.merge_findings), and record it with where every value came fro
                      an e-mail only when the bio shows one
 
 A source is asked only when it is configured (its `lookup` is set) and the producer has an
-id there (for instagram-graph: once the other sources gave a handle). Each source ends in
-one status:
+id there (a source looked up `by_field`, as instagram-graph by the handle: once the other
+sources gave one). Each source ends in one status:
 
     found      it answered with a profile
     nothing    it answered that it has no such artist (404) or account (not discoverable)
@@ -29,7 +32,7 @@ sources gave; the producer is then marked `enrichment_failed`, and the refresh f
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -40,9 +43,9 @@ import structlog
 from psycopg_pool import ConnectionPool
 
 from producer_discovery.db import producers as db
+from producer_discovery.enrichment.contribution import ProfileSource
 from producer_discovery.enrichment.profiles import SocialFinding, SocialProfile, merge_findings
 from producer_discovery.errors import (
-    PermanentError,
     ProducerDiscoveryError,
     TransientError,
     is_transient,
@@ -50,24 +53,10 @@ from producer_discovery.errors import (
 
 log = structlog.get_logger("producer_discovery.enrichment.store")
 
-JsonDocument = dict[str, Any]
-SourceLookup = Callable[[str], JsonDocument | None]
-Reader = Callable[[JsonDocument, datetime | None], list[SocialFinding]]
-
 FOUND, NOTHING, NO_ID, OFF, FAILED = "found", "nothing", "no_id", "off", "failed"
 
 
-@dataclass(frozen=True)
-class ProfileSource:
-    """One public source: its name (as social.SOURCE_TRUST spells it), how to look a profile
-    up by id or handle (None when the source is not configured), and how to read it."""
-
-    name: str
-    lookup: SourceLookup | None
-    read: Reader
-
-
-ProducerToEnrich = db.ProducerIds  # its name and its ids at each source (db.ID_SOURCES)
+ProducerToEnrich = db.ProducerIds  # its name and its ids at each source
 
 
 @dataclass(frozen=True)
@@ -108,17 +97,6 @@ class Enrichment:
         return {"outcome": outcome, "found": found, "failed_sources": self.failed_sources}
 
 
-def numeric_lookup(lookup: Callable[[int], JsonDocument | None]) -> SourceLookup:
-    """A lookup by a numeric id (Genius, Discogs) that takes the id as stored, as text."""
-
-    def by_text(identifier: str) -> JsonDocument | None:
-        if not identifier.isdigit():
-            raise PermanentError(f"not a numeric id: {identifier!r}")
-        return lookup(int(identifier))
-
-    return by_text
-
-
 def describe(error: BaseException) -> str:
     return f"{type(error).__name__}: {error}"[:300]
 
@@ -147,16 +125,19 @@ def ask(
         return SourceAnswer(FAILED, error=describe(error))
     seen_at = datetime.now(UTC)
     profiles = [document for document in documents if document is not None]
-    findings = tuple(item for document in profiles for item in source.read(document, seen_at))
+    findings = tuple(item for document in profiles for item in source.findings(document, seen_at))
     return SourceAnswer(FOUND if profiles else NOTHING, findings)
 
 
 class Enricher:
-    """Asks the id sources in order of trust, then Business Discovery for the handle found."""
+    """Asks the sources looked up by the producer's ids, in the order given (most trusted
+    first), then those looked up by a profile field the others found (Business Discovery by
+    the handle); a field one source alone may give (`only_source_of`) is taken from no other."""
 
-    def __init__(self, by_id: Sequence[ProfileSource], by_handle: ProfileSource) -> None:
-        self.by_id = list(by_id)
-        self.by_handle = by_handle
+    def __init__(self, sources: Sequence[ProfileSource]) -> None:
+        self.by_id = [source for source in sources if source.by_field is None]
+        self.by_field = [(source, key) for source in sources if (key := source.by_field)]
+        self.owners = {field: source.name for source in sources for field in source.only_source_of}
 
     def enrich(self, producer: ProducerToEnrich, *, last_attempt: bool) -> Enrichment:
         answers = {
@@ -168,16 +149,24 @@ class Enricher:
             )
             for source in self.by_id
         }
-        findings = [item for answer in answers.values() for item in answer.findings]
-        handle = merge_findings(findings).instagram_handle
-        answers[self.by_handle.name] = ask(
-            self.by_handle,
-            [handle] if handle else [],
-            last_attempt=last_attempt,
-            producer_id=producer.producer_id,
-        )
-        findings += answers[self.by_handle.name].findings
-        return Enrichment(merge_findings(findings), answers)
+        for source, key in self.by_field:
+            value = merge_findings(self.admissible(answers)).value(key)
+            answers[source.name] = ask(
+                source,
+                [value] if value else [],
+                last_attempt=last_attempt,
+                producer_id=producer.producer_id,
+            )
+        return Enrichment(merge_findings(self.admissible(answers)), answers)
+
+    def admissible(self, answers: dict[str, SourceAnswer]) -> list[SocialFinding]:
+        """Every answer's findings but those of a field another source alone may give."""
+        return [
+            item
+            for answer in answers.values()
+            for item in answer.findings
+            if self.owners.get(item.field, item.source) == item.source
+        ]
 
 
 # Database ---------------------------------------------------------------------------------

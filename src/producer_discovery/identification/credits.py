@@ -1,10 +1,9 @@
 """Producer credits read from the providers' JSON, one `Credit` per person and role.
 
 The extractors take the documented JSON exactly as the APIs return it (plain dicts) and
-never call anything. This module holds the credit model, the role vocabulary shared by every
-source and the "(Prod. by …)" title hint; each provider's module (`genius`, `musicbrainz`,
-`discogs`) holds both its queries and its reading, and `fusion` merges several sources'
-credits into one producer.
+never call anything. This module holds the credit model and the role vocabulary shared by
+every source; each source's module (`genius`, `musicbrainz`, `discogs`, `title`) holds both
+its queries and its reading, and `fusion` merges several sources' credits into one producer.
 
 Roles. A role label ("Co-Producer", "Additional Production", "Producer [Additional]",
 "Executive-Producer", a MusicBrainz attribute list) maps to one of `PRODUCTION_ROLES`, or to
@@ -26,13 +25,11 @@ Confidence is per source and says how likely the credit is right, whatever the r
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from producer_discovery.text import normalize_name
-
-SOURCES = ("genius", "musicbrainz", "discogs", "title")  # most trusted first
 
 PRODUCER = "producer"
 CO_PRODUCER = "co-producer"
@@ -64,8 +61,6 @@ NEUTRAL_QUALIFIERS = frozenset({"music", "beat", "beats", "track", "record", "le
 FUSED_CO_PREFIX = re.compile(r"^co(produc\w*)$")
 LABEL_WORD = re.compile(r"[^\W_]+")
 
-TITLE_CONFIDENCE = 0.40
-
 
 @dataclass(frozen=True)
 class Credit:
@@ -75,7 +70,7 @@ class Credit:
     normalized_name: str
     role: str  # one of PRODUCTION_ROLES
     counts_as_producer: bool  # False for executive producers
-    source: str  # genius | musicbrainz | discogs | title
+    source: str  # the crediting source's name in the registry (producer_discovery.sources)
     source_id: str | None  # Genius artist id, MBID, Discogs artist id; None for titles
     role_label: str  # the label as the source wrote it
     attributes: tuple[str, ...] = ()
@@ -172,21 +167,3 @@ def unique_credits(credits: Iterable[Credit]) -> list[Credit]:
             seen.add(key)
             kept.append(credit)
     return kept
-
-
-# Title -----------------------------------------------------------------------------------
-def title_credits(producer_names: Sequence[str]) -> list[Credit]:
-    """Low-confidence credits for the names of a "(Prod. by …)" in a track title."""
-    credits = [
-        Credit.create(
-            name=name,
-            role=PRODUCER,
-            source="title",
-            source_id=None,
-            role_label="prod. by",
-            confidence=TITLE_CONFIDENCE,
-        )
-        for name in producer_names
-        if name and name.strip()
-    ]
-    return unique_credits(credits)

@@ -29,6 +29,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from producer_discovery.clients.discogs import DiscogsClient
+from producer_discovery.identification.credit_source import Ask, Tools
 from producer_discovery.identification.credits import Credit, production_role, unique_credits
 from producer_discovery.identification.discogs_listing import (
     artist_listing,
@@ -252,7 +253,7 @@ def artist_credits(artist: dict[str, Any], confidence: float) -> list[Credit]:
             name=display_name(name, artist.get("anv")),
             identity_name=strip_discogs_suffix(name),
             role=role,
-            source="discogs",
+            source=DiscogsClient.api,
             source_id=artist.get("id") or None,
             role_label=label,
             attributes=qualifiers,
@@ -301,8 +302,6 @@ def discogs_release_credits(
 
 
 class DiscogsSource:
-    name = "discogs"
-
     def __init__(self, client: DiscogsClient) -> None:
         self.client = client
 
@@ -374,3 +373,8 @@ def hit_artist_matches(hit: dict[str, Any], wanted: tuple[str, ...]) -> bool:
     artist_part = str(hit.get("title") or "").partition(" - ")[0]
     names = [artist_part, *ARTIST_SEPARATORS.split(artist_part)]
     return any(same_artist(name, wanted) for name in names if name.strip())
+
+
+def asker(tools: Tools) -> Ask:
+    source = DiscogsSource(tools.client(DiscogsClient))
+    return lambda track, isrc: source.credits(track)

@@ -21,7 +21,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from producer_discovery.identification.credits import PRODUCTION_ROLES, SOURCES, Credit
+from producer_discovery.errors import ConfigurationError
+from producer_discovery.identification.credits import PRODUCTION_ROLES, Credit
+
+Ranking = tuple[str, ...]  # the credit sources, most trusted first (the registry's trust)
 
 
 @dataclass
@@ -72,9 +75,12 @@ class Person:
             self.ids.setdefault(credit.source, credit.source_id)
 
 
-def trust_rank(source: str) -> int:
-    """0 for the most trusted source (genius), larger for less trusted ones."""
-    return SOURCES.index(source) if source in SOURCES else len(SOURCES)
+def trust_rank(source: str, ranking: Ranking) -> int:
+    """0 for the most trusted source, larger for less trusted ones; a source the ranking does
+    not name is refused (no source is silently trusted least)."""
+    if source not in ranking:
+        raise ConfigurationError(f"{source!r} is not a registered credit source")
+    return ranking.index(source)
 
 
 def same_name_people(people: list[Person], credit: Credit) -> list[Person]:
@@ -95,10 +101,10 @@ def person_for(people: list[Person], credit: Credit) -> Person | None:
     return namesakes[0] if len(namesakes) == 1 else None
 
 
-def group_people(credits: Iterable[Credit]) -> list[Person]:
+def group_people(credits: Iterable[Credit], ranking: Ranking) -> list[Person]:
     """Credits grouped into people: credits with ids first, most trusted source first."""
     ordered = sorted(
-        credits, key=lambda credit: (credit.source_id is None, trust_rank(credit.source))
+        credits, key=lambda credit: (credit.source_id is None, trust_rank(credit.source, ranking))
     )
     people: list[Person] = []
     for credit in ordered:
@@ -125,14 +131,14 @@ def ordered_roles(credits: Iterable[Credit]) -> list[str]:
     return sorted(roles, key=lambda role: (rank.get(role, len(rank)), role))
 
 
-def fuse_person(person: Person) -> FusedProducer:
+def fuse_person(person: Person, ranking: Ranking) -> FusedProducer:
     """The fused view of one person's credits; the most trusted source names them."""
-    credits = sorted(person.credits, key=lambda credit: trust_rank(credit.source))
+    credits = sorted(person.credits, key=lambda credit: trust_rank(credit.source, ranking))
     namer = credits[0]
     return FusedProducer(
         display_name=namer.name,
         normalized_name=namer.normalized_name,
-        ids=dict(sorted(person.ids.items(), key=lambda item: trust_rank(item[0]))),
+        ids=dict(sorted(person.ids.items(), key=lambda item: trust_rank(item[0], ranking))),
         roles=ordered_roles(credits),
         counts_as_producer=any(credit.counts_as_producer for credit in credits),
         sources=sorted({credit.source for credit in credits}),
@@ -141,7 +147,8 @@ def fuse_person(person: Person) -> FusedProducer:
     )
 
 
-def fuse(credits: Iterable[Credit]) -> list[FusedProducer]:
-    """One entry per person credited on a track, most confident first."""
-    fused = [fuse_person(person) for person in group_people(credits)]
+def fuse(credits: Iterable[Credit], ranking: Ranking) -> list[FusedProducer]:
+    """One entry per person credited on a track, most confident first; `ranking` orders the
+    sources by trust (producer_discovery.sources)."""
+    fused = [fuse_person(person, ranking) for person in group_people(credits, ranking)]
     return sorted(fused, key=lambda producer: (-producer.confidence, producer.normalized_name))

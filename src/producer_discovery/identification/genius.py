@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from producer_discovery.clients.genius import GeniusClient
+from producer_discovery.identification.credit_source import Ask, Tools
 from producer_discovery.identification.credits import (
     PRODUCER,
     Credit,
@@ -62,7 +63,7 @@ def genius_artist_credit(
     return Credit.create(
         name=name,
         role=role,
-        source="genius",
+        source=GeniusClient.api,
         source_id=artist.get("id"),
         role_label=role_label,
         confidence=confidence,
@@ -135,8 +136,6 @@ def genius_hit_matches(
 
 
 class GeniusSource:
-    name = "genius"
-
     def __init__(self, client: GeniusClient) -> None:
         self.client = client
 
@@ -158,3 +157,8 @@ class GeniusSource:
             if score is not None and (best is None or score > best[0]):
                 best = (score, int(hit["id"]))
         return best[1] if best else None
+
+
+def asker(tools: Tools) -> Ask:
+    source = GeniusSource(tools.client(GeniusClient))
+    return lambda track, isrc: source.credits(track)

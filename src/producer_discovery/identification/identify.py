@@ -1,47 +1,46 @@
 """Producer identification: gather every configured source's credits for one song.
 
     load_track(pool, track_id, artist_id)    the representative track, its album and artist
-    build_identifier(settings, client, plans)  the configured sources, their clients (built
-                                             by the runtime) sharing the response cache, the
-                                             limits and the per-artist plans
+    build_identifier(settings, client,       the registry's credit sources that are
+                     plans, sources)         configured, their clients (built by the runtime)
+                                             sharing the response cache, the limits and the
+                                             per-artist plans
     Identifier.identify(track)               every source's credits + what each one used
 
-A source is configured by its credentials: Genius by GENIUS_ACCESS_TOKEN, Discogs by
-DISCOGS_TOKEN; MusicBrainz and titles need nothing; Spotify (SPOTIFY_CLIENT_ID/SECRET) only
-supplies ISRCs, without which MusicBrainz falls back to searching by title. A missing
-credential skips that source, is logged once when the identifier is built, and is listed in
-every outcome (`skipped_sources`). Fusion and storage happen later, inside the commit
-(`producer_store`).
+Which sources there are, in which order of trust, and how each one credits a song is the
+registry's (producer_discovery.sources); this module asks them all, the same way. A source is
+configured by its client's credentials (`ApiClient.credentials`: Genius by
+GENIUS_ACCESS_TOKEN, Discogs by DISCOGS_TOKEN; MusicBrainz and titles need nothing); Spotify
+(SPOTIFY_CLIENT_ID/SECRET) only supplies ISRCs, without which MusicBrainz falls back to
+searching by title. A missing credential skips that source, is logged once when the
+identifier is built, and is listed in every outcome (`skipped_sources`). Fusion and storage
+happen later, inside the commit (`store_identification`, with the identifier's `ranking`).
 
 Sources fail alone: a source that is out (blocked by the provider, credentials refused) or
 answers a shape we cannot read is left out of this identification only, never costing the
 others' credits. The message completes with the sources that answered; the missing ones are
 listed with why (`missing_sources`, kept in processing_status), their earlier evidence is kept
 as for a skipped source, and `requeue_identification_gaps()` (hourly on pg_cron) identifies
-the track again later to fill the gap.
+the track again later to fill the gap. Any other error is a bug and fails the message.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol
 
 import structlog
 from psycopg_pool import ConnectionPool
+from pydantic import ValidationError
 
 from producer_discovery.clients.base import ApiClient
-from producer_discovery.clients.discogs import DiscogsClient
-from producer_discovery.clients.genius import GeniusClient
-from producer_discovery.clients.musicbrainz import MusicBrainzClient
 from producer_discovery.clients.spotify import SpotifyClient
 from producer_discovery.db.catalogue import track_context
 from producer_discovery.errors import CredentialsRejected, ResponseShapeError, fails_alone
-from producer_discovery.identification.credits import Credit, title_credits
-from producer_discovery.identification.discogs import DiscogsSource
-from producer_discovery.identification.genius import GeniusSource
-from producer_discovery.identification.musicbrainz import MusicBrainzSource
-from producer_discovery.identification.musicbrainz_plan import MusicBrainzPlanner, PlanStore
+from producer_discovery.identification.credit_source import Ask, ClientFactory, Credits, Tools
+from producer_discovery.identification.credits import Credit
+from producer_discovery.identification.musicbrainz_plan import PlanStore
 from producer_discovery.identification.track import (
     SourceAnswer,
     TrackIsrc,
@@ -49,11 +48,6 @@ from producer_discovery.identification.track import (
     track_from_context,
 )
 from producer_discovery.settings import Settings
-from producer_discovery.text import producer_names_in_title
-
-Client = TypeVar("Client", bound=ApiClient)
-# What a parser raises on a document it cannot read (pydantic's ValidationError is a ValueError).
-UNREADABLE_ANSWER = (KeyError, IndexError, TypeError, AttributeError, ValueError)
 
 log = structlog.get_logger("producer_discovery.identification.identify")
 
@@ -96,38 +90,55 @@ class Identification:
         }
 
 
+class CreditSource(Protocol):
+    """A source of the registry (producer_discovery.sources), as identification reads it."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def client(self) -> type[ApiClient] | None: ...
+
+    @property
+    def credits(self) -> Credits | None: ...
+
+
+@dataclass(frozen=True)
+class AskedSource:
+    name: str
+    ask: Ask
+
+
 @dataclass
 class Identifier:
-    musicbrainz: MusicBrainzSource
-    genius: GeniusSource | None = None
-    discogs: DiscogsSource | None = None
+    """The configured credit sources, asked in order; `ranking` names every credit source,
+    configured or not, most trusted first (fusion's order: identification.fusion)."""
+
+    sources: list[AskedSource]
+    ranking: tuple[str, ...]
     spotify: SpotifyClient | None = None
     skipped: list[str] = field(default_factory=list)
 
     def identify(self, track: TrackToIdentify) -> Identification:
         """Ask every configured source about the track (API calls; no database writes)."""
         found = Identification(skipped=list(self.skipped), isrc_lookup=self.spotify is not None)
-        if self.genius is not None:
-            genius = self.genius
-            self._ask(found, genius.name, lambda: genius.credits(track))
         isrc = TrackIsrc(track, self.spotify)
-        self._ask(found, self.musicbrainz.name, lambda: self.musicbrainz.credits(track, isrc))
-        if self.discogs is not None:
-            discogs = self.discogs
-            self._ask(found, discogs.name, lambda: discogs.credits(track))
-        found.consulted.append("title")
-        found.credits.extend(title_credits(producer_names_in_title(track.title)))
+        for source in self.sources:
+            self._ask(found, source.name, lambda: source.ask(track, isrc))
         return found
 
     def _ask(self, found: Identification, source: str, ask: Callable[[], SourceAnswer]) -> None:
-        """One source's answer; a source that fails alone is recorded as missing instead."""
+        """One source's answer. A source that fails alone (it is out, or its document has a
+        shape we cannot read: a ResponseShapeError from the client's shape check, or a
+        provider model's ValidationError) is recorded as missing instead. Anything else is
+        raised: a bug in a source's code (an AttributeError, a KeyError…) must crash the message
+        visibly, never pass for a missing source that requeue_identification_gaps() would send
+        back every hour."""
         try:
             answer = ask()
-        except UNREADABLE_ANSWER as error:
-            # The documents passed their shape check, yet this source's parser could not read
-            # them: that source's answer is unreadable, not the message's fault.
+        except ValidationError as error:  # a provider model refused the document
             log.warning("credit_source_unreadable", source=source, exc_info=error)
-            unreadable = ResponseShapeError(source, "parse", f"{type(error).__name__}: {error}")
+            unreadable = ResponseShapeError(source, "parse", f"ValidationError: {error}")
             found.missing[source] = str(unreadable)[:300]
             return
         except Exception as error:
@@ -144,41 +155,37 @@ class Identifier:
     def _add(found: Identification, source: str, answer: SourceAnswer) -> None:
         found.consulted.append(source)
         found.credits.extend(answer.credits)
-        found.notes[source] = answer.note
+        if answer.note:
+            found.notes[source] = answer.note
 
 
-class ClientFactory(Protocol):
-    def __call__(self, client_class: type[Client]) -> Client:
-        """A client of that class, built by the runtime (shared limits, metrics, cache)."""
-
-
-def build_identifier(settings: Settings, client: ClientFactory, plans: PlanStore) -> Identifier:
-    """The sources the settings configure; each skipped one is logged here, once. `plans`
-    shares MusicBrainz's per-artist plans (db.identification_plans)."""
+def build_identifier(
+    settings: Settings,
+    client: ClientFactory,
+    plans: Callable[[str], PlanStore],
+    sources: Sequence[CreditSource],
+) -> Identifier:
+    """The credit sources among `sources` (most trusted first) that the settings configure;
+    each skipped one is logged here, once. `plans(source)` shares a source's per-artist plans
+    (db.identification_plans)."""
     spotify = client(SpotifyClient) if SpotifyClient.is_configured(settings) else None
-    musicbrainz = client(MusicBrainzClient)
-    identifier = Identifier(
-        MusicBrainzSource(musicbrainz, MusicBrainzPlanner(musicbrainz, plans, spotify))
-    )
-    if GeniusClient.is_configured(settings):
-        identifier.genius = GeniusSource(client(GeniusClient))
-    else:
-        skip(identifier, "genius", "GENIUS_ACCESS_TOKEN is not set")
-    if DiscogsClient.is_configured(settings):
-        identifier.discogs = DiscogsSource(client(DiscogsClient))
-    else:
-        skip(identifier, "discogs", "DISCOGS_TOKEN is not set")
-    if spotify is not None:
-        identifier.spotify = spotify
-    else:
+    if spotify is None:
         log.warning(
             "isrc_lookup_skipped",
             reason="SPOTIFY_CLIENT_ID/SPOTIFY_CLIENT_SECRET not set",
             effect="MusicBrainz recordings are searched by title and artist",
         )
+    tools = Tools(client, plans, spotify)
+    crediting = [(source, credits) for source in sources if (credits := source.credits)]
+    identifier = Identifier([], tuple(source.name for source, _ in crediting), spotify)
+    for source, credits in crediting:
+        if source.client is not None and not source.client.is_configured(settings):
+            identifier.skipped.append(source.name)
+            log.warning(
+                "credit_source_skipped",
+                source=source.name,
+                reason=source.client.unconfigured_reason(),
+            )
+            continue
+        identifier.sources.append(AskedSource(source.name, credits.asker(tools)))
     return identifier
-
-
-def skip(identifier: Identifier, source: str, reason: str) -> None:
-    identifier.skipped.append(source)
-    log.warning("credit_source_skipped", source=source, reason=reason)

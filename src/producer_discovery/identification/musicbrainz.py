@@ -32,6 +32,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from producer_discovery.clients.musicbrainz import MusicBrainzClient
+from producer_discovery.identification.credit_source import Ask, Tools
 from producer_discovery.identification.credits import (
     PRODUCER,
     Credit,
@@ -73,7 +74,7 @@ def relation_credit(relation: dict[str, Any], confidence: float) -> Credit | Non
         name=credited_name,
         identity_name=artist_name or credited_name,
         role=production_role(PRODUCER, attributes) or PRODUCER,
-        source="musicbrainz",
+        source=MusicBrainzClient.api,
         source_id=artist.get("id"),
         role_label=relation.get("type") or "producer",
         attributes=attributes,
@@ -152,8 +153,6 @@ class MusicBrainzSource:
     the recordings planned for the song (ISRC or verified title), read from the document the
     plan chose."""
 
-    name = "musicbrainz"
-
     def __init__(self, client: MusicBrainzClient, planner: MusicBrainzPlanner) -> None:
         self.client = client
         self.planner = planner
@@ -195,3 +194,10 @@ class MusicBrainzSource:
                 used.append(recording["id"])
         code = decision.get("isrc", isrc.known)
         return SourceAnswer(unique_credits(credits), {"isrc": code, "recordings": used})
+
+
+def asker(tools: Tools) -> Ask:
+    """Its planner shares the artist's plans (identification_plans) under this source's name."""
+    client = tools.client(MusicBrainzClient)
+    plans = tools.plans(MusicBrainzClient.api)
+    return MusicBrainzSource(client, MusicBrainzPlanner(client, plans, tools.spotify)).credits

@@ -36,9 +36,10 @@ from typing import Any
 import psycopg
 
 from producer_discovery.db import producers as db
-from producer_discovery.identification.credits import EXECUTIVE_PRODUCER, SOURCES, Credit
+from producer_discovery.identification.credits import EXECUTIVE_PRODUCER, Credit
 from producer_discovery.identification.fusion import (
     FusedProducer,
+    Ranking,
     fuse,
     fused_confidence,
     ordered_roles,
@@ -73,11 +74,16 @@ class StoredCredits:
 
 
 def store_identification(
-    conn: Connection, track_id: str, credits: list[Credit], skipped_sources: list[str]
+    conn: Connection,
+    track_id: str,
+    credits: list[Credit],
+    skipped_sources: list[str],
+    ranking: Ranking,
 ) -> StoredCredits:
-    """Fuse a track's credits and store them (module docstring); call inside a transaction."""
+    """Fuse a track's credits and store them (module docstring); call inside a transaction.
+    `ranking` orders the credit sources by trust (the identifier's)."""
     kept = kept_credits(conn, track_id, skipped_sources)
-    fused = fuse([*credits, *kept])
+    fused = fuse([*credits, *kept], ranking)
     producers = not_forgotten(conn, [person for person in fused if person.counts_as_producer])
     stored = StoredCredits(kept=len(kept))
     stored.not_producers = [
@@ -85,7 +91,7 @@ def store_identification(
     ]
     lock_identities(conn, producers)
     for producer in producers:
-        producer_id, created, new_ids = resolve_producer(conn, producer, track_id)
+        producer_id, created, new_ids = resolve_producer(conn, producer, track_id, ranking)
         stored.producers.setdefault(producer_id, []).extend(producer.evidence)
         if created:
             stored.created.append(producer_id)
@@ -165,17 +171,17 @@ def lock_identities(conn: Connection, producers: list[FusedProducer]) -> None:
 
 
 def resolve_producer(
-    conn: Connection, producer: FusedProducer, track_id: str
+    conn: Connection, producer: FusedProducer, track_id: str, ranking: Ranking
 ) -> tuple[str, bool, list[str]]:
     """The producer row of a fused person (module docstring, step 3), whether it is new, and
     the source ids ("source:id") it learned in this commit."""
-    owners = owners_by_source_ids(conn, producer)
+    owners = owners_by_source_ids(conn, producer, ranking)
     owner = owners[0] if owners else owner_by_name(conn, producer, track_id)
     created = owner is None
     if owner is None:
-        owner = insert_producer(conn, producer)
+        owner = insert_producer(conn, producer, ranking)
     else:
-        rename_producer(conn, owner, producer)
+        rename_producer(conn, owner, producer, ranking)
     new_ids: list[str] = []
     for other in owners[1:]:
         new_ids.extend(db.merge_producers(conn, owner, other))
@@ -185,10 +191,10 @@ def resolve_producer(
     return owner, created, new_ids
 
 
-def owners_by_source_ids(conn: Connection, producer: FusedProducer) -> list[str]:
+def owners_by_source_ids(conn: Connection, producer: FusedProducer, ranking: Ranking) -> list[str]:
     """The producers holding the person's source ids, the most trusted source's first."""
     owners = db.producers_by_source_ids(conn, producer.ids)
-    owners.sort(key=lambda owner: trust_rank(owner.source))
+    owners.sort(key=lambda owner: trust_rank(owner.source, ranking))
     return list(dict.fromkeys(owner.producer_id for owner in owners))
 
 
@@ -220,19 +226,25 @@ def contradicts(stored_ids: dict[str, list[str]], credited_ids: dict[str, str]) 
     )
 
 
-def name_source(producer: FusedProducer) -> str:
+def name_source(producer: FusedProducer, ranking: Ranking) -> str:
     """The source whose credit names the person (the most trusted one)."""
-    return min((credit.source for credit in producer.evidence), key=trust_rank)
-
-
-def insert_producer(conn: Connection, producer: FusedProducer) -> str:
-    return db.insert_producer(
-        conn, producer.display_name, producer.normalized_name, name_source(producer)
+    return min(
+        (credit.source for credit in producer.evidence),
+        key=lambda source: trust_rank(source, ranking),
     )
 
 
-def rename_producer(conn: Connection, producer_id: str, producer: FusedProducer) -> None:
-    db.rename_producer(conn, producer_id, producer.display_name, name_source(producer), SOURCES)
+def insert_producer(conn: Connection, producer: FusedProducer, ranking: Ranking) -> str:
+    return db.insert_producer(
+        conn, producer.display_name, producer.normalized_name, name_source(producer, ranking)
+    )
+
+
+def rename_producer(
+    conn: Connection, producer_id: str, producer: FusedProducer, ranking: Ranking
+) -> None:
+    source = name_source(producer, ranking)
+    db.rename_producer(conn, producer_id, producer.display_name, source, ranking)
 
 
 # Credits -----------------------------------------------------------------------------------

@@ -16,10 +16,11 @@ from producer_discovery.clients.spotify import SpotifyClient
 from producer_discovery.db.metrics import BufferedMetrics
 from producer_discovery.db.pool import open_pool
 from producer_discovery.db.provider_state import PostgresProviderState
-from producer_discovery.db.rate_limits import PostgresRateLimiter, budgets
+from producer_discovery.db.rate_limits import PostgresRateLimiter
 from producer_discovery.db.response_cache import PostgresResponseCache
 from producer_discovery.retry import RetryPolicy
 from producer_discovery.settings import Settings
+from producer_discovery.sources import budgets
 
 Client = TypeVar("Client", bound=ApiClient)
 
@@ -43,16 +44,24 @@ class Resources:
 
     @classmethod
     def build(cls, settings: Settings, url: str, stage: str) -> Resources:
+        """Every API of the registry gets its budget; ConfigurationError when the database
+        does not know one of them (it was not migrated since the source was added)."""
         pool = open_pool(url, size=pool_size(settings))
+        limiter = PostgresRateLimiter(
+            pool,
+            budgets(settings),
+            block_base_seconds=settings.source_block_base_seconds,
+            block_cap_seconds=settings.source_block_cap_seconds,
+        )
+        try:
+            limiter.check_registered()
+        except BaseException:
+            pool.close()
+            raise
         return cls(
             settings=settings,
             pool=pool,
-            limiter=PostgresRateLimiter(
-                pool,
-                budgets(settings),
-                block_base_seconds=settings.source_block_base_seconds,
-                block_cap_seconds=settings.source_block_cap_seconds,
-            ),
+            limiter=limiter,
             metrics=BufferedMetrics(pool, stage),
             retry_policy=RetryPolicy(settings.retry_base_seconds, settings.retry_cap_seconds),
             response_cache=PostgresResponseCache(

@@ -24,6 +24,7 @@ from starlette.exceptions import HTTPException
 from producer_discovery import __version__
 from producer_discovery.db.web_store import Store
 from producer_discovery.settings import Settings
+from producer_discovery.sources import credit_labels
 from producer_discovery.web import api, pages
 from producer_discovery.web.security import Guard
 
@@ -73,6 +74,7 @@ def create_app(settings: Settings, database_url: str) -> FastAPI:
     )
     templates = Jinja2Templates(directory=HERE / "templates")
     templates.env.globals["version"] = __version__
+    templates.env.globals["credit_sources"] = credit_labels()  # from the registry
     app.state.store = store
     app.state.guard = Guard(settings, store)
     app.state.templates = templates

@@ -1,0 +1,1 @@
+SELECT public.register_sources(%(sources)s::JSONB)
