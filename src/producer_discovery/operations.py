@@ -157,6 +157,7 @@ def status_command(settings: Settings, arguments: argparse.Namespace) -> int:
         return 0
     console = output_console()
     console.print(table("Queues", report["queues"]))
+    console.print(table("Workers (live: seen in the last minute)", report["workers"]))
     console.print(table("Processing", report["processing"]))
     console.print(table("Finished in the last 15 minutes", report["throughput_last_15_minutes"]))
     console.print(table("Kept data (purged daily by age: purge_old_data)", report["retention"]))
@@ -174,7 +175,13 @@ def health_command(settings: Settings, arguments: argparse.Namespace) -> int:
         print(json.dumps(health, indent=2))
     else:
         print(f"overall: {health['overall_status']}")
-        for part in ("queue_health", "processing_health", "worker_health"):
+        for part in (
+            "queue_health",
+            "processing_health",
+            "worker_health",
+            "liveness_health",
+            "maintenance_health",
+        ):
             details = ", ".join(f"{k}={v}" for k, v in health[part].items() if k != "status")
             print(f"{part.replace('_', ' ')}: {health[part]['status']} ({details})")
     return HEALTH_EXIT.get(health["overall_status"], 2)

@@ -112,6 +112,10 @@ class EmbeddedDatabase:
             self._write_passwords(passwords, cluster.port)
             cluster.initialise(superuser_password=passwords[ADMIN])
             self.port_file.write_text(f"{cluster.port}\n")
+        if cluster.update_settings():  # made by an earlier version: pg_cron's jobs failed
+            log("the embedded PostgreSQL's settings were updated (pg_cron in background workers)")
+            if cluster.is_running():
+                cluster.restart()
         if not cluster.is_running():
             cluster.start()
         if ADMIN not in passwords:  # made by a version that trusted the loopback

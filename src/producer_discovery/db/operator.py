@@ -77,6 +77,7 @@ class OperatorDatabase:
         redriven = self._one("redriven_count")
         return {
             "queues": self._rows("queue_depths"),
+            "workers": self._rows("worker_liveness"),
             "processing": self._rows("processing_stats"),
             "dead_letters": int(dead["n"]) if dead else 0,
             "redriven_dead_letters": int(redriven["n"]) if redriven else 0,
