@@ -19,10 +19,15 @@ from rich.table import Table
 from producer_discovery.db.embedded import EmbeddedDatabase, default_home
 from producer_discovery.db.logins import provision_from_urls
 from producer_discovery.db.migrate import migrate
-from producer_discovery.db.operator import OperatorDatabase, check_connection
+from producer_discovery.db.operator import (
+    OperatorDatabase,
+    check_connection,
+    wait_for_connection,
+)
 from producer_discovery.errors import ConfigurationError
 from producer_discovery.logging import configure as configure_logging
 from producer_discovery.runtime import supervisor
+from producer_discovery.runtime.configuration import configuration_problems
 from producer_discovery.runtime.resources import pool_size
 from producer_discovery.sandbox.environment import SandboxEnvironment
 from producer_discovery.settings import Settings
@@ -71,6 +76,7 @@ def connect(settings: Settings) -> AbstractContextManager[OperatorDatabase]:
 
 def migrate_command(settings: Settings, arguments: argparse.Namespace) -> int:
     if settings.database_url:
+        wait_for_connection(settings.database_url, log=say)  # compose: the db may be starting
         applied = migrate(settings.database_url, log=say)
         say(f"applied {len(applied)} migration(s)" if applied else "database is up to date")
         provision_from_urls(
@@ -107,7 +113,17 @@ def database_command(settings: Settings, arguments: argparse.Namespace) -> int:
     return 0
 
 
+def configuration_refused(settings: Settings, stages: Sequence[str]) -> bool:
+    """Print every setting the stages miss, one line each on stderr; True when any is."""
+    problems = configuration_problems(settings, stages)
+    for problem in problems:
+        print(f"configuration error: {problem}", file=sys.stderr)
+    return bool(problems)
+
+
 def worker_command(settings: Settings, arguments: argparse.Namespace) -> int:
+    if configuration_refused(settings, [arguments.stage]):
+        return 1
     return supervisor.run_worker(
         settings, role_url(settings, "worker"), arguments.stage, arguments.drain
     )
@@ -126,6 +142,8 @@ RUNTIME_SETTINGS = (
 def run_command(settings: Settings, arguments: argparse.Namespace) -> int:
     """The five stages as children on the worker login, each given this command's runtime
     settings (options and environment alike) through its environment."""
+    if configuration_refused(settings, supervisor.STAGES):
+        return 1
     passed_on = {field.upper(): str(getattr(settings, field)) for field in RUNTIME_SETTINGS}
     return supervisor.Supervisor(
         role_url(settings, "worker"),

@@ -8,7 +8,8 @@ operator login (or whatever login DATABASE_URL names).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -27,6 +28,30 @@ def check_connection(url: str) -> None:
         psycopg.connect(url, connect_timeout=10).close()
     except psycopg.OperationalError as error:
         raise ConfigurationError(f"cannot connect to the database: {first_line(error)}") from error
+
+
+def wait_for_connection(
+    url: str, within: float = 30.0, log: Callable[[str], None] | None = None
+) -> None:
+    """Connect once, retrying while the server is not up yet (refused, starting up), with a
+    back-off of 0.5 s doubling to 5 s, for at most `within` seconds; then a ConfigurationError
+    of one line. Refused credentials or an unknown database fail at once."""
+    deadline = time.monotonic() + within
+    delay = 0.5
+    while True:
+        try:
+            psycopg.connect(url, connect_timeout=10).close()
+            return
+        except psycopg.OperationalError as error:
+            final = (error.sqlstate or "")[:2] in ("28", "3D")  # credentials, database
+            if final or time.monotonic() + delay > deadline:
+                raise ConfigurationError(
+                    f"cannot connect to the database: {first_line(error)}"
+                ) from error
+            if log:
+                log(f"database not reachable yet ({first_line(error)}); retrying in {delay:g} s")
+            time.sleep(delay)
+            delay = min(delay * 2, 5.0)
 
 
 def first_line(error: BaseException) -> str:
