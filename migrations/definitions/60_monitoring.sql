@@ -321,6 +321,77 @@ END;
 $$;
 GRANT EXECUTE ON FUNCTION public.get_worker_liveness() TO discovery_operator, discovery_reader;
 
+-- How far the discovery started by artist_discovery message p_msg_id has got (`discover
+-- --wait`): the artist found (or not), its albums, tracks, songs, the songs whose producers
+-- were identified and the producers credited, and the messages of this artist still queued
+-- per stage. `idle` once the artist message is done and none of the artist's messages waits.
+CREATE OR REPLACE FUNCTION public.get_discovery_progress(p_msg_id BIGINT)
+RETURNS JSONB
+LANGUAGE plpgsql
+STABLE
+SECURITY DEFINER
+SET search_path = pg_catalog, public, pg_temp
+AS $$
+DECLARE
+  v_waiting BOOLEAN;
+  v_result JSONB;
+  v_artist UUID;
+  v_name TEXT;
+  v_pending JSONB;
+  v_counts JSONB;
+BEGIN
+  IF p_msg_id IS NULL OR p_msg_id < 1 THEN
+    RAISE EXCEPTION 'get_discovery_progress: a message id' USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  SELECT EXISTS (SELECT 1 FROM pgmq.q_artist_discovery q WHERE q.msg_id = p_msg_id)
+    INTO v_waiting;
+  SELECT o.result INTO v_result FROM idempotency.processed_operations o
+  WHERE o.queue_name = 'artist_discovery' AND o.msg_id = p_msg_id
+  ORDER BY o.processed_at DESC LIMIT 1;
+  SELECT a.id, a.name INTO v_artist, v_name FROM public.artists a
+  WHERE v_result ? 'spotify_id' AND a.spotify_id = v_result->>'spotify_id';
+  IF v_artist IS NULL THEN
+    RETURN jsonb_build_object(
+      'artist', NULL, 'idle', NOT v_waiting,
+      'outcome', CASE WHEN v_waiting THEN 'waiting'
+                      ELSE COALESCE(v_result->>'outcome', 'not processed') END);
+  END IF;
+  WITH producers AS (
+    SELECT DISTINCT tp.producer_id FROM public.track_producers tp
+    JOIN public.tracks t ON t.id = tp.track_id
+    JOIN public.albums al ON al.id = t.album_id
+    WHERE al.artist_id = v_artist
+  )
+  SELECT jsonb_build_object(
+    'album_discovery', (SELECT count(*) FROM pgmq.q_album_discovery q
+                        WHERE q.message->>'artistId' = v_artist::TEXT),
+    'track_discovery', (SELECT count(*) FROM pgmq.q_track_discovery q
+                        WHERE q.message->>'artistId' = v_artist::TEXT),
+    'producer_identification', (SELECT count(*) FROM pgmq.q_producer_identification q
+                                WHERE q.message->>'artistId' = v_artist::TEXT),
+    'social_enrichment', (SELECT count(*) FROM pgmq.q_social_enrichment q
+                          WHERE q.message->>'producerId' IN
+                                (SELECT producer_id::TEXT FROM producers))),
+    jsonb_build_object(
+      'albums', (SELECT count(*) FROM public.albums al WHERE al.artist_id = v_artist),
+      'tracks', (SELECT count(*) FROM public.tracks t JOIN public.albums al ON al.id = t.album_id
+                 WHERE al.artist_id = v_artist),
+      'songs', (SELECT count(*) FROM public.normalized_tracks n WHERE n.artist_id = v_artist),
+      'songs_identified', (SELECT count(*) FROM public.normalized_tracks n
+                           JOIN public.processing_status s
+                             ON s.entity_type = 'track' AND s.entity_id = n.id::TEXT
+                           WHERE n.artist_id = v_artist AND s.state = 'COMPLETED'),
+      'producers', (SELECT count(*) FROM producers))
+  INTO v_pending, v_counts;
+  RETURN jsonb_build_object(
+    'artist', v_name, 'artist_id', v_artist, 'outcome', 'found',
+    'idle', NOT v_waiting AND NOT EXISTS (
+      SELECT 1 FROM jsonb_each(v_pending) e WHERE (e.value)::BIGINT > 0),
+    'queued', v_pending) || v_counts;
+END;
+$$;
+GRANT EXECUTE ON FUNCTION public.get_discovery_progress(bigint) TO discovery_operator;
+
 -- Is pg_cron doing the maintenance? Where pg_cron is installed in this database, the queue
 -- monitor (every minute) must have succeeded within the last 5 minutes (counted from the
 -- server's start or the schedules' installation, whichever is later), and its last two runs

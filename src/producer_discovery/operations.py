@@ -156,15 +156,56 @@ def run_command(settings: Settings, arguments: argparse.Namespace) -> int:
 
 def discover_command(settings: Settings, arguments: argparse.Namespace) -> int:
     with connect(settings) as database:
+        started: dict[str, int] = {}
         for name in arguments.names:
-            print(f"queued {name!r} (message {database.start_artist_discovery(name)})")
+            started[name] = database.start_artist_discovery(name)
+            print(f"queued {name!r} (message {started[name]})")
         if arguments.genre is not None:
             rows = database.start_bulk_artist_discovery(
                 arguments.genre, arguments.min_popularity, arguments.limit
             )
             for row in rows:
                 print(f"queued {row['artist_name']} (message {row['msg_id']}, {row['source']})")
+        if arguments.wait and started:
+            return wait_for_discoveries(database, started, arguments.timeout)
     return 0
+
+
+def describe_progress(name: str, progress: dict[str, Any]) -> str:
+    """One line: what is known of the artist so far, and what of it is still queued."""
+    if progress.get("artist_id") is None:
+        return f"{name}: {'waiting for artist_discovery' if not progress['idle'] else progress['outcome']}"
+    queued = ", ".join(f"{stage} {n}" for stage, n in progress["queued"].items() if n)
+    return (
+        f"{progress['artist']}: {progress['albums']} albums, {progress['tracks']} tracks, "
+        f"{progress['songs_identified']}/{progress['songs']} songs identified, "
+        f"{progress['producers']} producers; " + (f"queued: {queued}" if queued else "idle")
+    )
+
+
+def wait_for_discoveries(database: OperatorDatabase, started: dict[str, int], timeout: int) -> int:
+    """Print each artist's progress when it changes (stderr) until every one is idle (0) or
+    `timeout` seconds pass (1); say so when a stage with queued messages has no live worker."""
+    deadline = time.monotonic() + timeout
+    shown: dict[str, str] = {}
+    warned: set[str] = set()
+    while True:
+        progress = {name: database.discovery_progress(msg) for name, msg in started.items()}
+        for name, state in progress.items():
+            line = describe_progress(name, state)
+            if shown.get(name) != line:
+                say(line)
+                shown[name] = line
+        if all(state["idle"] for state in progress.values()):
+            return 0
+        for row in database.worker_liveness():
+            if row["queued_messages"] and not row["live_workers"] and row["stage"] not in warned:
+                warned.add(row["stage"])
+                say(f"no live worker for {row['stage']}: start `producer-discovery run`")
+        if time.monotonic() >= deadline:
+            say(f"timed out after {timeout} s; the pipeline goes on (`producer-discovery status`)")
+            return 1
+        time.sleep(2.0)
 
 
 def status_command(settings: Settings, arguments: argparse.Namespace) -> int:

@@ -87,6 +87,16 @@ class OperatorDatabase:
         assert row is not None
         return int(row["msg_id"])
 
+    def discovery_progress(self, message_id: int) -> dict[str, Any]:
+        """get_discovery_progress: the artist, counts, queued messages per stage, idle."""
+        row = self._one("discovery_progress", {"msg_id": message_id})
+        assert row is not None
+        progress: dict[str, Any] = row["progress"]
+        return progress
+
+    def worker_liveness(self) -> list[Row]:
+        return self._rows("worker_liveness")
+
     def start_bulk_artist_discovery(
         self, genre: str, min_popularity: int | None, limit: int | None
     ) -> list[Row]:
