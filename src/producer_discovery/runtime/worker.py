@@ -439,10 +439,12 @@ class Worker:
         LIVENESS_INTERVAL: say this worker is alive (one small UPDATE)."""
         interval = max(1.0, self.vt / 3)
         tick = min(interval, LIVENESS_INTERVAL)
-        last = time.monotonic()
+        last = alive = time.monotonic()
         while not self.stopping.wait(tick):
             try:
-                self._report_alive()
+                if time.monotonic() - alive >= LIVENESS_INTERVAL - 0.01:
+                    alive = time.monotonic()
+                    self._report_alive()
                 if time.monotonic() - last >= interval - 0.01:
                     last = time.monotonic()
                     self._heartbeat()
