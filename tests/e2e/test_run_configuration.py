@@ -41,10 +41,12 @@ def test_run_without_credentials_says_what_is_missing_per_stage_and_starts_nothi
     tmp_path: Path,
 ) -> None:
     """`run` with no Spotify credentials nor MusicBrainz contact: one line per stage, exit 1
-    within 2 seconds, no embedded database created and no stage started."""
+    within seconds, no embedded database created and no stage started."""
     code, stderr, seconds = command(tmp_path, "run")
     assert code == 1, stderr
-    assert seconds < 2.0
+    # about 1 s on an idle machine, nearly all of it Python importing the CLI; the bound
+    # leaves room for a loaded one (a supervisor restarting with back-off would never end)
+    assert seconds < 5.0
     lines = stderr.strip().splitlines()
     assert [line.split(":")[1].strip() for line in lines] == [
         "artist_discovery",
