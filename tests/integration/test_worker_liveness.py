@@ -94,3 +94,18 @@ def test_the_heartbeat_is_one_cheap_update_once_recorded(db: Database) -> None:
     beat(db, "h:7:social_enrichment", "social_enrichment")
     rows = db.execute("SELECT started_at, last_seen FROM monitoring.worker_heartbeats").fetchall()
     assert len(rows) == 1 and rows[0]["started_at"] == first["started_at"]
+
+
+def test_discovery_progress_follows_the_artist_message_until_it_is_done(db: Database) -> None:
+    """Queued: waiting, not idle; done without an artist found: idle with its outcome."""
+    msg_id = one(db.execute("SELECT start_artist_discovery('Nobody Known') AS id"))["id"]
+    progress = one(db.execute("SELECT get_discovery_progress(%s) AS p", (msg_id,)))["p"]
+    assert progress == {"artist": None, "idle": False, "outcome": "waiting"}
+    db.execute(
+        "INSERT INTO idempotency.processed_operations (key, queue_name, msg_id, result) "
+        "VALUES ('k', 'artist_discovery', %s, '{\"outcome\": \"not_found\"}')",
+        (msg_id,),
+    )
+    db.execute("SELECT pgmq.archive('artist_discovery', %s::bigint)", (msg_id,))
+    progress = one(db.execute("SELECT get_discovery_progress(%s) AS p", (msg_id,)))["p"]
+    assert progress == {"artist": None, "idle": True, "outcome": "not_found"}

@@ -30,6 +30,14 @@ def check_connection(url: str) -> None:
         raise ConfigurationError(f"cannot connect to the database: {first_line(error)}") from error
 
 
+REFUSALS = (
+    "password authentication failed",
+    "no password supplied",
+    "does not exist",
+    "no pg_hba.conf entry",
+)
+
+
 def wait_for_connection(
     url: str, within: float = 30.0, log: Callable[[str], None] | None = None
 ) -> None:
@@ -43,7 +51,9 @@ def wait_for_connection(
             psycopg.connect(url, connect_timeout=10).close()
             return
         except psycopg.OperationalError as error:
-            final = (error.sqlstate or "")[:2] in ("28", "3D")  # credentials, database
+            # libpq gives a refused connection no SQLSTATE: its message says what waiting
+            # cannot cure (credentials, an unknown role or database)
+            final = any(reason in str(error) for reason in REFUSALS)
             if final or time.monotonic() + delay > deadline:
                 raise ConfigurationError(
                     f"cannot connect to the database: {first_line(error)}"
