@@ -243,9 +243,220 @@ END;
 $$;
 GRANT EXECUTE ON FUNCTION public.monitor_queues() TO discovery_operator;
 
--- The system's health for `health`, the dashboard and psql: queues, processing, workers and
--- API pauses, each healthy, warning or critical; an open critical worker issue (a refused
--- credential) makes the worker health critical.
+-- Worker liveness (0120). A worker process calls this when it starts and every few seconds
+-- while it runs (its stage: a queue, not a DLQ); its first call also deletes the rows of
+-- workers not seen for a day.
+CREATE OR REPLACE FUNCTION monitoring.record_worker_heartbeat(
+  p_worker_id TEXT, p_stage TEXT, p_host TEXT, p_pid INTEGER)
+RETURNS VOID
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, public, pg_temp
+AS $$
+BEGIN
+  UPDATE monitoring.worker_heartbeats SET last_seen = now() WHERE worker_id = p_worker_id;
+  IF FOUND THEN
+    RETURN;
+  END IF;
+  IF p_worker_id IS NULL OR length(p_worker_id) NOT BETWEEN 1 AND 400
+     OR p_host IS NULL OR length(p_host) NOT BETWEEN 1 AND 255
+     OR p_pid IS NULL OR p_pid < 1
+     OR NOT EXISTS (SELECT 1 FROM pgmq.meta m
+                    WHERE m.queue_name = p_stage AND m.queue_name NOT LIKE '%\_dlq') THEN
+    RAISE EXCEPTION 'record_worker_heartbeat: a worker id, a stage, a host and a pid'
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  DELETE FROM monitoring.worker_heartbeats WHERE last_seen < now() - INTERVAL '1 day';
+  INSERT INTO monitoring.worker_heartbeats (worker_id, stage, host, pid)
+  VALUES (p_worker_id, p_stage, p_host, p_pid)
+  ON CONFLICT (worker_id) DO UPDATE SET last_seen = now();
+END;
+$$;
+GRANT EXECUTE ON FUNCTION monitoring.record_worker_heartbeat(text, text, text, integer)
+  TO discovery_worker;
+
+-- A worker that stops cleanly removes its row: it is no longer live.
+CREATE OR REPLACE FUNCTION monitoring.forget_worker(p_worker_id TEXT)
+RETURNS VOID
+LANGUAGE sql
+SECURITY DEFINER
+SET search_path = pg_catalog, public, pg_temp
+AS $$
+  DELETE FROM monitoring.worker_heartbeats WHERE worker_id = p_worker_id;
+$$;
+GRANT EXECUTE ON FUNCTION monitoring.forget_worker(text) TO discovery_worker;
+
+-- Per stage: its live workers (seen within settings.worker_live_within, 60 seconds by
+-- default), the workers that stopped answering, the messages in its queue (waiting or in
+-- flight) and when a worker of it was last seen.
+CREATE OR REPLACE FUNCTION public.get_worker_liveness()
+RETURNS TABLE(stage TEXT, live_workers INTEGER, silent_workers INTEGER,
+              queued_messages BIGINT, last_seen TIMESTAMPTZ)
+LANGUAGE plpgsql
+STABLE
+SECURITY DEFINER
+SET search_path = pg_catalog, public, pg_temp
+AS $$
+DECLARE
+  v_live_within INTERVAL := COALESCE(
+    (SELECT value FROM public.settings WHERE key = 'worker_live_within'), '60 seconds')::INTERVAL;
+  v_queue TEXT;
+BEGIN
+  FOR v_queue IN
+    SELECT r.queue_name FROM public.queue_registry r
+    JOIN pgmq.meta m ON m.queue_name = r.queue_name
+    WHERE r.active AND r.queue_name NOT LIKE '%\_dlq' ORDER BY r.id
+  LOOP
+    stage := v_queue;
+    SELECT count(*) FILTER (WHERE h.last_seen >= now() - v_live_within),
+           count(*) FILTER (WHERE h.last_seen < now() - v_live_within),
+           max(h.last_seen)
+      INTO live_workers, silent_workers, last_seen
+      FROM monitoring.worker_heartbeats h WHERE h.stage = v_queue;
+    EXECUTE format('SELECT count(*) FROM pgmq.%I', pgmq.format_table_name(v_queue, 'q'))
+      INTO queued_messages;
+    RETURN NEXT;
+  END LOOP;
+END;
+$$;
+GRANT EXECUTE ON FUNCTION public.get_worker_liveness() TO discovery_operator, discovery_reader;
+
+-- How far the discovery started by artist_discovery message p_msg_id has got (`discover
+-- --wait`): the artist found (or not), its albums, tracks, songs, the songs whose producers
+-- were identified and the producers credited, and the messages of this artist still queued
+-- per stage. `idle` once the artist message is done and none of the artist's messages waits.
+CREATE OR REPLACE FUNCTION public.get_discovery_progress(p_msg_id BIGINT)
+RETURNS JSONB
+LANGUAGE plpgsql
+STABLE
+SECURITY DEFINER
+SET search_path = pg_catalog, public, pg_temp
+AS $$
+DECLARE
+  v_waiting BOOLEAN;
+  v_result JSONB;
+  v_artist UUID;
+  v_name TEXT;
+  v_pending JSONB;
+  v_counts JSONB;
+BEGIN
+  IF p_msg_id IS NULL OR p_msg_id < 1 THEN
+    RAISE EXCEPTION 'get_discovery_progress: a message id' USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  SELECT EXISTS (SELECT 1 FROM pgmq.q_artist_discovery q WHERE q.msg_id = p_msg_id)
+    INTO v_waiting;
+  SELECT o.result INTO v_result FROM idempotency.processed_operations o
+  WHERE o.queue_name = 'artist_discovery' AND o.msg_id = p_msg_id
+  ORDER BY o.processed_at DESC LIMIT 1;
+  SELECT a.id, a.name INTO v_artist, v_name FROM public.artists a
+  WHERE v_result ? 'spotify_id' AND a.spotify_id = v_result->>'spotify_id';
+  IF v_artist IS NULL THEN
+    RETURN jsonb_build_object(
+      'artist', NULL, 'idle', NOT v_waiting,
+      'outcome', CASE WHEN v_waiting THEN 'waiting'
+                      ELSE COALESCE(v_result->>'outcome', 'not processed') END);
+  END IF;
+  WITH producers AS (
+    SELECT DISTINCT tp.producer_id FROM public.track_producers tp
+    JOIN public.tracks t ON t.id = tp.track_id
+    JOIN public.albums al ON al.id = t.album_id
+    WHERE al.artist_id = v_artist
+  )
+  SELECT jsonb_build_object(
+    'album_discovery', (SELECT count(*) FROM pgmq.q_album_discovery q
+                        WHERE q.message->>'artistId' = v_artist::TEXT),
+    'track_discovery', (SELECT count(*) FROM pgmq.q_track_discovery q
+                        WHERE q.message->>'artistId' = v_artist::TEXT),
+    'producer_identification', (SELECT count(*) FROM pgmq.q_producer_identification q
+                                WHERE q.message->>'artistId' = v_artist::TEXT),
+    'social_enrichment', (SELECT count(*) FROM pgmq.q_social_enrichment q
+                          WHERE q.message->>'producerId' IN
+                                (SELECT producer_id::TEXT FROM producers))),
+    jsonb_build_object(
+      'albums', (SELECT count(*) FROM public.albums al WHERE al.artist_id = v_artist),
+      'tracks', (SELECT count(*) FROM public.tracks t JOIN public.albums al ON al.id = t.album_id
+                 WHERE al.artist_id = v_artist),
+      'songs', (SELECT count(*) FROM public.normalized_tracks n WHERE n.artist_id = v_artist),
+      'songs_identified', (SELECT count(*) FROM public.normalized_tracks n
+                           JOIN public.processing_status s
+                             ON s.entity_type = 'track' AND s.entity_id = n.id::TEXT
+                           WHERE n.artist_id = v_artist AND s.state = 'COMPLETED'),
+      'producers', (SELECT count(*) FROM producers))
+  INTO v_pending, v_counts;
+  RETURN jsonb_build_object(
+    'artist', v_name, 'artist_id', v_artist, 'outcome', 'found',
+    'idle', NOT v_waiting AND NOT EXISTS (
+      SELECT 1 FROM jsonb_each(v_pending) e WHERE (e.value)::BIGINT > 0),
+    'queued', v_pending) || v_counts;
+END;
+$$;
+GRANT EXECUTE ON FUNCTION public.get_discovery_progress(bigint) TO discovery_operator;
+
+-- Is pg_cron doing the maintenance? Where pg_cron is installed in this database, the queue
+-- monitor (every minute) must have succeeded within the last 5 minutes (counted from the
+-- server's start or the schedules' installation, whichever is later), and its last two runs
+-- must not both have failed (cron.job_run_details, readable by discovery_owner: 95_schedules;
+-- where pg_cron's tables stay hidden, the queue monitor's own checks in monitoring_events).
+-- Where pg_cron is not installed, nothing is scheduled and nothing is expected.
+CREATE OR REPLACE FUNCTION public.get_maintenance_health()
+RETURNS JSONB
+LANGUAGE plpgsql
+STABLE
+SECURITY DEFINER
+SET search_path = pg_catalog, public, pg_temp
+AS $$
+DECLARE
+  v_last_success TIMESTAMPTZ;
+  v_last_check TIMESTAMPTZ;
+  v_since TIMESTAMPTZ;
+  v_recent TEXT[];
+  v_error TEXT;
+  v_job BOOLEAN;
+  v_problem TEXT;
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pg_cron') THEN
+    RETURN jsonb_build_object('status', 'healthy', 'scheduled', FALSE,
+      'detail', 'pg_cron is not installed here: run the maintenance functions by hand');
+  END IF;
+  BEGIN
+    EXECUTE $q$SELECT EXISTS (SELECT 1 FROM cron.job WHERE jobname = 'queue-monitor')$q$
+      INTO v_job;
+    EXECUTE $q$
+      SELECT max(d.end_time) FILTER (WHERE d.status = 'succeeded'),
+             (array_agg(d.status ORDER BY d.runid DESC)
+                FILTER (WHERE d.status IN ('succeeded', 'failed')))[1:2],
+             (array_agg(d.return_message ORDER BY d.runid DESC)
+                FILTER (WHERE d.status = 'failed'))[1]
+      FROM cron.job_run_details d JOIN cron.job j ON j.jobid = d.jobid
+      WHERE j.jobname = 'queue-monitor'$q$
+      INTO v_last_success, v_recent, v_error;
+  EXCEPTION WHEN insufficient_privilege THEN
+    v_job := FALSE;  -- pg_cron's tables are hidden from us: the queue monitor's checks only
+  END;
+  SELECT max(e.created_at) INTO v_last_check
+  FROM public.monitoring_events e WHERE e.event_type = 'queue_monitor';
+  v_since := GREATEST(pg_postmaster_start_time(),
+    (SELECT applied_at FROM public.schema_migrations WHERE name = 'definitions/95_schedules.sql'));
+  v_last_success := GREATEST(v_last_success, v_last_check);
+  IF v_job AND v_recent = ARRAY['failed', 'failed'] THEN
+    v_problem := 'the queue monitor''s last runs failed: ' || COALESCE(v_error, 'no message');
+  ELSIF COALESCE(v_last_success, v_since, '-infinity') < now() - INTERVAL '5 minutes' THEN
+    v_problem := 'the queue monitor has not succeeded for over 5 minutes'
+      || COALESCE(' (last error: ' || v_error || ')', '');
+  END IF;
+  RETURN jsonb_build_object(
+    'status', CASE WHEN v_problem IS NULL THEN 'healthy' ELSE 'warning' END,
+    'scheduled', TRUE,
+    'last_success', v_last_success,
+    'detail', COALESCE(v_problem, 'pg_cron runs the maintenance jobs'));
+END;
+$$;
+GRANT EXECUTE ON FUNCTION public.get_maintenance_health() TO discovery_operator, discovery_reader;
+
+-- The system's health for `health`, the dashboard and psql: queues, processing, worker
+-- issues, worker liveness (a stage with queued messages and no live worker warns) and
+-- maintenance (pg_cron's queue monitor), each healthy, warning or critical; an open critical
+-- worker issue (a refused credential) makes the worker health critical.
 CREATE OR REPLACE FUNCTION public.get_system_health()
 RETURNS JSONB
 LANGUAGE plpgsql
@@ -257,6 +468,8 @@ DECLARE
   queue_health JSONB;
   processing_health JSONB;
   worker_health JSONB;
+  liveness_health JSONB;
+  maintenance_health JSONB := public.get_maintenance_health();
 BEGIN
   WITH queue_stats AS (
     SELECT
@@ -322,18 +535,33 @@ BEGIN
   INTO worker_health
   FROM open_issues;
 
+  -- A stage with messages in its queue and no live worker: nothing will process them.
+  SELECT jsonb_build_object(
+      'status', CASE WHEN bool_or(l.queued_messages > 0 AND l.live_workers = 0) THEN 'warning'
+                     ELSE 'healthy' END,
+      'live_workers', COALESCE(jsonb_object_agg(l.stage, l.live_workers), '{}'::jsonb),
+      'stages_without_workers', COALESCE(
+        jsonb_agg(l.stage) FILTER (WHERE l.queued_messages > 0 AND l.live_workers = 0),
+        '[]'::jsonb))
+  INTO liveness_health
+  FROM public.get_worker_liveness() l;
+
   result := jsonb_build_object(
     'timestamp', NOW(),
     'queue_health', queue_health,
     'processing_health', processing_health,
     'worker_health', worker_health,
+    'liveness_health', liveness_health,
+    'maintenance_health', maintenance_health,
     'overall_status', CASE
       WHEN (queue_health->>'status' = 'critical') OR
            (processing_health->>'status' = 'critical') OR
            (worker_health->>'status' = 'critical') THEN 'critical'
       WHEN (queue_health->>'status' = 'warning') OR
            (processing_health->>'status' = 'warning') OR
-           (worker_health->>'status' = 'warning') THEN 'warning'
+           (worker_health->>'status' = 'warning') OR
+           (liveness_health->>'status' = 'warning') OR
+           (maintenance_health->>'status' = 'warning') THEN 'warning'
       ELSE 'healthy'
     END);
   RETURN result;

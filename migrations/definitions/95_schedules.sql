@@ -43,6 +43,20 @@ BEGIN
                         'SELECT count(*) FROM public.purge_old_data()');
   PERFORM cron.schedule('purge-cron-history', '30 3 * * *',
                         $job$DELETE FROM cron.job_run_details WHERE end_time < now() - interval '7 days'$job$);
+  -- get_maintenance_health() (60_monitoring.sql) runs as discovery_owner and reads the
+  -- queue monitor's runs: pg_cron shows each user only its own jobs (row level security).
+  BEGIN
+    GRANT USAGE ON SCHEMA cron TO discovery_owner;
+    DROP POLICY IF EXISTS discovery_owner_reads_jobs ON cron.job;
+    CREATE POLICY discovery_owner_reads_jobs ON cron.job FOR SELECT TO discovery_owner
+      USING (TRUE);
+    DROP POLICY IF EXISTS discovery_owner_reads_job_runs ON cron.job_run_details;
+    CREATE POLICY discovery_owner_reads_job_runs ON cron.job_run_details FOR SELECT
+      TO discovery_owner USING (TRUE);
+  EXCEPTION WHEN insufficient_privilege THEN
+    RAISE NOTICE 'pg_cron''s job history is not readable by discovery_owner: health sees '
+                 'the queue monitor''s checks only';
+  END;
   RAISE NOTICE 'maintenance schedules installed in pg_cron';
 END;
 $$;

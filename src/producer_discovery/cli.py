@@ -107,6 +107,14 @@ def build_parser() -> Parser:
         help=f"artists of the genre, {inputs.GENRE_LIMIT_MIN}-{inputs.GENRE_LIMIT_MAX} "
         f"(default {inputs.GENRE_LIMIT_DEFAULT})",
     )
+    discover.add_argument(
+        "--wait",
+        action="store_true",
+        help="show each named artist's progress until its pipeline is idle (exit 0) or --timeout (exit 1)",
+    )
+    discover.add_argument(
+        "--timeout", type=positive_int, default=1800, help="seconds --wait waits (default 1800)"
+    )
 
     worker = commands.add_parser("worker", help="run one pipeline stage")
     worker.add_argument("stage", choices=STAGES)

@@ -9,7 +9,7 @@ import re
 import sys
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from typing import Any
 
@@ -18,7 +18,11 @@ from rich.text import Text
 from producer_discovery.db.embedded import EmbeddedDatabase, default_home
 from producer_discovery.db.logins import provision_from_urls
 from producer_discovery.db.migrate import migrate
-from producer_discovery.db.operator import OperatorDatabase, check_connection
+from producer_discovery.db.operator import (
+    OperatorDatabase,
+    check_connection,
+    wait_for_connection,
+)
 from producer_discovery.errors import ConfigurationError
 from producer_discovery.logging import configure as configure_logging
 from producer_discovery.output import console as output_console
@@ -34,6 +38,7 @@ from producer_discovery.output import (
     with_contact,
 )
 from producer_discovery.runtime import supervisor
+from producer_discovery.runtime.configuration import configuration_problems
 from producer_discovery.runtime.resources import pool_size
 from producer_discovery.sandbox.environment import SandboxEnvironment
 from producer_discovery.settings import Settings
@@ -89,6 +94,7 @@ def connect(settings: Settings) -> AbstractContextManager[OperatorDatabase]:
 
 def migrate_command(settings: Settings, arguments: argparse.Namespace) -> int:
     if settings.database_url:
+        wait_for_connection(settings.database_url, log=say)  # compose: the db may be starting
         applied = migrate(settings.database_url, log=say, sources=registered_sources())
         say(f"applied {len(applied)} migration(s)" if applied else "database is up to date")
         provision_from_urls(
@@ -125,7 +131,17 @@ def database_command(settings: Settings, arguments: argparse.Namespace) -> int:
     return 0
 
 
+def configuration_refused(settings: Settings, stages: Sequence[str]) -> bool:
+    """Print every setting the stages miss, one line each on stderr; True when any is."""
+    problems = configuration_problems(settings, stages)
+    for problem in problems:
+        print(f"configuration error: {problem}", file=sys.stderr)
+    return bool(problems)
+
+
 def worker_command(settings: Settings, arguments: argparse.Namespace) -> int:
+    if configuration_refused(settings, [arguments.stage]):
+        return 1
     return supervisor.run_worker(
         settings, role_url(settings, "worker"), arguments.stage, arguments.drain
     )
@@ -144,6 +160,8 @@ RUNTIME_SETTINGS = (
 def run_command(settings: Settings, arguments: argparse.Namespace) -> int:
     """The five stages as children on the worker login, each given this command's runtime
     settings (options and environment alike) through its environment."""
+    if configuration_refused(settings, supervisor.STAGES):
+        return 1
     passed_on = {field.upper(): str(getattr(settings, field)) for field in RUNTIME_SETTINGS}
     return supervisor.Supervisor(
         role_url(settings, "worker"),
@@ -158,8 +176,10 @@ def discover_command(settings: Settings, arguments: argparse.Namespace) -> int:
     queued: list[dict[str, Any]] = []
     as_json = getattr(arguments, "json", False)
     with connect(settings) as database:
+        started: dict[str, int] = {}
         for name in arguments.names:
             message = database.start_artist_discovery(name)
+            started[name] = message
             queued.append({"artist_name": name, "msg_id": message, "source": "name"})
             if not as_json:
                 print(f"queued {name!r} (message {message})")
@@ -170,9 +190,48 @@ def discover_command(settings: Settings, arguments: argparse.Namespace) -> int:
             queued.extend(rows)
             for row in rows if not as_json else []:
                 print(f"queued {row['artist_name']} (message {row['msg_id']}, {row['source']})")
-    if as_json:
-        print(to_json(queued))
+        if as_json:
+            print(to_json(queued))
+        if arguments.wait and started:
+            return wait_for_discoveries(database, started, arguments.timeout)
     return 0
+
+
+def describe_progress(name: str, progress: dict[str, Any]) -> str:
+    """One line: what is known of the artist so far, and what of it is still queued."""
+    if progress.get("artist_id") is None:
+        return f"{name}: {'waiting for artist_discovery' if not progress['idle'] else progress['outcome']}"
+    queued = ", ".join(f"{stage} {n}" for stage, n in progress["queued"].items() if n)
+    return (
+        f"{progress['artist']}: {progress['albums']} albums, {progress['tracks']} tracks, "
+        f"{progress['songs_identified']}/{progress['songs']} songs identified, "
+        f"{progress['producers']} producers; " + (f"queued: {queued}" if queued else "idle")
+    )
+
+
+def wait_for_discoveries(database: OperatorDatabase, started: dict[str, int], timeout: int) -> int:
+    """Print each artist's progress when it changes (stderr) until every one is idle (0) or
+    `timeout` seconds pass (1); say so when a stage with queued messages has no live worker."""
+    deadline = time.monotonic() + timeout
+    shown: dict[str, str] = {}
+    warned: set[str] = set()
+    while True:
+        progress = {name: database.discovery_progress(msg) for name, msg in started.items()}
+        for name, state in progress.items():
+            line = describe_progress(name, state)
+            if shown.get(name) != line:
+                say(line)
+                shown[name] = line
+        if all(state["idle"] for state in progress.values()):
+            return 0
+        for row in database.worker_liveness():
+            if row["queued_messages"] and not row["live_workers"] and row["stage"] not in warned:
+                warned.add(row["stage"])
+                say(f"no live worker for {row['stage']}: start `producer-discovery run`")
+        if time.monotonic() >= deadline:
+            say(f"timed out after {timeout} s; the pipeline goes on (`producer-discovery status`)")
+            return 1
+        time.sleep(2.0)
 
 
 def status_command(settings: Settings, arguments: argparse.Namespace) -> int:
@@ -183,6 +242,7 @@ def status_command(settings: Settings, arguments: argparse.Namespace) -> int:
         return 0
     console = output_console()
     console.print(table("Queues", report["queues"]))
+    console.print(table("Workers (live: seen in the last minute)", report["workers"]))
     console.print(table("Processing", report["processing"]))
     console.print(table("Finished in the last 15 minutes", report["throughput_last_15_minutes"]))
     console.print(table("Kept data (purged daily by age: purge_old_data)", report["retention"]))
@@ -200,7 +260,13 @@ def health_command(settings: Settings, arguments: argparse.Namespace) -> int:
         print(to_json(health))
     else:
         print(f"overall: {health['overall_status']}")
-        for part in ("queue_health", "processing_health", "worker_health"):
+        for part in (
+            "queue_health",
+            "processing_health",
+            "worker_health",
+            "liveness_health",
+            "maintenance_health",
+        ):
             details = ", ".join(
                 f"{k.replace('_', ' ')}: {reading(k, v)}"
                 for k, v in health[part].items()

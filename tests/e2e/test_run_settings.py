@@ -33,7 +33,15 @@ def test_run_passes_shutdown_grace_and_concurrency_to_every_stage(
 ) -> None:
     """`run --shutdown-grace 7 --concurrency 3`: all five children see both values, and a
     SIGTERM stops them all with exit 0."""
-    environment = {**os.environ, "DATABASE_URL": database_url, "LOG_LEVEL": "warning"}
+    environment = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "LOG_LEVEL": "warning",
+        # `run` refuses to start stages whose credentials are missing
+        "SPOTIFY_CLIENT_ID": "id",
+        "SPOTIFY_CLIENT_SECRET": "secret",
+        "MUSICBRAINZ_CONTACT": "tests@example.org",
+    }
     with (tmp_path / "run.log").open("w") as log:
         run = subprocess.Popen(
             [

@@ -41,3 +41,57 @@ def test_schedules_are_skipped_elsewhere_with_a_reason(empty_database_url: str) 
     assert len(skipped) == 1
     with psycopg.connect(empty_database_url) as conn:
         assert conn.execute("SELECT to_regnamespace('cron')").fetchone() == (None,)
+
+
+def test_health_warns_when_the_queue_monitor_fails_or_falls_silent(cron_database_url: str) -> None:
+    """Maintenance health: healthy after migrate; warning when the queue monitor's last runs
+    failed (with pg_cron's message) or its last success is over 5 minutes old."""
+    migrate(cron_database_url, sources=registered_sources())
+    with psycopg.connect(cron_database_url, autocommit=True) as conn:
+
+        def maintenance() -> dict[str, object]:
+            row = conn.execute("SELECT get_system_health()").fetchone()
+            assert row is not None
+            part: dict[str, object] = row[0]["maintenance_health"]
+            return part
+
+        assert maintenance()["status"] == "healthy" and maintenance()["scheduled"] is True
+        # The real job must not run while the test writes its history.
+        conn.execute(
+            "SELECT cron.alter_job(jobid, schedule => '0 0 1 1 *') FROM cron.job "
+            "WHERE jobname = 'queue-monitor'"
+        )
+        conn.execute("DELETE FROM cron.job_run_details")
+        conn.execute("DELETE FROM monitoring_events WHERE event_type = 'queue_monitor'")
+
+        def run(status: str, ago: str, message: str) -> None:
+            conn.execute(
+                "INSERT INTO cron.job_run_details (jobid, status, return_message, start_time, "
+                "end_time) SELECT jobid, %s, %s, now() - %s::interval, now() - %s::interval "
+                "FROM cron.job WHERE jobname = 'queue-monitor'",
+                (status, message, ago, ago),
+            )
+
+        run("succeeded", "2 minutes", "1 row")
+        run("failed", "1 minute", "connection failed")
+        assert maintenance()["status"] == "healthy"  # one failure is not yet a pattern
+        run("failed", "0 minutes", "connection failed")
+        assert maintenance()["status"] == "warning"
+        assert "connection failed" in str(maintenance()["detail"])
+
+        conn.execute("DELETE FROM cron.job_run_details")
+        run("succeeded", "10 minutes", "1 row")
+        assert maintenance()["status"] == "warning"
+        assert "over 5 minutes" in str(maintenance()["detail"])
+        run("succeeded", "0 minutes", "1 row")
+        assert maintenance()["status"] == "healthy"
+        row = conn.execute("SELECT get_system_health()->>'overall_status'").fetchone()
+        assert row == ("healthy",)
+
+
+def test_maintenance_health_expects_nothing_without_pg_cron(database_url: str) -> None:
+    """Where pg_cron is not installed nothing is scheduled, and health does not warn for it."""
+    with psycopg.connect(database_url) as conn:
+        row = conn.execute("SELECT get_system_health()->'maintenance_health'").fetchone()
+    assert row is not None
+    assert row[0]["status"] == "healthy" and row[0]["scheduled"] is False

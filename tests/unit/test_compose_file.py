@@ -123,3 +123,39 @@ def test_env_example_lists_every_variable_compose_reads() -> None:
             example[name] = value
     assert used <= set(example), used - set(example)
     assert all(value == "" for value in example.values())
+
+
+def test_the_image_is_built_once_and_named_by_every_service() -> None:
+    """One `build:` (migrate's) with an image name; the stages and web only name that image."""
+    services = compose()["services"]
+    image = services["migrate"]["image"]
+    assert services["migrate"]["build"] == "."
+    for name in (*STAGES, "web"):
+        assert "build" not in services[name], name
+        assert services[name]["image"] == image, name
+
+
+def test_a_configuration_error_does_not_restart_a_stage_for_ever() -> None:
+    """A stage that exits 1 on a missing credential is restarted a bounded number of times."""
+    for stage in STAGES:
+        policy = compose()["services"][stage]["restart"]
+        assert re.fullmatch(r"on-failure:[1-5]", policy), policy
+
+
+def test_db_health_is_checked_over_tcp_and_pg_cron_runs_jobs_in_background_workers() -> None:
+    """pg_isready on 127.0.0.1 (not the init server's socket); pg_cron needs no login."""
+    db = compose()["services"]["db"]
+    assert "pg_isready -h 127.0.0.1" in " ".join(db["healthcheck"]["test"])
+    assert "cron.use_background_workers=on" in db["command"]
+    assert "max_worker_processes=24" in db["command"]
+
+
+def test_the_build_context_leaves_out_the_virtualenv_git_secrets_and_caches() -> None:
+    """.dockerignore keeps .venv, .git, .env, caches and the tests out of the image context."""
+    ignored = {
+        line.strip()
+        for line in (ROOT / ".dockerignore").read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    }
+    assert {".venv", ".git", ".env", "**/__pycache__", ".mypy_cache", "tests"} <= ignored
+    assert "!.env.example" in ignored

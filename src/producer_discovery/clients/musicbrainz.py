@@ -98,16 +98,20 @@ class MusicBrainzClient(CachingClient):
         """`options`: cache, limiter, metrics, retry_policy, transport (see CachingClient).
         The real service is refused with the placeholder contact: MusicBrainz asks every
         application to say in its User-Agent how to reach whoever runs it."""
-        host = (urlsplit(settings.musicbrainz_api_url).hostname or "").casefold()
-        contact = settings.musicbrainz_contact.strip()
-        if (host == "musicbrainz.org" or host.endswith(".musicbrainz.org")) and (
-            not contact or contact == PROJECT_URL
-        ):
+        if not self.is_configured(settings):
             raise ConfigurationError(
                 "MusicBrainz requires a real contact in the User-Agent: set MUSICBRAINZ_CONTACT "
                 "to your e-mail address or your application's URL."
             )
         super().__init__(settings, **options)
+
+    @classmethod
+    def is_configured(cls, settings: Settings) -> bool:
+        """Anything but the real service; the real one with a real contact."""
+        host = (urlsplit(settings.musicbrainz_api_url).hostname or "").casefold()
+        contact = settings.musicbrainz_contact.strip()
+        real = host == "musicbrainz.org" or host.endswith(".musicbrainz.org")
+        return not real or bool(contact and contact != PROJECT_URL)
 
     @classmethod
     def base_url_of(cls, settings: Settings) -> str:

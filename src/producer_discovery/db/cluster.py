@@ -127,21 +127,58 @@ class LocalCluster:
             self._run("initdb", *arguments)
         finally:
             password_file.unlink(missing_ok=True)
+        settings = self.settings()
+        if not fsync:
+            settings += ["fsync = off", "synchronous_commit = off", "full_page_writes = off"]
+        with (self.data_dir / "postgresql.conf").open("a") as conf:
+            conf.write("\n# producer-discovery\n" + "\n".join(settings) + "\n")
+
+    def settings(self) -> list[str]:
+        """Our postgresql.conf lines.
+
+        pg_cron runs its jobs in background workers (`cron.use_background_workers`), not
+        through a libpq connection to localhost: such a connection would need a password the
+        scheduler does not have (every connection to the embedded database needs one), so
+        every job would fail with "connection failed". A background worker needs no
+        authentication; each running job takes one of `max_worker_processes` (parallel query
+        takes at most 8, pg_cron's launcher and scheduler one each, and at most
+        `cron.max_running_jobs` jobs run at once).
+        """
         settings = [
             "listen_addresses = '127.0.0.1'",
             f"unix_socket_directories = '{self.socket_dir}'",
             "max_connections = 200",
-            "max_worker_processes = 16",
+            "max_worker_processes = 24",
         ]
         if self.has_pg_cron:
             settings += [
                 "shared_preload_libraries = 'pg_cron'",
                 f"cron.database_name = '{self.cron_database}'",
+                "cron.use_background_workers = on",
+                "cron.max_running_jobs = 8",
             ]
-        if not fsync:
-            settings += ["fsync = off", "synchronous_commit = off", "full_page_writes = off"]
-        with (self.data_dir / "postgresql.conf").open("a") as conf:
-            conf.write("\n# producer-discovery\n" + "\n".join(settings) + "\n")
+        return settings
+
+    def update_settings(self) -> bool:
+        """Append to postgresql.conf those of our settings a cluster made by an earlier version
+        lacks or has otherwise; True when it changed (they take effect on a restart)."""
+        conf = self.data_dir / "postgresql.conf"
+        current: dict[str, str] = {}
+        for line in conf.read_text().splitlines():
+            text = line.split("#", 1)[0].strip()
+            if "=" in text:
+                key, value = text.split("=", 1)
+                current[key.strip()] = value.strip()
+        missing = [
+            line
+            for line in self.settings()
+            if current.get(line.split("=", 1)[0].strip()) != line.split("=", 1)[1].strip()
+        ]
+        if not missing:
+            return False
+        with conf.open("a") as file:
+            file.write("\n# producer-discovery (updated)\n" + "\n".join(missing) + "\n")
+        return True
 
     def start(self) -> None:
         """Start the server on `port` and wait until it accepts connections."""

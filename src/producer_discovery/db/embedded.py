@@ -12,6 +12,8 @@ the URLs carry none: `postgresql://producer_discovery_worker@127.0.0.1:PORT/prod
 ?passfile=<home>/pgpass`. One login per role of migration 0050: the stages connect as
 producer_discovery_worker, the CLI's commands as producer_discovery_operator,
 producer_discovery_reader is there for read-only use; `postgres` (the superuser) migrates.
+pg_cron runs its jobs in background workers (cluster.py), which need no password; a cluster
+made by an earlier version gets those settings, and a restart, on its next start.
 """
 
 from __future__ import annotations
@@ -116,6 +118,10 @@ class EmbeddedDatabase:
             self._write_passwords(passwords, cluster.port)
             cluster.initialise(superuser_password=passwords[ADMIN])
             self.port_file.write_text(f"{cluster.port}\n")
+        if cluster.update_settings():  # made by an earlier version: pg_cron's jobs failed
+            log("the embedded PostgreSQL's settings were updated (pg_cron in background workers)")
+            if cluster.is_running():
+                cluster.restart()
         if not cluster.is_running():
             cluster.start()
         if ADMIN not in passwords:  # made by a version that trusted the loopback

@@ -8,7 +8,8 @@ operator login (or whatever login DATABASE_URL names).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -27,6 +28,40 @@ def check_connection(url: str) -> None:
         psycopg.connect(url, connect_timeout=10).close()
     except psycopg.OperationalError as error:
         raise ConfigurationError(f"cannot connect to the database: {first_line(error)}") from error
+
+
+REFUSALS = (
+    "password authentication failed",
+    "no password supplied",
+    "does not exist",
+    "no pg_hba.conf entry",
+)
+
+
+def wait_for_connection(
+    url: str, within: float = 30.0, log: Callable[[str], None] | None = None
+) -> None:
+    """Connect once, retrying while the server is not up yet (refused, starting up), with a
+    back-off of 0.5 s doubling to 5 s, for at most `within` seconds; then a ConfigurationError
+    of one line. Refused credentials or an unknown database fail at once."""
+    deadline = time.monotonic() + within
+    delay = 0.5
+    while True:
+        try:
+            psycopg.connect(url, connect_timeout=10).close()
+            return
+        except psycopg.OperationalError as error:
+            # libpq gives a refused connection no SQLSTATE: its message says what waiting
+            # cannot cure (credentials, an unknown role or database)
+            final = any(reason in str(error) for reason in REFUSALS)
+            if final or time.monotonic() + delay > deadline:
+                raise ConfigurationError(
+                    f"cannot connect to the database: {first_line(error)}"
+                ) from error
+            if log:
+                log(f"database not reachable yet ({first_line(error)}); retrying in {delay:g} s")
+            time.sleep(delay)
+            delay = min(delay * 2, 5.0)
 
 
 def first_line(error: BaseException) -> str:
@@ -62,6 +97,16 @@ class OperatorDatabase:
         assert row is not None
         return int(row["msg_id"])
 
+    def discovery_progress(self, message_id: int) -> dict[str, Any]:
+        """get_discovery_progress: the artist, counts, queued messages per stage, idle."""
+        row = self._one("discovery_progress", {"msg_id": message_id})
+        assert row is not None
+        progress: dict[str, Any] = row["progress"]
+        return progress
+
+    def worker_liveness(self) -> list[Row]:
+        return self._rows("worker_liveness")
+
     def start_bulk_artist_discovery(
         self, genre: str, min_popularity: int | None, limit: int | None
     ) -> list[Row]:
@@ -77,6 +122,7 @@ class OperatorDatabase:
         redriven = self._one("redriven_count")
         return {
             "queues": self._rows("queue_depths"),
+            "workers": self._rows("worker_liveness"),
             "processing": self._rows("processing_stats"),
             "dead_letters": int(dead["n"]) if dead else 0,
             "redriven_dead_letters": int(redriven["n"]) if redriven else 0,

@@ -297,6 +297,20 @@ class StageQueue:
                 },
             )
 
+    def alive(self, worker: str) -> None:
+        """This worker (`host:pid:stage`) is alive (monitoring.worker_heartbeats)."""
+        host, pid, _ = worker.split(":", 2)
+        with self.pool.connection() as conn:
+            conn.execute(
+                query("worker_heartbeat"),
+                {"worker": worker, "stage": self.queue, "host": host, "pid": int(pid)},
+            )
+
+    def gone(self, worker: str) -> None:
+        """This worker stops: it is no longer counted as live."""
+        with self.pool.connection() as conn:
+            conn.execute(query("worker_forget"), {"worker": worker})
+
     def heartbeat(
         self, message_ids: list[int], locked: list[Entity], worker: str, vt: int
     ) -> set[Entity]:

@@ -68,6 +68,7 @@ from producer_discovery.runtime.stage import Delivery, Send, Stage
 log = structlog.get_logger("producer_discovery.runtime.worker")
 
 DATABASE_ERRORS = (psycopg.OperationalError, PoolTimeout)
+LIVENESS_INTERVAL = 10.0  # seconds between two reports that this worker is alive
 
 
 def connection_lost(error: BaseException) -> bool:
@@ -133,6 +134,7 @@ class Worker:
         )
         self._check_connection_budget()
         self._recover_dead_predecessors()
+        self._report_alive()
         outage = 0
         try:
             while not self.stopping.is_set():
@@ -153,6 +155,7 @@ class Worker:
             self.stopping.set()
             heartbeat.join(timeout=5)
             self._flush_metrics()
+            self._report_gone()
             for number, handler in previous_handlers.items():
                 signal.signal(number, handler)
             self.log.info("worker_stopped")
@@ -433,13 +436,36 @@ class Worker:
 
     # Heartbeat, shutdown ----------------------------------------------------------------
     def _heartbeat_loop(self) -> None:
+        """Every vt/3: extend the in-flight messages and locks, flush metrics. Every
+        LIVENESS_INTERVAL: say this worker is alive (one small UPDATE)."""
         interval = max(1.0, self.vt / 3)
-        while not self.stopping.wait(interval):
+        tick = min(interval, LIVENESS_INTERVAL)
+        last = alive = time.monotonic()
+        while not self.stopping.wait(tick):
             try:
-                self._heartbeat()
-                self._flush_metrics()
+                if time.monotonic() - alive >= LIVENESS_INTERVAL - 0.01:
+                    alive = time.monotonic()
+                    self._report_alive()
+                if time.monotonic() - last >= interval - 0.01:
+                    last = time.monotonic()
+                    self._heartbeat()
+                    self._flush_metrics()
             except DATABASE_ERRORS as error:
                 self.log.warning("heartbeat_failed", error=str(error).strip()[:200])
+
+    def _report_alive(self) -> None:
+        """monitoring.worker_heartbeats: `status`, `health` and the dashboard count this
+        worker as live while it reports (a stage with messages and none live warns)."""
+        try:
+            self.queue.alive(self.resources.worker_id)
+        except (psycopg.Error, PoolTimeout) as error:  # liveness never stops the worker
+            self.log.warning("liveness_not_reported", error=str(error).strip()[:200])
+
+    def _report_gone(self) -> None:
+        try:
+            self.queue.gone(self.resources.worker_id)
+        except (psycopg.Error, PoolTimeout) as error:
+            self.log.warning("liveness_not_reported", error=str(error).strip()[:200])
 
     def _heartbeat(self) -> None:
         with self.guard:

@@ -1,0 +1,1 @@
+SELECT public.get_discovery_progress(%(msg_id)s) AS progress

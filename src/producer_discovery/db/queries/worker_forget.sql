@@ -1,0 +1,1 @@
+SELECT monitoring.forget_worker(%(worker)s)

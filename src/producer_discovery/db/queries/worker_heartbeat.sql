@@ -1,0 +1,1 @@
+SELECT monitoring.record_worker_heartbeat(%(worker)s, %(stage)s, %(host)s, %(pid)s)
