@@ -10,6 +10,10 @@ import structlog
 SECRET_BEARING_LOGGERS = ("httpx", "httpcore")
 
 
+def current_stderr_logger(*_arguments: object) -> structlog.PrintLogger:
+    return structlog.PrintLogger(sys.stderr)
+
+
 def configure(log_format: str | None = None, level: int | str = logging.INFO) -> None:
     if isinstance(level, str):
         level = logging.getLevelNamesMapping()[level.upper()]
@@ -29,7 +33,9 @@ def configure(log_format: str | None = None, level: int | str = logging.INFO) ->
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(level),
-        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        # sys.stderr as it is when a line is written, not as it was when logging was set up: a
+        # stream replaced since (a test's capture, a daemon's redirect) is never written closed.
+        logger_factory=current_stderr_logger,
         cache_logger_on_first_use=False,
     )
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
