@@ -5,27 +5,13 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
-import subprocess
-import sys
 
 import pytest
 
+from tests.support.cli import cli
 from tests.support.database import rows
 
 pytestmark = pytest.mark.slow  # processes: more than ~3 s each
-
-
-def cli(database_url: str, *arguments: str) -> subprocess.CompletedProcess[str]:
-    # tables fit COLUMNS when it is set: the assertions read them at the piped width, 100
-    environment = {**os.environ, "DATABASE_URL": database_url, "COLUMNS": "100"}
-    return subprocess.run(
-        [sys.executable, "-m", "producer_discovery", *arguments],
-        capture_output=True,
-        text=True,
-        env=environment,
-        timeout=120,
-    )
 
 
 def test_discover_queues_each_name_and_a_genre(database_url: str) -> None:

@@ -101,7 +101,6 @@ def test_every_link_in_the_docs_leads_into_the_repository() -> None:
             if not target.exists() and "/" in path_text:  # a backticked path from the root
                 target = (ROOT / path_text).resolve()
             inside = target == ROOT or ROOT in target.parents
-            relative = target.relative_to(ROOT).as_posix() if inside else str(target)
             if not inside or not target.exists():
                 broken.append(f"{document.name}: {link}")
             elif anchor and target.suffix == ".md" and anchor not in anchors(target):

@@ -12,20 +12,9 @@ import time
 import urllib.request
 
 from producer_discovery.db.cluster import free_port
+from tests.support.cli import cli
 
 TOKEN_VALUE = "cli-web-secret-token-0123456789abcdef"
-
-
-def cli(database_url: str, *arguments: str) -> subprocess.CompletedProcess[str]:
-    # tables fit COLUMNS when it is set: the assertions read them at the piped width, 100
-    environment = {**os.environ, "DATABASE_URL": database_url, "COLUMNS": "100"}
-    return subprocess.run(
-        [sys.executable, "-m", "producer_discovery", *arguments],
-        capture_output=True,
-        text=True,
-        env=environment,
-        timeout=120,
-    )
 
 
 def test_producers_search_forgives_spelling(database_url: str, catalogue: dict[str, str]) -> None:
