@@ -29,6 +29,7 @@ import time
 from collections import Counter
 
 import psycopg
+from psycopg import sql
 
 from producer_discovery.db.scratch import scratch_database
 from producer_discovery.logging import configure
@@ -56,13 +57,16 @@ DISCOVERY = ("artist_discovery", "album_discovery", "track_discovery")
 IDENTIFICATION = ("producer_identification",)
 
 
+def count_rows(conn: psycopg.Connection, table: sql.Identifier) -> int:
+    row = conn.execute(sql.SQL("SELECT count(*) FROM {}").format(table)).fetchone()
+    assert row is not None
+    return int(row[0])
+
+
 def archived(url: str, stages: tuple[str, ...]) -> Counter[str]:
     with psycopg.connect(url, autocommit=True) as conn:
         return Counter(
-            {
-                stage: int(conn.execute(f"SELECT count(*) FROM pgmq.a_{stage}").fetchone()[0])  # type: ignore[index]  # noqa: S608
-                for stage in stages
-            }
+            {stage: count_rows(conn, sql.Identifier("pgmq", f"a_{stage}")) for stage in stages}
         )
 
 

@@ -21,6 +21,7 @@ from producer_discovery.sandbox.discogs import DiscogsSandbox
 from producer_discovery.sandbox.genius import GeniusSandbox
 from producer_discovery.sandbox.musicbrainz import MusicBrainzSandbox
 from producer_discovery.sandbox.server import Faults
+from tests.support.database import typed
 from tests.support.sandboxes import DISCOGS_TOKEN, Sandboxes
 from tests.support.settings import sandbox_settings
 
@@ -59,7 +60,7 @@ def expected_song(title: str) -> dict[str, Any]:
 
 
 def expected_producer(key: str) -> dict[str, Any]:
-    return EXPECTED["producers"][key]
+    return typed(EXPECTED["producers"][key], dict)
 
 
 # Fixtures: the module's sandboxes, at the providers' real limits ---------------------------

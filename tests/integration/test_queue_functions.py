@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import psycopg
 import pytest
 from psycopg.types.json import Jsonb
 
-from tests.support.database import Database, one
+from tests.support.database import Database, one, typed
 
 
 @pytest.mark.parametrize(
@@ -43,8 +45,10 @@ def test_validate_queue_message_per_queue(
         assert result["error"] and result["queue"] == queue
 
 
-def send(db: Database, queue: str, message: dict) -> int:
-    return one(db.execute("SELECT pgmq.send(%s, %s) AS id", (queue, Jsonb(message))))["id"]
+def send(db: Database, queue: str, message: dict[str, Any]) -> int:
+    return typed(
+        one(db.execute("SELECT pgmq.send(%s, %s) AS id", (queue, Jsonb(message))))["id"], int
+    )
 
 
 def test_move_to_dead_letter_queue_moves_a_real_message(db: Database) -> None:

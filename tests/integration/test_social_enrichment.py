@@ -30,7 +30,7 @@ from producer_discovery.runtime.stage import Delivery
 from producer_discovery.sandbox.credits_data import load_credits
 from producer_discovery.sandbox.server import Faults
 from producer_discovery.settings import Settings
-from tests.support.database import rows
+from tests.support.database import rows, typed
 from tests.support.sandboxes import Sandboxes
 from tests.support.settings import sandbox_settings
 from tests.support.stages import drain_stage
@@ -116,7 +116,8 @@ def requeue(url: str) -> dict[str, str]:
 
 
 def queue_length(url: str) -> int:
-    return rows(url, "SELECT queue_length FROM pgmq.metrics(%s)", (QUEUE,))[0]["queue_length"]
+    found = rows(url, "SELECT queue_length FROM pgmq.metrics(%s)", (QUEUE,))
+    return typed(found[0]["queue_length"], int)
 
 
 def with_source_ids(keys: Iterable[str], field: str) -> list[str]:

@@ -292,7 +292,7 @@ def test_openapi_describes_every_endpoint(client: TestClient) -> None:
 def sign_in(client: TestClient) -> str:
     """Sign in through the form; the CSRF value of this browser."""
     client.get("/login")
-    csrf = client.cookies.get("pd_csrf")
+    csrf: str | None = client.cookies.get("pd_csrf")
     assert csrf
     assert (
         client.post("/login", data={"token": TOKEN, "csrf_token": csrf, "next": "/"}).status_code

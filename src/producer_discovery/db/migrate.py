@@ -132,7 +132,7 @@ def check_landed(migrations: list[Migration], applied: dict[str, str]) -> None:
 def apply(conn: psycopg.Connection, migration: Migration) -> None:
     try:
         with conn.transaction():
-            conn.execute(migration.sql)  # type: ignore[arg-type]  # a file, not user input
+            conn.execute(migration.sql)  # a file of this package, not user input
             conn.execute(CLAIM_SQL)
             conn.execute(
                 "INSERT INTO public.schema_migrations (name, checksum) VALUES (%s, %s)",
@@ -160,7 +160,7 @@ def ensure_pgmq(conn: psycopg.Connection, log: Callable[[str], None]) -> bool:
             conn.execute("CREATE EXTENSION IF NOT EXISTS pgmq")
             how = "pgmq-extension"
         else:
-            conn.execute(get_embedded_install_sql())  # type: ignore[arg-type]  # packaged SQL
+            conn.execute(get_embedded_install_sql())  # SQL packaged with pgmq
             how = f"pgmq-sql-{get_embedded_sql_version()}"
         conn.execute(
             "INSERT INTO public.schema_migrations (name, checksum) VALUES (%s, %s) "

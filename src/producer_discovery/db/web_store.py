@@ -95,7 +95,8 @@ class Store:
             overview = conn.execute(query("pipeline_overview")).fetchone()
             history = conn.execute(query("pipeline_history"), {"hours": hours}).fetchone()
         assert overview is not None and history is not None
-        return overview["overview"] | {"history": history["history"]}
+        document: dict[str, Any] = overview["overview"]  # a jsonb object
+        return document | {"history": history["history"]}
 
     # Operator actions -------------------------------------------------------------------
 

@@ -61,9 +61,10 @@ class Guard:
         if not (self.enabled and cookie):
             return False
         try:
-            return self.sessions.loads(cookie, max_age=self.session_seconds) == {"operator": True}
+            payload: object = self.sessions.loads(cookie, max_age=self.session_seconds)
         except BadSignature:
             return False
+        return payload == {"operator": True}
 
     def is_operator(self, request: Request) -> bool:
         return self.bearer(request) or self.session(request)
