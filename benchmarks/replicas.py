@@ -110,10 +110,10 @@ def table(
 ) -> list[str]:
     header = "".join(f"{f'{r} per stage':>14}" for r in counts)
     lines = [f"\n{title}", f"{'messages/s':<26}{header}"]
-    for stage in stages:
-        lines.append(
-            f"{stage:<26}" + "".join(f"{results[r][0][stage] / seconds:>14.2f}" for r in counts)
-        )
+    lines.extend(
+        f"{stage:<26}" + "".join(f"{results[r][0][stage] / seconds:>14.2f}" for r in counts)
+        for stage in stages
+    )
     lines.append(f"{'API requests/s (budget)':<26}{header}")
     for api, budget in BUDGET_PER_SECOND.items():
         lines.append(
@@ -139,8 +139,10 @@ def main() -> None:
     configure("json", level=40)
     counts, seconds = arguments.replicas, arguments.seconds
     lines = [
-        f"{arguments.artists} generated artists, {seconds:g} s per run, {CONCURRENCY} "
-        "messages at once per process"
+        (
+            f"{arguments.artists} generated artists, {seconds:g} s per run, {CONCURRENCY} "
+            "messages at once per process"
+        )
     ]
     with Sandboxes(catalogue_artists=arguments.artists) as sandboxes:
         for title, stages in (

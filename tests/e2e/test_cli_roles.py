@@ -77,17 +77,19 @@ def test_operator_commands_work_as_a_discovery_operator_login(database_url: str)
     assert discovered.returncode == 0, discovered.stderr
     status = cli(operator, "status")
     assert status.returncode == 0, status.stderr
-    assert "Kept data" in status.stdout and "idempotency records" in status.stdout
+    assert "Kept data" in status.stdout
+    assert "idempotency records" in status.stdout
     assert cli(operator, "health").returncode == 1  # the dead letter is an open worker issue
     listed = cli(operator, "dlq", "list")
-    assert listed.returncode == 0 and "boom" in listed.stdout
+    assert listed.returncode == 0
+    assert "boom" in listed.stdout
     replayed = cli(operator, "dlq", "replay", "--queue", "track_discovery")
-    assert replayed.returncode == 0 and "replayed track_discovery_dlq" in replayed.stdout, (
-        replayed.stderr
-    )
+    assert replayed.returncode == 0, replayed.stderr
+    assert "replayed track_discovery_dlq" in replayed.stdout
     producers = cli(operator, "producers", "--csv")
     assert producers.returncode == 0, producers.stderr
-    assert "email" in producers.stdout.splitlines()[0] and "sam@example.com" in producers.stdout
+    assert "email" in producers.stdout.splitlines()[0]
+    assert "sam@example.com" in producers.stdout
 
 
 def test_producers_as_a_reader_hides_contact_details_and_says_so(database_url: str) -> None:
@@ -97,8 +99,11 @@ def test_producers_as_a_reader_hides_contact_details_and_says_so(database_url: s
     result = cli(as_login(login_url(database_url, "discovery_reader")), "producers", "--csv")
     assert result.returncode == 0, result.stderr
     header = result.stdout.splitlines()[0].split(",")
-    assert "producer" in header and "instagram_handle" in header and "email" not in header
-    assert "Sam Rivers" in result.stdout and "sam@example.com" not in result.stdout
+    assert "producer" in header
+    assert "instagram_handle" in header
+    assert "email" not in header
+    assert "Sam Rivers" in result.stdout
+    assert "sam@example.com" not in result.stdout
     assert "contact details (e-mail) are hidden" in result.stderr
 
 
@@ -145,7 +150,8 @@ def test_embedded_database_needs_passwords_and_has_a_login_per_role(home: Path) 
     members = {}
     for role in ("worker", "operator", "reader"):
         url = cli(environment, "db", "url", "--role", role).stdout.strip()
-        assert url == database.role_url(role) and "passfile=" in url
+        assert url == database.role_url(role)
+        assert "passfile=" in url
         with psycopg.connect(url) as conn:
             members[role] = conn.execute(
                 "SELECT current_user, (SELECT rolsuper FROM pg_roles WHERE rolname = current_user), "

@@ -148,7 +148,9 @@ def test_spotify_quota_429_without_retry_after_pauses_spotify_for_every_process(
     assert raised.value.retry_after == pytest.approx(0.4)
     assert sum(sandbox.injected.values()) == 1
     pause = pause_of(database_url, "spotify")
-    assert pause["blocks"] == 1 and pause["block_seconds"] == pytest.approx(0.4) and pause["paused"]
+    assert pause["blocks"] == 1
+    assert pause["block_seconds"] == pytest.approx(0.4)
+    assert pause["paused"]
     assert pause["pause_reason"].endswith("quota exceeded (429 without Retry-After)")
 
 
@@ -185,7 +187,8 @@ def test_a_second_process_hitting_the_same_block_does_not_grow_the_pause(
     """block_api during a block in force returns what is left of it, and counts one block."""
     first = limiter.block("genius", "test")
     second = limiter.block("genius", "test")
-    assert first == pytest.approx(0.4) and 0 < second <= first
+    assert first == pytest.approx(0.4)
+    assert 0 < second <= first
     assert pause_of(database_url, "genius")["blocks"] == 1
 
 
@@ -234,7 +237,8 @@ def test_spotify_invalid_client_is_credentials_rejected_and_pauses_spotify(
         )
         with pytest.raises(CredentialsRejected, match="SPOTIFY_CLIENT_SECRET") as raised:
             client.get_album("5LwyB7SKBaHQR8YUuaJlOr")
-    assert raised.value.api == "spotify" and raised.value.retry_after == pytest.approx(0.4)
+    assert raised.value.api == "spotify"
+    assert raised.value.retry_after == pytest.approx(0.4)
     assert pause_of(database_url, "spotify")["blocks"] == 1
 
 
@@ -256,14 +260,17 @@ def test_revoked_genius_token_costs_no_other_source_and_the_refresh_fills_the_ga
         assert metadata["missing_sources"].keys() == {"genius"}
         assert "credentials refused" in metadata["missing_sources"]["genius"]
     before = evidence_by_source(database_url)
-    assert "genius" not in before and before["musicbrainz"] > 0 and before["discogs"] > 0
+    assert "genius" not in before
+    assert before["musicbrainz"] > 0
+    assert before["discogs"] > 0
     assert rows(database_url, "SELECT count(*) AS n FROM dlq_messages")[0]["n"] == 0
     health = rows(database_url, "SELECT get_system_health() AS h")[0]["h"]
     assert health["overall_status"] == "critical"
     issues = rows(
         database_url, "SELECT issue_type, severity, details FROM monitoring.worker_issues"
     )
-    assert issues and all(
+    assert issues
+    assert all(
         issue["severity"] == "critical" and issue["details"] == {"api": "genius"}
         for issue in issues
     )
@@ -279,7 +286,8 @@ def test_revoked_genius_token_costs_no_other_source_and_the_refresh_fills_the_ga
     assert sum(sandboxes.discogs.requests.values()) == 0
     after = evidence_by_source(database_url)
     assert after["genius"] > 0
-    assert after["musicbrainz"] == before["musicbrainz"] and after["discogs"] == before["discogs"]
+    assert after["musicbrainz"] == before["musicbrainz"]
+    assert after["discogs"] == before["discogs"]
     assert all(metadata["missing_sources"] == {} for _, metadata in song_metadata(database_url))
 
 

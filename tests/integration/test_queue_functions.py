@@ -42,7 +42,8 @@ def test_validate_queue_message_per_queue(
     ]
     assert result["valid"] is valid
     if not valid:
-        assert result["error"] and result["queue"] == queue
+        assert result["error"]
+        assert result["queue"] == queue
 
 
 def send(db: Database, queue: str, message: dict[str, Any]) -> int:

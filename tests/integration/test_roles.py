@@ -261,7 +261,8 @@ def test_worker_runs_the_runtime_statements(
                     {"queue": "artist_discovery", "body": Jsonb(message.message), "key": key},
                 )
             )
-            assert verdict == {"valid": True} and seen is False
+            assert verdict == {"valid": True}
+            assert seen is False
             acquired = conn.execute(
                 query("acquire_lock"),
                 {
@@ -272,7 +273,8 @@ def test_worker_runs_the_runtime_statements(
                     "ttl": 60,
                 },
             ).fetchone()
-            assert acquired is not None and acquired[0] is True
+            assert acquired is not None
+            assert acquired[0] is True
             assert conn.execute(
                 "SELECT heartbeat_processing_lock('artist', 'Nova', 'w1')"
             ).fetchone() == (True,)

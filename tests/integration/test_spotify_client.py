@@ -174,7 +174,8 @@ def test_artist_albums_are_paged_ten_at_a_time(
     first = client.artist_albums(NOVA_REYES, "album,single")
     second = client.artist_albums(NOVA_REYES, ["album", "single"], offset=first.offset + 10)
     assert (first.total, len(first.items), len(second.items)) == (11, 10, 1)
-    assert first.next is not None and first.next.startswith(sandbox.url)
+    assert first.next is not None
+    assert first.next.startswith(sandbox.url)
     assert second.next is None
     assert sandbox.rejected == Counter()
 
@@ -197,14 +198,16 @@ def test_all_57_tracks_of_a_long_album_are_collected(
     assert len({track.id for track in tracks}) == 57
     assert [track.disc_number for track in tracks].count(2) == 28
     assert sandbox.requests["album_tracks"] == 1
-    assert album.upc is not None and album.label is None
+    assert album.upc is not None
+    assert album.label is None
 
 
 def test_a_full_track_carries_its_isrc_without_dev_mode_fields(client: SpotifyClient) -> None:
     """GET /tracks/{id} gives the ISRC; popularity and preview_url are None in dev mode."""
     album = client.get_album(ROOMS_AND_CORRIDORS)
     track = client.get_track(album.tracks.items[0].id)
-    assert track.isrc is not None and len(track.isrc) == 12
+    assert track.isrc is not None
+    assert len(track.isrc) == 12
     assert (track.popularity, track.preview_url) == (None, None)
     assert track.album.id == ROOMS_AND_CORRIDORS
 
@@ -289,7 +292,8 @@ def test_a_long_retry_after_is_handed_to_the_caller_without_sleeping() -> None:
         spotify.get_artist(NOVA_REYES)
         with pytest.raises(RateLimited) as raised:
             spotify.get_artist(NOVA_REYES)
-        assert raised.value.retry_after is not None and raised.value.retry_after > 10
+        assert raised.value.retry_after is not None
+        assert raised.value.retry_after > 10
         assert sandbox.requests["artist"] == 3
         assert limiter.pauses[-1][0] == "spotify"
 

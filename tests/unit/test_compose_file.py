@@ -75,10 +75,12 @@ def test_images_build_from_the_repository() -> None:
     """The worker image installs this project as a wheel (not editable, no source tree); the
     db image adds pg_cron to PostgreSQL 15."""
     worker_file = (ROOT / "Dockerfile").read_text()
-    assert "pip wheel" in worker_file and "pip install --no-cache-dir /wheels/*.whl" in worker_file
+    assert "pip wheel" in worker_file
+    assert "pip install --no-cache-dir /wheels/*.whl" in worker_file
     assert " -e " not in worker_file
     db_file = (ROOT / "docker" / "db.Dockerfile").read_text()
-    assert "FROM postgres:15" in db_file and "postgresql-15-cron" in db_file
+    assert "FROM postgres:15" in db_file
+    assert "postgresql-15-cron" in db_file
 
 
 def test_stages_connect_as_the_worker_login_and_migrate_as_the_admin() -> None:
@@ -109,7 +111,8 @@ def test_no_password_has_a_default() -> None:
     text = (ROOT / "docker-compose.yml").read_text()
     for name in ("POSTGRES_PASSWORD", "WORKER_DB_PASSWORD", "OPERATOR_DB_PASSWORD"):
         uses = re.findall(r"\$\{" + name + r"(:?[-?])", text)
-        assert uses and set(uses) == {":?"}, name
+        assert uses, name
+        assert set(uses) == {":?"}, name
 
 
 def test_env_example_lists_every_variable_compose_reads() -> None:

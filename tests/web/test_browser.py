@@ -102,7 +102,8 @@ def test_search_then_artist_then_producer_then_credits(live_server: str, browser
     browser.find_element(By.CSS_SELECTOR, "table.data a[href^='/producers/']").click()
     heading(browser, "Mara Quill")
     credits = browser.find_element(By.ID, "credits-heading").find_element(By.XPATH, "..")
-    assert "Golden Hour" in credits.text and "Static Bloom" in credits.text
+    assert "Golden Hour" in credits.text
+    assert "Static Bloom" in credits.text
     summary = credits.find_element(By.XPATH, ".//summary[starts-with(., 'Evidence')]")
     summary.click()
     assert "musicbrainz" in summary.find_element(By.XPATH, "..").text

@@ -19,7 +19,7 @@ import copy
 import threading
 from collections.abc import Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
-from typing import Any, Protocol
+from typing import Any, ClassVar, Protocol
 from urllib.parse import urlencode
 
 from producer_discovery.clients.base import ApiClient
@@ -43,7 +43,7 @@ def shape_problem(document: Any, required: Any) -> str | None:
             if key not in value:
                 return f"{'.'.join(path[: depth + 1])} is missing"
             value = value[key]
-        if not isinstance(value, kind) or isinstance(value, bool) and kind is int:
+        if not isinstance(value, kind) or (isinstance(value, bool) and kind is int):
             names = kind.__name__ if isinstance(kind, type) else "/".join(k.__name__ for k in kind)
             return f"{'.'.join(path)} is {type(value).__name__}, not {names}"
     return None
@@ -95,7 +95,7 @@ class CachingClient(ApiClient):
 
     # Per endpoint, the fields our code reads without checking: a document without them is a
     # ResponseShapeError before it is cached, and a cached one without them is fetched again.
-    shapes: Shapes = {}
+    shapes: ClassVar[Shapes] = {}
 
     def __init__(
         self, settings: Settings, *, cache: ResponseCache | None = None, **options: Any

@@ -87,7 +87,7 @@ def migrate(
         try:
             conn.execute(LEDGER_SQL)
             rows = conn.execute("SELECT name, checksum FROM public.schema_migrations").fetchall()
-            applied: dict[str, str] = {name: checksum for name, checksum in rows}
+            applied: dict[str, str] = dict(rows)
             check_landed(migrations, applied)
             done = []
             if ensure_pgmq(conn, log):

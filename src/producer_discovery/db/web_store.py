@@ -94,7 +94,8 @@ class Store:
         with self.connection(operator=False) as conn:
             overview = conn.execute(query("pipeline_overview")).fetchone()
             history = conn.execute(query("pipeline_history"), {"hours": hours}).fetchone()
-        assert overview is not None and history is not None
+        assert overview is not None
+        assert history is not None
         document: dict[str, Any] = overview["overview"]  # a jsonb object
         return document | {"history": history["history"]}
 

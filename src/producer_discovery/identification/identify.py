@@ -83,7 +83,7 @@ class Identification:
 
     def summary(self) -> dict[str, Any]:
         """The outcome metadata: sources asked and skipped, credits per source, documents."""
-        counts = {source: 0 for source in self.consulted}
+        counts = dict.fromkeys(self.consulted, 0)
         for credit in self.credits:
             counts[credit.source] = counts.get(credit.source, 0) + 1
         return {
