@@ -362,7 +362,9 @@ def web_command(settings: Settings, arguments: argparse.Namespace) -> int:
 
     host = arguments.host or settings.web_host
     port = arguments.port or settings.web_port
-    url = database_url(settings)
+    # The operator login, like every operator command: visitors' requests then take
+    # discovery_reader (SET LOCAL ROLE), a role a superuser login could simply leave again.
+    url = role_url(settings, "operator")
     check_connection(url)  # a wrong DATABASE_URL is one readable line, not a server traceback
     say(
         f"serving http://{host}:{port}/ (operator actions "
