@@ -77,12 +77,14 @@ def unblock(url: str, api: str) -> None:
 def test_unexpected_shape_is_permanent_names_the_endpoint_and_is_not_cached() -> None:
     """A 200 answer without `response.hits` is a ResponseShapeError, and nothing is cached."""
     cache = MemoryResponseCache()
-    with GeniusSandbox(access_token=GENIUS_TOKEN, faults=Faults(shape_paths="^/search")) as sandbox:
-        client = GeniusClient.from_settings(
+    with (
+        GeniusSandbox(access_token=GENIUS_TOKEN, faults=Faults(shape_paths="^/search")) as sandbox,
+        GeniusClient.from_settings(
             Settings(genius_access_token=GENIUS_TOKEN, genius_api_url=sandbox.url),
             cache=cache,
             retry_policy=FAST_RETRIES,
-        )
+        ) as client,
+    ):
         with pytest.raises(
             ResponseShapeError,
             match="genius search: unexpected response shape: response is missing",
@@ -95,12 +97,14 @@ def test_unexpected_shape_is_permanent_names_the_endpoint_and_is_not_cached() ->
 def test_cached_document_of_a_bad_shape_is_fetched_again() -> None:
     """A document cached before the shape check (or corrupted) is not served: it is refetched."""
     cache = MemoryResponseCache()
-    with GeniusSandbox(access_token=GENIUS_TOKEN) as sandbox:
-        client = GeniusClient.from_settings(
+    with (
+        GeniusSandbox(access_token=GENIUS_TOKEN) as sandbox,
+        GeniusClient.from_settings(
             Settings(genius_access_token=GENIUS_TOKEN, genius_api_url=sandbox.url),
             cache=cache,
             retry_policy=FAST_RETRIES,
-        )
+        ) as client,
+    ):
         cache.put("genius", cache_key("search", {"q": "x"}), {"meta": {"status": 200}})
         assert client.search("x") == []
         assert sandbox.requests["search"] == 1
@@ -132,8 +136,9 @@ def test_spotify_quota_429_without_retry_after_pauses_spotify_for_every_process(
     database_url: str, limiter: PostgresRateLimiter
 ) -> None:
     """QUOTA_EXCEEDED: one request, then Spotify paused in PostgreSQL; the error is SourceBlocked."""
-    with SpotifySandbox(faults=Faults(block_paths="^/v1/albums/")) as sandbox:
-        client = SpotifyClient.from_settings(
+    with (
+        SpotifySandbox(faults=Faults(block_paths="^/v1/albums/")) as sandbox,
+        SpotifyClient.from_settings(
             Settings(
                 spotify_client_id="sandbox-client-id",
                 spotify_client_secret=SecretStr("sandbox-client-secret"),
@@ -142,9 +147,10 @@ def test_spotify_quota_429_without_retry_after_pauses_spotify_for_every_process(
             ),
             limiter=limiter,
             retry_policy=RetryPolicy(base_seconds=0.01, in_call_max_wait=0.1),
-        )
-        with pytest.raises(SourceBlocked, match="quota exceeded") as raised:
-            client.get_album("5LwyB7SKBaHQR8YUuaJlOr")
+        ) as client,
+        pytest.raises(SourceBlocked, match="quota exceeded") as raised,
+    ):
+        client.get_album("5LwyB7SKBaHQR8YUuaJlOr")
     assert raised.value.retry_after == pytest.approx(0.4)
     assert sum(sandbox.injected.values()) == 1
     pause = pause_of(database_url, "spotify")
@@ -158,12 +164,14 @@ def test_genius_cloudflare_403_pauses_genius_with_a_growing_back_off(
     database_url: str, limiter: PostgresRateLimiter
 ) -> None:
     """Each block while blocking lasts doubles the pause up to the cap; a late one starts over."""
-    with GeniusSandbox(access_token=GENIUS_TOKEN, faults=Faults(block_paths="^/search")) as sandbox:
-        client = GeniusClient.from_settings(
+    with (
+        GeniusSandbox(access_token=GENIUS_TOKEN, faults=Faults(block_paths="^/search")) as sandbox,
+        GeniusClient.from_settings(
             Settings(genius_access_token=GENIUS_TOKEN, genius_api_url=sandbox.url),
             limiter=limiter,
             retry_policy=RetryPolicy(base_seconds=0.01, in_call_max_wait=0.1),
-        )
+        ) as client,
+    ):
         pauses = []
         for _ in range(4):
             with pytest.raises(SourceBlocked, match="blocked by the CDN") as raised:
@@ -224,8 +232,9 @@ def test_spotify_invalid_client_is_credentials_rejected_and_pauses_spotify(
     database_url: str, limiter: PostgresRateLimiter
 ) -> None:
     """invalid_client from the token endpoint: CredentialsRejected naming the settings, Spotify paused."""
-    with SpotifySandbox() as sandbox:
-        client = SpotifyClient.from_settings(
+    with (
+        SpotifySandbox() as sandbox,
+        SpotifyClient.from_settings(
             Settings(
                 spotify_client_id="sandbox-client-id",
                 spotify_client_secret=SecretStr("revoked"),
@@ -234,9 +243,10 @@ def test_spotify_invalid_client_is_credentials_rejected_and_pauses_spotify(
             ),
             limiter=limiter,
             retry_policy=FAST_RETRIES,
-        )
-        with pytest.raises(CredentialsRejected, match="SPOTIFY_CLIENT_SECRET") as raised:
-            client.get_album("5LwyB7SKBaHQR8YUuaJlOr")
+        ) as client,
+        pytest.raises(CredentialsRejected, match="SPOTIFY_CLIENT_SECRET") as raised,
+    ):
+        client.get_album("5LwyB7SKBaHQR8YUuaJlOr")
     assert raised.value.api == "spotify"
     assert raised.value.retry_after == pytest.approx(0.4)
     assert pause_of(database_url, "spotify")["blocks"] == 1

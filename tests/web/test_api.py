@@ -33,13 +33,14 @@ def test_search_finds_artists_and_producers_whatever_the_spelling(client: TestCl
 
 def test_search_rejects_a_missing_empty_or_huge_query(client: TestClient) -> None:
     """No q, an empty q, a 201-character q or a bad limit: 422 JSON, not a traceback."""
-    for params in (
+    queries: tuple[dict[str, str | int], ...] = (
         {},
         {"q": ""},
         {"q": "x" * 201},
         {"q": "a", "limit": 0},
         {"q": "a", "limit": "many"},
-    ):
+    )
+    for params in queries:
         response = client.get("/api/search", params=params)
         assert response.status_code == 422, params
         assert "detail" in response.json()
@@ -252,13 +253,17 @@ def test_session_cookie_is_signed_httponly_and_lax(client: TestClient) -> None:
     """The sign-in cookie: HttpOnly, SameSite=Lax; a tampered cookie is not a session."""
     login_page = client.get("/login")
     csrf = login_page.cookies.get("pd_csrf") or client.cookies.get("pd_csrf")
+    assert csrf
     response = client.post("/login", data={"token": TOKEN, "csrf_token": csrf, "next": "/"})
     assert response.status_code == 303
     header = response.headers["set-cookie"].lower()
     assert "pd_session=" in header
     assert "httponly" in header
     assert "samesite=lax" in header
-    client.cookies.set("pd_session", client.cookies.get("pd_session") + "x")
+    session = client.cookies.get("pd_session")
+    assert session
+    client.cookies.delete("pd_session")  # replaced, not sent beside the good one
+    client.cookies.set("pd_session", session + "x")
     assert "email" not in client.get("/api/producers", params={"limit": 1}).json()[0]
     assert (
         client.post(
@@ -296,7 +301,7 @@ def test_openapi_describes_every_endpoint(client: TestClient) -> None:
 def sign_in(client: TestClient) -> str:
     """Sign in through the form; the CSRF value of this browser."""
     client.get("/login")
-    csrf: str | None = client.cookies.get("pd_csrf")
+    csrf = client.cookies.get("pd_csrf")
     assert csrf
     assert (
         client.post("/login", data={"token": TOKEN, "csrf_token": csrf, "next": "/"}).status_code

@@ -16,7 +16,7 @@ from tests.web.conftest import TOKEN
 
 def csrf_of(client: TestClient) -> str:
     client.get("/login")
-    value: str | None = client.cookies.get("pd_csrf")
+    value = client.cookies.get("pd_csrf")
     assert value
     return value
 
