@@ -29,6 +29,7 @@ import time
 from collections import Counter
 
 import psycopg
+from psycopg import sql
 
 from producer_discovery.db.scratch import scratch_database
 from producer_discovery.logging import configure
@@ -57,13 +58,16 @@ DISCOVERY = ("artist_discovery", "album_discovery", "track_discovery")
 IDENTIFICATION = ("producer_identification",)
 
 
+def count_rows(conn: psycopg.Connection, table: sql.Identifier) -> int:
+    row = conn.execute(sql.SQL("SELECT count(*) FROM {}").format(table)).fetchone()
+    assert row is not None
+    return int(row[0])
+
+
 def archived(url: str, stages: tuple[str, ...]) -> Counter[str]:
     with psycopg.connect(url, autocommit=True) as conn:
         return Counter(
-            {
-                stage: int(conn.execute(f"SELECT count(*) FROM pgmq.a_{stage}").fetchone()[0])  # type: ignore[index]  # noqa: S608
-                for stage in stages
-            }
+            {stage: count_rows(conn, sql.Identifier("pgmq", f"a_{stage}")) for stage in stages}
         )
 
 
@@ -107,10 +111,10 @@ def table(
 ) -> list[str]:
     header = "".join(f"{f'{r} per stage':>14}" for r in counts)
     lines = [f"\n{title}", f"{'messages/s':<26}{header}"]
-    for stage in stages:
-        lines.append(
-            f"{stage:<26}" + "".join(f"{results[r][0][stage] / seconds:>14.2f}" for r in counts)
-        )
+    lines.extend(
+        f"{stage:<26}" + "".join(f"{results[r][0][stage] / seconds:>14.2f}" for r in counts)
+        for stage in stages
+    )
     lines.append(f"{'API requests/s (budget)':<26}{header}")
     for api, budget in BUDGET_PER_SECOND.items():
         lines.append(
@@ -136,8 +140,10 @@ def main() -> None:
     configure("json", level=40)
     counts, seconds = arguments.replicas, arguments.seconds
     lines = [
-        f"{arguments.artists} generated artists, {seconds:g} s per run, {CONCURRENCY} "
-        "messages at once per process"
+        (
+            f"{arguments.artists} generated artists, {seconds:g} s per run, {CONCURRENCY} "
+            "messages at once per process"
+        )
     ]
     with Sandboxes(catalogue_artists=arguments.artists) as sandboxes:
         for title, stages in (

@@ -85,7 +85,8 @@ def main() -> int:
                 " (SELECT count(*) FROM track_producers) AS credits"
             ).fetchone()
             top = conn.execute("SELECT id::TEXT AS id FROM producer_leaderboard(1)").fetchone()
-        assert counts is not None and top is not None
+        assert counts is not None
+        assert top is not None
         print(
             f"seeded {arguments.artists} artists, {counts['tracks']} tracks, {counts['producers']} producers, "
             f"{counts['credits']} credits in {time.perf_counter() - started:.1f}s",

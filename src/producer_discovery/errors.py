@@ -103,9 +103,7 @@ def is_transient(error: BaseException) -> bool:
         return True
     if isinstance(error, psycopg.OperationalError):
         return True
-    if isinstance(error, psycopg.errors.SerializationFailure | psycopg.errors.DeadlockDetected):
-        return True
-    return False
+    return isinstance(error, psycopg.errors.SerializationFailure | psycopg.errors.DeadlockDetected)
 
 
 def retry_after_of(error: BaseException) -> float | None:

@@ -112,9 +112,8 @@ def storable(text: str) -> bool:
 def short_number(number: int) -> bool:
     """Whether the integer is written with at most MAXIMUM_NUMBER_CHARACTERS characters (sign
     included), without writing it (Python refuses to write one of over 4300 digits)."""
-    if number >= 0:
-        return number < 10**MAXIMUM_NUMBER_CHARACTERS
-    return -number < 10 ** (MAXIMUM_NUMBER_CHARACTERS - 1)
+    limit: int = 10**MAXIMUM_NUMBER_CHARACTERS
+    return number < limit if number >= 0 else -number < limit // 10
 
 
 def text_bytes(body: Any) -> int:

@@ -362,8 +362,10 @@ def demo_summary(counts: dict[str, int], seconds: float) -> str:
     """The demo's last words: what it found, how long it took, and what to try next."""
     return "\n".join(
         [
-            f"Found {counts['producers']} producers of {counts['songs']} songs by "
-            f"{counts['artists']} artists ({counts['credits']} credits) in {duration(seconds)}.",
+            (
+                f"Found {counts['producers']} producers of {counts['songs']} songs by "
+                f"{counts['artists']} artists ({counts['credits']} credits) in {duration(seconds)}."
+            ),
             "Try next:",
             '  producer-discovery producers --artist "Nova Reyes"   who produced an artist',
             '  producer-discovery producers show "NAME"             a producer, with contact',
@@ -559,7 +561,9 @@ def web_command(settings: Settings, arguments: argparse.Namespace) -> int:
 
     host = arguments.host or settings.web_host
     port = arguments.port or settings.web_port
-    url = database_url(settings)
+    # The operator login, like every operator command: visitors' requests then take
+    # discovery_reader (SET LOCAL ROLE), a role a superuser login could simply leave again.
+    url = role_url(settings, "operator")
     check_connection(url)  # a wrong DATABASE_URL is one readable line, not a server traceback
     say(
         f"serving http://{host}:{port}/ (operator actions "

@@ -78,7 +78,7 @@ def header(column: str) -> str:
 
 def duration(seconds: float) -> str:
     """A duration in the largest whole units: "45 s", "12 min", "3 h 5 min", "30 days"."""
-    whole = int(round(seconds))
+    whole = round(seconds)
     days, rest = divmod(whole, 86400)
     hours, rest = divmod(rest, 3600)
     minutes, secs = divmod(rest, 60)
@@ -217,7 +217,7 @@ def share(
         return dict(natural)
     floor = {c: min(n, (least or {}).get(c, 3)) for c, n in natural.items()}
     if sum(floor.values()) > budget:
-        floor = {c: 3 for c in natural}
+        floor = dict.fromkeys(natural, 3)
     spare = max(0, budget - sum(floor.values()))
     lacking = {c: natural[c] - floor[c] for c in natural}
     total = sum(lacking.values()) or 1

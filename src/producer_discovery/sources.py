@@ -102,7 +102,8 @@ class Source(Generic[Client]):
 
     def profile_source(self, client: Client | None) -> ProfileSource:
         """Its profile contribution as one worker process asks it (`client` None: off)."""
-        assert self.profile is not None and self.trust is not None
+        assert self.profile is not None
+        assert self.trust is not None
         return self.profile.bound(self.name, self.trust, client)
 
 

@@ -79,8 +79,10 @@ class Cli:
         """What the sandbox served and each process's outcomes, for a failing assertion."""
         sandbox = self.sandboxes.spotify
         lines = [
-            f"served {dict(sandbox.requests)}, injected {dict(sandbox.injected)}, "
-            + f"rejected {dict(sandbox.rejected)}"
+            (
+                f"served {dict(sandbox.requests)}, injected {dict(sandbox.injected)}, "
+                f"rejected {dict(sandbox.rejected)}"
+            )
         ]
         for log_path in sorted(self.logs.glob("*.log")):
             events = [

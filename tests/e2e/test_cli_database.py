@@ -45,10 +45,12 @@ def test_migrate_without_database_url_creates_then_reuses_the_embedded_database(
     assert "set DATABASE_URL to use another database" in first.stderr
     assert "applied 0001_create_schemas" in first.stderr
     status = run("db", "status", env=environment)
-    assert status.returncode == 0 and status.stdout.startswith("running:")
+    assert status.returncode == 0
+    assert status.stdout.startswith("running:")
     second = run("migrate", env=environment)
     assert second.returncode == 0, second.stderr
-    assert "creating" not in second.stderr and "applied" not in second.stderr
+    assert "creating" not in second.stderr
+    assert "applied" not in second.stderr
     stopped = run("db", "stop", env=environment)
     assert stopped.returncode == 0
     again = run("health", env=environment)  # restarts the stopped cluster, data kept

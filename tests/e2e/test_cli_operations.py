@@ -18,7 +18,8 @@ def test_discover_queues_each_name_and_a_genre(database_url: str) -> None:
     """`discover A B` queues two names; `discover --genre` queues the genre search."""
     assert cli(database_url, "discover", "Nova Reyes", "The Velvet Arcade").returncode == 0
     result = cli(database_url, "discover", "--genre", "Synthwave", "--limit", "20")
-    assert result.returncode == 0 and 'genre:"synthwave"' in result.stdout
+    assert result.returncode == 0
+    assert 'genre:"synthwave"' in result.stdout
     messages = [
         row["message"]
         for row in rows(database_url, "SELECT message FROM pgmq.q_artist_discovery ORDER BY msg_id")
@@ -38,15 +39,18 @@ def test_dlq_list_and_replay(database_url: str) -> None:
         "SELECT move_to_dead_letter_queue('track_discovery', 'track_discovery_dlq', '1', 'boom')",
     )
     listed = cli(database_url, "dlq", "list")
-    assert listed.returncode == 0 and "boom" in listed.stdout
+    assert listed.returncode == 0
+    assert "boom" in listed.stdout
     replayed = cli(database_url, "dlq", "replay", "--queue", "track_discovery")
-    assert replayed.returncode == 0 and "replayed track_discovery_dlq" in replayed.stdout
+    assert replayed.returncode == 0
+    assert "replayed track_discovery_dlq" in replayed.stdout
     assert rows(database_url, "SELECT count(*) AS n FROM dlq_messages")[0]["n"] == 0
     assert [
         r["message"] for r in rows(database_url, "SELECT message FROM pgmq.q_track_discovery")
     ] == [{"albumId": "a1"}]
     again = cli(database_url, "dlq", "replay")
-    assert again.returncode == 0 and "no dead letters matched" in again.stderr
+    assert again.returncode == 0
+    assert "no dead letters matched" in again.stderr
 
 
 def test_health_exit_code_follows_the_overall_status(database_url: str) -> None:
@@ -57,7 +61,8 @@ def test_health_exit_code_follows_the_overall_status(database_url: str) -> None:
         "INSERT INTO processing_status (entity_type, entity_id, state) VALUES ('track', 'x', 'FAILED')",
     )
     warning = cli(database_url, "health", "--json")
-    assert warning.returncode == 1 and json.loads(warning.stdout)["overall_status"] == "warning"
+    assert warning.returncode == 1
+    assert json.loads(warning.stdout)["overall_status"] == "warning"
     rows(
         database_url,
         "INSERT INTO processing_status (entity_type, entity_id, state) "
@@ -71,7 +76,8 @@ def test_status_json_reports_queues_and_processing(database_url: str) -> None:
     rows(database_url, "SELECT start_artist_discovery('Nova Reyes')")
     report = json.loads(cli(database_url, "status", "--json").stdout)
     depths = {queue["queue_name"]: queue["queue_length"] for queue in report["queues"]}
-    assert depths["artist_discovery"] == 1 and len(depths) == 10
+    assert depths["artist_discovery"] == 1
+    assert len(depths) == 10
     assert report["dead_letters"] == 0
 
 
@@ -103,6 +109,7 @@ def test_discover_refuses_a_bad_name_in_one_line_with_exit_2(database_url: str, 
     exit 2, one line on stderr, no traceback, nothing queued."""
     result = cli(database_url, "discover", name)
     assert result.returncode == 2, result.stderr
-    assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in result.stderr
     assert "artist name" in result.stderr
     assert rows(database_url, "SELECT count(*) AS n FROM pgmq.q_artist_discovery")[0]["n"] == 0

@@ -4,20 +4,28 @@ own logins and passwords."""
 
 from __future__ import annotations
 
+import argparse
 import os
 import stat
 import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
+from fastapi.testclient import TestClient
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from psycopg.rows import dict_row
 
+from producer_discovery import operations
 from producer_discovery.db.cluster import LocalCluster, free_port
-from producer_discovery.db.embedded import EmbeddedDatabase
+from producer_discovery.db.embedded import LOGINS, EmbeddedDatabase
+from producer_discovery.db.web_store import Store
+from producer_discovery.settings import Settings
+from producer_discovery.web import server
+from producer_discovery.web.app import create_app
 from tests.support.database import one
 from tests.support.roles import login_url
 
@@ -77,17 +85,19 @@ def test_operator_commands_work_as_a_discovery_operator_login(database_url: str)
     assert discovered.returncode == 0, discovered.stderr
     status = cli(operator, "status")
     assert status.returncode == 0, status.stderr
-    assert "Kept data" in status.stdout and "idempotency records" in status.stdout
+    assert "Kept data" in status.stdout
+    assert "idempotency records" in status.stdout
     assert cli(operator, "health").returncode == 1  # the dead letter is an open worker issue
     listed = cli(operator, "dlq", "list")
-    assert listed.returncode == 0 and "boom" in listed.stdout
+    assert listed.returncode == 0
+    assert "boom" in listed.stdout
     replayed = cli(operator, "dlq", "replay", "--queue", "track_discovery")
-    assert replayed.returncode == 0 and "replayed track_discovery_dlq" in replayed.stdout, (
-        replayed.stderr
-    )
+    assert replayed.returncode == 0, replayed.stderr
+    assert "replayed track_discovery_dlq" in replayed.stdout
     producers = cli(operator, "producers", "--csv")
     assert producers.returncode == 0, producers.stderr
-    assert "email" in producers.stdout.splitlines()[0] and "sam@example.com" in producers.stdout
+    assert "email" in producers.stdout.splitlines()[0]
+    assert "sam@example.com" in producers.stdout
 
 
 def test_producers_as_a_reader_hides_contact_details_and_says_so(database_url: str) -> None:
@@ -97,8 +107,11 @@ def test_producers_as_a_reader_hides_contact_details_and_says_so(database_url: s
     result = cli(as_login(login_url(database_url, "discovery_reader")), "producers", "--csv")
     assert result.returncode == 0, result.stderr
     header = result.stdout.splitlines()[0].split(",")
-    assert "producer" in header and "instagram_handle" in header and "email" not in header
-    assert "Sam Rivers" in result.stdout and "sam@example.com" not in result.stdout
+    assert "producer" in header
+    assert "instagram_handle" in header
+    assert "email" not in header
+    assert "Sam Rivers" in result.stdout
+    assert "sam@example.com" not in result.stdout
     assert "contact details (e-mail) are hidden" in result.stderr
 
 
@@ -145,7 +158,8 @@ def test_embedded_database_needs_passwords_and_has_a_login_per_role(home: Path) 
     members = {}
     for role in ("worker", "operator", "reader"):
         url = cli(environment, "db", "url", "--role", role).stdout.strip()
-        assert url == database.role_url(role) and "passfile=" in url
+        assert url == database.role_url(role)
+        assert "passfile=" in url
         with psycopg.connect(url) as conn:
             members[role] = conn.execute(
                 "SELECT current_user, (SELECT rolsuper FROM pg_roles WHERE rolname = current_user), "
@@ -158,6 +172,41 @@ def test_embedded_database_needs_passwords_and_has_a_login_per_role(home: Path) 
     with psycopg.connect(database.url) as conn:
         sender = conn.execute("SELECT count(*) FROM pgmq.q_artist_discovery").fetchone()
     assert sender == (1,)
+
+
+def test_web_on_the_embedded_database_connects_as_the_operator_login_not_a_superuser(
+    home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`web` with no DATABASE_URL: the app's pool logs in as the embedded operator login, no
+    superuser, so a visitor's transaction is discovery_reader and cannot become more."""
+    settings = Settings(
+        database_url=None,
+        operator_database_url=None,
+        worker_database_url=None,
+        producer_discovery_home=home,
+    )
+    seen: dict[str, Any] = {}
+
+    def serve(settings: Settings, database_url: str, host: str, port: int) -> None:
+        app = create_app(settings, database_url)
+        with TestClient(app):  # the lifespan opens the app's store
+            store: Store = app.state.store
+            with store.pool.connection() as conn:
+                seen["login"] = conn.execute(
+                    "SELECT current_user, usesuper FROM pg_user WHERE usename = current_user"
+                ).fetchone()
+            for operator in (False, True):
+                with store.connection(operator=operator) as conn:
+                    seen[f"operator={operator}"] = conn.execute(
+                        "SELECT session_user, current_user"
+                    ).fetchone()
+
+    monkeypatch.setattr(server, "serve", serve)
+    assert operations.web_command(settings, argparse.Namespace(host=None, port=None)) == 0
+    login = LOGINS["operator"][0]
+    assert seen["login"] == {"current_user": login, "usesuper": False}
+    assert seen["operator=False"] == {"session_user": login, "current_user": "discovery_reader"}
+    assert seen["operator=True"] == {"session_user": login, "current_user": "discovery_operator"}
 
 
 def test_an_embedded_database_that_trusted_the_loopback_is_switched_to_passwords(

@@ -110,11 +110,13 @@ def assert_profiles_match_the_catalogue(producers: dict[str, dict[str, Any]]) ->
         assert row["instagram_handle"] == expected["instagram_handle"], key
         assert row["image_url"] == expected["image_url"], key
         assert row["email"] == expected["email"], key
-        assert row["enriched_at"] is not None and row["enrichment_failed"] is False, key
+        assert row["enriched_at"] is not None, key
+        assert row["enrichment_failed"] is False, key
         social = row["metadata"]["social"]
         for column in COLUMNS:
             if row[column] is not None:
-                assert social[column]["value"] == row[column] and social[column]["seen_at"], key
+                assert social[column]["value"] == row[column], key
+                assert social[column]["seen_at"], key
 
 
 def test_pipeline_enriches_every_producer_once(
@@ -151,7 +153,8 @@ def test_failing_source_marks_one_producer_and_the_refresh_run_fixes_it(
     cli.drain(instagram=False)
     producers = producers_by_key(database_url, ids)
     failed = producers.pop("hana-sato")
-    assert failed["enrichment_failed"] is True and failed["enriched_at"] is not None
+    assert failed["enrichment_failed"] is True
+    assert failed["enriched_at"] is not None
     assert failed["instagram_handle"] is None  # its only handle is on MusicBrainz
     assert failed["image_url"] == hana["image_url"]  # Genius answered
     assert all(row["enrichment_failed"] is False for row in producers.values())

@@ -9,6 +9,7 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
@@ -32,7 +33,7 @@ PROFILE_PATHS = {
 }
 
 
-def expected_producers() -> dict[str, dict]:
+def expected_producers() -> dict[str, dict[str, Any]]:
     """The producers of the two artists' own releases, by expected-producer key."""
     expected = json.loads(CREDITS_CATALOGUE.read_text())["_expected"]
     keys = {

@@ -209,7 +209,8 @@ def test_every_credited_producer_of_the_sample_is_found_and_nobody_else(
         f"\nproducer credits: {len(expected)} expected, {len(found)} found, {len(right)} right; "
         f"precision {precision:.3f}, recall {recall:.3f}"
     )
-    assert sorted(expected - found) == [] and sorted(found - expected) == []
+    assert sorted(expected - found) == []
+    assert sorted(found - expected) == []
     assert precision == recall == 1.0
 
 
@@ -238,7 +239,8 @@ def test_producer_popularity_counts_tracks_and_artists(pipeline: PipelineRun) ->
         for row in pipeline.rows("SELECT * FROM producer_popularity")
     }
     assert popularity == expected
-    assert popularity["sam-rivers"] == expected["sam-rivers"] and expected["sam-rivers"][1] == 2
+    assert popularity["sam-rivers"] == expected["sam-rivers"]
+    assert expected["sam-rivers"][1] == 2
 
 
 def test_each_producer_is_sent_to_social_enrichment_exactly_once(pipeline: PipelineRun) -> None:

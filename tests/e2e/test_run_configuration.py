@@ -55,7 +55,8 @@ def test_run_without_credentials_says_what_is_missing_per_stage_and_starts_nothi
         "producer_identification",
         "social_enrichment",
     ]
-    assert "SPOTIFY_CLIENT_ID" in lines[0] and "MUSICBRAINZ_CONTACT" in lines[3]
+    assert "SPOTIFY_CLIENT_ID" in lines[0]
+    assert "MUSICBRAINZ_CONTACT" in lines[3]
     assert not (tmp_path / "home").exists()  # not even the database was started
 
 
@@ -72,7 +73,9 @@ def test_worker_checks_only_its_own_stage(tmp_path: Path) -> None:
     )
     assert code == 1
     assert stderr.strip().splitlines() == [
-        "configuration error: producer_identification: set MUSICBRAINZ_CONTACT to your e-mail "
-        "address or your application's URL (MusicBrainz requires a real contact in the "
-        "User-Agent)"
+        (
+            "configuration error: producer_identification: set MUSICBRAINZ_CONTACT to your "
+            "e-mail address or your application's URL (MusicBrainz requires a real contact in "
+            "the User-Agent)"
+        )
     ]

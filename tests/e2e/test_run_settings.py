@@ -97,4 +97,5 @@ def test_supervisor_environment_reaches_children_not_the_parent(
         environment={"PD_PROBE": "from-the-supervisor"},
     ).run()
     assert (record / "artist_discovery").read_text() == "from-the-supervisor"
-    assert "PD_PROBE" not in os.environ and dict(os.environ) == before
+    assert "PD_PROBE" not in os.environ
+    assert dict(os.environ) == before

@@ -81,6 +81,13 @@ def run_in_background(supervisor: Supervisor) -> threading.Thread:
     return thread
 
 
+def child_pid(supervisor: Supervisor) -> int:
+    """The pid of the (first) child, which must be running."""
+    process = supervisor.children[0].process
+    assert process is not None, "the child has no process"
+    return process.pid
+
+
 def wait_for_new_process(supervisor: Supervisor, old_pid: int, timeout: float) -> float:
     """Seconds until the child runs under a pid other than old_pid."""
     started = time.monotonic()
@@ -103,7 +110,7 @@ def test_child_killed_after_starting_fine_restarts_at_once() -> None:
         for _ in range(4):
             wait_for_new_process(supervisor, -1, 10)
             time.sleep(1.3)  # past start_seconds: a healthy child
-            pid = supervisor.children[0].process.pid  # type: ignore[union-attr]
+            pid = child_pid(supervisor)
             os.kill(pid, signal.SIGKILL)
             gaps.append(wait_for_new_process(supervisor, pid, 10))
     finally:
@@ -131,7 +138,7 @@ def test_child_dying_while_starting_backs_off_and_one_healthy_run_resets_it() ->
         commands["mode"] = "sleep"
         wait_for_new_process(supervisor, -1, 30)
         time.sleep(1.3)
-        pid = supervisor.children[0].process.pid  # type: ignore[union-attr]
+        pid = child_pid(supervisor)
         os.kill(pid, signal.SIGKILL)
         gap = wait_for_new_process(supervisor, pid, 10)
     finally:
@@ -139,7 +146,8 @@ def test_child_dying_while_starting_backs_off_and_one_healthy_run_resets_it() ->
         thread.join(timeout=30)
     delays = [e.restart_in for e in supervisor.children[0].exits]
     assert delays[:3] == [1.0, 2.0, 4.0], delays
-    assert delays[-1] == 0.0 and gap < 1.0
+    assert delays[-1] == 0.0
+    assert gap < 1.0
 
 
 def test_worker_that_reported_ready_restarts_at_once_even_when_killed_young(
@@ -160,7 +168,7 @@ def test_worker_that_reported_ready_restarts_at_once_even_when_killed_young(
             while not supervisor.children[0].ready and time.monotonic() < deadline:
                 time.sleep(0.05)
             assert supervisor.children[0].ready, "the worker said it was ready"
-            pid = supervisor.children[0].process.pid  # type: ignore[union-attr]
+            pid = child_pid(supervisor)
             os.kill(pid, signal.SIGKILL)
             gap = wait_for_new_process(supervisor, pid, 10)
             assert gap < 1.0

@@ -75,7 +75,8 @@ def test_poison_message_reaches_the_dlq_while_others_are_served(url: str, worker
     )[0]
     assert status == {"state": "FAILED", "dead_lettered": True, "attempts": 3}
     issue = rows(url, "SELECT issue_type, details FROM monitoring.worker_issues")[0]
-    assert issue["issue_type"] == "dead_letter" and issue["details"]["attempts"] == 3
+    assert issue["issue_type"] == "dead_letter"
+    assert issue["details"]["attempts"] == 3
 
 
 def test_permanent_error_and_crash_go_to_the_dlq_at_once(url: str, workers: Workers) -> None:
@@ -95,20 +96,19 @@ def test_malformed_messages_are_set_aside_and_valid_ones_processed(
     url: str, workers: Workers
 ) -> None:
     """500 malformed messages mixed with 500 valid ones: every valid one done, every bad one recorded."""
-    malformed: list[Any] = []
-    for number in range(500):
-        malformed.append(
-            [
-                {"key": 1},
-                {},
-                "a string",
-                None,
-                [number],
-                {"key": ""},
-                {"nokey": number},
-                {"key": "x", "seconds": "soon"},
-            ][number % 8]
-        )
+    malformed: list[Any] = [
+        [
+            {"key": 1},
+            {},
+            "a string",
+            None,
+            [number],
+            {"key": ""},
+            {"nokey": number},
+            {"key": "x", "seconds": "soon"},
+        ][number % 8]
+        for number in range(500)
+    ]
     valid = [{"key": f"v{number}"} for number in range(500)]
     mixed = [item for pair in zip(malformed, valid, strict=True) for item in pair]
     send(url, *mixed)
@@ -184,7 +184,8 @@ def test_two_workers_never_process_one_entity_at_once(url: str, workers: Workers
     send(url, *messages)
     first = workers.start("--drain", "--vt", "3")
     second = workers.start("--drain", "--vt", "3")
-    assert first.wait(timeout=90) == 0 and second.wait(timeout=90) == 0
+    assert first.wait(timeout=90) == 0
+    assert second.wait(timeout=90) == 0
     found = rows(url, "SELECT m.key, m.worker FROM runtime_effects m")
     by_entity: dict[str, int] = {}
     for row in found:
@@ -213,7 +214,8 @@ def test_idle_worker_wakes_on_insert_notification(url: str, workers: Workers) ->
     for number in range(5):
         sent = time.monotonic()
         send(url, {"key": f"n{number}"})
-        wait_until(lambda: f"n{number}" in effects(url), 40, "the message")
+        # wait_until calls the lambda before the loop moves on: `number` is the current one
+        wait_until(lambda: f"n{number}" in effects(url), 40, "the message")  # noqa: B023
         latencies.append(time.monotonic() - sent)
         time.sleep(0.3)
     assert worker.poll() is None

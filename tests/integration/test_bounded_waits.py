@@ -75,11 +75,13 @@ def test_connections_have_connect_and_keepalive_timeouts(pool: ConnectionPool) -
     with pool.connection() as conn:
         options = conn.info.get_parameters() | conninfo_to_dict(conn.info.dsn)
     assert options["connect_timeout"] == "10"
-    assert options["keepalives"] == "1" and options["keepalives_idle"] == "30"
+    assert options["keepalives"] == "1"
+    assert options["keepalives_idle"] == "30"
 
 
 def test_connection_budget_warns_when_pools_exceed_max_connections(database_url: str) -> None:
     """Five stages of 131-connection pools do not fit in the test server's max_connections: a clear warning; one small pool fits."""
     too_many = check_connection_budget(database_url, 5, 131)
-    assert too_many.warning is not None and "max_connections" in too_many.warning
+    assert too_many.warning is not None
+    assert "max_connections" in too_many.warning
     assert check_connection_budget(database_url, 1, 12).warning is None

@@ -76,26 +76,32 @@ def client(provider: Provider) -> TokenClient:
 def test_a_redirect_to_another_host_is_refused() -> None:
     """A 302 to another origin raises PermanentError and the other host receives nothing."""
     with Collector() as elsewhere, Provider(elsewhere.url) as provider:
-        with pytest.raises(PermanentError, match="refusing a redirect"):
-            client(provider).get_json("/away", endpoint="away")
+        with client(provider) as away, pytest.raises(PermanentError, match="refusing a redirect"):
+            away.get_json("/away", endpoint="away")
         assert elsewhere.seen == []
 
 
 def test_a_redirect_within_the_origin_is_followed() -> None:
     """A 301 to a path of the same host is followed, with the credentials."""
-    with Collector() as elsewhere, Provider(elsewhere.url) as provider:
-        assert client(provider).get_json("/moved", endpoint="moved") == {"authorized": True}
+    with (
+        Collector() as elsewhere,
+        Provider(elsewhere.url) as provider,
+        client(provider) as moved,
+    ):
+        assert moved.get_json("/moved", endpoint="moved") == {"authorized": True}
 
 
 def test_a_next_url_on_another_host_is_refused() -> None:
     """A `next` page URL that names another host is not requested at all."""
-    with Collector() as elsewhere, Provider(elsewhere.url) as provider:
+    with (
+        Collector() as elsewhere,
+        Provider(elsewhere.url) as provider,
+        client(provider) as paging,
+    ):
         with pytest.raises(PermanentError, match="refusing to send credentials"):
-            client(provider).get_json(f"{elsewhere.url}/page2", endpoint="next")
+            paging.get_json(f"{elsewhere.url}/page2", endpoint="next")
         assert elsewhere.seen == []
-        assert client(provider).get_json(f"{provider.url}/here", endpoint="next") == {
-            "authorized": True
-        }
+        assert paging.get_json(f"{provider.url}/here", endpoint="next") == {"authorized": True}
 
 
 @pytest.mark.parametrize("level", ["debug", "info"])

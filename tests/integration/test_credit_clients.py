@@ -21,6 +21,7 @@ from producer_discovery.sandbox.discogs import DiscogsSandbox
 from producer_discovery.sandbox.genius import GeniusSandbox
 from producer_discovery.sandbox.musicbrainz import MusicBrainzSandbox
 from producer_discovery.sandbox.server import Faults
+from tests.support.database import typed
 from tests.support.sandboxes import DISCOGS_TOKEN, Sandboxes
 from tests.support.settings import sandbox_settings
 
@@ -59,7 +60,7 @@ def expected_song(title: str) -> dict[str, Any]:
 
 
 def expected_producer(key: str) -> dict[str, Any]:
-    return EXPECTED["producers"][key]
+    return typed(EXPECTED["producers"][key], dict)
 
 
 # Fixtures: the module's sandboxes, at the providers' real limits ---------------------------
@@ -145,14 +146,16 @@ def test_genius_search_hits_carry_no_credits(genius: GeniusClient) -> None:
 def test_genius_song_carries_producers_and_custom_performances(genius: GeniusClient) -> None:
     """A song lookup returns producer artists, labelled custom performances and featured artists."""
     velour = genius.song(expected_song("Velour")["genius_song_id"])
-    assert velour is not None and velour["producer_artists"] == []
+    assert velour is not None
+    assert velour["producer_artists"] == []
     co_producers = [p for p in velour["custom_performances"] if p["label"] == "Co-Producer"]
     assert [artist["name"] for artist in co_producers[0]["artists"]] == ["Chloë Marsh"]
     satellite = genius.song(expected_song("Satellite Heart")["genius_song_id"])
     assert satellite is not None
     assert [a["name"] for a in satellite["featured_artists"]] == ["Juno Vale"]
     neon = genius.song(expected_song("Neon Cathedral")["genius_song_id"])
-    assert neon is not None and [a["name"] for a in neon["producer_artists"]] == ["Kelso & Marr"]
+    assert neon is not None
+    assert [a["name"] for a in neon["producer_artists"]] == ["Kelso & Marr"]
 
 
 def test_genius_artist_profile_has_socials_description_and_placeholder(
@@ -160,10 +163,12 @@ def test_genius_artist_profile_has_socials_description_and_placeholder(
 ) -> None:
     """Artist profiles carry handles (or null), a plain description and sometimes the default avatar."""
     team = genius.artist(expected_producer("kelso-and-marr")["genius_artist_id"])
-    assert team is not None and team["instagram_name"] == "kelsoandmarr"
+    assert team is not None
+    assert team["instagram_name"] == "kelsoandmarr"
     assert "kelsomarr@example.com" in team["description"]["plain"]
     rivers = genius.artist(expected_producer("sam-rivers")["genius_artist_id"])
-    assert rivers is not None and rivers["instagram_name"] is None
+    assert rivers is not None
+    assert rivers["instagram_name"] is None
     assert rivers["image_url"].endswith("/default_avatar_300.png")
 
 
@@ -181,7 +186,8 @@ def test_genius_cdn_403_pauses_genius_instead_of_retrying() -> None:
         with pytest.raises(SourceBlocked, match="blocked by the CDN"):
             client.song(expected_song("Afterglow")["genius_song_id"])
         client.close()
-        assert sandboxes.genius.injected["songs"] == 1 and sandboxes.genius.requests["songs"] == 2
+        assert sandboxes.genius.injected["songs"] == 1
+        assert sandboxes.genius.requests["songs"] == 2
 
 
 def test_cache_hit_avoids_a_second_request(
@@ -273,14 +279,17 @@ def test_recording_lookup_has_producer_and_engineer_relations(
     producer = by_type[("producer", ())]
     assert producer["type-id"] == "5c0ceac3-feb4-41f0-868d-dc06f6e27fc0"
     assert producer["target-type"] == "artist"
-    assert producer["artist"]["name"] == "Kelso & Marr" and producer["artist"]["sort-name"]
-    assert ("producer", ("executive",)) in by_type and ("mix", ()) in by_type
+    assert producer["artist"]["name"] == "Kelso & Marr"
+    assert producer["artist"]["sort-name"]
+    assert ("producer", ("executive",)) in by_type
+    assert ("mix", ()) in by_type
 
 
 def test_musicbrainz_search_puts_the_exact_recording_first(musicbrainz: MusicBrainzClient) -> None:
     """A Lucene title+artist search scores the exact recording above a karaoke tribute."""
     found = musicbrainz.search_recordings(["Neon Cathedral"], "Nova Reyes")
-    assert found[0]["title"] == "Neon Cathedral" and found[0]["score"] == 100
+    assert found[0]["title"] == "Neon Cathedral"
+    assert found[0]["score"] == 100
     assert any("karaoke" in recording["title"] for recording in found[1:])
 
 
@@ -289,7 +298,8 @@ def test_musicbrainz_artist_has_social_links_and_unknown_isrc_is_empty(
 ) -> None:
     """Artist url-rels carry the Instagram link; an ISRC MusicBrainz lacks reads as []."""
     artist = musicbrainz.artist(expected_producer("dev-oneil")["musicbrainz_id"])
-    assert artist is not None and artist["name"] == "Dev O’Neil"
+    assert artist is not None
+    assert artist["name"] == "Dev O’Neil"
     links = [r["url"]["resource"] for r in artist["relations"] if r["type"] == "social network"]
     assert links == ["https://www.instagram.com/devoneil.beats/"]
     assert musicbrainz.recordings_by_isrc("QZXXX9999999") == []
@@ -389,7 +399,8 @@ def test_discogs_artist_releases_list_masters_once_over_linked_pages(
     headers = {"User-Agent": "producer-discovery-tests/1.0"}
     url = f"{discogs_sandbox.url}/artists/6100001/releases"
     first = httpx.get(url, params={"per_page": 2, "sort": "year"}, headers=headers).json()
-    assert first["pagination"]["items"] == 3 and first["pagination"]["pages"] == 2
+    assert first["pagination"]["items"] == 3
+    assert first["pagination"]["pages"] == 2
     assert set(first["pagination"]["urls"]) == {"next", "last"}
     assert [(r["type"], r["title"], r["main_release"], r["role"]) for r in first["releases"]] == [
         ("master", "Neon Cathedral", 31000101, "Main"),
@@ -399,7 +410,8 @@ def test_discogs_artist_releases_list_masters_once_over_linked_pages(
     assert [r["title"] for r in second["releases"]] == ["Midnight Transit"]
     assert set(second["pagination"]["urls"]) == {"first", "prev"}
     listing = discogs.artist_releases(6100001)
-    assert listing is not None and listing.complete
+    assert listing is not None
+    assert listing.complete
     assert [item["id"] for item in listing.items] == [1000101, 1000102, 1000201]
     producer = discogs.artist_releases(6100101)
     assert producer is not None

@@ -55,7 +55,8 @@ def test_health_warns_when_the_queue_monitor_fails_or_falls_silent(cron_database
             part: dict[str, object] = row[0]["maintenance_health"]
             return part
 
-        assert maintenance()["status"] == "healthy" and maintenance()["scheduled"] is True
+        assert maintenance()["status"] == "healthy"
+        assert maintenance()["scheduled"] is True
         # The real job must not run while the test writes its history.
         conn.execute(
             "SELECT cron.alter_job(jobid, schedule => '0 0 1 1 *') FROM cron.job "
@@ -94,4 +95,5 @@ def test_maintenance_health_expects_nothing_without_pg_cron(database_url: str) -
     with psycopg.connect(database_url) as conn:
         row = conn.execute("SELECT get_system_health()->'maintenance_health'").fetchone()
     assert row is not None
-    assert row[0]["status"] == "healthy" and row[0]["scheduled"] is False
+    assert row[0]["status"] == "healthy"
+    assert row[0]["scheduled"] is False

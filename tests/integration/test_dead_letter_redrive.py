@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from psycopg.types.json import Jsonb
 
 from tests.support.database import Database, one
@@ -9,7 +11,7 @@ from tests.support.database import Database, one
 QUEUE = "redrive_test"
 
 
-def dead_letter(db: Database, body: dict, transient: bool) -> None:
+def dead_letter(db: Database, body: dict[str, Any], transient: bool) -> None:
     msg_id = one(db.execute("SELECT pgmq.send(%s, %s)", (QUEUE, Jsonb(body))))["send"]
     db.execute(
         "SELECT dead_letter_message(%s, %s, 'test', %s, 'w', 'gave up', %s)",

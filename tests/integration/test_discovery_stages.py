@@ -145,7 +145,8 @@ def test_more_popular_decoy_hit_is_rejected(database_url: str, sandboxes: Sandbo
         {"artistId": str(artists[0]["id"]), "spotifyId": NOVA_REYES, "offset": 0}
     ]
     # the search hit is the full artist object: it is stored without GET /artists/{id}
-    assert sandboxes.spotify.requests["search"] == 1 and sandboxes.spotify.requests["artist"] == 0
+    assert sandboxes.spotify.requests["search"] == 1
+    assert sandboxes.spotify.requests["artist"] == 0
 
 
 def test_popularity_and_followers_stay_null_in_development_mode(
@@ -170,7 +171,8 @@ def test_known_popularity_is_not_overwritten_with_null(database_url: str) -> Non
         drain(database_url, development, "artist_discovery")
         assert development.spotify.requests["artist"] == 1, "the refresh did run"
     artist = rows(database_url, "SELECT popularity, followers, metadata FROM artists")[0]
-    assert artist["popularity"] == 47 and artist["followers"] > 0
+    assert artist["popularity"] == 47
+    assert artist["followers"] > 0
     assert artist["metadata"]["genres"] == ["synthwave", "indie pop"]
 
 
@@ -275,7 +277,8 @@ def test_album_rows_keep_release_precision_and_cover(
     assert original["metadata"]["release_date_precision"] == "year"
     assert deluxe["release_date"] == date(2012, 5, 1)
     assert deluxe["metadata"]["release_date_precision"] == "month"
-    assert deluxe["metadata"]["album_type"] == "album" and deluxe["cover_url"]
+    assert deluxe["metadata"]["album_type"] == "album"
+    assert deluxe["cover_url"]
 
 
 # track_discovery ----------------------------------------------------------------------
@@ -294,9 +297,8 @@ def test_57_track_album_is_read_beyond_the_first_50(
     tracks = rows(database_url, "SELECT spotify_id, metadata FROM tracks")
     assert len(tracks) == 57
     assert {track["metadata"]["disc_number"] for track in tracks} == {1, 2}
-    assert (
-        sandboxes.spotify.requests["album"] == 1 and sandboxes.spotify.requests["album_tracks"] == 1
-    )
+    assert sandboxes.spotify.requests["album"] == 1
+    assert sandboxes.spotify.requests["album_tracks"] == 1
     album = rows(database_url, "SELECT metadata FROM albums")[0]
     assert album["metadata"]["upc"]
 
@@ -370,7 +372,8 @@ def test_isrc_is_stored_with_extended_quota(database_url: str) -> None:
         drain(database_url, extended, "track_discovery")
         assert extended.spotify.requests["tracks_batch"] == 1 + 2  # the probe, then 50 + 7
     tracks = rows(database_url, "SELECT metadata, popularity FROM tracks")
-    assert len(tracks) == 57 and all(track["metadata"]["isrc"] for track in tracks)
+    assert len(tracks) == 57
+    assert all(track["metadata"]["isrc"] for track in tracks)
 
 
 def test_a_failed_track_batch_raises_by_kind() -> None:

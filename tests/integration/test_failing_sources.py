@@ -79,12 +79,14 @@ def unblock(url: str, api: str) -> None:
 def test_unexpected_shape_is_permanent_names_the_endpoint_and_is_not_cached() -> None:
     """A 200 answer without `response.hits` is a ResponseShapeError, and nothing is cached."""
     cache = MemoryResponseCache()
-    with GeniusSandbox(access_token=GENIUS_TOKEN, faults=Faults(shape_paths="^/search")) as sandbox:
-        client = GeniusClient.from_settings(
+    with (
+        GeniusSandbox(access_token=GENIUS_TOKEN, faults=Faults(shape_paths="^/search")) as sandbox,
+        GeniusClient.from_settings(
             Settings(genius_access_token=GENIUS_TOKEN, genius_api_url=sandbox.url),
             cache=cache,
             retry_policy=FAST_RETRIES,
-        )
+        ) as client,
+    ):
         with pytest.raises(
             ResponseShapeError,
             match="genius search: unexpected response shape: response is missing",
@@ -97,12 +99,14 @@ def test_unexpected_shape_is_permanent_names_the_endpoint_and_is_not_cached() ->
 def test_cached_document_of_a_bad_shape_is_fetched_again() -> None:
     """A document cached before the shape check (or corrupted) is not served: it is refetched."""
     cache = MemoryResponseCache()
-    with GeniusSandbox(access_token=GENIUS_TOKEN) as sandbox:
-        client = GeniusClient.from_settings(
+    with (
+        GeniusSandbox(access_token=GENIUS_TOKEN) as sandbox,
+        GeniusClient.from_settings(
             Settings(genius_access_token=GENIUS_TOKEN, genius_api_url=sandbox.url),
             cache=cache,
             retry_policy=FAST_RETRIES,
-        )
+        ) as client,
+    ):
         cache.put("genius", cache_key("search", {"q": "x"}), {"meta": {"status": 200}})
         assert client.search("x") == []
         assert sandbox.requests["search"] == 1
@@ -134,8 +138,9 @@ def test_spotify_quota_429_without_retry_after_pauses_spotify_for_every_process(
     database_url: str, limiter: PostgresRateLimiter
 ) -> None:
     """QUOTA_EXCEEDED: one request, then Spotify paused in PostgreSQL; the error is SourceBlocked."""
-    with SpotifySandbox(faults=Faults(block_paths="^/v1/albums/")) as sandbox:
-        client = SpotifyClient.from_settings(
+    with (
+        SpotifySandbox(faults=Faults(block_paths="^/v1/albums/")) as sandbox,
+        SpotifyClient.from_settings(
             Settings(
                 spotify_client_id="sandbox-client-id",
                 spotify_client_secret=SecretStr("sandbox-client-secret"),
@@ -144,13 +149,16 @@ def test_spotify_quota_429_without_retry_after_pauses_spotify_for_every_process(
             ),
             limiter=limiter,
             retry_policy=RetryPolicy(base_seconds=0.01, in_call_max_wait=0.1),
-        )
-        with pytest.raises(SourceBlocked, match="quota exceeded") as raised:
-            client.get_album("5LwyB7SKBaHQR8YUuaJlOr")
+        ) as client,
+        pytest.raises(SourceBlocked, match="quota exceeded") as raised,
+    ):
+        client.get_album("5LwyB7SKBaHQR8YUuaJlOr")
     assert raised.value.retry_after == pytest.approx(0.4)
     assert sum(sandbox.injected.values()) == 1
     pause = pause_of(database_url, "spotify")
-    assert pause["blocks"] == 1 and pause["block_seconds"] == pytest.approx(0.4) and pause["paused"]
+    assert pause["blocks"] == 1
+    assert pause["block_seconds"] == pytest.approx(0.4)
+    assert pause["paused"]
     assert pause["pause_reason"].endswith("quota exceeded (429 without Retry-After)")
 
 
@@ -158,12 +166,14 @@ def test_genius_cloudflare_403_pauses_genius_with_a_growing_back_off(
     database_url: str, limiter: PostgresRateLimiter
 ) -> None:
     """Each block while blocking lasts doubles the pause up to the cap; a late one starts over."""
-    with GeniusSandbox(access_token=GENIUS_TOKEN, faults=Faults(block_paths="^/search")) as sandbox:
-        client = GeniusClient.from_settings(
+    with (
+        GeniusSandbox(access_token=GENIUS_TOKEN, faults=Faults(block_paths="^/search")) as sandbox,
+        GeniusClient.from_settings(
             Settings(genius_access_token=GENIUS_TOKEN, genius_api_url=sandbox.url),
             limiter=limiter,
             retry_policy=RetryPolicy(base_seconds=0.01, in_call_max_wait=0.1),
-        )
+        ) as client,
+    ):
         pauses = []
         for _ in range(4):
             with pytest.raises(SourceBlocked, match="blocked by the CDN") as raised:
@@ -187,7 +197,8 @@ def test_a_second_process_hitting_the_same_block_does_not_grow_the_pause(
     """block_api during a block in force returns what is left of it, and counts one block."""
     first = limiter.block("genius", "test")
     second = limiter.block("genius", "test")
-    assert first == pytest.approx(0.4) and 0 < second <= first
+    assert first == pytest.approx(0.4)
+    assert 0 < second <= first
     assert pause_of(database_url, "genius")["blocks"] == 1
 
 
@@ -223,8 +234,9 @@ def test_spotify_invalid_client_is_credentials_rejected_and_pauses_spotify(
     database_url: str, limiter: PostgresRateLimiter
 ) -> None:
     """invalid_client from the token endpoint: CredentialsRejected naming the settings, Spotify paused."""
-    with SpotifySandbox() as sandbox:
-        client = SpotifyClient.from_settings(
+    with (
+        SpotifySandbox() as sandbox,
+        SpotifyClient.from_settings(
             Settings(
                 spotify_client_id="sandbox-client-id",
                 spotify_client_secret=SecretStr("revoked"),
@@ -233,10 +245,12 @@ def test_spotify_invalid_client_is_credentials_rejected_and_pauses_spotify(
             ),
             limiter=limiter,
             retry_policy=FAST_RETRIES,
-        )
-        with pytest.raises(CredentialsRejected, match="SPOTIFY_CLIENT_SECRET") as raised:
-            client.get_album("5LwyB7SKBaHQR8YUuaJlOr")
-    assert raised.value.api == "spotify" and raised.value.retry_after == pytest.approx(0.4)
+        ) as client,
+        pytest.raises(CredentialsRejected, match="SPOTIFY_CLIENT_SECRET") as raised,
+    ):
+        client.get_album("5LwyB7SKBaHQR8YUuaJlOr")
+    assert raised.value.api == "spotify"
+    assert raised.value.retry_after == pytest.approx(0.4)
     assert pause_of(database_url, "spotify")["blocks"] == 1
 
 
@@ -258,14 +272,17 @@ def test_revoked_genius_token_costs_no_other_source_and_the_refresh_fills_the_ga
         assert metadata["missing_sources"].keys() == {"genius"}
         assert "credentials refused" in metadata["missing_sources"]["genius"]
     before = evidence_by_source(database_url)
-    assert "genius" not in before and before["musicbrainz"] > 0 and before["discogs"] > 0
+    assert "genius" not in before
+    assert before["musicbrainz"] > 0
+    assert before["discogs"] > 0
     assert rows(database_url, "SELECT count(*) AS n FROM dlq_messages")[0]["n"] == 0
     health = rows(database_url, "SELECT get_system_health() AS h")[0]["h"]
     assert health["overall_status"] == "critical"
     issues = rows(
         database_url, "SELECT issue_type, severity, details FROM monitoring.worker_issues"
     )
-    assert issues and all(
+    assert issues
+    assert all(
         issue["severity"] == "critical" and issue["details"] == {"api": "genius"}
         for issue in issues
     )
@@ -281,7 +298,8 @@ def test_revoked_genius_token_costs_no_other_source_and_the_refresh_fills_the_ga
     assert sum(sandboxes.discogs.requests.values()) == 0
     after = evidence_by_source(database_url)
     assert after["genius"] > 0
-    assert after["musicbrainz"] == before["musicbrainz"] and after["discogs"] == before["discogs"]
+    assert after["musicbrainz"] == before["musicbrainz"]
+    assert after["discogs"] == before["discogs"]
     assert all(metadata["missing_sources"] == {} for _, metadata in song_metadata(database_url))
 
 
@@ -335,4 +353,5 @@ def test_a_bug_in_a_parser_fails_the_message_instead_of_passing_for_a_missing_so
     gaps = [metadata.get("missing_sources") or {} for _, metadata in song_metadata(database_url)]
     assert all("genius" not in gap for gap in gaps)
     dead = rows(database_url, "SELECT failure_reason FROM dlq_messages")
-    assert dead and all("AttributeError" in row["failure_reason"] for row in dead)
+    assert dead
+    assert all("AttributeError" in row["failure_reason"] for row in dead)

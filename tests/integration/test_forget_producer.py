@@ -26,7 +26,8 @@ from tests.support.stages import drain_stage
 def forget(url: str, producer_id: str) -> dict[str, object]:
     with psycopg.connect(url, autocommit=True) as conn:
         row = conn.execute("SELECT forget_producer(%s) AS f", (producer_id,)).fetchone()
-    assert row is not None and row[0] is not None
+    assert row is not None
+    assert row[0] is not None
     return dict(row[0])
 
 
@@ -46,7 +47,8 @@ def test_forgotten_producer_is_not_recreated_by_a_later_identification(
     assert cached > 0
 
     result = forget(database_url, str(team["id"]))
-    assert result["credits"] and result["cached_responses"]
+    assert result["credits"]
+    assert result["cached_responses"]
     assert producers_named(database_url, "kelso and marr") == []
     assert (
         rows(

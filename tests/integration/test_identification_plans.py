@@ -122,7 +122,8 @@ def test_two_workers_asking_at_once_make_one_plan(database_url: str, sandboxes: 
             thread.join()
         for planner in planners:
             planner.client.close()
-    assert answers["Neon Cathedral"] and answers["Midnight Transit"]
+    assert answers["Neon Cathedral"]
+    assert answers["Midnight Transit"]
     assert dict(sandboxes.musicbrainz.requests) == {"release-search": 1}
 
 

@@ -92,7 +92,8 @@ def test_creator_account_without_email_gives_a_bio_but_no_email(
     account = client_for().business_discovery("devoneil.beats")
     assert account is not None
     profile = merge_findings(INSTAGRAM.profile_source(None).findings(account, datetime.now(UTC)))
-    assert profile.instagram_bio and profile.email is None
+    assert profile.instagram_bio
+    assert profile.email is None
 
 
 @pytest.mark.parametrize("handle", ["kaitomercer", "nobody.here.at.all"])

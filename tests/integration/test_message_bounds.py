@@ -49,7 +49,8 @@ def test_messages_over_the_bounds_are_invalid_for_every_queue(
 ) -> None:
     """Size, depth and field-length bounds make a message invalid, with the reason."""
     result = verdict(db, queue, message)
-    assert result["valid"] is False and error in result["error"], result
+    assert result["valid"] is False, result
+    assert error in result["error"], result
 
 
 @pytest.mark.parametrize(
@@ -72,7 +73,8 @@ def test_a_3000_level_message_gets_a_verdict(db: Database) -> None:
     result = one(
         db.execute("SELECT validate_queue_message('artist_discovery', %s::jsonb) AS r", (text,))
     )["r"]
-    assert result["valid"] is False and "deeper than 32" in result["error"]
+    assert result["valid"] is False
+    assert "deeper than 32" in result["error"]
 
 
 def test_start_artist_discovery_refuses_a_6000_character_name(db: Database) -> None:
@@ -102,7 +104,8 @@ def test_dead_lettering_never_fails_on_an_entity_id_too_long(db: Database) -> No
     assert moved is True
     assert one(db.execute("SELECT count(*) AS n FROM pgmq.q_artist_discovery"))["n"] == 0
     status = one(db.execute("SELECT entity_id, state, dead_lettered FROM processing_status"))
-    assert status["entity_id"].startswith("sha256:") and len(status["entity_id"]) == 71
+    assert status["entity_id"].startswith("sha256:")
+    assert len(status["entity_id"]) == 71
     assert (status["state"], status["dead_lettered"]) == ("FAILED", True)
     assert one(db.execute("SELECT count(*) AS n FROM dlq_messages"))["n"] == 1
 

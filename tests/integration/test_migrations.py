@@ -72,7 +72,7 @@ def test_edited_landed_migration_is_refused(empty_database_url: str, tmp_path: P
     migrate(empty_database_url, copy, sources=registered_sources())
     edited = copy / "0002_create_catalogue_tables.sql"
     edited.write_text(edited.read_text() + "\n-- an edit\n")
-    with pytest.raises(MigrationError, match="0002_create_catalogue_tables.sql was edited"):
+    with pytest.raises(MigrationError, match=r"0002_create_catalogue_tables\.sql was edited"):
         migrate(empty_database_url, copy, sources=registered_sources())
 
 

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from psycopg.types.json import Jsonb
 
-from tests.support.database import Database, one
+from tests.support.database import Database, one, typed
 
 
-def health(db: Database) -> dict:
-    return one(db.execute("SELECT get_system_health() AS h"))["h"]
+def health(db: Database) -> dict[str, Any]:
+    return typed(one(db.execute("SELECT get_system_health() AS h"))["h"], dict)
 
 
 def add_status(db: Database, entity_id: str, state: str, age: str = "0 seconds") -> None:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import psycopg
 import pytest
 from psycopg.types.json import Jsonb
 
-from tests.support.database import Database, one
+from tests.support.database import Database, one, typed
 
 
 def acquire(
@@ -16,15 +18,18 @@ def acquire(
     worker: str | None = None,
     ttl: int | None = None,
 ) -> bool:
-    return one(
-        db.execute(
-            "SELECT acquire_processing_lock('artist', %s, %s, 'corr-1', %s, %s) AS ok",
-            (entity_id, timeout, worker, ttl),
-        )
-    )["ok"]
+    return typed(
+        one(
+            db.execute(
+                "SELECT acquire_processing_lock('artist', %s, %s, 'corr-1', %s, %s) AS ok",
+                (entity_id, timeout, worker, ttl),
+            )
+        )["ok"],
+        bool,
+    )
 
 
-def status(db: Database, entity_id: str = "e1") -> dict:
+def status(db: Database, entity_id: str = "e1") -> dict[str, Any]:
     return one(
         db.execute(
             "SELECT state, attempts, metadata, dead_lettered FROM processing_status "

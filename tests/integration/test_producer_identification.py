@@ -179,7 +179,8 @@ def test_discogs_suffix_is_stripped_and_namesakes_with_other_ids_stay_apart(
     settings = sandbox_settings(sandboxes, database_url, fast=True)
     drain_stage(settings, QUEUE, build, messages=messages)
     (rivers,) = producers_named(database_url, "sam rivers")
-    assert rivers["name"] == "Sam Rivers" and rivers["ids"] == expected_ids("sam-rivers")
+    assert rivers["name"] == "Sam Rivers"
+    assert rivers["ids"] == expected_ids("sam-rivers")
     namesakes = producers_named(database_url, "alex kim")
     assert sorted(p["ids"]["genius"] for p in namesakes) == ["2400105", "2400106"]
     by_genius = {p["ids"]["genius"]: p for p in namesakes}
@@ -208,7 +209,8 @@ def test_writers_engineers_featured_artists_and_executives_are_never_producers(
         row["normalized_name"]
         for row in rows(database_url, "SELECT normalized_name FROM producers")
     }
-    assert stored and not stored & excluded
+    assert stored
+    assert not stored & excluded
     roles = rows(database_url, "SELECT DISTINCT unnest(roles) AS role FROM track_producers")
     assert EXECUTIVE_PRODUCER not in {row["role"] for row in roles}
     noted = {
@@ -270,7 +272,8 @@ def test_rerun_updates_credits_and_never_duplicates(
     assert sends == []
     assert table_counts(database_url) == before
     credit = credits_on(database_url, "Midnight Transit")["Dev O'Neil"]
-    assert credit["source"] == "discogs+genius+musicbrainz" and credit["confidence"] > 0.9
+    assert credit["source"] == "discogs+genius+musicbrainz"
+    assert credit["confidence"] > 0.9
 
 
 def test_each_new_producer_is_sent_to_social_enrichment_once(
@@ -285,7 +288,8 @@ def test_each_new_producer_is_sent_to_social_enrichment_once(
         for row in rows(database_url, "SELECT message FROM pgmq.q_social_enrichment")
     )
     producers = {str(row["id"]) for row in rows(database_url, "SELECT id FROM producers")}
-    assert set(sent) == producers and set(sent.values()) == {1}
+    assert set(sent) == producers
+    assert set(sent.values()) == {1}
     assert (
         rows(
             database_url, "SELECT count(*) AS n FROM producers WHERE enrichment_queued_at IS NULL"
@@ -302,7 +306,8 @@ def test_missing_track_completes_without_credits(database_url: str, sandboxes: S
     settings = sandbox_settings(sandboxes, database_url, fast=True)
     drain_stage(settings, QUEUE, build, messages=[{"trackId": track_id}])
     (status,) = rows(database_url, "SELECT state, metadata FROM processing_status")
-    assert status["state"] == "COMPLETED" and status["metadata"]["outcome"] == "track_not_found"
+    assert status["state"] == "COMPLETED"
+    assert status["metadata"]["outcome"] == "track_not_found"
     assert table_counts(database_url)["track_producers"] == 0
 
 
@@ -323,7 +328,8 @@ def test_missing_token_skips_the_source_and_says_so_once(
     assert len(outcomes) == len(messages)
     assert all(metadata["skipped_sources"] == ["genius"] for _, metadata in outcomes)
     sources = {row["source"] for row in rows(database_url, "SELECT source FROM track_producers")}
-    assert sources and not any("genius" in source for source in sources)
+    assert sources
+    assert not any("genius" in source for source in sources)
 
 
 def test_skipped_source_keeps_the_credits_it_gave_before(
@@ -346,7 +352,8 @@ def test_skipped_source_keeps_the_credits_it_gave_before(
     after = rows(
         database_url, "SELECT count(*) AS n FROM track_producer_evidence WHERE source = 'discogs'"
     )
-    assert after == before and before[0]["n"] > 0
+    assert after == before
+    assert before[0]["n"] > 0
     assert (
         credits_on(database_url, "Neon Cathedral")["Kelso & Marr"]["source"]
         == "discogs+genius+musicbrainz"
@@ -364,7 +371,8 @@ def test_without_spotify_musicbrainz_finds_the_recording_by_title_and_artist(
     assert sandboxes.spotify.total == 0
     assert sandboxes.musicbrainz.requests["recording-search"] == 1
     credit = credits_on(database_url, "Terminal Bloom")["Milo Tran"]
-    assert credit["source"] == "musicbrainz" and credit["roles"] == ["assistant producer"]
+    assert credit["source"] == "musicbrainz"
+    assert credit["roles"] == ["assistant producer"]
     ((_, metadata),) = song_metadata(database_url)
     assert metadata["isrc_lookup"] == "off"
 
@@ -416,7 +424,8 @@ def test_discogs_searches_per_song_only_when_it_has_no_such_artist(
         messages = seed_catalogue(conn, ["Nova Reys"])
     sandboxes.reset()
     drain_stage(settings, QUEUE, build, messages=messages)
-    assert len(messages) == 3 and sandboxes.discogs.requests["artist-releases"] == 0
+    assert len(messages) == 3
+    assert sandboxes.discogs.requests["artist-releases"] == 0
     # the artist, the album "Reys Up", and the two songs not named like it (the title song's
     # search is the album's, cached)
     assert sandboxes.discogs.requests["search"] == 4
@@ -463,7 +472,8 @@ def test_concurrent_misses_of_one_resource_send_one_request(
         client.close()
     finally:
         resources.close()
-    assert len(answers) == 4 and all(answer and answer["id"] == release_id for answer in answers)
+    assert len(answers) == 4
+    assert all(answer and answer["id"] == release_id for answer in answers)
     assert sandboxes.musicbrainz.requests["release"] == 1
 
 

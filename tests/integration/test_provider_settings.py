@@ -58,4 +58,5 @@ def test_graph_api_version_is_a_setting(monkeypatch: pytest.MonkeyPatch) -> None
     client = InstagramClient.from_settings(settings, transport=httpx.MockTransport(answer))
     client.business_discovery("x")
     client.close()
-    assert seen and seen[0].startswith("/v24.0/17841")
+    assert seen
+    assert seen[0].startswith("/v24.0/17841")

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import psycopg
 import pytest
 from psycopg.types.json import Jsonb
 
-from tests.support.database import Database, one
+from tests.support.database import Database, one, typed
 
 SOME_ID = "6a1e0c62-8f0b-4d6e-9d55-0c3b4c8a1f00"
 
@@ -51,11 +53,14 @@ def test_validate_queue_message_per_queue(
     ]
     assert result["valid"] is valid
     if not valid:
-        assert result["error"] and result["queue"] == queue
+        assert result["error"]
+        assert result["queue"] == queue
 
 
-def send(db: Database, queue: str, message: dict) -> int:
-    return one(db.execute("SELECT pgmq.send(%s, %s) AS id", (queue, Jsonb(message))))["id"]
+def send(db: Database, queue: str, message: dict[str, Any]) -> int:
+    return typed(
+        one(db.execute("SELECT pgmq.send(%s, %s) AS id", (queue, Jsonb(message))))["id"], int
+    )
 
 
 def test_move_to_dead_letter_queue_moves_a_real_message(db: Database) -> None:

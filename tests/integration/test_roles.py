@@ -121,7 +121,7 @@ def test_hostile_actions_are_refused_and_change_nothing(
     with connect_as(database_url, group) as conn:
         for statement, parameters in hostile_statements(seeded):
             with pytest.raises(refused):
-                conn.execute(statement, parameters)  # type: ignore[arg-type]
+                conn.execute(statement, parameters)
     assert one(db.execute("SELECT count(*) AS n FROM producers"))["n"] == 2
     assert one(db.execute("SELECT name FROM tracks"))["name"] == "Song"
     assert one(db.execute("SELECT count(*) AS n FROM api_rate_limits"))["n"] == 0
@@ -262,7 +262,8 @@ def test_worker_runs_the_runtime_statements(
                     {"queue": "artist_discovery", "body": Jsonb(message.message), "key": key},
                 )
             )
-            assert verdict == {"valid": True} and seen is False
+            assert verdict == {"valid": True}
+            assert seen is False
             acquired = conn.execute(
                 query("acquire_lock"),
                 {
@@ -273,7 +274,8 @@ def test_worker_runs_the_runtime_statements(
                     "ttl": 60,
                 },
             ).fetchone()
-            assert acquired is not None and acquired[0] is True
+            assert acquired is not None
+            assert acquired[0] is True
             assert conn.execute(
                 "SELECT heartbeat_processing_lock('artist', 'Nova', 'w1')"
             ).fetchone() == (True,)
@@ -356,7 +358,7 @@ def test_worker_cannot_create_queues_change_settings_or_write_dead_letters(
             "UPDATE api_rate_limits SET paused_until = now() + interval '1 year'",
         ):
             with pytest.raises(psycopg.errors.InsufficientPrivilege):
-                conn.execute(statement)  # type: ignore[arg-type]
+                conn.execute(statement)
 
 
 def test_worker_pauses_a_known_api_for_at_most_an_hour(database_url: str) -> None:
@@ -375,7 +377,7 @@ def test_worker_pauses_a_known_api_for_at_most_an_hour(database_url: str) -> Non
             "SELECT take_api_token('Spotify; drop', 1, 1)",
         ):
             with pytest.raises(psycopg.errors.InvalidParameterValue):
-                conn.execute(statement)  # type: ignore[arg-type]
+                conn.execute(statement)
 
 
 # Entry points that defend themselves ----------------------------------------------------------
@@ -451,7 +453,7 @@ def test_definer_functions_validate_their_arguments(
             ("SELECT merge_producers(%s, gen_random_uuid())", (seeded["keep"],)),
         ):
             with pytest.raises(psycopg.errors.InvalidParameterValue):
-                worker.execute(statement, parameters)  # type: ignore[arg-type]
+                worker.execute(statement, parameters)
         result = one(
             worker.execute(
                 "SELECT process_track_batch(ARRAY['{}']::jsonb[], gen_random_uuid(), %s) AS r",
@@ -467,7 +469,7 @@ def test_definer_functions_validate_their_arguments(
             "SELECT monitoring.aggregate_hourly_metrics(0)",
         ):
             with pytest.raises(psycopg.errors.InvalidParameterValue):
-                operator.execute(statement)  # type: ignore[arg-type]
+                operator.execute(statement)
 
 
 # discovery_operator and discovery_reader --------------------------------------------------------
@@ -504,7 +506,7 @@ def test_operator_reads_everything_but_cannot_write_the_catalogue(
             "SELECT complete_message('artist_discovery', 1, 'a', 'b', 'w', 'artist_discovery:k', '{}', '{}')",
         ):
             with pytest.raises(psycopg.errors.InsufficientPrivilege):
-                conn.execute(statement)  # type: ignore[arg-type]
+                conn.execute(statement)
     assert one(db.execute("SELECT count(*) AS n FROM pgmq.q_artist_discovery"))["n"] == 2
 
 
@@ -533,7 +535,7 @@ def test_reader_sees_the_catalogue_and_health_without_contact_details(
             "SELECT monitor_queues()",
         ):
             with pytest.raises(psycopg.errors.InsufficientPrivilege):
-                conn.execute(statement)  # type: ignore[arg-type]
+                conn.execute(statement)
 
 
 def test_heartbeat_and_validator_check_their_arguments(database_url: str) -> None:
@@ -548,4 +550,4 @@ def test_heartbeat_and_validator_check_their_arguments(database_url: str) -> Non
             ("SELECT validate_queue_message(%s, '{}')", ("q" * 200,)),
         ):
             with pytest.raises(psycopg.errors.InvalidParameterValue):
-                conn.execute(statement, parameters)  # type: ignore[arg-type]
+                conn.execute(statement, parameters)

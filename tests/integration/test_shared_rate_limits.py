@@ -62,18 +62,20 @@ def pools(database_url: str) -> Iterator[list[ConnectionPool]]:
 def test_429_retry_after_pauses_the_api_for_every_process(pools: list[ConnectionPool]) -> None:
     """A 429 with Retry-After: 2 seen by one client holds back another that shares only the database."""
     budgets = {"genius": Budget(100.0, burst=10)}
-    with OneRateLimit() as server:
-        no_retries = RetryPolicy(in_call_attempts=1)
-        first = ThingClient.from_settings(
+    no_retries = RetryPolicy(in_call_attempts=1)
+    with (
+        OneRateLimit() as server,
+        ThingClient.from_settings(
             Settings(genius_api_url=server.url),
             limiter=PostgresRateLimiter(pools[0], budgets),
             retry_policy=no_retries,
-        )
-        second = ThingClient.from_settings(
+        ) as first,
+        ThingClient.from_settings(
             Settings(genius_api_url=server.url),
             limiter=PostgresRateLimiter(pools[1], budgets),
             retry_policy=no_retries,
-        )
+        ) as second,
+    ):
         with pytest.raises(RateLimited) as raised:
             first.get_json("/thing", endpoint="thing")
         assert raised.value.retry_after == 2
@@ -106,12 +108,14 @@ def test_token_bucket_is_shared_across_processes(pools: list[ConnectionPool]) ->
 def test_api_calls_are_recorded_in_batches(pools: list[ConnectionPool], database_url: str) -> None:
     """Every call lands in monitoring.pipeline_metrics as api_call with its tags, written on flush."""
     metrics = BufferedMetrics(pools[0], stage="test_stage", flush_at=1000)
-    with OneRateLimit() as server:
-        client = ThingClient.from_settings(
+    with (
+        OneRateLimit() as server,
+        ThingClient.from_settings(
             Settings(genius_api_url=server.url),
             metrics=metrics,
             retry_policy=RetryPolicy(in_call_attempts=1),
-        )
+        ) as client,
+    ):
         with pytest.raises(RateLimited):
             client.get_json("/thing", endpoint="thing")
         client.get_json("/thing", endpoint="thing")

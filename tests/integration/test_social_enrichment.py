@@ -28,7 +28,7 @@ from producer_discovery.sandbox.credits_data import load_credits
 from producer_discovery.sandbox.server import Faults
 from producer_discovery.settings import Settings
 from producer_discovery.sources import GENIUS, INSTAGRAM, profile_sources, registered_sources
-from tests.support.database import rows
+from tests.support.database import rows, typed
 from tests.support.sandboxes import Sandboxes
 from tests.support.settings import sandbox_settings
 from tests.support.stages import drain_stage
@@ -116,7 +116,8 @@ def requeue(url: str) -> dict[str, str]:
 
 
 def queue_length(url: str) -> int:
-    return rows(url, "SELECT queue_length FROM pgmq.metrics(%s)", (QUEUE,))[0]["queue_length"]
+    found = rows(url, "SELECT queue_length FROM pgmq.metrics(%s)", (QUEUE,))
+    return typed(found[0]["queue_length"], int)
 
 
 def with_source_ids(keys: Iterable[str], field: str) -> list[str]:
@@ -233,7 +234,8 @@ def test_nothing_found_is_a_completed_run(database_url: str, sandboxes: Sandboxe
     producers = enrich_everyone(database_url, sandboxes)
     for key in ("milo-tran", "sam-rivers"):
         row = producers[key]
-        assert row["enriched_at"] is not None and row["enrichment_failed"] is False
+        assert row["enriched_at"] is not None
+        assert row["enrichment_failed"] is False
         assert [row[column] for column in COLUMNS] == [None, None, None, None]
     assert producers["milo-tran"]["metadata"]["enrichment"]["sources"] == {
         "genius": "no_id",
@@ -278,7 +280,8 @@ def test_source_failing_until_attempts_run_out_marks_only_that_producer(
     run_stage(database_url, sandboxes)
     producers = producers_by_key(database_url, ids)
     failed = producers.pop("kelso-and-marr")
-    assert failed["enrichment_failed"] is True and failed["enriched_at"] is not None
+    assert failed["enrichment_failed"] is True
+    assert failed["enriched_at"] is not None
     assert failed["metadata"]["enrichment"]["sources"]["genius"] == "failed"
     assert failed["instagram_handle"] == "kelsoandmarr"
     assert failed["metadata"]["social"]["instagram_handle"]["source"] == "musicbrainz"
@@ -462,9 +465,12 @@ def test_enrichment_that_missed_a_new_source_id_is_not_committed(
             "INSERT INTO producer_source_ids (source, source_id, producer_id) VALUES ('discogs', %s, %s)",
             (discogs_id[0]["source_id"], producer_id),
         )
-        with pytest.raises(TransientError, match="learned a source id"):
-            with resources.pool.connection() as conn, conn.transaction():
-                outcome.write(conn)
+        with (
+            pytest.raises(TransientError, match="learned a source id"),
+            resources.pool.connection() as conn,
+            conn.transaction(),
+        ):
+            outcome.write(conn)
     finally:
         resources.close()
     assert rows(database_url, "SELECT enriched_at FROM producers") == [{"enriched_at": None}]

@@ -50,9 +50,8 @@ def sandbox(sandboxes: Sandboxes) -> SpotifySandbox:
 
 @pytest.fixture
 def client(sandbox: SpotifySandbox) -> Iterator[SpotifyClient]:
-    spotify = client_for(sandbox)
-    yield spotify
-    spotify.close()
+    with client_for(sandbox) as spotify:
+        yield spotify
 
 
 def raw_token(sandbox: SpotifySandbox) -> str:
@@ -89,8 +88,7 @@ def test_a_second_401_after_the_refresh_is_a_permanent_error() -> None:
     """When even a fresh token is refused, the client fails instead of looping."""
     with SpotifySandbox(token_lifetime_seconds=0) as sandbox:
         metrics = CountingMetrics()
-        spotify = client_for(sandbox, metrics=metrics)
-        with pytest.raises(PermanentError):
+        with client_for(sandbox, metrics=metrics) as spotify, pytest.raises(PermanentError):
             spotify.get_artist(NOVA_REYES)
         assert sandbox.requests["artist"] == 2
         assert metrics.calls.count(("spotify", "artist", 401, False)) == 2
@@ -98,8 +96,10 @@ def test_a_second_401_after_the_refresh_is_a_permanent_error() -> None:
 
 def test_wrong_credentials_are_a_configuration_error(sandbox: SpotifySandbox) -> None:
     """A 400 invalid_client from the token endpoint names the settings to fix."""
-    spotify = client_for(sandbox, secret="wrong-secret")
-    with pytest.raises(ConfigurationError, match="SPOTIFY_CLIENT_SECRET"):
+    with (
+        client_for(sandbox, secret="wrong-secret") as spotify,
+        pytest.raises(ConfigurationError, match="SPOTIFY_CLIENT_SECRET"),
+    ):
         spotify.get_artist(NOVA_REYES)
     assert sandbox.requests["token"] == 1
 
@@ -121,8 +121,8 @@ def test_missing_credentials_are_a_configuration_error(
 def test_token_request_goes_through_the_limiter_and_metrics(sandbox: SpotifySandbox) -> None:
     """The token POST takes a limiter slot and is recorded as endpoint "token"."""
     limiter, metrics = RecordingLimiter(), CountingMetrics()
-    spotify = client_for(sandbox, limiter=limiter, metrics=metrics)
-    spotify.get_artist(NOVA_REYES)
+    with client_for(sandbox, limiter=limiter, metrics=metrics) as spotify:
+        spotify.get_artist(NOVA_REYES)
     assert limiter.acquired["spotify"] == 2
     assert metrics.calls[0] == ("spotify", "token", 200, True)
 
@@ -174,7 +174,8 @@ def test_artist_albums_are_paged_ten_at_a_time(
     first = client.artist_albums(NOVA_REYES, "album,single")
     second = client.artist_albums(NOVA_REYES, ["album", "single"], offset=first.offset + 10)
     assert (first.total, len(first.items), len(second.items)) == (11, 10, 1)
-    assert first.next is not None and first.next.startswith(sandbox.url)
+    assert first.next is not None
+    assert first.next.startswith(sandbox.url)
     assert second.next is None
     assert sandbox.rejected == Counter()
 
@@ -197,14 +198,16 @@ def test_all_57_tracks_of_a_long_album_are_collected(
     assert len({track.id for track in tracks}) == 57
     assert [track.disc_number for track in tracks].count(2) == 28
     assert sandbox.requests["album_tracks"] == 1
-    assert album.upc is not None and album.label is None
+    assert album.upc is not None
+    assert album.label is None
 
 
 def test_a_full_track_carries_its_isrc_without_dev_mode_fields(client: SpotifyClient) -> None:
     """GET /tracks/{id} gives the ISRC; popularity and preview_url are None in dev mode."""
     album = client.get_album(ROOMS_AND_CORRIDORS)
     track = client.get_track(album.tracks.items[0].id)
-    assert track.isrc is not None and len(track.isrc) == 12
+    assert track.isrc is not None
+    assert len(track.isrc) == 12
     assert (track.popularity, track.preview_url) == (None, None)
     assert track.album.id == ROOMS_AND_CORRIDORS
 
@@ -235,8 +238,7 @@ def test_dev_mode_probe_is_false_once_and_tracks_are_fetched_one_by_one(
 
 def test_extended_quota_probe_is_true_and_tracks_come_in_one_batch() -> None:
     """With extended quota, get_tracks uses one batch call and popularity is present."""
-    with SpotifySandbox(extended_quota=True) as sandbox:
-        spotify = client_for(sandbox)
+    with SpotifySandbox(extended_quota=True) as sandbox, client_for(sandbox) as spotify:
         track_ids = [track.id for track in spotify.get_album(ROOMS_AND_CORRIDORS).tracks.items]
         assert spotify.has_extended_quota() is True
         sandbox.reset_counts()
@@ -257,9 +259,9 @@ def test_injected_429s_and_502s_are_retried_to_the_right_answer(
     faults = Faults(rate_limit_every=3, retry_after_seconds=1, server_error_every=5)
     with SpotifySandbox(faults=faults) as sandbox:
         limiter = RecordingLimiter()
-        spotify = client_for(sandbox, limiter=limiter)
-        albums = spotify.artist_albums(NOVA_REYES, "album,single").items
-        tracks = spotify.album_tracks(spotify.get_album(ROOMS_AND_CORRIDORS))
+        with client_for(sandbox, limiter=limiter) as spotify:
+            albums = spotify.artist_albums(NOVA_REYES, "album,single").items
+            tracks = spotify.album_tracks(spotify.get_album(ROOMS_AND_CORRIDORS))
         assert albums == expected_albums
         assert tracks == expected_tracks
         assert sum(sandbox.injected.values()) >= 2
@@ -284,12 +286,13 @@ def test_a_long_retry_after_is_handed_to_the_caller_without_sleeping() -> None:
     """A window 429 (about 30 s) pauses the shared limiter and raises RateLimited."""
     with SpotifySandbox(window_limit=2) as sandbox:
         limiter = RecordingLimiter()
-        spotify = client_for(sandbox, limiter=limiter)
-        spotify.get_artist(NOVA_REYES)
-        spotify.get_artist(NOVA_REYES)
-        with pytest.raises(RateLimited) as raised:
+        with client_for(sandbox, limiter=limiter) as spotify:
             spotify.get_artist(NOVA_REYES)
-        assert raised.value.retry_after is not None and raised.value.retry_after > 10
+            spotify.get_artist(NOVA_REYES)
+            with pytest.raises(RateLimited) as raised:
+                spotify.get_artist(NOVA_REYES)
+        assert raised.value.retry_after is not None
+        assert raised.value.retry_after > 10
         assert sandbox.requests["artist"] == 3
         assert limiter.pauses[-1][0] == "spotify"
 
@@ -305,8 +308,8 @@ def test_token_url_on_another_host_than_the_api_is_used(sandbox: SpotifySandbox)
         spotify_api_url=sandbox.api_url,
         spotify_token_url=token_url,
     )
-    spotify = SpotifyClient.from_settings(settings, retry_policy=FAST_RETRIES)
-    assert spotify.get_artist(NOVA_REYES).name == "Nova Reyes"
-    assert sandbox.requests["token"] == 1
-    with pytest.raises(PermanentError, match="refusing to send credentials"):
-        spotify.get_json("http://127.0.0.2:9/v1/artists/x", endpoint="artist")
+    with SpotifyClient.from_settings(settings, retry_policy=FAST_RETRIES) as spotify:
+        assert spotify.get_artist(NOVA_REYES).name == "Nova Reyes"
+        assert sandbox.requests["token"] == 1
+        with pytest.raises(PermanentError, match="refusing to send credentials"):
+            spotify.get_json("http://127.0.0.2:9/v1/artists/x", endpoint="artist")

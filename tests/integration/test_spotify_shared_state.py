@@ -142,11 +142,11 @@ def test_the_token_table_is_closed_to_the_operator_and_the_reader(
     with process_client(worker_url, sandboxes.spotify) as client:
         client.get_artist(NOVA_REYES)
     for group in ("discovery_operator", "discovery_reader", None):
-        with psycopg.connect(login_url(database_url, group), autocommit=True) as conn:
-            with pytest.raises(
-                (psycopg.errors.InsufficientPrivilege, psycopg.errors.UndefinedTable)
-            ):
-                conn.execute("SELECT access_token FROM api_credentials")
+        with (
+            psycopg.connect(login_url(database_url, group), autocommit=True) as conn,
+            pytest.raises((psycopg.errors.InsufficientPrivilege, psycopg.errors.UndefinedTable)),
+        ):
+            conn.execute("SELECT access_token FROM api_credentials")
 
 
 # The extended-quota answer --------------------------------------------------------------

@@ -52,7 +52,8 @@ def last_release(tmp_path_factory: pytest.TempPathFactory) -> tuple[ModuleType, 
     runner = folder / "release_migrate.py"
     runner.write_text(git("show", f"{LAST_RELEASE}:{RELEASE_RUNNER}"))
     spec = importlib.util.spec_from_file_location("release_migrate", runner)
-    assert spec is not None and spec.loader is not None
+    assert spec is not None
+    assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules["release_migrate"] = module
     spec.loader.exec_module(module)
@@ -67,14 +68,14 @@ def new_database(pg_server: Server) -> Iterator[Callable[[], str]]:
     def make() -> str:
         name = f"pd_upgrade_{uuid.uuid4().hex[:10]}"
         with psycopg.connect(pg_server.admin_url, autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')  # type: ignore[arg-type]  # generated name
+            conn.execute(f'CREATE DATABASE "{name}"')
         made.append(name)
         return pg_server.url(name)
 
     yield make
     with psycopg.connect(pg_server.admin_url, autocommit=True) as conn:
         for name in made:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')  # type: ignore[arg-type]
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def upgraded(url: str, last_release: tuple[ModuleType, Path]) -> list[str]:
@@ -105,13 +106,14 @@ def test_upgraded_cron_database_has_the_fresh_schedules(
         pytest.skip("needs the tests' own cluster with pg_cron preloaded")
     cron_url = pg_server.url(cluster.cron_database)
     snapshots = []
-    for build in (
+    builders: list[Callable[[str], list[str]]] = [
         lambda url: migrate(url, sources=registered_sources()),
         lambda url: upgraded(url, last_release),
-    ):
+    ]
+    for build in builders:
         with psycopg.connect(pg_server.admin_url, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{cluster.cron_database}" WITH (FORCE)')  # type: ignore[arg-type]
-            conn.execute(f'CREATE DATABASE "{cluster.cron_database}"')  # type: ignore[arg-type]
+            conn.execute(f'DROP DATABASE IF EXISTS "{cluster.cron_database}" WITH (FORCE)')
+            conn.execute(f'CREATE DATABASE "{cluster.cron_database}"')
         build(cron_url)
         snapshots.append(snapshot(cron_url))
     assert len(snapshots[0]["cron jobs"]) >= 12

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import psycopg
 import pytest
 
-from tests.support.database import Database, one
+from tests.support.database import Database, one, typed
 
 
-def health(db: Database) -> dict:
-    return one(db.execute("SELECT get_system_health() AS h"))["h"]
+def health(db: Database) -> dict[str, Any]:
+    return typed(one(db.execute("SELECT get_system_health() AS h"))["h"], dict)
 
 
 def beat(db: Database, worker: str, stage: str) -> None:
@@ -93,7 +95,8 @@ def test_the_heartbeat_is_one_cheap_update_once_recorded(db: Database) -> None:
     first = one(db.execute("SELECT started_at, last_seen FROM monitoring.worker_heartbeats"))
     beat(db, "h:7:social_enrichment", "social_enrichment")
     rows = db.execute("SELECT started_at, last_seen FROM monitoring.worker_heartbeats").fetchall()
-    assert len(rows) == 1 and rows[0]["started_at"] == first["started_at"]
+    assert len(rows) == 1
+    assert rows[0]["started_at"] == first["started_at"]
 
 
 def test_discovery_progress_follows_the_artist_message_until_it_is_done(db: Database) -> None:

@@ -150,10 +150,10 @@ def snapshot(url: str) -> dict[str, Any]:
     facts: dict[str, Any] = {}
     with psycopg.connect(url, autocommit=True) as conn:
         for name, query in QUERIES.items():
-            facts[name] = conn.execute(query, {"schemas": SCHEMAS}).fetchall()  # type: ignore[arg-type]
+            facts[name] = conn.execute(query, {"schemas": SCHEMAS}).fetchall()
         for table, columns in conn.execute(SEEDED_ROWS, {"schemas": SCHEMAS}).fetchall():
             listed = ", ".join(f'"{column}"' for column in columns)
-            rows = conn.execute(f"SELECT {listed} FROM {table}").fetchall()  # type: ignore[arg-type]
+            rows = conn.execute(f"SELECT {listed} FROM {table}").fetchall()
             facts[f"rows of {table}"] = sorted(repr(row) for row in rows)
         has_cron = conn.execute("SELECT to_regclass('cron.job') IS NOT NULL").fetchone()
         if has_cron and has_cron[0]:

@@ -53,7 +53,7 @@ class CreditsTruth:
     @staticmethod
     def rows(url: str, statement: str) -> list[dict[str, Any]]:
         with psycopg.connect(url, autocommit=True, row_factory=dict_row) as conn:
-            return conn.execute(statement).fetchall()  # type: ignore[arg-type]
+            return conn.execute(statement).fetchall()
 
     def producer_key_sets(self, url: str) -> dict[str, set[str]]:
         """Each stored producer's keys in `_expected`: by its source ids, else by its name;

@@ -12,6 +12,7 @@ from psycopg.rows import DictRow, dict_row
 
 Database: TypeAlias = psycopg.Connection[DictRow]
 Row = TypeVar("Row")
+Value = TypeVar("Value")
 
 
 def one(cursor: psycopg.Cursor[Row]) -> Row:
@@ -19,6 +20,13 @@ def one(cursor: psycopg.Cursor[Row]) -> Row:
     row = cursor.fetchone()
     assert row is not None, "the query returned no row"
     return row
+
+
+def typed(value: object, kind: type[Value]) -> Value:
+    """`value` (a column or a JSON field, which psycopg hands over untyped), checked to be a
+    `kind`."""
+    assert isinstance(value, kind), f"expected a {kind.__name__}, got {value!r}"
+    return value
 
 
 def rows(

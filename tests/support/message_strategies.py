@@ -27,6 +27,7 @@ from producer_discovery.messages import (
     SocialEnrichmentMessage,
     TrackDiscoveryMessage,
 )
+from tests.support.database import typed
 from tests.support.hostile_values import FIELD_NAMES, json_values
 
 # White space pydantic strips and btrim does not, a control character Python's str.strip()
@@ -124,7 +125,7 @@ def valid_messages(draw: st.DrawFn, model: type[QueueMessage]) -> QueueMessage:
             )
     message = built(model, fields)
     assume(message is not None)
-    return message
+    return typed(message, QueueMessage)
 
 
 # Hostile and nearly valid bodies -----------------------------------------------------------
@@ -177,7 +178,7 @@ def variants(current: Any) -> list[Any]:
         if abs(current) < 10**300:  # as a float and as a string (both refused)
             around += [float(current), str(current)]
     elif isinstance(current, list):
-        around = [[], [None], [1], ["x"], current + [None], current + ["x"], [current]]
+        around = [[], [None], [1], ["x"], [*current, None], [*current, "x"], [current]]
         around += [[value] for value in variants(current[0])] if current else []
     elif isinstance(current, dict):
         around = [[current], {**current, "id": None}, {"total": "1"}, {"url": 1}]

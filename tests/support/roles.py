@@ -7,6 +7,8 @@ one) and reused; each test gets a URL to its own database.
 
 from __future__ import annotations
 
+import contextlib
+
 import psycopg
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
@@ -23,14 +25,14 @@ def login_url(database_url: str, group: str | None) -> str:
         if group is not None:
             ensure_login(conn, login, PASSWORD, group)
         elif not conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (login,)).fetchone():
-            try:
+            with contextlib.suppress(
+                psycopg.errors.DuplicateObject, psycopg.errors.UniqueViolation
+            ):
                 conn.execute(
                     sql.SQL("CREATE ROLE {} LOGIN PASSWORD {}").format(
                         sql.Identifier(login), sql.Literal(PASSWORD)
                     )
                 )
-            except (psycopg.errors.DuplicateObject, psycopg.errors.UniqueViolation):
-                pass
     parts = {key: str(value) for key, value in conninfo_to_dict(database_url).items()}
     parts.update(user=login, password=PASSWORD)
     return make_conninfo(**parts)

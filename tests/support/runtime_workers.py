@@ -13,7 +13,7 @@ from typing import Any
 
 from psycopg.types.json import Jsonb
 
-from tests.support.database import rows
+from tests.support.database import rows, typed
 from tests.support.runtime_stage import QUEUE
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -70,4 +70,5 @@ def effects(url: str) -> dict[str, int]:
 
 
 def queue_length(url: str, queue: str = QUEUE) -> int:
-    return rows(url, "SELECT queue_length FROM pgmq.metrics(%s)", (queue,))[0]["queue_length"]
+    found = rows(url, "SELECT queue_length FROM pgmq.metrics(%s)", (queue,))
+    return typed(found[0]["queue_length"], int)

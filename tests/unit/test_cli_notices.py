@@ -41,4 +41,5 @@ def test_the_demo_ends_with_a_summary_and_what_to_try_next() -> None:
     """Artists, songs, producers, the time it took, and the next commands."""
     text = operations.demo_summary({"artists": 2, "songs": 14, "producers": 6, "credits": 20}, 47.2)
     assert "Found 6 producers of 14 songs by 2 artists (20 credits) in 47 s." in text
-    assert "producer-discovery producers show" in text and "producer-discovery web" in text
+    assert "producer-discovery producers show" in text
+    assert "producer-discovery web" in text

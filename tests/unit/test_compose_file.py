@@ -15,7 +15,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def compose() -> dict[str, Any]:
-    return yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    document: dict[str, Any] = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    return document
 
 
 def test_compose_has_db_migrate_one_service_per_stage_and_web() -> None:
@@ -65,7 +66,8 @@ def test_compose_holds_no_secret_values() -> None:
     credentials = [
         name.upper() for source in SOURCES if source.client for name in source.client.credentials
     ]
-    assert "GENIUS_ACCESS_TOKEN" in credentials and "SPOTIFY_CLIENT_SECRET" in credentials
+    assert "GENIUS_ACCESS_TOKEN" in credentials
+    assert "SPOTIFY_CLIENT_SECRET" in credentials
     for stage in STAGES:
         environment = compose()["services"][stage]["environment"]
         for name in credentials:
@@ -76,10 +78,12 @@ def test_images_build_from_the_repository() -> None:
     """The worker image installs this project as a wheel (not editable, no source tree); the
     db image adds pg_cron to PostgreSQL 15."""
     worker_file = (ROOT / "Dockerfile").read_text()
-    assert "pip wheel" in worker_file and "pip install --no-cache-dir /wheels/*.whl" in worker_file
+    assert "pip wheel" in worker_file
+    assert "pip install --no-cache-dir /wheels/*.whl" in worker_file
     assert " -e " not in worker_file
     db_file = (ROOT / "docker" / "db.Dockerfile").read_text()
-    assert "FROM postgres:15" in db_file and "postgresql-15-cron" in db_file
+    assert "FROM postgres:15" in db_file
+    assert "postgresql-15-cron" in db_file
 
 
 def test_stages_connect_as_the_worker_login_and_migrate_as_the_admin() -> None:
@@ -110,7 +114,8 @@ def test_no_password_has_a_default() -> None:
     text = (ROOT / "docker-compose.yml").read_text()
     for name in ("POSTGRES_PASSWORD", "WORKER_DB_PASSWORD", "OPERATOR_DB_PASSWORD"):
         uses = re.findall(r"\$\{" + name + r"(:?[-?])", text)
-        assert uses and set(uses) == {":?"}, name
+        assert uses, name
+        assert set(uses) == {":?"}, name
 
 
 def test_env_example_lists_every_variable_compose_reads() -> None:

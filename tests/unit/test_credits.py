@@ -233,7 +233,8 @@ def test_genius_near_title_passes_only_above_the_threshold() -> None:
     """A small spelling difference in the title is scored, and the threshold decides."""
     typo = search_hit(7310010, "Satelite Heart", NOVA)
     score = genius_hit_matches(typo, "Satellite Heart", "Nova Reyes", 0.85)
-    assert score is not None and 0.85 <= score < 1.0
+    assert score is not None
+    assert 0.85 <= score < 1.0
     assert genius_hit_matches(typo, "Satellite Heart", "Nova Reyes", 0.99) is None
 
 
@@ -392,7 +393,8 @@ def test_match_release_track_prefers_isrc_then_title() -> None:
     """A track is found by ISRC first, else by its title without decorations."""
     by_isrc = match_release_track(RELEASE, "Anything", "qzes72400002")
     by_title = match_release_track(RELEASE, "Satellite Heart (feat. Juno Vale)")
-    assert by_isrc is not None and by_isrc["title"] == "Paper Moons"
+    assert by_isrc is not None
+    assert by_isrc["title"] == "Paper Moons"
     assert by_title is RECORDING
     assert match_release_track(RELEASE, "Satellite Heart (Live)") is None
 
@@ -627,7 +629,7 @@ def test_same_source_id_merges_whatever_the_spelling() -> None:
 def test_credited_name_links_sources_when_canonical_names_differ() -> None:
     """Genius "Dev O'Neil" and a Discogs "Devon O'Neil (2)" credited as "Dev O'Neil" fuse."""
     discogs = discogs_release_credits(DISCOGS_RELEASE, "Lowlight", "B1")
-    fused = fuse([credit("genius", "202", "Dev O'Neil", 0.8, "co-producer")] + discogs, RANKING)
+    fused = fuse([credit("genius", "202", "Dev O'Neil", 0.8, "co-producer"), *discogs], RANKING)
     dev = next(f for f in fused if f.ids.get("genius") == "202")
     assert dev.ids == {"genius": "202", "discogs": "7002"}
 

@@ -13,7 +13,8 @@ from producer_discovery.runtime.worker import connection_lost
 def test_decoder_refuses_a_body_nested_beyond_python_recursion_without_raising() -> None:
     """30,000 levels of nesting (under 64 KB) come back as Undecodable, never RecursionError."""
     decoded = decode_message("[" * 30_000 + "]" * 30_000)
-    assert isinstance(decoded, Undecodable) and "deeper than 32" in decoded.reason
+    assert isinstance(decoded, Undecodable)
+    assert "deeper than 32" in decoded.reason
 
 
 @pytest.mark.parametrize(
@@ -47,7 +48,8 @@ def test_undecodable_record_keeps_the_reason_and_an_excerpt() -> None:
     assert (
         record["undecodable"] == "body nested 3001 levels, deeper than 32"
     )  # the object around 3,000 arrays
-    assert record["excerpt"].startswith('{"x": [[[[') and len(record["excerpt"]) == 500
+    assert record["excerpt"].startswith('{"x": [[[[')
+    assert len(record["excerpt"]) == 500
 
 
 @pytest.mark.parametrize(

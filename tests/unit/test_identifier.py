@@ -48,8 +48,10 @@ def identifier(*sources: AskedSource) -> Identifier:
 def test_a_source_that_fails_alone_is_listed_as_missing(error: Exception) -> None:
     """An unreadable document or a blocked source: missing with why, the others' credits kept."""
     found = identifier(failing(error)).identify(TRACK)
-    assert list(found.missing) == ["genius"] and type(error).__name__ in found.missing["genius"]
-    assert found.consulted == ["title"] and [c.name for c in found.credits] == ["Dev O'Neil"]
+    assert list(found.missing) == ["genius"]
+    assert type(error).__name__ in found.missing["genius"]
+    assert found.consulted == ["title"]
+    assert [c.name for c in found.credits] == ["Dev O'Neil"]
 
 
 def test_a_provider_model_refusing_the_document_is_an_unreadable_answer() -> None:

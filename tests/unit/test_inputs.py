@@ -19,7 +19,8 @@ def refused(capsys: pytest.CaptureFixture[str], *arguments: str) -> str:
         cli.main(list(arguments))
     assert stopped.value.code == 2, arguments
     error = capsys.readouterr().err
-    assert len(error.strip().splitlines()) == 1 and "Traceback" not in error, error
+    assert len(error.strip().splitlines()) == 1, error
+    assert "Traceback" not in error, error
     return error
 
 
@@ -91,4 +92,4 @@ def test_bounds_are_those_of_the_discovery_functions() -> None:
     )
     (control,) = re.findall(r"v_name ~ '(\[[^']+\])'", sql)
     assert control == r"[\x01-\x1f\x7f]"
-    assert all(inputs.CONTROL.search(chr(code)) for code in [*range(0, 32), 127])
+    assert all(inputs.CONTROL.search(chr(code)) for code in [*range(32), 127])

@@ -39,13 +39,15 @@ def test_a_genre_hit_is_sent_with_its_artist_object() -> None:
             "popularity": 47,
         },
     }
-    assert message.artist is not None and message.artist.spotify_artist() == hit(popularity=47)
+    assert message.artist is not None
+    assert message.artist.spotify_artist() == hit(popularity=47)
 
 
 def test_a_genre_hit_too_long_for_a_message_is_sent_by_id_alone() -> None:
     """A name over 300 characters (Spotify allows 1000) does not fit: the stage fetches it."""
     message = hit_message(hit(name="n" * 301))
-    assert message is not None and message.body() == {"spotifyId": "7KsNovaReyes"}
+    assert message is not None
+    assert message.body() == {"spotifyId": "7KsNovaReyes"}
     assert hit_message(hit(id=" ")) is None  # no message can name it
 
 
@@ -64,7 +66,8 @@ def test_the_new_ids_stamp_fits_a_message_however_many_ids() -> None:
     """Learned ids are named in the refresh stamp, cut to a string's bound; such a refresh
     reads profiles through the cache, a requeue's timestamp fresh ones."""
     message = SocialEnrichmentMessage.for_new_ids(PRODUCER, [f"discogs:{n}" for n in range(500)])
-    assert message.refresh is not None and len(message.refresh) == MAXIMUM_STRING_CHARACTERS
+    assert message.refresh is not None
+    assert len(message.refresh) == MAXIMUM_STRING_CHARACTERS
     assert not message.wants_fresh_profiles
     assert not SocialEnrichmentMessage(producer_id=PRODUCER).wants_fresh_profiles
     refreshed = SocialEnrichmentMessage(producer_id=PRODUCER, refresh="2024-05-01T00:00:00Z")

@@ -77,7 +77,7 @@ def test_unreadable_page_frame_is_a_permanent_shape_error_naming_the_endpoint() 
     """A document that is no paging object at all is a ResponseShapeError (permanent)."""
     with pytest.raises(ResponseShapeError, match="spotify artist_albums: unexpected response"):
         page_of(SimpleAlbum, {"error": "nope"}, "artist_albums")
-    with pytest.raises(PermanentError, match="spotify album: .*tracks"):
+    with pytest.raises(PermanentError, match=r"spotify album: .*tracks"):
         parse(Album, {**album_item("a1", "album"), "tracks": "none"}, "album")
 
 

@@ -82,18 +82,23 @@ def test_real_search_and_track_pages_parse_item_by_item() -> None:
     search = page_of(
         SimpleAlbum, recorded("spotify_search_album_upc_00602475093060.json")["albums"], "search"
     )
-    assert [album.name for album in search.items] == ["Die With A Smile"] and search.skipped == []
+    assert [album.name for album in search.items] == ["Die With A Smile"]
+    assert search.skipped == []
     tracks = page_of(
         SimpleTrack,
         recorded("spotify_album_tracks_32nryzA6XBCX9ZUspVc1yz_offset50.json"),
         "album_tracks",
     )
-    assert len(tracks.items) == 5 and tracks.next is None
+    assert len(tracks.items) == 5
+    assert tracks.next is None
     nulls = page_of(SimpleAlbum, recorded("spotify_page_with_null_item.json"), "search")
-    assert nulls.items == [] and nulls.skipped == ["0: null item"] and nulls.total == 1
+    assert nulls.items == []
+    assert nulls.skipped == ["0: null item"]
+    assert nulls.total == 1
 
 
 def test_real_full_track_has_its_isrc() -> None:
     """A recorded full track (with fields development mode no longer sends) gives its ISRC."""
     track = parse(Track, recorded("spotify_track_11dFghVXANMlKmJXsNCbNl.json"), "track")
-    assert track.isrc == "USUM71703861" and track.album.album_type == "single"
+    assert track.isrc == "USUM71703861"
+    assert track.album.album_type == "single"

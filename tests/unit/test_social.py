@@ -384,7 +384,8 @@ def test_addresses_in_any_public_field_become_the_private_email() -> None:
     findings = findings_of(values, "test", 0.5, datetime(2026, 1, 1, tzinfo=UTC))
     for item in findings:
         if "planted.example" in item.value:
-            assert item.field == "email" and not item.value.startswith("mailto:")
+            assert item.field == "email"
+            assert not item.value.startswith("mailto:")
     assert {item.value for item in findings if item.field == "email"} >= {
         "disc@planted.example",
         "ig@planted.example",

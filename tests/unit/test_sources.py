@@ -34,10 +34,13 @@ def test_every_registered_source_has_a_client_a_budget_and_a_trust() -> None:
     for source in SOURCES:
         if source.client is not None:
             budget = source.budget(Settings())
-            assert budget is not None and budget.per_second > 0 and budget.burst >= 1
+            assert budget is not None
+            assert budget.per_second > 0
+            assert budget.burst >= 1
             assert set(source.client.credentials) <= set(Settings.model_fields), source.name
         if source.credits is not None or source.profile is not None:
-            assert source.trust is not None and 0 < source.trust <= 1, source.name
+            assert source.trust is not None, source.name
+            assert 0 < source.trust <= 1, source.name
     assert [source.name for source in SOURCES if source.client is None] == [TITLE.name]
 
 

@@ -56,13 +56,15 @@ def test_ids_and_codes_have_the_providers_shapes_and_are_unique() -> None:
     assert len(set(spotify_ids)) == len(spotify_ids)
     musicbrainz = credits["musicbrainz"]
     mbids = [item["id"] for section in musicbrainz.values() for item in section]
-    assert all(MBID.match(each) for each in mbids) and len(set(mbids)) == len(mbids)
+    assert all(MBID.match(each) for each in mbids)
+    assert len(set(mbids)) == len(mbids)
     discogs_ids = [item["id"] for section in credits["discogs"].values() for item in section]
     assert all(isinstance(each, int) for each in discogs_ids)
     assert len(set(discogs_ids)) == len(discogs_ids)
     assert all(ISRC.match(track["isrc"]) for track in tracks(spotify))
     for album in spotify["albums"]:
-        assert album["upc"].isdigit() and len(album["upc"]) in (12, 14)
+        assert album["upc"].isdigit()
+        assert len(album["upc"]) in (12, 14)
         assert check_digit(album["upc"][:-1]) == album["upc"][-1]
     names = [artist["name"] for artist in spotify["artists"]]
     assert len({normalize_name(name) for name in names}) == len(names)
@@ -130,7 +132,8 @@ def test_coverage_gaps_are_in_the_documented_proportions() -> None:
         isrc for recording in credits["musicbrainz"]["recordings"] for isrc in recording["isrcs"]
     }
     unknown = [song for song in songs if song["musicbrainz_coverage"] == "unknown-isrc"]
-    assert unknown and not any(song["isrc"] in known for song in unknown)
+    assert unknown
+    assert not any(song["isrc"] in known for song in unknown)
     on_genius = share(sum(song["genius_song_id"] is not None for song in songs), len(songs))
     assert 0.8 <= on_genius <= 0.9
 

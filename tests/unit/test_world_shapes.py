@@ -18,7 +18,8 @@ def test_spotify_album_answers_in_the_real_services_shapes() -> None:
     shaped = worldly("spotify", "album", album)
     assert shaped["album_type"] == "ALBUM"
     assert shaped["external_ids"]["upc"] == "00602475093060"
-    assert None in shaped["tracks"]["items"] and len(shaped["tracks"]["items"]) == 3
+    assert None in shaped["tracks"]["items"]
+    assert len(shaped["tracks"]["items"]) == 3
     assert "_world_unknown_field" in shaped
     assert album["album_type"] == "album", "the handler's own answer is left alone"
 

@@ -102,7 +102,8 @@ def test_search_then_artist_then_producer_then_credits(live_server: str, browser
     browser.find_element(By.CSS_SELECTOR, "table.data a[href^='/producers/']").click()
     heading(browser, "Mara Quill")
     credits = browser.find_element(By.ID, "credits-heading").find_element(By.XPATH, "..")
-    assert "Golden Hour" in credits.text and "Static Bloom" in credits.text
+    assert "Golden Hour" in credits.text
+    assert "Static Bloom" in credits.text
     summary = credits.find_element(By.XPATH, ".//summary[starts-with(., 'Evidence')]")
     summary.click()
     assert "musicbrainz" in summary.find_element(By.XPATH, "..").text
@@ -198,8 +199,7 @@ def test_a_too_long_genre_is_explained_beside_the_field(
     error = browser.find_element(By.ID, "discover-error")
     assert error.text == "A genre has at most 100 characters (this one has 150)."
     field = browser.find_element(By.ID, "discover-value")
-    assert (
-        field.get_attribute("aria-invalid") == "true" and field.get_attribute("value") == "g" * 150
-    )
+    assert field.get_attribute("aria-invalid") == "true"
+    assert field.get_attribute("value") == "g" * 150
     assert browser.find_element(By.CSS_SELECTOR, "input[name=kind][value=genre]").is_selected()
     assert one(db.execute("SELECT count(*) AS n FROM pgmq.q_artist_discovery"))["n"] == 0

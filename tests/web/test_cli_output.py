@@ -59,14 +59,19 @@ def test_leaderboard_has_headers_in_words_and_fits_100_columns(
     """No raw column names, no line over 100 columns, contact details whole; namesakes carry
     their id prefix; picture URLs only with --wide."""
     code, out, _ = run(capsys, monkeypatch, database_url, "producers")
-    assert code == 0 and widest(out) <= WIDTH, out
-    assert "Worked with" in out and "Contact" in out and "artist_names" not in out
-    assert "image_url" not in out and "Picture" not in out
+    assert code == 0, out
+    assert widest(out) <= WIDTH, out
+    assert "Worked with" in out
+    assert "Contact" in out
+    assert "artist_names" not in out
+    assert "image_url" not in out
+    assert "Picture" not in out
     assert "…" not in out  # nothing cut off: long values fold onto the next line
     for producer_id in namesakes:
         assert f"Alex Kim ({producer_id[:8]})" in out
     code, wide, _ = run(capsys, monkeypatch, database_url, "producers", "--wide")
-    assert code == 0 and "Picture" in wide
+    assert code == 0
+    assert "Picture" in wide
 
 
 def test_json_output_is_typed_and_carries_ids(
@@ -78,14 +83,17 @@ def test_json_output_is_typed_and_carries_ids(
     """`producers --json`: confidence and counts are numbers, every row has its id."""
     code, out, _ = run(capsys, monkeypatch, database_url, "producers", "--json")
     rows = json.loads(out)
-    assert code == 0 and all(isinstance(row["best_confidence"], float) for row in rows)
+    assert code == 0
+    assert all(isinstance(row["best_confidence"], float) for row in rows)
     assert all(isinstance(row["tracks"], int) and row["id"] for row in rows)
     assert {row["id"] for row in rows if row["producer"] == "Alex Kim"} == set(namesakes)
     code, out, _ = run(capsys, monkeypatch, database_url, "dlq", "list", "--json")
-    assert code == 0 and json.loads(out) == []
+    assert code == 0
+    assert json.loads(out) == []
     code, out, _ = run(capsys, monkeypatch, database_url, "status", "--json")
     kept = json.loads(out)["retention"][0]["kept"]
-    assert code == 0 and kept == 30 * 86400
+    assert code == 0
+    assert kept == 30 * 86400
 
 
 def test_show_with_namesakes_lists_them_and_asks_for_an_id(
@@ -97,12 +105,17 @@ def test_show_with_namesakes_lists_them_and_asks_for_an_id(
     """`show "Alex Kim"` picks neither: both ids and artists on stderr, exit 1; an id or its
     first 8 characters pick one."""
     code, out, err = run(capsys, monkeypatch, database_url, "producers", "show", "Alex Kim")
-    assert code == 1 and out == ""
+    assert code == 1
+    assert out == ""
     assert all(producer_id[:8] in err for producer_id in namesakes), err
-    assert "Juno Vale" in err and "Kite Parade" in err and "give one id" in err
+    assert "Juno Vale" in err
+    assert "Kite Parade" in err
+    assert "give one id" in err
     for given in (namesakes[1], namesakes[1][:8]):  # the id, or the prefix the tables show
         code, out, _ = run(capsys, monkeypatch, database_url, "producers", "show", given)
-        assert code == 0 and "Kite Parade" in out and "Juno Vale" not in out
+        assert code == 0
+        assert "Kite Parade" in out
+        assert "Juno Vale" not in out
 
 
 def test_status_reads_in_words_and_fits_100_columns(
@@ -110,9 +123,12 @@ def test_status_reads_in_words_and_fits_100_columns(
 ) -> None:
     """Headers in words, durations as "30 days", no microseconds, within 100 columns."""
     code, out, _ = run(capsys, monkeypatch, database_url, "status")
-    assert code == 0 and widest(out) <= WIDTH, out
-    assert "Waiting" in out and "30 days" in out
-    assert "queue_visible_length" not in out and "days, 0:00:00" not in out
+    assert code == 0, out
+    assert widest(out) <= WIDTH, out
+    assert "Waiting" in out
+    assert "30 days" in out
+    assert "queue_visible_length" not in out
+    assert "days, 0:00:00" not in out
 
 
 def test_cells_are_formatted_for_reading() -> None:
@@ -156,7 +172,9 @@ def test_search_show_and_dead_letters_fit_100_columns(
 ) -> None:
     """Every table of the data commands fits 100 columns and cuts nothing off."""
     code, out, _ = run(capsys, monkeypatch, database_url, *arguments)
-    assert code == 0 and widest(out) <= WIDTH and "…" not in out, out
+    assert code == 0, out
+    assert widest(out) <= WIDTH, out
+    assert "…" not in out, out
     assert all(value in out for value in shown), out
 
 
@@ -184,4 +202,5 @@ def test_contact_details_stay_whole_in_a_crowded_leaderboard() -> None:
     text = captured.get()
     assert widest(text) <= WIDTH, text
     assert all(f"bookings.number{i}@example.com" in text for i in range(10, 15)), text
-    assert "0.99" in text and "Contact" in text
+    assert "0.99" in text
+    assert "Contact" in text

@@ -31,11 +31,13 @@ def test_producers_show_by_name_or_id_includes_contact(
     """`producers show NAME|ID`: credits, collaborators and the e-mail (the CLI is an operator tool)."""
     by_name = cli(database_url, "producers", "show", "mara quill")
     assert by_name.returncode == 0, by_name.stderr
-    assert "mara@quill.example" in by_name.stdout and "Golden Hour" in by_name.stdout
+    assert "mara@quill.example" in by_name.stdout
+    assert "Golden Hour" in by_name.stdout
     by_id = json.loads(
         cli(database_url, "producers", "show", catalogue["Mara Quill"], "--json").stdout
     )
-    assert by_id["name"] == "Mara Quill" and len(by_id["credits"]) == 3
+    assert by_id["name"] == "Mara Quill"
+    assert len(by_id["credits"]) == 3
 
 
 def test_producers_show_unknown_is_one_line_exit_1(
@@ -44,7 +46,8 @@ def test_producers_show_unknown_is_one_line_exit_1(
     """An unknown producer: exit 1 and one readable line."""
     result = cli(database_url, "producers", "show", "nobody at all here")
     assert result.returncode == 1
-    assert result.stderr.strip().count("\n") == 0 and "no producer matches" in result.stderr
+    assert result.stderr.strip().count("\n") == 0
+    assert "no producer matches" in result.stderr
 
 
 def test_producers_leaderboard_still_works_without_a_subcommand(
@@ -52,14 +55,16 @@ def test_producers_leaderboard_still_works_without_a_subcommand(
 ) -> None:
     """`producers --json` still prints the leaderboard (now from producer_leaderboard())."""
     rows = json.loads(cli(database_url, "producers", "--json").stdout)
-    assert rows[0]["producer"] == "Mara Quill" and rows[0]["email"] == "mara@quill.example"
+    assert rows[0]["producer"] == "Mara Quill"
+    assert rows[0]["email"] == "mara@quill.example"
 
 
 def test_web_rejects_a_bad_port_in_one_line(database_url: str) -> None:
     """`web --port 70000` and `web --port x`: exit 2, one line."""
     for value in ("70000", "x", "0"):
         result = cli(database_url, "web", "--port", value)
-        assert result.returncode == 2 and result.stderr.count("\n") == 1, result.stderr
+        assert result.returncode == 2, result.stderr
+        assert result.stderr.count("\n") == 1, result.stderr
 
 
 def test_web_with_an_unreachable_database_is_one_line_exit_1() -> None:
@@ -68,9 +73,8 @@ def test_web_with_an_unreachable_database_is_one_line_exit_1() -> None:
         f"postgresql://postgres@127.0.0.1:{free_port()}/nothing", "web", "--port", str(free_port())
     )
     assert result.returncode == 1, result.stderr
-    assert (
-        result.stderr.strip().count("\n") == 0 and "cannot connect to the database" in result.stderr
-    )
+    assert result.stderr.strip().count("\n") == 0
+    assert "cannot connect to the database" in result.stderr
 
 
 def test_web_serves_pages_and_never_logs_the_token(
@@ -109,7 +113,8 @@ def test_web_serves_pages_and_never_logs_the_token(
             except OSError:
                 time.sleep(0.2)
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/") as response:
-            assert response.status == 200 and b"Most credited producers" in response.read()
+            assert response.status == 200
+            assert b"Most credited producers" in response.read()
         request = urllib.request.Request(
             f"http://127.0.0.1:{port}/api/producers/{catalogue['Mara Quill']}",
             headers={"Authorization": f"Bearer {TOKEN_VALUE}"},
@@ -119,4 +124,5 @@ def test_web_serves_pages_and_never_logs_the_token(
     finally:
         process.terminate()
         output, _ = process.communicate(timeout=20)
-    assert "serving http://127.0.0.1" in output and TOKEN_VALUE not in output
+    assert "serving http://127.0.0.1" in output
+    assert TOKEN_VALUE not in output

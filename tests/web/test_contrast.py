@@ -38,7 +38,9 @@ PAIRS = [
 
 
 def variables() -> dict[str, str]:
-    root = re.search(r":root\s*{([^}]*)}", STYLE.read_text()).group(1)  # type: ignore[union-attr]
+    match = re.search(r":root\s*{([^}]*)}", STYLE.read_text())
+    assert match, "the stylesheet has no :root block"
+    root = match.group(1)
     return dict(re.findall(r"(--[\w-]+):\s*(#[0-9a-fA-F]{6})", root))
 
 

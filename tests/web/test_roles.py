@@ -101,7 +101,8 @@ def test_the_app_reads_as_the_reader_and_acts_as_the_operator(
             client.get("/api/search", params={"q": "beyonce"}).json()["artists"][0]["name"]
             == "Beyoncé Lumière"
         )
-        assert client.get("/").status_code == 200 and client.get("/dashboard").status_code == 200
+        assert client.get("/").status_code == 200
+        assert client.get("/dashboard").status_code == 200
         assert "email" not in client.get(producer).json()
         assert client.get(producer, headers=operator).json()["email"] == "mara@quill.example"
         replay = client.post(

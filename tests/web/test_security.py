@@ -67,7 +67,8 @@ def test_secret_key_is_generated_once_and_kept_private(tmp_path: Path) -> None:
     key = stored_secret_key(tmp_path / "home")
     path = tmp_path / "home" / "web-secret-key"
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
-    assert len(key) >= 32 and key != token_derived_key(TOKEN)
+    assert len(key) >= 32
+    assert key != token_derived_key(TOKEN)
     assert stored_secret_key(tmp_path / "home") == key
 
 
@@ -81,7 +82,8 @@ def test_failed_bearer_tokens_are_throttled_per_client(client: TestClient) -> No
     refused = client.post(
         "/api/discover", json={"artistName": "x"}, headers={"Authorization": f"Bearer {TOKEN}"}
     )
-    assert refused.status_code == 429 and int(refused.headers["retry-after"]) > 0
+    assert refused.status_code == 429
+    assert int(refused.headers["retry-after"]) > 0
 
 
 def test_failed_sign_ins_are_throttled_per_client(client: TestClient) -> None:
@@ -91,16 +93,19 @@ def test_failed_sign_ins_are_throttled_per_client(client: TestClient) -> None:
         wrong = client.post("/login", data={"token": "wrong", "csrf_token": csrf})
         assert wrong.status_code == 401
     refused = client.post("/login", data={"token": TOKEN, "csrf_token": csrf})
-    assert refused.status_code == 429 and refused.headers["retry-after"]
+    assert refused.status_code == 429
+    assert refused.headers["retry-after"]
     assert "pd_session" not in refused.cookies
 
 
 def test_nul_character_in_a_search_is_a_clear_422(client: TestClient) -> None:
     """A NUL in the search text is refused as a 4xx with a message, for the API and the page."""
     api = client.get("/api/search", params={"q": "nova\x00reyes"})
-    assert api.status_code == 422 and "control characters" in api.json()["detail"]
+    assert api.status_code == 422
+    assert "control characters" in api.json()["detail"]
     page = client.get("/", params={"q": "nova\x00reyes"})
-    assert page.status_code == 422 and "Traceback" not in page.text
+    assert page.status_code == 422
+    assert "Traceback" not in page.text
 
 
 def test_search_of_fewer_than_three_characters_is_refused_with_a_message(
@@ -108,9 +113,11 @@ def test_search_of_fewer_than_three_characters_is_refused_with_a_message(
 ) -> None:
     """1–2 characters: 422 from the API, a message on the page; SQL matches exact names only."""
     api = client.get("/api/search", params={"q": "ma"})
-    assert api.status_code == 422 and "at least 3" in api.json()["detail"]
+    assert api.status_code == 422
+    assert "at least 3" in api.json()["detail"]
     page = client.get("/", params={"q": "ma"})
-    assert page.status_code == 200 and "Type at least 3 characters" in page.text
+    assert page.status_code == 200
+    assert "Type at least 3 characters" in page.text
     found = db.execute("SELECT name FROM search_producers('ma', 20)").fetchall()
     assert found == []
 
@@ -128,7 +135,8 @@ def test_out_of_range_dead_letter_id_is_a_4xx(
         "/dashboard/dlq/artist_discovery_dlq/99999999999999999999/replay",
         data={"csrf_token": csrf},
     )
-    assert page.status_code == 422 and "Traceback" not in page.text
+    assert page.status_code == 422
+    assert "Traceback" not in page.text
 
 
 def test_errors_carry_the_security_headers(database_url: str, catalogue: dict[str, str]) -> None:
@@ -156,11 +164,13 @@ def test_visitors_see_dead_letter_counts_not_bodies(
         "VALUES ('spotify', 'credentials_refused', 'error', 'client secret abc refused')"
     )
     anonymous = client.get("/dashboard").text
-    assert "Secret Artist Name" not in anonymous and "client secret abc" not in anonymous
+    assert "Secret Artist Name" not in anonymous
+    assert "client secret abc" not in anonymous
     assert "artist_discovery_dlq" in anonymous
     sign_in(client)
     operator = client.get("/dashboard").text
-    assert "Secret Artist Name" in operator and "client secret abc" in operator
+    assert "Secret Artist Name" in operator
+    assert "client secret abc" in operator
     count = one(db.execute("SELECT get_pipeline_overview() AS o"))["o"]["dead_letter_count"]
     assert count == 1
 
@@ -179,10 +189,12 @@ def test_a_short_operator_token_is_refused_at_start_in_one_line() -> None:
     """WEB_OPERATOR_TOKEN under 32 characters: exit 1 with one line that does not show it."""
     result = run_cli("web", "--port", "1", WEB_OPERATOR_TOKEN="short-token-9")
     assert result.returncode == 1
-    assert result.stderr.strip().count("\n") == 0 and "WEB_OPERATOR_TOKEN" in result.stderr
-    assert "at least 32" in result.stderr and "short-token-9" not in result.stderr
-    with pytest.raises(ValueError):
-        Settings(web_operator_token="x" * 31)  # type: ignore[arg-type]
+    assert result.stderr.strip().count("\n") == 0
+    assert "WEB_OPERATOR_TOKEN" in result.stderr
+    assert "at least 32" in result.stderr
+    assert "short-token-9" not in result.stderr
+    with pytest.raises(ValueError, match="at least 32"):
+        Settings(web_operator_token="x" * 31)
 
 
 def test_a_malformed_database_url_is_one_line_without_its_password() -> None:
@@ -222,7 +234,8 @@ def test_addresses_planted_in_social_metadata_never_reach_visitors(
         client.get(f"/producers/{producer_id}").text,
         str(one(db.execute("SELECT get_producer(%s) AS p", (producer_id,)))["p"]),
     ):
-        assert "planted.example" not in text and "mailto:" not in text
+        assert "planted.example" not in text
+        assert "mailto:" not in text
     operator = client.get(f"/api/producers/{producer_id}", headers=operator_headers).json()
     assert {"booking@planted.example", "alias@planted.example", "fb@planted.example"} <= set(
         operator["emails"]

@@ -43,7 +43,8 @@ def test_artist_document_lists_albums_tracks_and_who_produced_each(db: Database)
     assert [p["name"] for p in tracks[0]["producers"]] == ["Mara Quill", "DJ O'Neil"]
     assert tracks[0]["producers"][0]["confidence"] == 0.99  # 1 − 0.1 × 0.15
     producers = {p["name"]: p for p in artist["producers"]}
-    assert producers["Mara Quill"]["tracks"] == 2 and producers["DJ O'Neil"]["tracks"] == 1
+    assert producers["Mara Quill"]["tracks"] == 2
+    assert producers["DJ O'Neil"]["tracks"] == 1
     assert one(db.execute("SELECT get_artist(gen_random_uuid()) AS a"))["a"] is None
 
 
@@ -53,7 +54,8 @@ def test_producer_document_has_credits_collaborators_and_no_contact(db: Database
     producer = one(db.execute("SELECT get_producer(%s) AS p", (ids["Mara Quill"],)))["p"]
     assert producer["aliases"] == ["M. Quill", "Quill"]
     assert producer["socials"]["twitter"] == "maraquill"
-    assert "email" not in producer["socials"] and "instagram_bio" not in producer["socials"]
+    assert "email" not in producer["socials"]
+    assert "instagram_bio" not in producer["socials"]
     assert "mara@quill.example" not in str(producer)
     assert len(producer["credits"]) == 3
     sunrise = next(c for c in producer["credits"] if c["track"] == "Sunrise")
@@ -150,4 +152,5 @@ def test_history_is_the_same_from_the_hourly_rollup_as_from_raw_metrics(db: Data
         "DELETE FROM monitoring.pipeline_metrics WHERE timestamp < date_trunc('hour', now())"
     )
     rolled = one(db.execute("SELECT get_pipeline_history(24) AS h"))["h"]
-    assert rolled["api_calls"] == raw["api_calls"] and rolled["errors"] == raw["errors"]
+    assert rolled["api_calls"] == raw["api_calls"]
+    assert rolled["errors"] == raw["errors"]

@@ -166,6 +166,12 @@ class ApiClient:
     def close(self) -> None:
         self.http.close()
 
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
     # Hooks ------------------------------------------------------------------------------
     def auth_headers(self) -> dict[str, str]:
         """Headers that authenticate a request; override in subclasses."""

@@ -19,7 +19,7 @@ import copy
 import threading
 from collections.abc import Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
-from typing import Any, Protocol
+from typing import Any, ClassVar, Protocol
 from urllib.parse import urlencode
 
 from producer_discovery.clients.base import ApiClient
@@ -77,7 +77,7 @@ class CachingClient(ApiClient):
     # Per endpoint, the fields our code reads without checking (clients/shapes.py): a document
     # without them is a ResponseShapeError before it is cached, and a cached one without them
     # is fetched again.
-    shapes: Shapes = {}
+    shapes: ClassVar[Shapes] = {}
 
     def __init__(
         self, settings: Settings, *, cache: ResponseCache | None = None, **options: Any

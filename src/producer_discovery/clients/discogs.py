@@ -17,10 +17,10 @@ the shared limiter must hold that budget. An unknown release or artist reads as 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from producer_discovery.clients.cache import CachingClient, JsonDocument
-from producer_discovery.clients.shapes import EVERY_ITEM, OBJECTS
+from producer_discovery.clients.shapes import EVERY_ITEM, OBJECTS, Shapes
 from producer_discovery.errors import ConfigurationError
 from producer_discovery.settings import Settings
 
@@ -56,7 +56,7 @@ class DiscogsClient(CachingClient):
     def auth_headers(self) -> dict[str, str]:
         return {"Authorization": f"Discogs token={self.token.get_secret_value()}"}
 
-    shapes = {
+    shapes: ClassVar[Shapes] = {
         "search": ((("results",), list),),
         "releases": (
             (("id",), int),

@@ -13,12 +13,12 @@ as plain text. A song or artist Genius does not have reads as None.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import httpx
 
 from producer_discovery.clients.cache import CachingClient, JsonDocument
-from producer_discovery.clients.shapes import EVERY_ITEM, OBJECTS
+from producer_discovery.clients.shapes import EVERY_ITEM, OBJECTS, Shapes
 from producer_discovery.errors import ConfigurationError
 from producer_discovery.settings import Settings
 
@@ -48,7 +48,7 @@ class GeniusClient(CachingClient):
             return self.blocked(endpoint, "HTTP 403 (host blocked by the CDN)")
         return None
 
-    shapes = {
+    shapes: ClassVar[Shapes] = {
         "search": ((("response", "hits"), list),),
         "songs": (
             (("response", "song"), dict),

@@ -29,11 +29,11 @@ An unknown ISRC or MBID reads as "nothing" ([] or None).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
 from producer_discovery.clients.cache import CachingClient, JsonDocument
-from producer_discovery.clients.shapes import EVERY_ITEM, OBJECTS
+from producer_discovery.clients.shapes import EVERY_ITEM, OBJECTS, Shapes
 from producer_discovery.errors import ConfigurationError
 from producer_discovery.settings import PROJECT_URL, Settings
 
@@ -117,7 +117,7 @@ class MusicBrainzClient(CachingClient):
     def base_url_of(cls, settings: Settings) -> str:
         return settings.musicbrainz_api_url
 
-    shapes = {
+    shapes: ClassVar[Shapes] = {
         "isrc": ((("recordings",), list),),
         "recording": ((("id",), str), (("relations",), OBJECTS)),
         "release": (

@@ -75,7 +75,7 @@ def kind_problem(value: Any, kind: Kind, at: tuple[str, ...]) -> str | None:
             if not isinstance(item, dict):
                 return f"{dotted(at)} holds a {type(item).__name__}, not only objects"
         return None
-    if not isinstance(value, kind) or isinstance(value, bool) and kind is int:
+    if not isinstance(value, kind) or (isinstance(value, bool) and kind is int):
         names = kind.__name__ if isinstance(kind, type) else "/".join(k.__name__ for k in kind)
         return f"{dotted(at)} is {type(value).__name__}, not {names}"
     return None

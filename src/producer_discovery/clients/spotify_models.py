@@ -102,7 +102,7 @@ class SimpleAlbum(SpotifyModel):
         """
         try:
             parts = [int(part) for part in (self.release_date or "").split("-")]
-            year, month, day = (parts + [1, 1])[:3]
+            year, month, day = [*parts, 1, 1][:3]
             return date(year, month, day)
         except ValueError:
             return None

@@ -53,7 +53,8 @@ def ensure_login(conn: psycopg.Connection[Any], login: str, password: str, group
 def login_of(url: str) -> tuple[str | None, str | None]:
     """The user and password a libpq URL names."""
     parts = conninfo_to_dict(url)
-    return parts.get("user"), parts.get("password")  # type: ignore[return-value]
+    user, password = parts.get("user"), parts.get("password")
+    return (None if user is None else str(user)), (None if password is None else str(password))
 
 
 def provision_from_urls(admin_url: str, urls: dict[str, str | None], log: Any) -> list[str]:

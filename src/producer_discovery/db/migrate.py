@@ -132,7 +132,7 @@ def migrate(
         try:
             conn.execute(LEDGER_SQL)
             rows = conn.execute("SELECT name, checksum FROM public.schema_migrations").fetchall()
-            applied: dict[str, str] = {name: checksum for name, checksum in rows}
+            applied: dict[str, str] = dict(rows)
             check_landed(migrations, applied, superseded(directory))
             adopt_superseded(conn, migrations, applied, superseded(directory))
             done = []
@@ -226,7 +226,7 @@ def adopt_superseded(
 def apply(conn: psycopg.Connection, migration: Migration) -> None:
     try:
         with conn.transaction():
-            conn.execute(migration.sql)  # type: ignore[arg-type]  # a file, not user input
+            conn.execute(migration.sql)  # a file of this package, not user input
             conn.execute(
                 "INSERT INTO public.schema_migrations (name, checksum) VALUES (%s, %s) "
                 "ON CONFLICT (name) DO UPDATE SET checksum = EXCLUDED.checksum, "
@@ -255,7 +255,7 @@ def ensure_pgmq(conn: psycopg.Connection, log: Callable[[str], None]) -> bool:
             conn.execute("CREATE EXTENSION IF NOT EXISTS pgmq")
             how = "pgmq-extension"
         else:
-            conn.execute(get_embedded_install_sql())  # type: ignore[arg-type]  # packaged SQL
+            conn.execute(get_embedded_install_sql())  # SQL packaged with pgmq
             how = f"pgmq-sql-{get_embedded_sql_version()}"
         conn.execute(
             "INSERT INTO public.schema_migrations (name, checksum) VALUES (%s, %s) "

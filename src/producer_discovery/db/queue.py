@@ -21,6 +21,7 @@ runtime's stored procedures (screen, lock, commit, retry, dead letter, heartbeat
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -358,10 +359,8 @@ class Listener:
 
     def close(self) -> None:
         if self.conn is not None:
-            try:
+            with contextlib.suppress(psycopg.Error):
                 self.conn.close()
-            except psycopg.Error:
-                pass
             self.conn = None
 
 

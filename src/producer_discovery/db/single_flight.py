@@ -6,6 +6,7 @@ enough goes on without it (a duplicate request or plan, never a deadlock)."""
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -29,10 +30,9 @@ def single_flight(pool: ConnectionPool, key: str, wait_seconds: float) -> Iterat
                 try:
                     yield
                 finally:
-                    try:
+                    # an error: the session is gone, and its lock with it
+                    with contextlib.suppress(psycopg.Error):
                         conn.execute(query("cache_unlock"), {"key": key})
-                    except psycopg.Error:
-                        pass  # the session is gone, and its lock with it
                 return
         time.sleep(POLL_SECONDS)
     yield  # waited long enough: go on without the lock

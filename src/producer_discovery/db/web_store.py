@@ -96,7 +96,8 @@ class Store:
         with self.connection(operator=False) as conn:
             overview = conn.execute(query("pipeline_overview")).fetchone()
             history = conn.execute(query("pipeline_history"), {"hours": hours}).fetchone()
-        assert overview is not None and history is not None
+        assert overview is not None
+        assert history is not None
         document: dict[str, Any] = overview["overview"] | {"history": history["history"]}
         if operator:
             with self.connection(operator=True) as conn:

@@ -103,7 +103,7 @@ def variant_words(comparable: str) -> list[str]:
 
 def genius_hit_artists(song: dict[str, Any]) -> set[str]:
     """Normalized names of a hit's primary artist(s) (`primary_artist`, `primary_artists`)."""
-    artists = [song.get("primary_artist") or {}] + list(song.get("primary_artists") or [])
+    artists = [song.get("primary_artist") or {}, *(song.get("primary_artists") or [])]
     return {normalize_name(artist["name"]) for artist in artists if artist.get("name")}
 
 

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, Protocol
 
 import structlog
@@ -77,7 +78,7 @@ class Identification:
 
     def summary(self) -> dict[str, Any]:
         """The outcome metadata: sources asked and skipped, credits per source, documents."""
-        counts = {source: 0 for source in self.consulted}
+        counts = dict.fromkeys(self.consulted, 0)
         for credit in self.credits:
             counts[credit.source] = counts.get(credit.source, 0) + 1
         return {
@@ -124,7 +125,7 @@ class Identifier:
         found = Identification(skipped=list(self.skipped), isrc_lookup=self.spotify is not None)
         isrc = TrackIsrc(track, self.spotify)
         for source in self.sources:
-            self._ask(found, source.name, lambda: source.ask(track, isrc))
+            self._ask(found, source.name, partial(source.ask, track, isrc))
         return found
 
     def _ask(self, found: Identification, source: str, ask: Callable[[], SourceAnswer]) -> None:

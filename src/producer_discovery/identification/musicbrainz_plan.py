@@ -270,7 +270,7 @@ def reading_order(
         releases = [{release["id"] for release in hit.get("releases") or []} for hit, _ in hits]
         if releases:
             holders[key] = set.intersection(*releases)
-    chosen: dict[str, str | None] = {key: None for key in recordings}
+    chosen: dict[str, str | None] = dict.fromkeys(recordings)
     while holders:
         counts = Counter(release for held in holders.values() for release in held)
         eligible = [

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import socket
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, TypeVar
 
@@ -41,6 +41,7 @@ class Resources:
     provider_state: PostgresProviderState
     worker_id: str
     url: str
+    clients: list[ApiClient] = field(default_factory=list)  # built here, closed by close()
 
     @classmethod
     def build(cls, settings: Settings, url: str, stage: str) -> Resources:
@@ -85,7 +86,9 @@ class Resources:
             options["cache"] = self.response_cache
         if issubclass(client_class, SpotifyClient):
             options["provider_state"] = self.provider_state
-        return client_class.from_settings(self.settings, **options)
+        client = client_class.from_settings(self.settings, **options)
+        self.clients.append(client)
+        return client
 
     def close(self) -> None:
         try:
@@ -93,4 +96,6 @@ class Resources:
         except Exception:  # metrics never stop a shutdown; flush() has already logged
             pass
         finally:
+            for client in self.clients:
+                client.close()
             self.pool.close()

@@ -14,6 +14,7 @@ archive, so an empty set of queues means nothing is in flight anywhere.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import os
 import signal
@@ -213,10 +214,8 @@ class Supervisor:
     def _read_ready(child: Child) -> None:
         if child.ready or child.ready_pipe is None:
             return
-        try:
+        with contextlib.suppress(BlockingIOError):
             child.ready = bool(os.read(child.ready_pipe, 1))
-        except BlockingIOError:
-            pass
 
     @staticmethod
     def _close_ready_pipe(child: Child) -> None:

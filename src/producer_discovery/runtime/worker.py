@@ -34,6 +34,7 @@ survives the crashes of its workers.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -195,10 +196,8 @@ class Worker:
         self.log.warning(
             "redelivered_while_in_flight", msg_id=message.msg_id, read_ct=message.read_ct
         )
-        try:
+        with contextlib.suppress(*DATABASE_ERRORS):
             self.queue.note_redelivered(message.msg_id)
-        except DATABASE_ERRORS:
-            pass
 
     def _check_connection_budget(self) -> None:
         """Warn when this process's pool (and listener) would not fit in max_connections."""
@@ -338,13 +337,13 @@ class Worker:
 
     # Failures ---------------------------------------------------------------------------
     def _fail(self, flight: InFlight, error: Exception) -> str:
-        if isinstance(error, LockLost) or isinstance(error, psycopg.errors.LockNotAvailable):
+        if isinstance(error, (LockLost, psycopg.errors.LockNotAvailable)):
             self.log.warning("lock_lost", error=str(error))
             return "lock_lost"
         description = f"{type(error).__name__}: {error}"[:1000]
         expected = isinstance(error, PermanentError | CredentialsRejected) or is_transient(error)
         if not expected:
-            self.log.exception("handler_crashed", exc_info=error)
+            self.log.error("handler_crashed", exc_info=error)
         try:
             if isinstance(error, Deferred):
                 self._set_aside_for(flight, retry_after_of(error) or 1.0, description)

@@ -34,7 +34,8 @@ STOP_WORDS = frozenset({"a", "an", "and", "the", "of", "by", "feat", "ft", "with
 def load_credits(path: Path = CREDITS_CATALOGUE) -> dict[str, Any]:
     """The whole catalogue, parsed once per file (treat it as read-only)."""
     with Path(path).open(encoding="utf-8") as file:
-        return json.load(file)
+        catalogue: dict[str, Any] = json.load(file)
+    return catalogue
 
 
 def index_by(items: Iterable[dict[str, Any]], key: str = "id") -> dict[Any, dict[str, Any]]:

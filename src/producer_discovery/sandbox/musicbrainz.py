@@ -286,7 +286,10 @@ class MusicBrainzSandbox(SandboxServer):
     def credited_names(self, credits: list[dict[str, Any]]) -> list[str]:
         """Each credited artist's name, and the whole credit ("Nova Reyes feat. Juno Vale")."""
         names = [self.artists[credit["artist"]]["name"] for credit in credits]
-        return [*names, "".join(n + c.get("joinphrase", "") for n, c in zip(names, credits))]
+        return [
+            *names,
+            "".join(n + c.get("joinphrase", "") for n, c in zip(names, credits, strict=True)),
+        ]
 
     def relation_json(self, relation: dict[str, Any], entity: str) -> dict[str, Any]:
         kind, attributes = relation["type"], relation.get("attributes", [])
@@ -395,7 +398,9 @@ class MusicBrainzSandbox(SandboxServer):
                     "length": self.recordings[recording_id]["length"],
                     "recording": self.recording_json(self.recordings[recording_id], nested),
                 }
-                for index, (recording_id, number) in enumerate(zip(recording_ids, numbers), 1)
+                for index, (recording_id, number) in enumerate(
+                    zip(recording_ids, numbers, strict=True), 1
+                )
             ]
         return body
 

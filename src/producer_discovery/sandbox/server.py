@@ -94,10 +94,10 @@ class SandboxServer:
         class _Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
 
-            def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+            def do_GET(self) -> None:
                 sandbox._dispatch(self, "GET")
 
-            def do_POST(self) -> None:  # noqa: N802
+            def do_POST(self) -> None:
                 sandbox._dispatch(self, "POST")
 
             def log_message(self, format: str, *args: Any) -> None:

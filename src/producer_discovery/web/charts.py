@@ -55,8 +55,11 @@ def line_chart(
     )
     parts = [
         f'<figure class="chart"><figcaption>{escape(title)}</figcaption>',
-        f'<svg viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-label="{escape(title)}: {escape(summary)}" '
-        'preserveAspectRatio="none" focusable="false">',
+        (
+            f'<svg viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
+            f'aria-label="{escape(title)}: {escape(summary)}" '
+            'preserveAspectRatio="none" focusable="false">'
+        ),
     ]
     plot_width, plot_height = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     top = peak or 1.0
@@ -117,8 +120,10 @@ def collaboration_graph(name: str, collaborators: list[dict[str, Any]], limit: i
     size, centre, radius = 360, 180, 130
     peak = max(c["shared_tracks"] for c in chosen)
     parts = [
-        f'<svg class="graph" viewBox="0 0 {size} {size}" role="img" '
-        f'aria-label="{escape(name)} and {len(chosen)} collaborators" focusable="false">'
+        (
+            f'<svg class="graph" viewBox="0 0 {size} {size}" role="img" '
+            f'aria-label="{escape(name)} and {len(chosen)} collaborators" focusable="false">'
+        )
     ]
     nodes = []
     for position, one in enumerate(chosen):

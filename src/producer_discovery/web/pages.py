@@ -9,6 +9,7 @@ from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Form, HTTPException, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
 
 from producer_discovery import inputs
 from producer_discovery.db.web_store import Store
@@ -28,7 +29,8 @@ SOCIAL_LINKS = {
 
 def render(request: Request, template: str, context: dict[str, Any], status: int = 200) -> Response:
     guard: Guard = request.app.state.guard
-    response = request.app.state.templates.TemplateResponse(
+    templates: Jinja2Templates = request.app.state.templates
+    response = templates.TemplateResponse(
         request,
         template,
         {
