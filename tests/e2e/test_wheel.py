@@ -38,6 +38,7 @@ def run(
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(900)  # build, install, migrate and the demo: about 3 min, more when busy
 def test_the_installed_wheel_migrates_and_runs_the_demo(
     empty_database_url: str, tmp_path: Path
 ) -> None:

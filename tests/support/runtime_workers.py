@@ -28,14 +28,15 @@ class Workers:
         self.processes: list[subprocess.Popen[str]] = []
 
     def start(self, *arguments: str) -> subprocess.Popen[str]:
-        log = (self.logs / f"worker-{len(self.processes)}.log").open("w")
-        process = subprocess.Popen(
-            [sys.executable, "-m", "tests.support.runtime_stage", self.url, *arguments],
-            cwd=ROOT,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
+        # the child writes to its own copy of the file descriptor
+        with (self.logs / f"worker-{len(self.processes)}.log").open("w") as log:
+            process = subprocess.Popen(
+                [sys.executable, "-m", "tests.support.runtime_stage", self.url, *arguments],
+                cwd=ROOT,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                text=True,
+            )
         self.processes.append(process)
         return process
 
