@@ -60,6 +60,7 @@ def cli(
         )
 
 
+@pytest.mark.timeout(600)  # about 80 s; its `run --drain` alone may take up to 400 s
 def test_run_drain_takes_two_artists_to_enriched_producers(
     database_url: str, tmp_path: Path
 ) -> None:
