@@ -289,6 +289,25 @@ def test_message_hidden_because_its_entity_is_busy_spends_no_attempt(
     assert rows(url, "SELECT count(*) AS n FROM queue_mgmt.message_attempts")[0]["n"] == 0
 
 
+def test_message_bounced_by_a_busy_entity_is_looked_at_again_within_seconds(
+    url: str, workers: Workers
+) -> None:
+    """A busy entity hides a message for a few seconds, not a whole visibility timeout (60 s):
+    the waiter is served soon after the holder finishes."""
+    send(url, {"key": "holder", "entity": "e", "behaviour": "sleep", "seconds": 3})
+    worker = workers.start("--vt", "60", "--drain")
+    wait_until(
+        lambda: rows(url, "SELECT count(*) AS n FROM processing_locks")[0]["n"] == 1,
+        20,
+        "the holder's lock",
+    )
+    started = time.monotonic()
+    send(url, {"key": "waiter", "entity": "e"})
+    assert worker.wait(timeout=60) == 0
+    assert time.monotonic() - started < 30, "the waiter waited for the visibility timeout"
+    assert effects(url) == {"holder": 1}
+
+
 def test_long_rate_limit_pause_hides_the_message_instead_of_blocking(
     url: str, workers: Workers
 ) -> None:

@@ -70,6 +70,10 @@ log = structlog.get_logger("producer_discovery.runtime.worker")
 
 DATABASE_ERRORS = (psycopg.OperationalError, PoolTimeout)
 LIVENESS_INTERVAL = 10.0  # seconds between two reports that this worker is alive
+# A message whose entity another worker holds is looked at again this soon (or after the
+# visibility timeout, if shorter): the holder finishes, or its lock expires, within seconds;
+# hiding it for a whole visibility timeout delayed a refresh sent mid-enrichment by a minute.
+BUSY_RETRY_SECONDS = 5.0
 
 
 def connection_lost(error: BaseException) -> bool:
@@ -280,7 +284,7 @@ class Worker:
             if state == "COMPLETED":
                 self.queue.archive(message.msg_id)
                 return "already_completed"
-            self._set_aside_for(flight, self.vt, "entity busy")
+            self._set_aside_for(flight, min(self.vt, BUSY_RETRY_SECONDS), "entity busy")
             return "busy"
         flight.locked = True
         delivery = Delivery(
