@@ -121,6 +121,22 @@ class Settings(BaseSettings):
     log_format: str | None = Field(None, description="json or console")
     log_level: str = Field("info", description="debug, info, warning or error")
 
+    @field_validator(
+        "spotify_client_id",
+        "spotify_client_secret",
+        "genius_access_token",
+        "discogs_token",
+        "instagram_access_token",
+        "instagram_user_id",
+        mode="before",
+    )
+    @classmethod
+    def _blank_is_unset(cls, value: Any) -> Any:
+        """A blank credential (compose passes an unset variable as `${GENIUS_ACCESS_TOKEN:-}`)
+        is no credential: its source is skipped and says so, rather than asked with an empty
+        token and refused."""
+        return None if isinstance(value, str) and not value.strip() else value
+
     @field_validator("spotify_extended_quota", mode="before")
     @classmethod
     def _quota_word(cls, value: Any) -> Any:
