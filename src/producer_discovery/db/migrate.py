@@ -133,8 +133,9 @@ def migrate(
             conn.execute(LEDGER_SQL)
             rows = conn.execute("SELECT name, checksum FROM public.schema_migrations").fetchall()
             applied: dict[str, str] = dict(rows)
-            check_landed(migrations, applied, superseded(directory))
-            adopt_superseded(conn, migrations, applied, superseded(directory))
+            released = superseded(directory)
+            check_landed(migrations, applied, released)
+            adopt_superseded(conn, migrations, applied, released)
             done = []
             if ensure_pgmq(conn, log):
                 done.append("pgmq")
@@ -156,10 +157,8 @@ def migrate(
 def register(
     conn: psycopg.Connection, sources: Sequence[RegisteredSource], log: Callable[[str], None]
 ) -> None:
-    """Write the registry's rows (migration 0100 and later; an older schema has no table)."""
-    known = conn.execute("SELECT to_regprocedure('public.register_sources(jsonb)')").fetchone()
-    if not known or known[0] is None:
-        return
+    """Write the registry's rows (public.registered_sources, through register_sources() of
+    definitions/15_sources.sql, which every run has applied by now)."""
     for change, names in record_sources(conn, sources).items():
         if names:
             log(f"sources {change}: {', '.join(names)}")
