@@ -40,6 +40,14 @@ def new_since(
 
 def store_refresh_interval(admin_url: str, interval: timedelta) -> None:
     """ARTIST_REFRESH_INTERVAL into settings.artist_refresh_interval (the admin's login)."""
-    seconds = int(interval.total_seconds())
     with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(query("artist_refresh_interval_set"), {"interval": f"{seconds} seconds"})
+        conn.execute(query("artist_refresh_interval_set"), {"interval": interval_text(interval)})
+
+
+def interval_text(interval: timedelta) -> str:
+    """As a person (and PostgreSQL's INTERVAL) reads it: "7 days", "36 hours", "90 minutes"."""
+    seconds = int(interval.total_seconds())
+    for unit, length in (("days", 86400), ("hours", 3600), ("minutes", 60)):
+        if seconds % length == 0:
+            return f"{seconds // length} {unit}"
+    return f"{seconds} seconds"
