@@ -133,6 +133,9 @@ BEGIN
     SELECT a.id, a.name, a.spotify_id
     FROM public.artists a
     WHERE a.watched AND a.spotify_id IS NOT NULL
+      -- an id the message's model takes (1 to 100 characters, not blank): nothing else is
+      -- an artist Spotify knows
+      AND length(a.spotify_id) <= 100 AND public.message_trim(a.spotify_id) <> ''
       AND COALESCE(a.refreshed_at, a.created_at) <= now() - v_interval
       AND NOT EXISTS (
         SELECT 1 FROM pgmq.q_album_discovery q
