@@ -22,7 +22,9 @@ from producer_discovery.workers import (
 )
 from psycopg.types.json import Jsonb
 
+from producer_discovery.db.migrate import migrate
 from producer_discovery.sandbox.catalogue import CatalogueAlbum, CatalogueTrack
+from producer_discovery.sources import registered_sources
 from tests.support.database import rows
 from tests.support.sandboxes import Sandboxes
 from tests.support.settings import FAST, sandbox_settings
@@ -341,3 +343,24 @@ def test_migrate_stores_the_refresh_interval_setting(database_url: str) -> None:
     assert rows(database_url, "SELECT artist_refresh_interval() AS i")[0]["i"] == timedelta(
         hours=36
     )
+
+
+def test_the_refresh_is_an_hourly_pg_cron_job_whose_command_runs(cron_database_url: str) -> None:
+    """In cron.database_name, artist-refresh runs refresh_watched_artists() every hour; its
+    command, run as pg_cron would, queues the due artist."""
+    migrate(cron_database_url, sources=registered_sources())
+    add_artist(cron_database_url, "Due Artist", 8)
+    with psycopg.connect(cron_database_url, autocommit=True) as conn:
+        job = conn.execute(
+            "SELECT schedule, command FROM cron.job WHERE jobname = 'artist-refresh'"
+        ).fetchone()
+        assert job is not None
+        assert job[0] == "40 * * * *"
+        # pg_cron must not run it meanwhile (at :40): this test runs its command itself.
+        conn.execute(
+            "SELECT cron.alter_job(jobid, active => false) FROM cron.job "
+            "WHERE jobname = 'artist-refresh'"
+        )
+        ran = conn.execute(job[1]).fetchone()
+    assert ran == (1,)
+    assert [m["spotifyId"] for m in refresh_messages(cron_database_url)]
