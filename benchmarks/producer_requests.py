@@ -217,6 +217,7 @@ def main() -> None:
             messages = seed_catalogue(conn, artists, catalogue_path=sandboxes.spotify_catalogue)
         credited = run_stage(url, settings, messages)
         stage = sandboxes.requests()
+        musicbrainz_endpoints = +sandboxes.musicbrainz.requests
         score = CreditsTruth(sandboxes.expected, sandboxes.spotify_catalogue).score(url)
         tracks = stored_tracks(url, settings, messages)
         sandboxes.reset()
@@ -230,6 +231,7 @@ def main() -> None:
     print(f"catalogue: {catalogue}")
     print("\n".join(report(len(messages), credited, stage, baseline)))
     print(quality(score))
+    print(f"musicbrainz requests by endpoint: {dict(sorted(musicbrainz_endpoints.items()))}")
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ import pytest
 from producer_discovery.clients.musicbrainz import (
     MAXIMUM_QUERY_LENGTH,
     any_of,
+    encoded_length,
     grouped_queries,
     phrase,
 )
@@ -32,20 +33,58 @@ def test_grouped_queries_cover_every_value_once_within_the_length_bound() -> Non
     codes = [f"QZNVR11{number:05d}" for number in range(300)] + ["QZNVR1100000"]
     queries = grouped_queries("isrc", codes, 'artist:"Nova Reyes"')
     assert 1 < len(queries) < 20
-    assert all(len(query) <= MAXIMUM_QUERY_LENGTH for query in queries)
+    assert all(encoded_length(query) <= MAXIMUM_QUERY_LENGTH for query in queries)
     assert all(query.endswith(' AND artist:"Nova Reyes"') for query in queries)
     named = [code for query in queries for code in codes[:300] if f'"{code}"' in query]
     assert sorted(named) == sorted(codes[:300])
     assert grouped_queries("isrc", []) == []
 
 
+def test_query_length_is_bounded_once_percent_encoded() -> None:
+    """Non-Latin titles grow when percent-encoded: the bound holds for the encoded query,
+    so they are split over more queries than Latin titles of the same length."""
+    latin = [f"Song number {n:03d}" for n in range(200)]
+    greek = [f"Τραγούδι αρ {n:03d}" for n in range(200)]  # as many characters each
+    assert all(len(a) == len(b) for a, b in zip(latin, greek, strict=True))
+    latin_queries = grouped_queries("recording", latin)
+    greek_queries = grouped_queries("recording", greek)
+    assert all(encoded_length(query) <= MAXIMUM_QUERY_LENGTH for query in greek_queries)
+    assert len(greek_queries) > len(latin_queries)
+
+
 # The sandbox's parser --------------------------------------------------------------------
 def test_field_group_matches_any_alternative_exactly() -> None:
-    """`barcode:(a OR "b")` matches the stored string exactly, whichever alternative it is."""
+    """`barcode:(a OR "b")` matches an identifier exactly, whichever alternative it is."""
     query = lucene.parse('barcode:("0180025868691" OR 180025868691)', "release")
     assert lucene.score(query, RELEASE) == 100
-    padded = lucene.parse('barcode:("00180025868691")', "release")
-    assert lucene.score(padded, RELEASE) is None
+    other = lucene.parse('barcode:("180025868692" OR "80025868691")', "release")
+    assert lucene.score(other, RELEASE) is None
+
+
+@pytest.mark.parametrize("stored", ["180025868691", "0180025868691", "00180025868691"])
+@pytest.mark.parametrize("asked", ["180025868691", "0180025868691", "00180025868691"])
+def test_barcodes_match_without_leading_zeroes_on_either_side(stored: str, asked: str) -> None:
+    """A 12-, 13- or 14-digit form of one product code finds any stored form of it, as
+    MusicBrainz indexes and queries barcodes with leading zeroes stripped."""
+    release = {**RELEASE, "barcode": [stored]}
+    assert lucene.score(lucene.parse(f"barcode:{asked}", "release"), release) == 100
+
+
+def test_scores_are_relative_to_the_best_hit_and_rare_titles_weigh_more() -> None:
+    """In one query OR-ing titles, the exact match on a common title ("Love") scores far
+    below the best hit, which scores 100; documents that do not match score None."""
+    documents = [{"recording": [f"Love {n}"], "artist": ["Other"]} for n in range(30)]
+    documents += [
+        {"recording": ["Love"], "artist": ["Nova Reyes"]},
+        {"recording": ["Quasar Lullaby"], "artist": ["Nova Reyes"]},
+        {"recording": ["Unrelated"], "artist": ["Nova Reyes"]},
+    ]
+    query = lucene.parse('recording:("Love" OR "Quasar Lullaby")', "recording")
+    scores = lucene.relative_scores(query, documents)
+    assert scores[-2] == 100
+    assert scores[-3] is not None
+    assert scores[-3] < 50
+    assert scores[-1] is None
 
 
 def test_and_binds_tighter_than_or_and_parentheses_regroup() -> None:
