@@ -119,8 +119,10 @@ class MusicBrainzSandbox(SandboxServer):
         tolerance_seconds: float = 0.05,
         faults: Faults | None = None,
         port: int = 0,
+        maximum_url_length: int = MAXIMUM_URL_LENGTH,
     ) -> None:
         super().__init__(faults, port)
+        self.maximum_url_length = maximum_url_length
         section = load_credits(catalogue)["musicbrainz"]
         self.artists = index_by(section["artists"])
         self.recordings = index_by(section["recordings"])
@@ -147,7 +149,7 @@ class MusicBrainzSandbox(SandboxServer):
         return Response(status, {"error": message, "help": HELP})
 
     def check_request(self, request: Request, endpoint: str) -> Response | None:
-        if len(request.path) + len(urlencode(request.query)) + 1 > MAXIMUM_URL_LENGTH:
+        if len(request.path) + len(urlencode(request.query)) + 1 > self.maximum_url_length:
             return self.reject(endpoint, Response(414, b"Request-URI Too Long"))
         if not USER_AGENT.match(request.headers.get("user-agent", "")):
             return self.error(403, USER_AGENT_MESSAGE)
