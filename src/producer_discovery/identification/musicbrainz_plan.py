@@ -28,9 +28,10 @@ Spotify for its ISRC. Songs still unplaced (a single, an album MusicBrainz lacks
 the release writes otherwise), up to SONGS_PER_ROUND at once:
     4. the artist's listing: the one recording of the artist's releases with that ISRC
        (when stored) or that title
-    5. one search OR-ing their ISRCs (stored, else asked of Spotify: only these songs cost a
-       Spotify track request), then one OR-ing the titles of those without an ISRC match,
-       with the artist
+    5. one search OR-ing their stored ISRCs, if any; one OR-ing the titles of those left,
+       with the artist; then for those still left (and only those: each costs a Spotify
+       track request) the ISRC asked of Spotify, looked for in the listing, then in one
+       search OR-ing them
     6. the documents to read: a listed release (in the cache) or the release that holds the
        most of these songs (one lookup carries every recording's relations), else each
        recording's own lookup
@@ -228,13 +229,20 @@ class MusicBrainzPlanner:
                 candidates[song.track_id] = (song, TrackIsrc(song, self.spotify))
         codes = {key: code.known for key, (_, code) in candidates.items()}
         recordings = listed_recordings(listing, [song for song, _ in candidates.values()], codes)
-        unplaced = {key: pair for key, pair in candidates.items() if key not in recordings}
-        codes.update({key: code.get() for key, (_, code) in unplaced.items()})  # Spotify
-        recordings.update(listed_recordings(listing, [s for s, _ in unplaced.values()], codes))
-        unplaced = {key: pair for key, pair in unplaced.items() if key not in recordings}
-        recordings.update(self.recordings_by_isrc({key: codes[key] for key in unplaced}))
-        untitled = [song for key, (song, _) in unplaced.items() if not recordings.get(key)]
-        recordings.update(self.recordings_by_title(untitled))
+
+        def unplaced() -> dict[str, tuple[TrackToIdentify, TrackIsrc]]:
+            return {key: pair for key, pair in candidates.items() if not recordings.get(key)}
+
+        stored = {key: codes[key] for key in unplaced() if codes[key]}
+        if stored:
+            recordings.update(self.recordings_by_isrc(stored))
+        recordings.update(self.recordings_by_title([song for song, _ in unplaced().values()]))
+        left = unplaced()
+        codes.update({key: code.get() for key, (_, code) in left.items()})  # asks Spotify
+        recordings.update(listed_recordings(listing, [song for song, _ in left.values()], codes))
+        fetched = {key: codes[key] for key in unplaced() if codes[key] and key not in stored}
+        if fetched:
+            recordings.update(self.recordings_by_isrc(fetched))
         albums_read: set[str] = {
             str(release["id"]) for release in listing if carries_credits(release)
         } | {
