@@ -137,10 +137,12 @@ class MusicBrainzPlanner:
         mbid: str | None = (plan["artist"].get("") or {}).get("mbid")
         known_mbid = mbid
         decided: dict[str, JsonDocument] = {}
+        searched = not mbid
         if not mbid:
             mbid = self.find_artist(albums, names, decided)
-        if mbid:
-            self.match_listing(mbid, albums, names, decided)
+        if mbid and not self.match_listing(mbid, albums, names, decided) and not searched:
+            # a listing cut short (MAXIMUM_BROWSE_PAGES): the albums it lacks, by barcode
+            self.find_artist([a for a in albums if a.album_id not in decided], names, decided)
         entries = [
             PlanEntry(
                 "album",
@@ -184,11 +186,11 @@ class MusicBrainzPlanner:
         albums: list[AlbumToPlan],
         names: tuple[str, ...],
         decided: dict[str, JsonDocument],
-    ) -> None:
+    ) -> bool:
         """Match albums in the artist's browsed releases: by barcode, else by title (then
         date and track count). A release found by search is kept, marked listed when the
         listing holds it; when the listing is complete, an album it lacks is not on
-        MusicBrainz."""
+        MusicBrainz. True when the listing was complete."""
         releases, complete = self.client.artist_releases(mbid)
         listed = {str(release["id"]) for release in releases if carries_credits(release)}
         for album in albums:
@@ -210,6 +212,7 @@ class MusicBrainzPlanner:
                 decided[album.album_id]["listed"] = str(found["id"]) in listed
             elif complete:
                 decided[album.album_id] = album_decision(album, None, "browse")
+        return complete
 
     # Songs -------------------------------------------------------------------------------
     def plan_songs(self, artist: str, plan: Plan, track: TrackToIdentify, isrc: TrackIsrc) -> Plan:
@@ -218,13 +221,14 @@ class MusicBrainzPlanner:
             plan = self.plan_albums(artist, plan)
         mbid: str | None = (plan["artist"].get("") or {}).get("mbid")
         listing = self.client.artist_releases(mbid)[0] if mbid else []
+        listed = {str(release["id"]): release for release in listing if carries_credits(release)}
         candidates: dict[str, tuple[TrackToIdentify, TrackIsrc]] = {track.track_id: (track, isrc)}
         for song in songs:
             if (
                 song.track_id not in plan["song"]
                 and song.track_id not in candidates
                 and len(candidates) < SONGS_PER_ROUND
-                and not self.placed_on_album(song, plan["album"].get(song.album_id or "") or {})
+                and not placed_on_album(song, plan["album"].get(song.album_id or "") or {}, listed)
             ):
                 candidates[song.track_id] = (song, TrackIsrc(song, self.spotify))
         codes = {key: code.known for key, (_, code) in candidates.items()}
@@ -243,9 +247,7 @@ class MusicBrainzPlanner:
         fetched = {key: codes[key] for key in unplaced() if codes[key] and key not in stored}
         if fetched:
             recordings.update(self.recordings_by_isrc(fetched))
-        albums_read: set[str] = {
-            str(release["id"]) for release in listing if carries_credits(release)
-        } | {
+        albums_read: set[str] = set(listed) | {
             str(release)
             for song in songs
             if song.album_songs >= ALBUM_LOOKUP_MINIMUM_SONGS
@@ -267,18 +269,6 @@ class MusicBrainzPlanner:
         ]
         self.plans.record(artist, entries)
         return merged(plan, entries)
-
-    def placed_on_album(self, song: TrackToIdentify, album: JsonDocument) -> bool:
-        """Whether the song's message will find it on its album's release: a listed release
-        (in the cache) holding its title or stored ISRC; a release looked up for its album
-        (two songs or more) is taken to hold it."""
-        release_id = album.get("release")
-        if not release_id:
-            return False
-        if not album.get("listed"):
-            return song.album_songs >= ALBUM_LOOKUP_MINIMUM_SONGS
-        release = self.client.release(str(release_id))
-        return release is not None and release_holds(release, song)
 
     def recordings_by_isrc(
         self, codes: dict[str, str | None]
@@ -319,8 +309,21 @@ def carries_credits(release: JsonDocument) -> bool:
     return bool(tracks) and all("relations" in track["recording"] for track in tracks)
 
 
-def release_holds(release: JsonDocument, song: TrackToIdentify) -> bool:
-    return match_release_track(release, song.title, valid_isrc(song.isrc)) is not None
+def placed_on_album(
+    song: TrackToIdentify, album: JsonDocument, listed: dict[str, JsonDocument]
+) -> bool:
+    """Whether the song's message will find it on its album's release: a listed release
+    holding its title or stored ISRC; a release looked up for its album (two songs or more)
+    is taken to hold it."""
+    release_id = album.get("release")
+    if not release_id:
+        return False
+    if not album.get("listed"):
+        return song.album_songs >= ALBUM_LOOKUP_MINIMUM_SONGS
+    release = listed.get(str(release_id))
+    return release is not None and (
+        match_release_track(release, song.title, valid_isrc(song.isrc)) is not None
+    )
 
 
 def listed_recordings(
