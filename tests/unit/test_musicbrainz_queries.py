@@ -4,6 +4,8 @@ field groups, exact identifier fields)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from producer_discovery.clients.musicbrainz import (
@@ -13,7 +15,15 @@ from producer_discovery.clients.musicbrainz import (
     grouped_queries,
     phrase,
 )
-from producer_discovery.identification.musicbrainz_plan import reading_order
+from producer_discovery.db.identification_plans import AlbumToPlan
+from producer_discovery.identification.musicbrainz_plan import (
+    best_releases,
+    carries_credits,
+    listed_recordings,
+    placed_on_album,
+    reading_order,
+)
+from producer_discovery.identification.track import TrackToIdentify
 from producer_discovery.sandbox import lucene
 
 RELEASE = {"release": ["Neon Cathedral"], "artist": ["Nova Reyes"], "barcode": ["180025868691"]}
@@ -156,3 +166,86 @@ def test_album_release_read_anyway_serves_a_lone_song() -> None:
         {"a": [hit("ra", "album")], "b": [hit("rb", "single")]}, albums_read={"album"}
     )
     assert order == {"a": "album", "b": None}
+
+
+# The artist's listing --------------------------------------------------------------------
+def song(key: str, title: str, isrc: str | None = None, album_songs: int = 1) -> TrackToIdentify:
+    return TrackToIdentify(
+        track_id=key,
+        title=title,
+        spotify_id=None,
+        artist_names=("Nova Reyes",),
+        album_title=title,
+        upc=None,
+        album_track_count=1,
+        album_songs=album_songs,
+        isrc=isrc,
+    )
+
+
+def browsed(mbid: str, *tracks: tuple[str, str, list[str]]) -> dict[str, Any]:
+    """A browsed release whose tracks are (recording id, title, ISRCs) with their relations."""
+    items = [
+        {"title": title, "recording": {"id": rid, "title": title, "isrcs": codes, "relations": []}}
+        for rid, title, codes in tracks
+    ]
+    return {"id": mbid, "media": [{"tracks": items}]}
+
+
+def test_listing_places_a_song_by_isrc_else_by_a_title_only_one_recording_carries() -> None:
+    """A song is placed on the one recording of the artist's releases with its ISRC, else
+    with its title; a title two different recordings carry places nothing, and the same
+    recording on two releases is one recording."""
+    listing = [
+        browsed("album", ("r1", "Neon Cathedral", ["QZNVR1100001"]), ("r2", "Intro", [])),
+        browsed("single", ("r1", "Neon Cathedral", ["QZNVR1100001"])),
+        browsed("live", ("r3", "Intro", []), ("r4", "Glass Coast - 2019 Remaster", [])),
+    ]
+    songs = [
+        song("a", "Neon Cathedral"),
+        song("b", "Intro"),
+        song("c", "Glass Coast"),
+        song("d", "Renamed", isrc="QZNVR1100001"),
+        song("e", "Nowhere"),
+    ]
+    placed = listed_recordings(listing, songs, {})
+    assert {key: [hit["id"] for hit, _ in hits] for key, hits in placed.items()} == {
+        "a": ["r1"],
+        "c": ["r4"],
+        "d": ["r1"],
+    }
+    assert {release["id"] for release in placed["a"][0][0]["releases"]} == {"album", "single"}
+
+
+def test_a_release_without_its_recordings_relations_places_nothing() -> None:
+    """A release of a browse page over 500 tracks came without relations: it is no source of
+    credits, so neither the listing nor the album places a song on it."""
+    bare = browsed("box", ("r1", "Neon Cathedral", []))
+    del bare["media"][0]["tracks"][0]["recording"]["relations"]
+    assert not carries_credits(bare)
+    assert listed_recordings([bare], [song("a", "Neon Cathedral")], {}) == {}
+    album = {"release": "box", "listed": False}
+    assert not placed_on_album(song("a", "Neon Cathedral"), album, {})
+    listed = {"box": browsed("box", ("r1", "Neon Cathedral", []))}
+    assert placed_on_album(song("a", "Neon Cathedral"), {**album, "listed": True}, listed)
+    assert not placed_on_album(song("b", "Other"), {**album, "listed": True}, listed)
+
+
+def test_release_of_the_album_track_count_then_year_comes_first() -> None:
+    """Releases titled like the album: the album's track count first, then its year."""
+    album = AlbumToPlan(
+        "al", "Neon Cathedral", {"total_tracks": 10, "release_date": "2011-05-01"}, "Nova", 1
+    )
+
+    def release(mbid: str, tracks: int, date: str) -> dict[str, Any]:
+        return {"id": mbid, "track-count": tracks, "date": date}
+
+    ordered = best_releases(
+        [
+            release("deluxe", 14, "2011"),
+            release("reissue", 10, "2021"),
+            release("first", 10, "2011-05"),
+        ],
+        album,
+    )
+    assert [item["id"] for item in ordered] == ["first", "reissue", "deluxe"]
