@@ -112,8 +112,9 @@ def serve(tmp_path: Path, started_sandboxes: Sandboxes) -> Iterator[Any]:
         sandbox.stop()
 
 
-def browse(sandbox: MusicBrainzSandbox, offset: int, inc: str) -> dict[str, Any]:
-    params = {"artist": mbid("artist", ARTIST), "inc": inc, "limit": "100", "offset": str(offset)}
+def browse(sandbox: MusicBrainzSandbox, offset: int, inc: str, limit: int = 100) -> dict[str, Any]:
+    params = {"artist": mbid("artist", ARTIST), "inc": inc, "limit": str(limit)}
+    params["offset"] = str(offset)
     answer = httpx.get(
         f"{sandbox.url}/ws/2/release", params={**params, "fmt": "json"}, headers=USER_AGENT
     )
@@ -145,6 +146,21 @@ def test_browse_page_stops_before_500_tracks_and_the_client_pages_by_releases_re
     assert sandbox.requests["release-browse"] == 3  # ours, then the client's two pages
     recording = releases[-1]["media"][0]["tracks"][0]["recording"]
     assert [relation["type"] for relation in recording["relations"]] == ["producer"]
+
+
+def test_browse_without_recordings_is_not_cut_and_holds_at_most_100_releases(
+    catalogue: Catalogue, serve: Any
+) -> None:
+    """Without `inc=recordings` a page holds `limit` releases whatever their tracks, and a
+    limit above 100 gives 100; with it, the same releases come 50 to a page (500 tracks)."""
+    for number in range(120):
+        catalogue.release(f"Release {number:03d}", 10)
+    sandbox, _ = serve(catalogue)
+    assert len(browse(sandbox, 0, "artist-credits", limit=500)["releases"]) == 100
+    with_tracks = browse(sandbox, 100, "recordings+artist-credits")
+    assert len(with_tracks["releases"]) == 20
+    assert with_tracks["release-offset"] == 100
+    assert len(browse(sandbox, 0, "recordings")["releases"]) == 50
 
 
 def test_browsed_release_is_read_again_from_the_cache_unless_its_page_passed_500_tracks(
