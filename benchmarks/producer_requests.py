@@ -52,6 +52,7 @@ from tests.support.settings import sandbox_settings
 from tests.support.stages import drain_stage
 
 APIS = ("musicbrainz", "genius", "discogs", "spotify")
+MUSICBRAINZ_PROFILES = "SELECT count(*) FROM producer_source_ids WHERE source = 'musicbrainz'"
 REAL_REQUESTS_PER_SECOND = {"musicbrainz": 1.0, "discogs": 1.0}  # Discogs: 60 a minute
 
 
@@ -217,6 +218,9 @@ def main() -> None:
             messages = seed_catalogue(conn, artists, catalogue_path=sandboxes.spotify_catalogue)
         credited = run_stage(url, settings, messages)
         stage = sandboxes.requests()
+        musicbrainz_endpoints = +sandboxes.musicbrainz.requests
+        with psycopg.connect(url) as conn:  # social enrichment reads one profile per MBID
+            profiles = conn.execute(MUSICBRAINZ_PROFILES).fetchone()[0]  # type: ignore[index]
         score = CreditsTruth(sandboxes.expected, sandboxes.spotify_catalogue).score(url)
         tracks = stored_tracks(url, settings, messages)
         sandboxes.reset()
@@ -230,6 +234,9 @@ def main() -> None:
     print(f"catalogue: {catalogue}")
     print("\n".join(report(len(messages), credited, stage, baseline)))
     print(quality(score))
+    print(f"musicbrainz requests by endpoint: {dict(sorted(musicbrainz_endpoints.items()))}")
+    with_profiles = (stage["musicbrainz"] + profiles) / len(messages)
+    print(f"musicbrainz with the {profiles} profiles enrichment reads: {with_profiles:.2f} a song")
 
 
 if __name__ == "__main__":

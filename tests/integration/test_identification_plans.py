@@ -46,11 +46,12 @@ def album_plan(url: str) -> dict[str, dict[str, Any]]:
     return {row["name"]: row for row in found}
 
 
-def test_singles_of_an_artist_share_one_isrc_search(
+def test_singles_are_placed_by_the_artist_listing_and_only_the_rest_ask_spotify(
     database_url: str, sandboxes: Sandboxes
 ) -> None:
-    """Songs on no release of their own are found by one search OR-ing their ISRCs per
-    artist (and one by title for the rest), never one ISRC lookup per song."""
+    """Singles cost no request each: their releases (or another release holding the same
+    recording) come with the artist's browsed listing. Only a song nothing there places asks
+    Spotify for its ISRC, and those share one ISRC search (and one by title) per artist."""
     singles = ("Halogen Saints", "Afterglow", "Glass Coast", "Terminal Bloom", "Paper Moons")
     messages = seed(database_url, *singles)
     artists = {message["artistId"] for message in messages}
@@ -58,23 +59,23 @@ def test_singles_of_an_artist_share_one_isrc_search(
     sandboxes.reset()
     drain_stage(settings, QUEUE, build, messages=messages)
     requests = sandboxes.musicbrainz.requests
-    assert requests["isrc"] == 0
-    assert 1 <= requests["recording-search"] <= 2 * len(artists)
-    assert requests["recording-search"] + requests["recording"] + requests["release"] < 2 * len(
-        singles
-    )
+    assert requests["isrc"] == requests["recording"] == requests["release"] == 0
+    assert requests["release-browse"] == len(artists)
+    assert requests["recording-search"] <= 2 * len(artists)
+    assert sum(requests.values()) < len(singles)
     songs = rows(database_url, "SELECT decision FROM identification_plans WHERE subject = 'song'")
-    assert len(songs) == len(messages)
-    assert any(
-        song["decision"]["via"] == "isrc" and song["decision"]["recordings"] for song in songs
-    )
+    listed = [song for song in songs if song["decision"]["via"] == "listing"]
+    assert listed
+    assert all(song["decision"]["isrc"] is None for song in listed)
+    assert sandboxes.spotify.requests["track"] == len(songs) - len(listed)
 
 
 def test_plan_is_extended_for_a_new_album_without_planning_the_old_ones_again(
     database_url: str, sandboxes: Sandboxes
 ) -> None:
     """An album that appears later is added to the artist's plan from the browsed listing of
-    the artist's releases; the albums already planned keep their entries and cost nothing."""
+    the artist's releases, in the response cache with every release's credits: no request;
+    the albums already planned keep their entries."""
     settings = sandbox_settings(sandboxes, database_url, fast=True)
     drain_stage(settings, QUEUE, build, messages=seed(database_url, "Neon Cathedral"))
     before = album_plan(database_url)
@@ -86,7 +87,7 @@ def test_plan_is_extended_for_a_new_album_without_planning_the_old_ones_again(
     assert after["Neon Cathedral"]["planned_at"] == before["Neon Cathedral"]["planned_at"]
     assert after["Midnight Transit"]["decision"]["release"]
     assert after["Midnight Transit"]["decision"]["via"] == "browse"
-    assert dict(sandboxes.musicbrainz.requests) == {"release-browse": 1, "release": 1}
+    assert dict(sandboxes.musicbrainz.requests) == {}  # listing and release: in the cache
 
 
 def test_two_workers_asking_at_once_make_one_plan(database_url: str, sandboxes: Sandboxes) -> None:
@@ -110,7 +111,7 @@ def test_two_workers_asking_at_once_make_one_plan(database_url: str, sandboxes: 
 
         def plan(planner: MusicBrainzPlanner, album: str) -> None:
             start.wait()
-            answers[album] = planner.album_release(tracks[album])
+            answers[album] = planner.album_release(tracks[album]).get("release")
 
         threads = [
             threading.Thread(target=plan, args=(planner, album))
@@ -124,7 +125,7 @@ def test_two_workers_asking_at_once_make_one_plan(database_url: str, sandboxes: 
             planner.client.close()
     assert answers["Neon Cathedral"]
     assert answers["Midnight Transit"]
-    assert dict(sandboxes.musicbrainz.requests) == {"release-search": 1}
+    assert dict(sandboxes.musicbrainz.requests) == {"release-search": 1, "release-browse": 1}
 
 
 def test_plan_entries_are_written_only_through_the_function(database_url: str) -> None:

@@ -381,15 +381,16 @@ def test_without_spotify_musicbrainz_finds_the_recording_by_title_and_artist(
 def test_songs_of_one_album_share_one_release_lookup_per_api(
     database_url: str, sandboxes: Sandboxes
 ) -> None:
-    """Ten songs of one album: one MusicBrainz barcode search and release lookup; on Discogs
-    one artist search, one release list and one release; a re-run in another process asks
-    MusicBrainz and Discogs nothing."""
+    """Ten songs of one album: one MusicBrainz barcode search and one browse of the artist's
+    releases with every track's credits (no release lookup, and no Spotify request for an
+    ISRC: every song is placed by title); on Discogs one artist search, one release list and
+    one release; a re-run in another process asks MusicBrainz and Discogs nothing."""
     settings = sandbox_settings(sandboxes, database_url, fast=True)
     messages = seed(database_url, "Neon Cathedral")
     sandboxes.reset()
     drain_stage(settings, QUEUE, build, messages=messages)
     assert len(messages) == 10
-    assert dict(sandboxes.musicbrainz.requests) == {"release-search": 1, "release": 1}
+    assert dict(sandboxes.musicbrainz.requests) == {"release-search": 1, "release-browse": 1}
     assert dict(sandboxes.discogs.requests) == {"search": 1, "artist-releases": 1, "releases": 1}
     assert sandboxes.spotify.requests["track"] == 0
     sandboxes.reset()

@@ -16,10 +16,10 @@ from producer_discovery.identification.discogs import (
 from producer_discovery.identification.fusion import fuse
 from producer_discovery.identification.genius import genius_hit_matches, genius_song_credits
 from producer_discovery.identification.musicbrainz import (
-    match_release_track,
     musicbrainz_recording_credits,
     musicbrainz_release_track_credits,
 )
+from producer_discovery.identification.release_tracks import match_release_track
 from producer_discovery.identification.title import title_credits
 from producer_discovery.sources import credit_sources
 

@@ -43,8 +43,8 @@ from producer_discovery.identification.musicbrainz_plan import (
     ALBUM_LOOKUP_MINIMUM_SONGS,
     MusicBrainzPlanner,
 )
+from producer_discovery.identification.release_tracks import match_release_track, release_tracks
 from producer_discovery.identification.track import SourceAnswer, TrackIsrc, TrackToIdentify
-from producer_discovery.text import comparable_title
 
 RECORDING_PRODUCER_TYPE_ID = "5c0ceac3-feb4-41f0-868d-dc06f6e27fc0"
 RELEASE_PRODUCER_TYPE_ID = "8bf377ba-8d71-4ecc-97f2-7bb2d8a2a75f"
@@ -93,16 +93,6 @@ def musicbrainz_recording_credits(recording: dict[str, Any]) -> list[Credit]:
     return unique_credits(relation_credits(recording.get("relations") or [], RECORDING_CONFIDENCE))
 
 
-def release_tracks(release: dict[str, Any]) -> list[dict[str, Any]]:
-    """Every track of every medium of a release looked up with `inc=recordings`."""
-    return [
-        track
-        for medium in release.get("media") or []
-        for track in (medium.get("tracks") or []) + (medium.get("data-tracks") or [])
-        if track.get("recording")
-    ]
-
-
 def musicbrainz_release_track_credits(release: dict[str, Any]) -> dict[str, list[Credit]]:
     """Credits per recording id of a release looked up with
     `inc=recordings+recording-level-rels+artist-rels`.
@@ -119,48 +109,23 @@ def musicbrainz_release_track_credits(release: dict[str, Any]) -> dict[str, list
     return credits_by_recording
 
 
-def comparable_track_titles(track: dict[str, Any]) -> set[str]:
-    """The track's title and its recording's title, both reduced for matching."""
-    titles = (track.get("title"), track["recording"].get("title"))
-    return {comparable_title(title) for title in titles if title}
-
-
-def match_release_track(
-    release: dict[str, Any], title: str, isrc: str | None = None
-) -> dict[str, Any] | None:
-    """The recording of a release that is a given track: by ISRC first (the recording's
-    `isrcs`, present with `inc=isrcs`), then by title after removing decorations. A title
-    shared by two different recordings of the release is ambiguous and matches nothing."""
-    tracks = release_tracks(release)
-    recordings: list[dict[str, Any]] = [track["recording"] for track in tracks]
-    if isrc:
-        wanted_isrc = isrc.strip().upper()
-        for recording in recordings:
-            if wanted_isrc in {code.upper() for code in recording.get("isrcs") or []}:
-                return recording
-    wanted_title = comparable_title(title)
-    matches = {
-        recording["id"]: recording
-        for track, recording in zip(tracks, recordings, strict=True)
-        if wanted_title and wanted_title in comparable_track_titles(track)
-    }
-    return next(iter(matches.values())) if len(matches) == 1 else None
-
-
 class MusicBrainzSource:
     """Credits of one song, through its artist's plan (identification/musicbrainz_plan.py):
-    the album's release when the album carries two songs or more and holds the song, else
-    the recordings planned for the song (ISRC or verified title), read from the document the
-    plan chose."""
+    the album's release when it holds the song (a release of the artist's browsed listing,
+    read from the response cache, or one looked up for an album of two songs or more), else
+    the recordings planned for the song (the listing, ISRC or verified title), read from the
+    document the plan chose. Spotify is asked for the song's ISRC only when neither its
+    album's release nor the listing places it."""
 
     def __init__(self, client: MusicBrainzClient, planner: MusicBrainzPlanner) -> None:
         self.client = client
         self.planner = planner
 
     def credits(self, track: TrackToIdentify, isrc: TrackIsrc) -> SourceAnswer:
-        if track.album_songs >= ALBUM_LOOKUP_MINIMUM_SONGS:
-            release_id = self.planner.album_release(track)
-            release = self.client.release(release_id) if release_id else None
+        album = self.planner.album_release(track)
+        release_id = album.get("release")
+        if release_id and (album.get("listed") or track.album_songs >= ALBUM_LOOKUP_MINIMUM_SONGS):
+            release = self.client.release(str(release_id))  # a listed one: from the cache
             recording = self.release_recording(release, track, isrc) if release else None
             if release is not None and recording is not None:
                 credits = musicbrainz_release_track_credits(release).get(recording["id"], [])
@@ -171,12 +136,10 @@ class MusicBrainzSource:
     def release_recording(
         self, release: dict[str, Any], track: TrackToIdentify, isrc: TrackIsrc
     ) -> dict[str, Any] | None:
-        """The track's recording on the release: by title (and ISRC when known), then by
-        the ISRC asked of Spotify."""
-        found = match_release_track(release, track.title, isrc.known)
-        if found is None and isrc.known is None and isrc.get():
-            found = match_release_track(release, track.title, isrc.get())
-        return found
+        """The track's recording on the release: by its stored ISRC, else by title. Spotify
+        is not asked for the ISRC here: the song plan (the listing, then searches) asks it
+        only for the songs nothing else places."""
+        return match_release_track(release, track.title, isrc.known)
 
     def recording_credits(self, track: TrackToIdentify, isrc: TrackIsrc) -> SourceAnswer:
         """The planned recordings' own producers (never a release's), each read from the

@@ -11,23 +11,33 @@ AND binds tighter than OR, as in Lucene. Bare words next to each other, outside 
 make one phrase of the default field (`Neon Cathedral` = `release:"Neon Cathedral"`), which
 is how the search pages treat free text. `artistname` is read as `artist`.
 
-Scoring, per document (`available`: field → its texts): a text field matches when the
+Matching, per document (`available`: field → its texts): a text field matches when the
 folded value equals one of its texts (0) or is contained in one (-5); identifier fields
-(EXACT_FIELDS: barcode, isrc, MBIDs) only on the exact string, as MusicBrainz indexes them.
-AND adds its parts, OR keeps its best part, NOT excludes; the score is 100 plus that sum,
-or None when the document does not match.
+(EXACT_FIELDS: barcode, isrc, MBIDs) only on the exact string, as MusicBrainz indexes them,
+except that barcodes are indexed and queried without leading zeroes (MusicBrainz' search
+strips them on both sides: "00602475093060" finds "602475093060" and "0602475093060").
+`score` says how well one document matches: AND adds its parts, OR keeps its best part,
+NOT excludes; 100 plus that sum, or None when the document does not match.
+
+`relative_scores` scores a whole search as MusicBrainz' Solr does: a matching term weighs
+its rarity among the documents (1 + ln(N / (df + 1)), less for a contained match), AND
+adds, OR keeps the best part, and every hit's score is its weight ÷ the best hit's × 100.
+So in a query OR-ing many titles an exact match on a common title scores well below 100.
 """
 
 from __future__ import annotations
 
+import math
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from producer_discovery.sandbox.credits_data import match_score
 
 EXACT_FIELDS = frozenset({"barcode", "isrc", "arid", "reid", "rid", "rgid", "tid"})
 CASELESS_FIELDS = frozenset({"isrc"})
+STRIPPED_FIELDS = frozenset({"barcode"})  # indexed and queried without leading zeroes
+CONTAINED_WEIGHT = 0.8  # a value contained in a text weighs less than one equal to it
 TOKEN = re.compile(
     r'\s*(?:(?P<open>\()|(?P<close>\))|"(?P<phrase>(?:[^"\\]|\\.)*)"|(?P<prefix>[-+])(?=\S)'
     r"|(?P<field>[A-Za-z][\w-]*):(?=\S)|(?P<word>(?:[^\s()\"\\]|\\.)+))"
@@ -186,10 +196,19 @@ def term_penalty(term: Term, available: dict[str, list[str]]) -> int | None:
     if texts is None:
         return None
     if term.field in EXACT_FIELDS:
-        wanted = term.text.upper() if term.field in CASELESS_FIELDS else term.text
-        found = {text.upper() if term.field in CASELESS_FIELDS else text for text in texts}
-        return 0 if wanted in found else None
+        wanted = indexed(term.field, term.text)
+        return 0 if wanted and wanted in {indexed(term.field, text) for text in texts} else None
     return match_score(term.text, texts)
+
+
+def indexed(field: str, text: str) -> str:
+    """An identifier as the index holds it (and a query's value is read): ISRCs upper-case,
+    barcodes without leading zeroes."""
+    if field in CASELESS_FIELDS:
+        text = text.upper()
+    if field in STRIPPED_FIELDS:
+        text = text.strip().lstrip("0")
+    return text
 
 
 def penalty(node: Node, available: dict[str, list[str]]) -> int | None:
@@ -220,3 +239,50 @@ def fields(node: Node) -> Iterable[str]:
     else:
         for part in node.parts:
             yield from fields(part)
+
+
+def terms(node: Node) -> Iterable[Term]:
+    """Every term of the query."""
+    if isinstance(node, Term):
+        yield node
+    elif isinstance(node, Not):
+        yield from terms(node.part)
+    else:
+        for part in node.parts:
+            yield from terms(part)
+
+
+def weighed(
+    node: Node, penalties: dict[Term, int | None], weights: dict[Term, float]
+) -> float | None:
+    """A document's raw weight from its terms' matches (`penalties`, as term_penalty says),
+    or None when it does not match."""
+    if isinstance(node, Term):
+        found = penalties[node]
+        if found is None:
+            return None
+        return weights[node] * (1.0 if found == 0 else CONTAINED_WEIGHT)
+    if isinstance(node, Not):
+        return 0.0 if weighed(node.part, penalties, weights) is None else None
+    parts = [weighed(part, penalties, weights) for part in node.parts]
+    if node.operator == "and":
+        return None if None in parts else sum(part for part in parts if part is not None)
+    matched = [part for part in parts if part is not None]
+    return max(matched) if matched else None
+
+
+def relative_scores(node: Node, documents: Sequence[dict[str, list[str]]]) -> list[int | None]:
+    """Each document's score in one search (see the module docstring): its weight ÷ the best
+    weight × 100, rounded (at least 1), or None when it does not match."""
+    wanted = list(dict.fromkeys(terms(node)))
+    penalties = [{term: term_penalty(term, document) for term in wanted} for document in documents]
+    matching = {term: sum(found[term] is not None for found in penalties) for term in wanted}
+    count = max(len(documents), 1)
+    weights = {term: 1.0 + math.log(count / (matching[term] + 1)) for term in wanted}
+    weights = {term: max(weight, 0.01) for term, weight in weights.items()}
+    raw = [weighed(node, found, weights) for found in penalties]
+    best = max((value for value in raw if value is not None), default=0.0)
+    return [
+        None if value is None else max(1, round(100 * value / best)) if best > 0 else 100
+        for value in raw
+    ]

@@ -9,17 +9,24 @@ Endpoints (JSON, asked for with `fmt=json`):
 - `GET /ws/2/release?query=barcode:… | release:"…" AND artist:"…"` → `{"releases": [...]}`.
   Queries are Lucene boolean queries (sandbox/lucene.py): AND/OR/NOT, parentheses, field
   groups such as `barcode:(a OR b)` or `isrc:(…)`; an unreadable one answers 400. Searches
-  return `limit` hits (default 25, at most 100) from `offset`, with `count`.
-- `GET /ws/2/release?artist=MBID&inc=artist-credits+media` (browse) → `{"release-count",
-  "release-offset", "releases": [...]}`, 25 a page by default, at most 100; a browse takes no
-  `recording-level-rels` (400), so it never carries the tracks' producers.
+  return `limit` hits (default 25, at most 100) from `offset`, with `count`; each hit's
+  `score` is relative to the best hit of the whole query (×100, rare words weighing more:
+  lucene.relative_scores), hits tied on score come in an order that changes from page to
+  page, and barcodes match without leading zeroes on either side.
+- `GET /ws/2/release?artist=MBID&inc=recordings+recording-level-rels+artist-rels+isrcs+
+  artist-credits` (browse) → `{"release-count", "release-offset", "releases": [...]}`, oldest
+  first, 25 a page by default, at most 100; with `recordings` a page is cut before it passes
+  500 tracks (WS_TRACK_LIMIT; one release at least), so a client advances `offset` by the
+  releases it got, and the recordings' relations come only while the page holds ≤ 500
+  recordings: one page carries the producers of every track of up to 100 releases.
 - `GET /ws/2/release/{mbid}?inc=recordings+recording-level-rels+artist-rels+isrcs+artist-credits`
   → the release, its media and tracks, every recording with its own relations, and the
   release-level relations: one lookup carries the producers of every track.
 - `GET /ws/2/artist/{mbid}?inc=url-rels` → the artist with its URL relations.
 An unknown `inc` answers 400, an unknown MBID 404; errors are `{"error": …, "help": …}`.
 
-Limits: a User-Agent `App/Version ( contact )` is required (403 otherwise); requests from all
+Limits: a URL longer than MAXIMUM_URL_LENGTH (8,000 encoded characters; the real service's
+bound is unpublished, a ~23,000-character search was refused) answers 414; a User-Agent `App/Version ( contact )` is required (403 otherwise); requests from all
 clients together faster than `requests_per_second` (default 1, `tolerance_seconds` absorbing
 timer jitter) answer 503 and are counted in `rejected`.
 
@@ -28,11 +35,13 @@ Standalone: `python -m producer_discovery.sandbox.musicbrainz --port 8083`.
 
 from __future__ import annotations
 
+import random
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from producer_discovery.sandbox import lucene
 from producer_discovery.sandbox.credits_data import (
@@ -70,16 +79,33 @@ VALID_INCLUDES = {
         "isrcs recording-level-rels work-level-rels".split()
     ),
     "artist": set(f"{RELATIONS} recordings releases release-groups works".split()),
-    # A browse takes fewer: no recording-level-rels, so never the tracks' producers.
     "release-browse": set(
         f"{RELATIONS} artist-credits labels recordings release-groups media discids "
-        "isrcs annotation".split()
+        "isrcs annotation recording-level-rels work-level-rels".split()
     ),
 }
 Table = dict[str, dict[str, Any]]
 Renderer = Callable[[dict[str, Any], set[str]], dict[str, Any]]
 DEFAULT_LIMIT = 25
 MAXIMUM_LIMIT = 100
+WS_TRACK_LIMIT = 500  # tracks a browse page with `inc=recordings` holds (MusicBrainz' setting)
+MAXIMUM_URL_LENGTH = 8000  # encoded characters; longer answers 414 (the real bound is unpublished)
+
+
+def track_count(release: dict[str, Any]) -> int:
+    return sum(len(medium["recordings"]) for medium in release["media"])
+
+
+def within_track_limit(releases: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The first releases whose tracks stay within WS_TRACK_LIMIT; the first one always."""
+    kept: list[dict[str, Any]] = []
+    tracks = 0
+    for release in releases:
+        if kept and tracks + track_count(release) > WS_TRACK_LIMIT:
+            break
+        kept.append(release)
+        tracks += track_count(release)
+    return kept
 
 
 class MusicBrainzSandbox(SandboxServer):
@@ -93,8 +119,10 @@ class MusicBrainzSandbox(SandboxServer):
         tolerance_seconds: float = 0.05,
         faults: Faults | None = None,
         port: int = 0,
+        maximum_url_length: int = MAXIMUM_URL_LENGTH,
     ) -> None:
         super().__init__(faults, port)
+        self.maximum_url_length = maximum_url_length
         section = load_credits(catalogue)["musicbrainz"]
         self.artists = index_by(section["artists"])
         self.recordings = index_by(section["recordings"])
@@ -121,6 +149,8 @@ class MusicBrainzSandbox(SandboxServer):
         return Response(status, {"error": message, "help": HELP})
 
     def check_request(self, request: Request, endpoint: str) -> Response | None:
+        if len(request.path) + len(urlencode(request.query)) + 1 > self.maximum_url_length:
+            return self.reject(endpoint, Response(414, b"Request-URI Too Long"))
         if not USER_AGENT.match(request.headers.get("user-agent", "")):
             return self.error(403, USER_AGENT_MESSAGE)
         if self.over_window_limit():
@@ -176,43 +206,56 @@ class MusicBrainzSandbox(SandboxServer):
         wanted = self.parsed_query(request, "recording")
         if isinstance(wanted, Response):
             return wanted
-        scored = []
-        for recording in self.recordings.values():
-            releases = self.releases_with(recording["id"])
-            available = {
+        recordings = list(self.recordings.values())
+        holding = {recording["id"]: self.releases_with(recording["id"]) for recording in recordings}
+        documents = [
+            {
                 "recording": [recording["title"]],
                 "artist": self.credited_names(recording["artist-credit"]),
                 "arid": [credit["artist"] for credit in recording["artist-credit"]],
                 "isrc": recording["isrcs"],
                 "rid": [recording["id"]],
-                "release": [release["title"] for release in releases],
-                "reid": [release["id"] for release in releases],
+                "release": [release["title"] for release in holding[recording["id"]]],
+                "reid": [release["id"] for release in holding[recording["id"]]],
             }
-            score = lucene.score(wanted, available)
+            for recording in recordings
+        ]
+        scored = []
+        for recording, score in zip(
+            recordings, lucene.relative_scores(wanted, documents), strict=True
+        ):
             if score is not None:
                 summary = self.recording_json(recording, {"artist-credits", "isrcs"})
-                summary["releases"] = [self.release_summary(release) for release in releases]
+                summary["releases"] = [
+                    self.release_summary(release) for release in holding[recording["id"]]
+                ]
                 scored.append({"score": score, **summary})
         return self.search_page(request, "recordings", scored)
 
     def search_releases(self, request: Request) -> Response:
-        # `barcode:` matches the stored string exactly, as MusicBrainz does ("00602…" does
-        # not find "602…"); `barcode:(a OR b)` matches any of the alternatives.
+        # `barcode:` matches without leading zeroes on either side, as MusicBrainz indexes
+        # and queries it; `barcode:(a OR b)` matches any of the alternatives.
         wanted = self.parsed_query(request, "release")
         if isinstance(wanted, Response):
             return wanted
-        scored = []
-        for release in self.releases.values():
-            available = {
+        releases = list(self.releases.values())
+        documents = [
+            {
                 "release": [release["title"]],
                 "artist": self.credited_names(release["artist-credit"]),
                 "arid": [credit["artist"] for credit in release["artist-credit"]],
                 "barcode": [release["barcode"] or ""],
                 "reid": [release["id"]],
             }
-            score = lucene.score(wanted, available)
-            if score is not None:
-                scored.append({"score": score, **self.release_summary(release)})
+            for release in releases
+        ]
+        scored = [
+            {"score": score, **self.release_summary(release)}
+            for release, score in zip(
+                releases, lucene.relative_scores(wanted, documents), strict=True
+            )
+            if score is not None
+        ]
         return self.search_page(request, "releases", scored)
 
     def parsed_query(self, request: Request, default_field: str) -> lucene.Node | Response:
@@ -224,8 +267,12 @@ class MusicBrainzSandbox(SandboxServer):
     # Browse -----------------------------------------------------------------------------
     def browse_releases(self, request: Request) -> Response:
         """`/ws/2/release?artist=MBID`: the releases whose artist credit names the artist,
-        a page of `limit` (default 25, at most 100) from `offset`, in MusicBrainz' browse
-        envelope (`release-count`, `release-offset`, `releases`)."""
+        oldest first, a page of `limit` (default 25, at most 100) from `offset`, in
+        MusicBrainz' browse envelope (`release-count`, `release-offset`, `releases`). With
+        `inc=recordings` a page stops adding releases before it would pass WS_TRACK_LIMIT
+        tracks (one release at least, however long), and the recordings' relations
+        (`recording-level-rels` with `artist-rels`) come only while the page holds at most
+        WS_TRACK_LIMIT recordings."""
         artist = request.param("artist")
         if artist is None:
             return self.error(400, "A browse request needs a linked entity, or use query=.")
@@ -242,22 +289,28 @@ class MusicBrainzSandbox(SandboxServer):
                 for release in self.releases.values()
                 if any(credit["artist"] == artist for credit in release["artist-credit"])
             ),
-            key=lambda release: release["id"],
+            key=lambda release: (release["date"] or "9999", release["id"]),
         )
         limit = bounded_number(request.param("limit"), DEFAULT_LIMIT, 1, MAXIMUM_LIMIT)
         offset = bounded_number(request.param("offset"), 0, 0, 1_000_000)
-        page = [
-            self.release_json(release, includes) for release in releases[offset : offset + limit]
-        ]
+        chosen = releases[offset : offset + limit]
+        if "recordings" in includes:
+            chosen = within_track_limit(chosen)
+            if sum(track_count(release) for release in chosen) > WS_TRACK_LIMIT:
+                includes = includes - {"recording-level-rels"}
+        page = [self.release_json(release, includes) for release in chosen]
         body = {"release-count": len(releases), "release-offset": offset, "releases": page}
         return Response(200, body)
 
     @staticmethod
     def search_page(request: Request, key: str, scored: list[dict[str, Any]]) -> Response:
-        """One page of search results, best score first, in MusicBrainz' search envelope."""
-        scored.sort(key=lambda item: (-item["score"], item["title"]))
+        """One page of search results, best score first, in MusicBrainz' search envelope.
+        Hits tied on score come in an order that changes from one page to the next (the
+        real service's is not stable either), so paging may repeat or skip a tied hit."""
         limit = bounded_number(request.param("limit"), DEFAULT_LIMIT, 1, MAXIMUM_LIMIT)
         offset = bounded_number(request.param("offset"), 0, 0, 1_000_000)
+        shuffle = random.Random(f"{request.param('query')}|{offset}|{limit}")
+        scored.sort(key=lambda item: (-item["score"], shuffle.random()))
         created = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
         body = {"created": created, "count": len(scored), "offset": offset}
         return Response(200, {**body, key: scored[offset : offset + limit]})
