@@ -91,32 +91,35 @@ AS $$
     FROM candidates c
     GROUP BY c.producer_id
     HAVING bool_or(c.shared IS NOT NULL OR c.genres IS NOT NULL)
-  ), network AS (
-    SELECT c.producer_id,
-           array_agg(ar.name ORDER BY c.shared DESC, ar.name) AS artist_names
-    FROM candidates c
-    JOIN public.artists ar ON ar.id = c.artist_id
-    WHERE c.shared IS NOT NULL
-    GROUP BY c.producer_id
-  ), shared AS (  -- my producers the artists of their network worked with
-    SELECT c.producer_id, count(DISTINCT pl.producer_id) AS shared_producers
-    FROM candidates c
-    JOIN peer_links pl ON pl.artist_id = c.artist_id
-    GROUP BY c.producer_id
   ), genres AS (
     SELECT c.producer_id, array_agg(DISTINCT g ORDER BY g) AS genres
     FROM candidates c, unnest(c.genres) g
     GROUP BY c.producer_id
-  ), scored AS (
-    SELECT s.*, n.artist_names,
-           COALESCE(sh.shared_producers, 0) AS shared_producers,
-           COALESCE(g.genres, '{}'::TEXT[]) AS genres,
+  ), top AS (  -- the best `max`; what their reasons name is looked up for them alone
+    SELECT s.*, COALESCE(g.genres, '{}'::TEXT[]) AS genres,
            round(((2 * ln(1 + s.network) + least(COALESCE(cardinality(g.genres), 0), 3)
                    + ln(1 + s.recent_songs)) * (0.5 + s.confidence / 2))::NUMERIC, 2) AS score
     FROM stats s
-    LEFT JOIN network n ON n.producer_id = s.producer_id
-    LEFT JOIN shared sh ON sh.producer_id = s.producer_id
+    JOIN public.producers p ON p.id = s.producer_id
     LEFT JOIN genres g ON g.producer_id = s.producer_id
+    ORDER BY score DESC, s.network_songs DESC, p.name, p.id
+    LIMIT greatest(1, least(COALESCE(recommended_producers.max, 10), 100))
+  ), top_network AS (  -- the network artists of the best, each with the producers it shares
+    SELECT c.producer_id, c.artist_id, c.shared
+    FROM candidates c
+    JOIN top t ON t.producer_id = c.producer_id
+    WHERE c.shared IS NOT NULL
+  ), scored AS (
+    SELECT t.*,
+           COALESCE(n.artist_names, '{}'::TEXT[]) AS artist_names,
+           COALESCE(sh.shared_producers, 0) AS shared_producers
+    FROM top t
+    LEFT JOIN (SELECT tn.producer_id, array_agg(ar.name ORDER BY tn.shared DESC, ar.name) AS artist_names
+               FROM top_network tn JOIN public.artists ar ON ar.id = tn.artist_id
+               GROUP BY tn.producer_id) n ON n.producer_id = t.producer_id
+    LEFT JOIN (SELECT tn.producer_id, count(DISTINCT pl.producer_id) AS shared_producers
+               FROM top_network tn JOIN peer_links pl ON pl.artist_id = tn.artist_id
+               GROUP BY tn.producer_id) sh ON sh.producer_id = t.producer_id
   )
   SELECT p.id, p.name, sc.score,
          array_remove(ARRAY[
@@ -140,12 +143,11 @@ AS $$
                   CASE WHEN sc.songs = 1 THEN '' ELSE 's' END,
                   round(sc.confidence * 100))
          ], NULL),
-         sc.songs, sc.artists, COALESCE(sc.artist_names, '{}'::TEXT[]), sc.network_songs,
+         sc.songs, sc.artists, sc.artist_names, sc.network_songs,
          sc.shared_producers, sc.genres, sc.recent_songs, round(sc.confidence, 2), p.image_url
   FROM scored sc
   JOIN public.producers p ON p.id = sc.producer_id
-  ORDER BY sc.score DESC, sc.network_songs DESC, p.name, p.id
-  LIMIT greatest(1, least(COALESCE(recommended_producers.max, 10), 100));
+  ORDER BY sc.score DESC, sc.network_songs DESC, p.name, p.id;
 $$;
 GRANT EXECUTE ON FUNCTION public.recommended_producers(uuid,integer) TO discovery_operator, discovery_reader;
 

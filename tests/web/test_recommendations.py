@@ -127,6 +127,13 @@ def test_sql_function_ranks_candidates_and_clamps_max(
         )
     )
     assert count["n"] == 1
+    named = one(
+        db.execute(
+            "SELECT count(*) AS n FROM recommended_producers(artist_id => %s::UUID, max => 5)",
+            (catalogue["Beyoncé Lumière"],),
+        )
+    )
+    assert named["n"] == 1
     none = one(
         db.execute(
             "SELECT count(*) AS n FROM recommended_producers(%s::UUID, 5)", (str(uuid.uuid4()),)
