@@ -30,7 +30,7 @@ from producer_discovery.sources import registered_sources
 from producer_discovery.web.app import create_app
 
 BUDGET_MS = 200.0
-TOKEN = "benchmark-operator-token"
+TOKEN = "benchmark-operator-token-0123456789abcdef"  # 32 characters at least
 
 HISTORY = """
 INSERT INTO idempotency.processed_operations (key, queue_name, msg_id, processed_at)
@@ -103,6 +103,12 @@ def main() -> int:
             ("/dashboard", "/dashboard", {}),
             ("/api/search", "/api/search?q=producer%20amber", {}),
             ("/api/artists/{id}", f"/api/artists/{ids[artist]}", {}),
+            (
+                "/api/artists/{id}/recommended-…",
+                f"/api/artists/{ids[artist]}/recommended-producers",
+                {},
+            ),
+            ("/api/producers.csv?q= (operator)", "/api/producers.csv?q=producer", operator),
             ("/api/producers?limit=50", "/api/producers?limit=50", {}),
             ("/api/producers/{id}", f"/api/producers/{top['id']}", {}),
             ("/api/pipeline", "/api/pipeline", {}),
