@@ -24,9 +24,11 @@ $$;
 GRANT EXECUTE ON FUNCTION public.names_in_words(text[],integer) TO discovery_operator, discovery_reader;
 
 -- The recommendations for one artist, best first (at most `max`, 1-100). The score is
---   (2·ln(1 + network) + shared genres (at most 3) + ln(1 + recent songs)) × (0.5 + confidence / 2)
+--   (2·ln(1 + network) + ln(1 + network songs) + shared genres (at most 3)
+--    + ln(1 + recent songs)) × (0.5 + confidence / 2)
 -- where network = Σ, over the other artists the producer worked for who share producers
--- with this artist, the number of producers they share; shared genres = this artist's
+-- with this artist, the number of producers they share; network songs = the producer's songs
+-- for those artists; shared genres = this artist's
 -- genres found among the genres of the artists the producer worked for; recent songs = the
 -- producer's songs released in the last 3 years; confidence = the mean fused confidence of
 -- the producer's credits. Candidates are the producers of those network or same-genre
@@ -97,7 +99,8 @@ AS $$
     GROUP BY c.producer_id
   ), top AS (  -- the best `max`; what their reasons name is looked up for them alone
     SELECT s.*, COALESCE(g.genres, '{}'::TEXT[]) AS genres,
-           round(((2 * ln(1 + s.network) + least(COALESCE(cardinality(g.genres), 0), 3)
+           round(((2 * ln(1 + s.network) + ln(1 + s.network_songs)
+                   + least(COALESCE(cardinality(g.genres), 0), 3)
                    + ln(1 + s.recent_songs)) * (0.5 + s.confidence / 2))::NUMERIC, 2) AS score
     FROM stats s
     JOIN public.producers p ON p.id = s.producer_id
