@@ -5,8 +5,10 @@ only the operator gets e-mails and no cell can run as a spreadsheet formula."""
 from __future__ import annotations
 
 import csv
+import datetime
 import io
 import json
+import math
 import uuid
 
 import pytest
@@ -267,3 +269,37 @@ def test_cli_recommends_by_name_or_id_and_refuses_an_unknown_artist(
         capsys, monkeypatch, database_url, "producers", "recommend", "Nova Reyes", "--limit", "0"
     )
     assert code == 2
+
+
+def test_the_score_is_the_documented_formula(client: TestClient, catalogue: dict[str, str]) -> None:
+    """DJ O'Neil for Nova Reyes: network 1, 1 network song, no shared genre, 1 song of
+    2024-05-03 (recent while that is within 3 years), confidence 0.7:
+    (2·ln 2 + ln 2 + 0 + ln(1 + recent)) × (0.5 + 0.7 / 2)."""
+    recent = 1 if datetime.date(2024, 5, 3) >= three_years_ago() else 0
+    expected = (2 * math.log(2) + math.log(2) + math.log(1 + recent)) * (0.5 + 0.7 / 2)
+    producers = recommended(client, catalogue["Nova Reyes"])["producers"]
+    assert isinstance(producers, list)
+    assert producers[0]["score"] == round(expected, 2)
+    assert producers[0]["recent_songs"] == recent
+
+
+def three_years_ago() -> datetime.date:
+    today = datetime.date.today()
+    try:
+        return today.replace(year=today.year - 3)
+    except ValueError:  # 29 February
+        return today.replace(year=today.year - 3, day=28)
+
+
+def test_names_are_listed_in_words(db: Database) -> None:
+    """One name, two with "and", four or more cut after three with "and N others"."""
+    cases = {
+        "{A}": "A",
+        "{A,B}": "A and B",
+        "{A,B,C}": "A, B and C",
+        "{A,B,C,D}": "A, B, C and 1 other",
+        "{A,B,C,D,E}": "A, B, C and 2 others",
+    }
+    for names, words in cases.items():
+        row = one(db.execute("SELECT names_in_words(%s::TEXT[]) AS w", (names,)))
+        assert row["w"] == words
