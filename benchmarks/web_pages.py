@@ -103,6 +103,12 @@ def main() -> int:
             ("/dashboard", "/dashboard", {}),
             ("/api/search", "/api/search?q=producer%20amber", {}),
             ("/api/artists/{id}", f"/api/artists/{ids[artist]}", {}),
+            (
+                "/api/artists/{id}/recommended-…",
+                f"/api/artists/{ids[artist]}/recommended-producers",
+                {},
+            ),
+            ("/api/producers.csv?q= (operator)", "/api/producers.csv?q=producer", operator),
             ("/api/producers?limit=50", "/api/producers?limit=50", {}),
             ("/api/producers/{id}", f"/api/producers/{top['id']}", {}),
             ("/api/pipeline", "/api/pipeline", {}),

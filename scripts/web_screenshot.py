@@ -4,7 +4,8 @@
 
 Seeds the sample web catalogue (sandbox.web_catalogue.SAMPLE) and one dead letter into the
 database (DATABASE_URL, else the embedded one) when it has no artists yet, serves the app on a
-free port, signs in as operator for the dashboard, and saves home.png, producer.png and
+free port, signs in as operator for the dashboard, and saves home.png, producer.png (with
+the evidence badges and a disagreement), artist.png (with the recommended producers) and
 dashboard.png (1280 px wide) in the directory given.
 """
 
@@ -30,7 +31,7 @@ from producer_discovery.sandbox.web_catalogue import SAMPLE, seed_dead_letter, s
 from producer_discovery.settings import Settings
 from producer_discovery.web.app import create_app
 
-TOKEN = "screenshot-token"
+TOKEN = "screenshot-token-0123456789abcdefghijklmnop"  # 32 characters at least
 
 
 def main(directory: Path) -> None:
@@ -41,27 +42,48 @@ def main(directory: Path) -> None:
             seed_web_catalogue(conn, SAMPLE)
             seed_dead_letter(conn, "Lost Artist")
             conn.execute("SELECT start_artist_discovery('Juno Vale')")
-        mara = conn.execute("SELECT id::TEXT AS id FROM producers WHERE name = 'Mara Quill'").fetchone()
+        mara = conn.execute(
+            "SELECT id::TEXT AS id FROM producers WHERE name = 'Mara Quill'"
+        ).fetchone()
+        nova = conn.execute(
+            "SELECT id::TEXT AS id FROM artists WHERE name = 'Nova Reyes'"
+        ).fetchone()
     assert mara is not None
+    assert nova is not None
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(Settings(web_operator_token=SecretStr(TOKEN)), url),
-                                           host="127.0.0.1", port=port, log_level="warning"))
+    server = uvicorn.Server(
+        uvicorn.Config(
+            create_app(Settings(web_operator_token=SecretStr(TOKEN)), url),
+            host="127.0.0.1",
+            port=port,
+            log_level="warning",
+        )
+    )
     threading.Thread(target=server.run, daemon=True).start()
     while not server.started:
         time.sleep(0.05)
     base = f"http://127.0.0.1:{port}"
     options = Options()
     options.binary_location = "/usr/bin/chromium"
-    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,1000",
-                     "--hide-scrollbars"):
+    for argument in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-dev-shm-usage",
+        "--window-size=1280,1000",
+        "--hide-scrollbars",
+    ):
         options.add_argument(argument)
-    browser = webdriver.Chrome(service=Service(executable_path="/usr/bin/chromedriver"), options=options)
+    browser = webdriver.Chrome(
+        service=Service(executable_path="/usr/bin/chromedriver"), options=options
+    )
     try:
         browser.get(f"{base}/?q=mara")
         browser.save_screenshot(str(directory / "home.png"))
         browser.get(f"{base}/producers/{mara['id']}")
         browser.find_element(By.XPATH, "//summary[starts-with(., 'Evidence')]").click()
         browser.save_screenshot(str(directory / "producer.png"))
+        browser.get(f"{base}/artists/{nova['id']}")
+        browser.save_screenshot(str(directory / "artist.png"))
         browser.get(f"{base}/login")
         browser.find_element(By.ID, "token").send_keys(TOKEN)
         browser.find_element(By.CSS_SELECTOR, "form[action='/login'] button").click()

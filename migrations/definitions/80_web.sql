@@ -115,6 +115,55 @@ AS $$
 $$;
 GRANT EXECUTE ON FUNCTION public.get_artist_producers(uuid) TO discovery_operator, discovery_reader;
 
+-- What the evidence of one credit says, shown beside it: the role qualifier (co, additional,
+-- executive, vocal…; NULL for a plain producer) of the production role most sources give,
+-- how many independent sources assert a production role (`confirmed_by`) and which
+-- (`sources`; the credit's own `source` when no evidence row was kept), and what the other
+-- sources say instead (`disagreements`: a source that names another production role, or
+-- only a role that is not production, such as writer).
+CREATE OR REPLACE FUNCTION public.get_credit_evidence(p_track_id UUID, p_producer_id UUID,
+                                                      p_source TEXT)
+RETURNS JSONB
+LANGUAGE sql
+STABLE
+SECURITY DEFINER
+SET search_path = pg_catalog, public, pg_temp
+AS $$
+  WITH e AS (
+    SELECT ev.source, ev.role, ev.role_label, ev.role LIKE '%producer' AS production
+    FROM public.track_producer_evidence ev
+    WHERE ev.track_id = p_track_id AND ev.producer_id = p_producer_id
+  ), main AS (
+    SELECT e.role FROM e WHERE e.production
+    GROUP BY e.role
+    ORDER BY count(DISTINCT e.source) DESC,
+             array_position(ARRAY['producer', 'co-producer', 'additional producer',
+                                  'assistant producer', 'associate producer', 'vocal producer',
+                                  'executive producer'], e.role) NULLS LAST, e.role
+    LIMIT 1
+  ), asserting AS (
+    SELECT COALESCE(
+             (SELECT array_agg(DISTINCT e.source ORDER BY e.source) FROM e WHERE e.production),
+             string_to_array(NULLIF(p_source, ''), '+'), '{}'::TEXT[]) AS sources
+  )
+  SELECT jsonb_build_object(
+    'role_qualifier', NULLIF(regexp_replace((SELECT m.role FROM main m), '-?\s*producer$', ''), ''),
+    'confirmed_by', (SELECT cardinality(a.sources) FROM asserting a),
+    'sources', (SELECT to_jsonb(a.sources) FROM asserting a),
+    'disagreements', COALESCE((
+      SELECT jsonb_agg(jsonb_build_object('source', e.source, 'says', e.role,
+                                          'label', e.role_label)
+                       ORDER BY e.source, e.role)
+      FROM e
+      WHERE e.role IS DISTINCT FROM (SELECT m.role FROM main m)
+        AND NOT EXISTS (SELECT 1 FROM e same
+                        WHERE same.source = e.source AND same.role = (SELECT m.role FROM main m))
+        AND (e.production OR NOT EXISTS (SELECT 1 FROM e other
+                                         WHERE other.source = e.source AND other.production))),
+      '[]'::JSONB));
+$$;
+GRANT EXECUTE ON FUNCTION public.get_credit_evidence(uuid,uuid,text) TO discovery_operator, discovery_reader;
+
 -- One artist as a document: its albums (newest first) with their tracks and who produced
 -- each, and its producers. NULL when there is no such artist.
 CREATE OR REPLACE FUNCTION public.get_artist(p_artist_id UUID)
@@ -140,6 +189,8 @@ AS $$
                                      'id', p.id, 'name', p.name,
                                      'confidence', round(tp.confidence, 2),
                                      'roles', tp.roles, 'source', tp.source)
+                                   || public.get_credit_evidence(tp.track_id, tp.producer_id,
+                                                                 tp.source)
                                    ORDER BY tp.confidence DESC, p.name)
                             FROM public.track_producers tp
                             JOIN public.producers p ON p.id = tp.producer_id
@@ -282,7 +333,9 @@ AS $$
             GROUP BY si.source) ids), '{}'::JSONB),
     'enriched_at', p.enriched_at,
     'credits', COALESCE((
-      SELECT jsonb_agg(to_jsonb(c)) FROM public.get_producer_credits(p.id) c), '[]'::JSONB),
+      SELECT jsonb_agg(to_jsonb(c)
+                       || public.get_credit_evidence(c.track_id, p.id, array_to_string(c.sources, '+')))
+      FROM public.get_producer_credits(p.id) c), '[]'::JSONB),
     'collaborators', COALESCE((
       SELECT jsonb_agg(to_jsonb(c)) FROM public.get_producer_collaborations(p.id) c),
       '[]'::JSONB))

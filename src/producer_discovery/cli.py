@@ -146,7 +146,7 @@ def build_parser() -> Parser:
     output.add_argument("--csv", action="store_true")
     producers.add_argument("--wide", action="store_true", help="also the picture URLs")
     producer_actions = producers.add_subparsers(
-        dest="producers_action", parser_class=Parser, metavar="{search,show,forget}"
+        dest="producers_action", parser_class=Parser, metavar="{search,show,forget,recommend}"
     )
     search = producer_actions.add_parser("search", help="artists and producers matching a text")
     search.add_argument(
@@ -167,6 +167,15 @@ def build_parser() -> Parser:
         "never collect them again",
     )
     forget.add_argument("producer", help="a producer id, or their exact name (any spelling)")
+    recommend = producer_actions.add_parser(
+        "recommend",
+        help="producers not yet credited on an artist, best first, with their reasons",
+    )
+    recommend.add_argument("artist", type=artist_name, help="an artist's id, or their name")
+    recommend.add_argument(
+        "--limit", type=number_between("the limit", 1, 100), default=10, help="1-100 (10)"
+    )
+    recommend.add_argument("--json", action="store_true", help="typed values, with ids")
 
     web = commands.add_parser("web", help="the web app: search, artists, producers, dashboard, API")
     web.add_argument(

@@ -38,6 +38,7 @@ from producer_discovery.output import (
     to_json,
     with_contact,
 )
+from producer_discovery.recommendations import recommend_command
 from producer_discovery.runtime import supervisor
 from producer_discovery.runtime.configuration import configuration_problems
 from producer_discovery.runtime.resources import pool_size
@@ -395,6 +396,12 @@ def producers_command(settings: Settings, arguments: argparse.Namespace) -> int:
         return producers_show(settings, arguments)
     if action == "forget":
         return producers_forget(settings, arguments)
+    if action == "recommend":
+        with connect(settings) as database:
+            notices = recommend_command(database, arguments)
+        for notice in notices:
+            say(notice)
+        return 0
     with connect(settings) as database:
         contact = database.contact_visible()
         rows = database.leaderboard(arguments.artist, with_contact=contact)

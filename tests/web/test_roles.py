@@ -109,3 +109,38 @@ def test_the_app_reads_as_the_reader_and_acts_as_the_operator(
             f"/api/dlq/artist_discovery_dlq/{roles_cluster['dead letter']}/replay", headers=operator
         )
         assert replay.status_code == 200, replay.text
+
+
+def test_the_reader_may_recommend_and_only_the_operator_exports_emails(
+    roles_cluster: dict[str, str],
+) -> None:
+    """As discovery_reader: recommended_producers and the evidence run. Through the app
+    (logged in as discovery_web): a visitor's CSV has no email column nor address, the
+    operator's has both."""
+    with psycopg.connect(roles_cluster["web"], autocommit=True, row_factory=dict_row) as conn:
+        conn.execute("SET ROLE discovery_reader")
+        row = one(
+            conn.execute(
+                "SELECT name, reasons FROM recommended_producers(%s::UUID, 5)",
+                (roles_cluster["Nova Reyes"],),
+            )
+        )
+        assert row["name"] == "DJ O'Neil"
+        assert row["reasons"]
+        document = one(
+            conn.execute("SELECT get_producer(%s::UUID) AS p", (roles_cluster["Mara Quill"],))
+        )
+        assert {c["confirmed_by"] for c in document["p"]["credits"]} == {1, 2}
+    app = create_app(Settings(web_operator_token=SecretStr(TOKEN)), roles_cluster["web"])
+    operator = {"Authorization": f"Bearer {TOKEN}"}
+    with TestClient(app, raise_server_exceptions=False) as client:
+        visitor = client.get("/api/producers.csv", params={"q": "mara quill"})
+        assert visitor.status_code == 200, visitor.text
+        assert "email" not in visitor.text.splitlines()[0]
+        assert "@" not in visitor.text
+        exported = client.get("/api/producers.csv", params={"q": "mara quill"}, headers=operator)
+        assert exported.text.splitlines()[0].endswith(",email")
+        assert "mara@quill.example" in exported.text
+        path = f"/api/artists/{roles_cluster['Beyoncé Lumière']}/recommended-producers"
+        assert "@" not in client.get(f"{path}.csv").text
+        assert "theo@marchand.example" in client.get(f"{path}.csv", headers=operator).text

@@ -187,3 +187,13 @@ class OperatorDatabase:
         """forget_producer(): what was deleted, or None when there is no such producer."""
         row = self._one("producer_forget", {"producer_id": producer_id})
         return row["forgotten"] if row else None
+
+    def artists_named(self, name: str) -> list[Row]:
+        """The artists of this name (case, accents and punctuation ignored)."""
+        return self._rows("artists_named", {"name": name})
+
+    def recommendations(self, artist_id: str, limit: int) -> dict[str, Any] | None:
+        """get_recommended_producers' document, or None for an unknown artist."""
+        row = self._one("recommended_producers", {"artist_id": artist_id, "limit": limit})
+        document: dict[str, Any] | None = row["recommendations"] if row else None
+        return document

@@ -92,8 +92,10 @@ def seed_credit(
     confidence: float,
     roles: list[str],
     sources: dict[str, float],
+    other_roles: dict[str, str] | None = None,
 ) -> None:
-    """One fused credit and its evidence, one row per source."""
+    """One fused credit and its evidence, one row per source; `other_roles` ({source: label
+    of a writing role}) adds what a source says instead (evidence only, role "writer")."""
     conn.execute(
         query("producer_upsert_track_credit"),
         {
@@ -116,6 +118,20 @@ def seed_credit(
                 "role_label": roles[0].title(),
                 "attributes": Jsonb([]),
                 "confidence": source_confidence,
+            },
+        )
+    for source, label in sorted((other_roles or {}).items()):
+        conn.execute(
+            query("producer_insert_evidence"),
+            {
+                "track_id": track_id,
+                "producer_id": producer_id,
+                "source": source,
+                "source_id": None,
+                "role": "writer",
+                "role_label": label,
+                "attributes": Jsonb([]),
+                "confidence": 0.7,
             },
         )
 

@@ -155,3 +155,20 @@ class Store:
             return conn.execute(
                 query("dlq_replay"), {"queue": queue, "message_id": message_id}
             ).fetchall()
+
+    # Recommendations and exports ----------------------------------------------------------
+
+    def recommendations(self, artist_id: str, limit: int) -> dict[str, Any] | None:
+        """get_recommended_producers: the producers to suggest to an artist (no contact
+        data), or None for an unknown artist."""
+        with self.connection(operator=False) as conn:
+            row = conn.execute(
+                query("recommended_producers"), {"artist_id": artist_id, "limit": limit}
+            ).fetchone()
+        return row["recommendations"] if row else None
+
+    def emails(self, producer_ids: list[str]) -> dict[str, str | None]:
+        """{producer id: e-mail} for an operator's export (read as the operator role)."""
+        with self.connection(operator=True) as conn:
+            rows = conn.execute(query("producers_emails"), {"ids": producer_ids}).fetchall()
+        return {row["id"]: row["email"] for row in rows}

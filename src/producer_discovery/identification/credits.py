@@ -9,7 +9,10 @@ Roles. A role label ("Co-Producer", "Additional Production", "Producer [Addition
 "Executive-Producer", a MusicBrainz attribute list) maps to one of `PRODUCTION_ROLES`, or to
 nothing when it is not a production credit (engineers, mixers, instruments, writers, labels,
 "Production Coordinator"). Executive producers are kept as credits but never count as
-producers.
+producers. A few other roles (`OTHER_ROLES`: writer) are read too, only so that what a
+source says *instead* of producer can be kept as evidence beside a producer's credit (one
+source says producer, another writer only); they never count as producers, nor add to a
+credit's roles, sources or confidence.
 
 Confidence is per source and says how likely the credit is right, whatever the role:
 
@@ -38,6 +41,8 @@ ASSISTANT_PRODUCER = "assistant producer"
 ASSOCIATE_PRODUCER = "associate producer"
 VOCAL_PRODUCER = "vocal producer"
 EXECUTIVE_PRODUCER = "executive producer"
+WRITER = "writer"
+OTHER_ROLES = (WRITER,)
 PRODUCTION_ROLES = (
     PRODUCER,
     CO_PRODUCER,
@@ -58,6 +63,18 @@ ROLE_OF_QUALIFIER = {
 }
 PRODUCTION_HEADS = frozenset({"producer", "producers", "production", "produced"})
 NEUTRAL_QUALIFIERS = frozenset({"music", "beat", "beats", "track", "record", "lead", "main"})
+WRITING_LABELS = frozenset(
+    {
+        ("written", "by"),
+        ("writer",),
+        ("songwriter",),
+        ("lyrics", "by"),
+        ("music", "by"),
+        ("words", "by"),
+        ("composed", "by"),
+        ("written", "by", "composed", "by"),
+    }
+)
 FUSED_CO_PREFIX = re.compile(r"^co(produc\w*)$")
 LABEL_WORD = re.compile(r"[^\W_]+")
 
@@ -69,7 +86,7 @@ class Credit:
     name: str  # as credited (Discogs: the release's name variation)
     normalized_name: str
     role: str  # one of PRODUCTION_ROLES
-    counts_as_producer: bool  # False for executive producers
+    counts_as_producer: bool  # False for executive producers and other roles (writer)
     source: str  # the crediting source's name in the registry (producer_discovery.sources)
     source_id: str | None  # Genius artist id, MBID, Discogs artist id; None for titles
     role_label: str  # the label as the source wrote it
@@ -94,13 +111,18 @@ class Credit:
             name=name.strip(),
             normalized_name=normalize_name(identity_name or name),
             role=role,
-            counts_as_producer=role != EXECUTIVE_PRODUCER,
+            counts_as_producer=counts_as_producer(role),
             source=source,
             source_id=None if source_id in (None, "") else str(source_id),
             role_label=role_label,
             attributes=tuple(attributes),
             confidence=confidence,
         )
+
+    @property
+    def asserts_production(self) -> bool:
+        """True for a production role (executive included); False for a writer credit."""
+        return self.role in PRODUCTION_ROLES
 
     @property
     def name_keys(self) -> frozenset[str]:
@@ -122,6 +144,24 @@ class Credit:
 
 
 # Roles -----------------------------------------------------------------------------------
+def counts_as_producer(role: str) -> bool:
+    """A producing role: not executive, not another role (writer)."""
+    return role in PRODUCTION_ROLES and role != EXECUTIVE_PRODUCER
+
+
+def production_credits(credits: Iterable[Credit]) -> list[Credit]:
+    """The credits that assert a production role (what a credit's roles, sources and
+    confidence are made of); writer credits are evidence only."""
+    return [credit for credit in credits if credit.asserts_production]
+
+
+def other_role(label: str) -> str | None:
+    """WRITER for a writing label ("Written-By", "Songwriter", "Lyrics By", "Music By"…),
+    else None. Bracketed text is ignored."""
+    words = tuple(label_words(re.sub(r"\[[^\]]*\]", " ", label)))
+    return WRITER if words in WRITING_LABELS else None
+
+
 def label_words(label: str) -> list[str]:
     """Lower-case words of a role label; "Co-Producer(s)" → ["co", "producer"]."""
     words = LABEL_WORD.findall(label.casefold().replace("(s)", ""))

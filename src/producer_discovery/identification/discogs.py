@@ -30,7 +30,12 @@ from typing import Any
 
 from producer_discovery.clients.discogs import DiscogsClient
 from producer_discovery.identification.credit_source import Ask, Tools
-from producer_discovery.identification.credits import Credit, production_role, unique_credits
+from producer_discovery.identification.credits import (
+    Credit,
+    other_role,
+    production_role,
+    unique_credits,
+)
 from producer_discovery.identification.discogs_listing import (
     artist_listing,
     entry_release_ids,
@@ -82,6 +87,17 @@ def discogs_roles(role: str) -> list[tuple[str, str, list[str]]]:
         production = production_role(BRACKETED.sub(" ", label), qualifiers)
         if production is not None:
             found.append((production, label, qualifiers))
+    return found
+
+
+def discogs_other_roles(role: str) -> list[tuple[str, str, list[str]]]:
+    """The writing roles in a Discogs role string ("Written-By", "Lyrics By"…), as
+    `discogs_roles` gives production roles: kept only as evidence beside a producer's credit."""
+    found: list[tuple[str, str, list[str]]] = []
+    for label in split_roles(role):
+        role_name = other_role(label)
+        if role_name is not None:
+            found.append((role_name, label, []))
     return found
 
 
@@ -243,11 +259,16 @@ def find_track(
 
 
 # Credits ---------------------------------------------------------------------------------
-def artist_credits(artist: dict[str, Any], confidence: float) -> list[Credit]:
-    """One credit per production role of one `extraartists` item."""
+def artist_credits(
+    artist: dict[str, Any], confidence: float, other_roles: bool = False
+) -> list[Credit]:
+    """One credit per production role of one `extraartists` item (and per writing role
+    with `other_roles`)."""
     name = (artist.get("name") or "").strip()
     if not name:
         return []
+    role = artist.get("role") or ""
+    roles = discogs_roles(role) + (discogs_other_roles(role) if other_roles else [])
     return [
         Credit.create(
             name=display_name(name, artist.get("anv")),
@@ -259,7 +280,7 @@ def artist_credits(artist: dict[str, Any], confidence: float) -> list[Credit]:
             attributes=qualifiers,
             confidence=confidence,
         )
-        for role, label, qualifiers in discogs_roles(artist.get("role") or "")
+        for role, label, qualifiers in roles
     ]
 
 
@@ -279,9 +300,13 @@ def release_level_confidence(
 
 
 def discogs_release_credits(
-    release: dict[str, Any], track_title: str, track_position: str | None = None
+    release: dict[str, Any],
+    track_title: str,
+    track_position: str | None = None,
+    other_roles: bool = False,
 ) -> list[Credit]:
-    """Production credits of one track of a Discogs release.
+    """Production credits of one track of a Discogs release (and writing credits, evidence
+    only, with `other_roles`).
 
     The track is found in the tracklist (see `find_track`); when it is not there, the
     release is not known to contain it and nothing is credited.
@@ -293,11 +318,11 @@ def discogs_release_credits(
     ordered_positions, parents = tracklist_positions(release)
     credits: list[Credit] = []
     for artist in track.get("extraartists") or []:
-        credits.extend(artist_credits(artist, TRACK_CONFIDENCE))
+        credits.extend(artist_credits(artist, TRACK_CONFIDENCE, other_roles))
     for artist in release.get("extraartists") or []:
         confidence = release_level_confidence(artist, track, ordered_positions, parents)
         if confidence is not None:
-            credits.extend(artist_credits(artist, confidence))
+            credits.extend(artist_credits(artist, confidence, other_roles))
     return unique_credits(credits)
 
 
@@ -310,7 +335,8 @@ class DiscogsSource:
         if release is None:
             return SourceAnswer(note={"release": None})
         return SourceAnswer(
-            discogs_release_credits(release, track.title), {"release": release["id"]}
+            discogs_release_credits(release, track.title, other_roles=True),
+            {"release": release["id"]},
         )
 
     def release_with_track(self, track: TrackToIdentify) -> dict[str, Any] | None:

@@ -22,7 +22,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from producer_discovery.errors import ConfigurationError
-from producer_discovery.identification.credits import PRODUCTION_ROLES, Credit
+from producer_discovery.identification.credits import (
+    PRODUCTION_ROLES,
+    Credit,
+    production_credits,
+)
 
 Ranking = tuple[str, ...]  # the credit sources, most trusted first (the registry's trust)
 
@@ -135,14 +139,17 @@ def fuse_person(person: Person, ranking: Ranking) -> FusedProducer:
     """The fused view of one person's credits; the most trusted source names them."""
     credits = sorted(person.credits, key=lambda credit: trust_rank(credit.source, ranking))
     namer = credits[0]
+    # roles, sources and confidence come from the production credits; a writer credit is
+    # evidence only (all credits when there is none: such a person is no producer anyway)
+    asserting = production_credits(credits) or credits
     return FusedProducer(
         display_name=namer.name,
         normalized_name=namer.normalized_name,
         ids=dict(sorted(person.ids.items(), key=lambda item: trust_rank(item[0], ranking))),
-        roles=ordered_roles(credits),
+        roles=ordered_roles(asserting),
         counts_as_producer=any(credit.counts_as_producer for credit in credits),
-        sources=sorted({credit.source for credit in credits}),
-        confidence=fused_confidence(credits),
+        sources=sorted({credit.source for credit in asserting}),
+        confidence=fused_confidence(asserting),
         evidence=credits,
     )
 

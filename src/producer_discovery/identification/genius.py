@@ -5,7 +5,9 @@
 Genius search often ranks another song first, so a hit is used only when its title and
 primary artist match the track (`genius_hit_matches`). `producer_artists` are producers
 (0.85); a `custom_performances` entry counts when its label is a production role (0.80).
-Writers, featured artists, engineers, instruments and labels are never credits here.
+Writers, featured artists, engineers, instruments and labels are never credits here;
+`writer_artists` are read apart (`genius_song_other_roles`), kept only as evidence beside a
+producer's credit.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from producer_discovery.clients.genius import GeniusClient
 from producer_discovery.identification.credit_source import Ask, Tools
 from producer_discovery.identification.credits import (
     PRODUCER,
+    WRITER,
     Credit,
     production_role,
     unique_credits,
@@ -95,6 +98,16 @@ def genius_song_credits(song: dict[str, Any]) -> list[Credit]:
     return unique_credits(credits)
 
 
+def genius_song_other_roles(song: dict[str, Any]) -> list[Credit]:
+    """The song's writers (`writer_artists`) as writer credits: evidence of what Genius says
+    about a person another source credits as producer, never a producer credit."""
+    credits = [
+        genius_artist_credit(artist, WRITER, "Writer", GENIUS_PRODUCER_CONFIDENCE)
+        for artist in song.get("writer_artists") or []
+    ]
+    return unique_credits(credit for credit in credits if credit)
+
+
 def variant_words(comparable: str) -> list[str]:
     """The variant markers (remix, live, acoustic, tribute…) of a comparable title, sorted,
     repeats kept: "Live Forever (Live)" has two."""
@@ -144,7 +157,7 @@ class GeniusSource:
         if song_id is None:
             return SourceAnswer(note={"song": None})
         song = self.client.song(song_id)
-        credits = genius_song_credits(song) if song else []
+        credits = [*genius_song_credits(song), *genius_song_other_roles(song)] if song else []
         return SourceAnswer(credits, {"song": song_id})
 
     def verified_song_id(self, track: TrackToIdentify) -> int | None:

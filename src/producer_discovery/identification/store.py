@@ -21,8 +21,10 @@ Runs inside the worker's one commit (`Outcome.write`):
    - else a new producer. Every source id of the credit is attached to the producer unless
      another producer already holds it. The display name follows the most trusted source.
 4. Replace the track's credits: `track_producers` (fused confidence 1 − Π(1 − cₛ), every
-   source joined with '+', roles) and `track_producer_evidence` (one row per source and
-   role); producers no longer credited lose their credit on this track.
+   source joined with '+', roles; all three from the production credits only) and
+   `track_producer_evidence` (one row per source and role, writer credits included, so what
+   a source says instead of producer is kept); producers no longer credited lose their
+   credit on this track.
 5. Hand-off: the producers never enriched nor queued yet are marked queued and returned, so
    the caller sends exactly one social_enrichment message for each.
 """
@@ -36,7 +38,11 @@ from typing import Any
 import psycopg
 
 from producer_discovery.db import producers as db
-from producer_discovery.identification.credits import EXECUTIVE_PRODUCER, Credit
+from producer_discovery.identification.credits import (
+    Credit,
+    counts_as_producer,
+    production_credits,
+)
 from producer_discovery.identification.fusion import (
     FusedProducer,
     Ranking,
@@ -139,7 +145,7 @@ def credit_from_evidence(stored: db.StoredEvidence) -> Credit:
         name=stored.name,
         normalized_name=stored.normalized_name,
         role=evidence.role,
-        counts_as_producer=evidence.role != EXECUTIVE_PRODUCER,
+        counts_as_producer=counts_as_producer(evidence.role),
         source=evidence.source,
         source_id=evidence.source_id,
         role_label=evidence.role_label,
@@ -258,9 +264,9 @@ def replace_track_credits(
         [
             db.TrackCredit(
                 producer_id=producer_id,
-                confidence=round(fused_confidence(credits), 6),
-                source="+".join(sorted({credit.source for credit in credits})),
-                roles=ordered_roles(credits),
+                confidence=round(fused_confidence(production_credits(credits)), 6),
+                source="+".join(sorted({c.source for c in production_credits(credits)})),
+                roles=ordered_roles(production_credits(credits)),
                 evidence=[evidence_of(credit) for credit in credits],
             )
             for producer_id, credits in producers.items()

@@ -7,7 +7,8 @@ pipeline.
     seed_dead_letter(conn, "Nova Reyes")      one artist_discovery message in its DLQ
 
 A catalogue is `{"artists": [{"name", "genres", "albums": [{"name", "release_date",
-"tracks": [{"name", "credits": [{"producer", "roles", "sources": {source: confidence}}]}]}]}],
+"tracks": [{"name", "credits": [{"producer", "roles", "sources": {source: confidence},
+"other_roles": {source: writing label}}]}]}]}],
 "producers": {name: {"email", "instagram_handle", "image_url", "aliases", "socials"}}}`.
 Credits are fused as the pipeline fuses them: confidence 1 − Π(1 − cᵢ), sources joined by +.
 """
@@ -56,6 +57,7 @@ SAMPLE: dict[str, Any] = {
                                     "producer": "Mara Quill",
                                     "roles": ["producer"],
                                     "sources": {"genius": 0.9},
+                                    "other_roles": {"discogs": "Written-By"},
                                 }
                             ],
                         },
@@ -160,6 +162,7 @@ def seed_web_catalogue(conn: psycopg.Connection[Any], catalogue: dict[str, Any])
                         round(fused, 4),
                         credit["roles"],
                         sources,
+                        credit.get("other_roles"),
                     )
     return ids
 

@@ -25,7 +25,7 @@ from producer_discovery import __version__
 from producer_discovery.db.web_store import Store
 from producer_discovery.settings import Settings
 from producer_discovery.sources import credit_labels
-from producer_discovery.web import api, pages
+from producer_discovery.web import api, pages, shortlists
 from producer_discovery.web.security import Guard
 
 HERE = Path(__file__).parent
@@ -80,6 +80,7 @@ def create_app(settings: Settings, database_url: str) -> FastAPI:
     app.state.templates = templates
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.include_router(api.router)
+    app.include_router(shortlists.router)
     app.include_router(pages.router)
     install_error_pages(app, templates)
 

@@ -22,6 +22,8 @@ router = APIRouter(include_in_schema=False)
 NEW_SINCE_PANEL_PERIOD = timedelta(days=7)
 NEW_SINCE_PANEL_ROWS = 10
 
+RECOMMENDED = 5  # producers recommended on an artist's page
+
 SOCIAL_LINKS = {
     "instagram_handle": ("Instagram", "https://www.instagram.com/{}/"),
     "twitter": ("X (Twitter)", "https://x.com/{}"),
@@ -108,7 +110,8 @@ def artist_page(request: Request, artist_id: uuid.UUID) -> Response:
     document = store(request).artist(str(artist_id))
     if document is None:
         raise HTTPException(404, "There is no artist with this id.")
-    return render(request, "artist.html", {"artist": document})
+    recommendations = store(request).recommendations(str(artist_id), RECOMMENDED)
+    return render(request, "artist.html", {"artist": document, "recommendations": recommendations})
 
 
 @router.get("/producers/{producer_id}")
