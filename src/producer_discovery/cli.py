@@ -16,7 +16,7 @@ from typing import NoReturn, TypeVar
 import psycopg
 from pydantic import ValidationError
 
-from producer_discovery import inputs, operations
+from producer_discovery import identity_operations, inputs, operations
 from producer_discovery.db.embedded import default_home
 from producer_discovery.errors import ProducerDiscoveryError
 from producer_discovery.logging import configure as configure_logging
@@ -138,7 +138,9 @@ def build_parser() -> Parser:
     output.add_argument("--csv", action="store_true")
     producers.add_argument("--wide", action="store_true", help="also the picture URLs")
     producer_actions = producers.add_subparsers(
-        dest="producers_action", parser_class=Parser, metavar="{search,show,forget}"
+        dest="producers_action",
+        parser_class=Parser,
+        metavar="{search,show,forget,candidates,merge,unmerge,keep-apart}",
     )
     search = producer_actions.add_parser("search", help="artists and producers matching a text")
     search.add_argument(
@@ -159,6 +161,7 @@ def build_parser() -> Parser:
         "never collect them again",
     )
     forget.add_argument("producer", help="a producer id, or their exact name (any spelling)")
+    identity_operations.add_parsers(producer_actions)
 
     web = commands.add_parser("web", help="the web app: search, artists, producers, dashboard, API")
     web.add_argument(
