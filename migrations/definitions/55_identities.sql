@@ -493,8 +493,11 @@ BEGIN
     AND c.producer_b = GREATEST(v_merge.kept_id, v_merge.merged_id);
 
   UPDATE public.producers k
-  SET metadata = jsonb_set(k.metadata, '{merged_from}',
-                           (k.metadata -> 'merged_from') - v_merge.merged_id::TEXT),
+  SET metadata = CASE WHEN (k.metadata -> 'merged_from') - v_merge.merged_id::TEXT = '[]'::JSONB
+                      THEN k.metadata - 'merged_from'
+                      ELSE jsonb_set(k.metadata, '{merged_from}',
+                                     (k.metadata -> 'merged_from') - v_merge.merged_id::TEXT)
+                 END,
       updated_at = now()
   WHERE k.id = v_merge.kept_id AND jsonb_typeof(k.metadata -> 'merged_from') = 'array';
 
