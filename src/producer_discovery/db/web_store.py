@@ -106,6 +106,12 @@ class Store:
             document |= details["details"]
         return document
 
+    def merge_candidates(self) -> list[dict[str, Any]]:
+        """The possible duplicates (producer_merge_candidates(), definitions/55_identities.sql),
+        readable by everyone: names, ids, sources, artists and the evidence in words."""
+        with self.connection(operator=False) as conn:
+            return conn.execute(query("identity_candidates")).fetchall()
+
     # Operator sessions (migration 0110) --------------------------------------------------
 
     def session_open(self, id_hash: str, seconds: int) -> None:

@@ -142,6 +142,7 @@ def dashboard(
         "dashboard.html",
         {
             "pipeline": pipeline,
+            "candidates": store(request).merge_candidates(),
             "queued": queued,
             "replayed": replayed,
             "forgotten": forgotten,
