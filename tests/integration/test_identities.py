@@ -14,6 +14,7 @@ import pytest
 from producer_discovery.enrichment.identities import link_identities
 from producer_discovery.enrichment.profiles import (
     findings_of,
+    from_genius_artist,
     from_musicbrainz_artist,
     merge_findings,
 )
@@ -142,6 +143,36 @@ def test_musicbrainz_link_to_the_discogs_id_makes_two_namesakes_one(database_url
     (merge,) = rows(database_url, "SELECT decided_by, evidence FROM producer_merges")
     assert merge["decided_by"] == "enrichment"
     assert "discogs:12345" in merge["evidence"]["reason"]
+
+
+def test_an_alias_naming_a_row_credited_on_the_same_artist_joins_it(database_url: str) -> None:
+    """A Genius alternate name equal to another row's name, that row credited on the same
+    artist, is the same person; the same alias on an unrelated artist's row is left alone."""
+    tracks = catalogue(database_url, "Halden", "Marrow")
+    identify(database_url, tracks["Halden 1"], credit("Kelso & Marr", "genius", "11"))
+    identify(database_url, tracks["Halden 2"], credit("K&M", "discogs", "12"))
+    identify(database_url, tracks["Marrow 1"], credit("K&M", "musicbrainz", "0b6f3a52"))
+    team = next(p for p in producers(database_url) if p["name"] == "Kelso & Marr")
+    artist = {"id": 11, "name": "Kelso & Marr", "alternate_names": ["K&M"]}
+    profile = merge_findings(
+        findings_of(from_genius_artist(artist), "genius", 0.9, datetime.now(UTC))
+    )
+    with psycopg.connect(database_url) as conn, conn.transaction():
+        link_identities(conn, team["id"], "Kelso & Marr", profile)
+    found = {p["id"]: p["ids"] for p in producers(database_url)}
+    assert found[team["id"]] == {"discogs": "12", "genius": "11"}
+    assert sorted(found.values(), key=len)[0] == {"musicbrainz": "0b6f3a52"}
+
+
+def test_forgetting_a_producer_erases_the_merges_that_name_them(database_url: str) -> None:
+    """The merge log's snapshots hold the person's rows: forget_producer deletes them too."""
+    tracks = catalogue(database_url, "Halden", "Marrow")
+    identify(database_url, tracks["Halden 1"], credit("Nico Farrant", "discogs", "1"))
+    identify(database_url, tracks["Marrow 1"], credit("Nico Farrant", "genius", "2"))
+    first, second = (p["id"] for p in producers(database_url))
+    call(database_url, "SELECT merge_producers_by_operator(%s, %s, NULL)", (first, second))
+    assert call(database_url, "SELECT forget_producer(%s)", (first,)) is not None
+    assert rows(database_url, "SELECT count(*) AS n FROM producer_merges")[0]["n"] == 0
 
 
 def test_different_ids_of_one_source_are_never_merged(database_url: str) -> None:

@@ -20,12 +20,13 @@ Runs inside the worker's one commit (`Outcome.write`):
      credit's (same source, different id = another person, never merged on name alone) and,
      when both carry ids (of different sources), who are linked to this credit: credited on
      this artist's tracks, or with one of this track's other producers; several left → the
-     oldest linked one;
+     one linked so, if only one is;
    - else a new producer. Every source id of the credit is attached to the producer unless
      another producer already holds it. The display name follows the most trusted source.
-   - then the other namesakes whose ids do not contradict the credit's: linked ones (same
-     artist, shared collaborators) are merged into the producer; the others, nothing linking
-     nor telling them apart, become merge candidates for an operator.
+   - then the other namesakes whose ids do not contradict the credit's: when the credit
+     carries ids, linked ones (same artist, shared collaborators) are merged into the
+     producer; the others (and every one, for a credit without ids: a title's "prod. X" is
+     too little to tell two namesakes apart), become merge candidates for an operator.
 4. Replace the track's credits: `track_producers` (fused confidence 1 − Π(1 − cₛ), every
    source joined with '+', roles) and `track_producer_evidence` (one row per source and
    role); producers no longer credited lose their credit on this track.
@@ -252,13 +253,14 @@ def join_namesakes(
     owners: list[str],
 ) -> None:
     """The other namesakes the credit does not contradict: merged when linked (same artist,
-    shared collaborators), else recorded as merge candidates (module docstring, step 3)."""
+    shared collaborators) and the credit carries ids, else recorded as merge candidates
+    (module docstring, step 3)."""
     for namesake in candidates:
         if namesake.producer_id == resolution.producer_id or namesake.producer_id in owners:
             continue
         if contradicts(namesake.ids, producer.ids):
             continue  # another person of the same name
-        if namesake.linked:
+        if namesake.linked and producer.ids:
             evidence = {
                 "reason": "the same name, linked by artists or collaborators",
                 "normalized_name": producer.normalized_name,
@@ -289,7 +291,7 @@ def owner_by_name(candidates: list[db.Namesake], producer: FusedProducer) -> str
     compatible = [c for c in candidates if can_be(c, producer)]
     if len(compatible) > 1:
         compatible = [c for c in compatible if c.linked]
-    return compatible[0].producer_id if compatible else None
+    return compatible[0].producer_id if len(compatible) == 1 else None
 
 
 def can_be(candidate: db.Namesake, producer: FusedProducer) -> bool:
