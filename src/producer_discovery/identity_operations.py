@@ -20,6 +20,8 @@ import sys
 import uuid
 from typing import Any
 
+import psycopg
+
 from producer_discovery.db.operator import OperatorDatabase
 from producer_discovery.errors import ConfigurationError
 from producer_discovery.output import console, table, to_json
@@ -123,6 +125,17 @@ COMMANDS = {
     "unmerge": unmerge_command,
     "keep-apart": keep_apart_command,
 }
+
+
+def run(database: OperatorDatabase, arguments: argparse.Namespace) -> int:
+    """One identity command; a login that may not run it is told so in one line."""
+    try:
+        return COMMANDS[arguments.producers_action](database, arguments)
+    except psycopg.errors.InsufficientPrivilege as error:
+        raise ConfigurationError(
+            f"producers {arguments.producers_action}: this login may not do that "
+            "(an operator login, a member of discovery_operator, may)"
+        ) from error
 
 
 def merge_id(text: str) -> int:

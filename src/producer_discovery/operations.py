@@ -394,7 +394,7 @@ def producers_command(settings: Settings, arguments: argparse.Namespace) -> int:
         return producers_forget(settings, arguments)
     if action in identity_operations.COMMANDS:
         with connect(settings) as database:
-            return identity_operations.COMMANDS[action](database, arguments)
+            return identity_operations.run(database, arguments)
     with connect(settings) as database:
         contact = database.contact_visible()
         rows = database.leaderboard(arguments.artist, with_contact=contact)

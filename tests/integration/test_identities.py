@@ -414,3 +414,13 @@ def test_identity_commands_exit_codes(database_url: str) -> None:
     assert "already undone" in refused("unmerge", str(merge_id))
     kept = cli(database_url, "producers", "keep-apart", alex[0], alex[1])
     assert kept.returncode == 0, kept.stderr
+    reader = login_url(database_url, "discovery_reader")
+    as_reader = cli(reader, "producers", "merge", first, second)
+    assert as_reader.returncode == 1
+    assert as_reader.stderr.strip().splitlines() == [
+        (
+            "producer-discovery: error: producers merge: this login may not do that "
+            "(an operator login, a member of discovery_operator, may)"
+        )
+    ]
+    assert cli(reader, "producers", "candidates").returncode == 0
