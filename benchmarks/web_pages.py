@@ -30,7 +30,7 @@ from producer_discovery.sources import registered_sources
 from producer_discovery.web.app import create_app
 
 BUDGET_MS = 200.0
-TOKEN = "benchmark-operator-token"
+TOKEN = "benchmark-operator-token-of-32-characters-or-more"
 
 HISTORY = """
 INSERT INTO idempotency.processed_operations (key, queue_name, msg_id, processed_at)

@@ -10,6 +10,14 @@ singles the artist is listed on are dropped — and upserts them with `release_d
 a DATE (the precision stays in metadata). One track_discovery message per kept album, and,
 when Spotify has a `next` page, the album_discovery message for the next offset: both in the
 same commit as the rows, so a crash neither loses nor repeats a page.
+
+A refresh of a watched artist (refresh_watched_artists(), the message's `refresh` stamp) is
+one unit of work of its own, ("artist_refresh", artistId): Spotify lists an artist's albums
+by album group (album, single, …) and newest first within a group, so it reads each group of
+ALBUM_INCLUDE_GROUPS apart (`include_groups=album`, then `single`), from the newest page on,
+and stops at the first page that holds an album already stored (or at the group's end, or
+after REFRESH_PAGES_MAX pages). Only the albums not stored yet are stored and go on to
+track_discovery: a refresh with nothing new costs one request per group and nothing more.
 """
 
 from __future__ import annotations
@@ -18,20 +26,25 @@ from typing import Any
 from uuid import UUID
 
 import psycopg
+from psycopg_pool import ConnectionPool
 
 from producer_discovery.clients.spotify import ARTIST_ALBUMS_LIMIT_MAX, SpotifyClient
 from producer_discovery.clients.spotify_models import SimpleAlbum
-from producer_discovery.db.catalogue import AlbumRecord, upsert_album
+from producer_discovery.db.catalogue import AlbumRecord, stored_album_ids, upsert_album
 from producer_discovery.messages import AlbumDiscoveryMessage, TrackDiscoveryMessage
 from producer_discovery.runtime.resources import Resources
 from producer_discovery.runtime.stage import Delivery, Outcome, Send, Stage
 
 QUEUE = AlbumDiscoveryMessage.QUEUE
 PAGE_SIZE = ARTIST_ALBUMS_LIMIT_MAX
+REFRESH_PAGES_MAX = 3  # pages of one album group a refresh reads at most
 
 
 def entity_of(message: AlbumDiscoveryMessage) -> tuple[str, str]:
-    """("artist_albums", "<artistId>@<offset>"): each page is its own unit of work."""
+    """("artist_albums", "<artistId>@<offset>"): each page is its own unit of work; a
+    refresh is ("artist_refresh", "<artistId>"), reopened by each refresh_watched_artists()."""
+    if message.refresh is not None:
+        return "artist_refresh", str(message.artist_id)
     return "artist_albums", f"{message.artist_id}@{message.offset}"
 
 
@@ -40,6 +53,8 @@ def build(resources: Resources) -> Stage[AlbumDiscoveryMessage]:
     include_groups = resources.settings.album_include_groups
 
     def handle(delivery: Delivery[AlbumDiscoveryMessage]) -> Outcome:
+        if delivery.body.refresh is not None:
+            return refresh_artist(spotify, resources.pool, include_groups, delivery.body)
         return discover_page(spotify, include_groups, delivery.body)
 
     return Stage(QUEUE, AlbumDiscoveryMessage, entity_of, handle)
@@ -69,6 +84,44 @@ def discover_page(
         "dropped": [album.id for album in page.items if album not in kept],
         "next_offset": next_offset,
     }
+    return Outcome(write=write, metadata=metadata)
+
+
+def refresh_artist(
+    spotify: SpotifyClient,
+    pool: ConnectionPool,
+    include_groups: str,
+    message: AlbumDiscoveryMessage,
+) -> Outcome:
+    """A watched artist's albums released since its last walk: each group's newest pages
+    until one holds a stored album; only the albums not stored go on."""
+    new: dict[str, SimpleAlbum] = {}
+    pages = 0
+    for group in [group.strip() for group in include_groups.split(",") if group.strip()]:
+        offset = 0
+        for _ in range(REFRESH_PAGES_MAX):
+            page = spotify.artist_albums(
+                message.spotify_id, include_groups=group, offset=offset, limit=PAGE_SIZE
+            )
+            pages += 1
+            with pool.connection() as conn:
+                known = stored_album_ids(conn, [album.id for album in page.items])
+            for album in page.items:
+                if album.id not in known and album.primary_artist_id == message.spotify_id:
+                    new.setdefault(album.id, album)
+            if known or not page.next:
+                break
+            offset = page.offset + page.limit
+
+    def write(conn: psycopg.Connection[Any]) -> list[Send]:
+        stored_meanwhile = stored_album_ids(conn, list(new))  # by a discovery running alongside
+        return [
+            track_discovery(message, store_album(conn, message.artist_id, album), album)
+            for album in new.values()
+            if album.id not in stored_meanwhile
+        ]
+
+    metadata = {"refresh": message.refresh, "pages": pages, "new": list(new)}
     return Outcome(write=write, metadata=metadata)
 
 

@@ -203,7 +203,8 @@ BEGIN
     RETURN coalesce(
       public.message_field_error(p_message, 'artistId', 'uuid', TRUE, FALSE),
       public.message_field_error(p_message, 'spotifyId', 'text', TRUE, FALSE, 1, 100),
-      public.message_field_error(p_message, 'offset', 'integer', FALSE, FALSE, 0, NULL));
+      public.message_field_error(p_message, 'offset', 'integer', FALSE, FALSE, 0, NULL),
+      public.message_field_error(p_message, 'refresh', 'text', FALSE, TRUE));
   ELSIF p_queue = 'track_discovery' THEN
     RETURN coalesce(
       public.message_field_error(p_message, 'albumId', 'uuid', TRUE, FALSE),

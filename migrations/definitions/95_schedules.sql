@@ -11,7 +11,7 @@ BEGIN
   IF v_reason IS NOT NULL THEN
     RAISE NOTICE 'maintenance schedules skipped: %. Run the maintenance functions by hand '
                  '(cleanup_stale_locks, maintenance_clear_stale_entities, monitor_queues, '
-                 'monitoring.aggregate_hourly_metrics, purge_old_data, ...).', v_reason;
+                 'monitoring.aggregate_hourly_metrics, purge_old_data, refresh_watched_artists, ...).', v_reason;
     RETURN;
   END IF;
 
@@ -34,6 +34,11 @@ BEGIN
   -- Songs identified while a credit source was out.
   PERFORM cron.schedule('identification-gap-refresh', '20 * * * *',
                         'SELECT count(*) FROM public.requeue_identification_gaps()');
+  -- Watched artists walked again (85_watch.sql): each hourly run queues its share of the
+  -- artists due, oldest first, so every watched artist comes round once per
+  -- settings.artist_refresh_interval (7 days) without a burst.
+  PERFORM cron.schedule('artist-refresh', '40 * * * *',
+                        'SELECT count(*) FROM public.refresh_watched_artists()');
   -- Retention.
   PERFORM cron.schedule('purge-old-monitoring-events', '0 0 * * 0',
                         'SELECT public.purge_old_monitoring_events(30)');

@@ -16,7 +16,7 @@ from typing import NoReturn, TypeVar
 import psycopg
 from pydantic import ValidationError
 
-from producer_discovery import identity_operations, inputs, operations
+from producer_discovery import identity_operations, inputs, operations, watching
 from producer_discovery.db.embedded import default_home
 from producer_discovery.errors import ProducerDiscoveryError
 from producer_discovery.logging import configure as configure_logging
@@ -75,7 +75,15 @@ def build_parser() -> Parser:
     )
     commands = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
 
-    commands.add_parser("migrate", help="apply every migration not yet applied")
+    migrate = commands.add_parser("migrate", help="apply every migration not yet applied")
+    migrate.add_argument(
+        "--artist-refresh-interval",
+        dest="artist_refresh_interval",
+        default=None,
+        metavar="DURATION",
+        help="how often each watched artist is walked again, e.g. 7d or 36h, at least 1h; "
+        "stored in the database (env ARTIST_REFRESH_INTERVAL; unset: kept, default 7d)",
+    )
 
     database = commands.add_parser("db", help="manage the embedded local database")
     database.add_argument("action", choices=["start", "stop", "status", "url"])
@@ -178,6 +186,7 @@ def build_parser() -> Parser:
     replay = dlq_actions.add_parser("replay", help="send dead letters back to their stage")
     replay.add_argument("--queue", choices=STAGES + [s + "_dlq" for s in STAGES])
     replay.add_argument("--id", type=message_id, dest="message_id")
+    watching.add_watch_commands(commands, Parser)
     return parser
 
 
@@ -232,11 +241,14 @@ def setting_number(field: str) -> Callable[[str], int]:
 
 
 def runtime_overrides(arguments: argparse.Namespace) -> dict[str, object]:
-    return {
+    overrides: dict[str, object] = {
         field: value
         for field, _, _ in RUNTIME_OPTIONS.values()
         if (value := getattr(arguments, field, None)) is not None
     }
+    if getattr(arguments, "artist_refresh_interval", None) is not None:  # migrate's option
+        overrides["artist_refresh_interval"] = arguments.artist_refresh_interval
+    return overrides
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -261,6 +273,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         "producers": operations.producers_command,
         "demo": operations.demo_command,
         "web": operations.web_command,
+        "watch": watching.watch_command,
+        "unwatch": watching.unwatch_command,
+        "new": watching.new_command,
     }
     try:
         code = handlers[arguments.command](settings, arguments)

@@ -4,7 +4,8 @@
     artist_discovery         ArtistDiscoveryMessage   {"artistName"}
                                                       | {"spotifyId", "artistName"?, "artist"?}
                                                       | {"genre", "minPopularity"?, "limit"?}
-    album_discovery          AlbumDiscoveryMessage    {"artistId", "spotifyId", "offset"?}
+    album_discovery          AlbumDiscoveryMessage    {"artistId", "spotifyId", "offset"?,
+                                                       "refresh"?}
     track_discovery          TrackDiscoveryMessage    {"albumId", "spotifyId", "artistId"}
     producer_identification  ProducerIdentificationMessage
                                                       {"trackId", "normalizedTrackId"?,
@@ -235,13 +236,15 @@ class ArtistDiscoveryMessage(QueueMessage):
 
 
 class AlbumDiscoveryMessage(QueueMessage):
-    """One page of one stored artist's albums."""
+    """One page of one stored artist's albums; or, with `refresh` (a timestamp, set by
+    refresh_watched_artists()), a watched artist's newest albums until a stored one appears."""
 
     QUEUE: ClassVar[str] = "album_discovery"
 
     artist_id: Uuid = Field(alias="artistId")
     spotify_id: str = Field(alias="spotifyId", min_length=1, max_length=MAXIMUM_ID_CHARACTERS)
     offset: int = Field(0, ge=0)
+    refresh: str | None = None
 
 
 class TrackDiscoveryMessage(QueueMessage):

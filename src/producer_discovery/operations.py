@@ -24,6 +24,7 @@ from producer_discovery.db.operator import (
     check_connection,
     wait_for_connection,
 )
+from producer_discovery.db.watch import store_refresh_interval
 from producer_discovery.errors import ConfigurationError
 from producer_discovery.logging import configure as configure_logging
 from producer_discovery.output import console as output_console
@@ -108,6 +109,9 @@ def migrate_command(settings: Settings, arguments: argparse.Namespace) -> int:
         )
     else:
         database_url(settings)
+    if settings.artist_refresh_interval is not None:
+        store_refresh_interval(database_url(settings), settings.artist_refresh_interval)
+        say(f"artist refresh interval: {settings.artist_refresh_interval}")
     return 0
 
 

@@ -12,12 +12,15 @@ against these fields when the registry is loaded.
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, Literal
 
 import psycopg
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from producer_discovery.periods import InvalidPeriod, duration
 
 PROJECT_URL = "https://github.com/producer-discovery/producer-discovery"
 MIN_OPERATOR_TOKEN_LENGTH = 32  # characters: long enough that guessing it is hopeless
@@ -102,6 +105,13 @@ class Settings(BaseSettings):
     source_block_base_seconds: float = Field(60.0, gt=0, le=3600)
     source_block_cap_seconds: float = Field(3600.0, gt=0, le=3600)
 
+    # Watched artists (`migrate` stores it in the database's settings) --------------------
+    artist_refresh_interval: timedelta | None = Field(
+        None,
+        description="how often each watched artist's newest albums are walked again "
+        "(7d, 24h…; at least 1h); unset: the database keeps its value (default 7d)",
+    )
+
     # Web app (`producer-discovery web`) ------------------------------------------------
     web_host: str = Field("127.0.0.1", description="address the web app listens on")
     web_port: int = Field(8000, ge=1, le=65535, description="port the web app listens on")
@@ -142,6 +152,21 @@ class Settings(BaseSettings):
     def _quota_word(cls, value: Any) -> Any:
         """Any case; empty (an unset compose variable) is auto."""
         return (value.strip().casefold() or "auto") if isinstance(value, str) else value
+
+    @field_validator("artist_refresh_interval", mode="before")
+    @classmethod
+    def _refresh_interval(cls, value: Any) -> Any:
+        """`7d`, `24h`, `90m` (empty: unset); at least an hour, the refresh job's period."""
+        if isinstance(value, str):
+            if not value.strip():
+                return None
+            try:
+                value = duration(value)
+            except InvalidPeriod as error:
+                raise ValueError(str(error)) from None
+        if isinstance(value, timedelta) and value < timedelta(hours=1):
+            raise ValueError("must be at least 1h (the artist-refresh job runs hourly)")
+        return value
 
     @field_validator("database_url", "worker_database_url", "operator_database_url")
     @classmethod

@@ -30,6 +30,7 @@ def test_maintenance_is_scheduled_in_the_cron_database(cron_database_url: str) -
         "identification-gap-refresh": "20 * * * *",
         "purge-old-data": "0 4 * * *",
         "redrive-transient-dead-letters": "*/5 * * * *",
+        "artist-refresh": "40 * * * *",
     }
 
 

@@ -308,3 +308,27 @@ def test_the_requeue_functions_queue_only_messages_the_models_accept(
     bodies = queued(db, "social_enrichment")
     assert bodies
     assert_read_by_the_stage(db, "social_enrichment", bodies)
+
+
+@settings(WITH_DATABASE, max_examples=30)
+@given(
+    spotify_ids=st.lists(st.uuids().map(lambda u: u.hex[:22]) | edge_text, min_size=1, max_size=4)
+)
+def test_refresh_watched_artists_queues_only_messages_the_model_accepts(
+    db: Database, spotify_ids: list[str]
+) -> None:
+    """refresh_watched_artists, whatever the Spotify ids of the artists it reads, queues
+    only bodies album discovery reads."""
+    db.execute("DELETE FROM artists")
+    db.execute("SELECT pgmq.purge_queue('album_discovery')")
+    for spotify_id in spotify_ids:
+        refused_as_data_error(
+            partial(
+                db.execute,
+                "INSERT INTO artists (name, spotify_id, created_at)"
+                " VALUES ('Watched', %s, now() - interval '30 days') ON CONFLICT DO NOTHING",
+                (spotify_id,),
+            )
+        )
+    db.execute("SELECT * FROM refresh_watched_artists(100)").fetchall()
+    assert_read_by_the_stage(db, "album_discovery", queued(db, "album_discovery"))

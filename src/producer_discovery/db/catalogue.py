@@ -3,6 +3,7 @@ stages write them and producer identification reads them.
 
     upsert_artist(conn, artist)              artist discovery: insert or refresh → its id
     upsert_album(conn, album)                album discovery: insert or refresh → its id
+    stored_album_ids(conn, spotify_ids)      album discovery's refresh: which are known
     artist_spotify_id(conn, artist_id)       track discovery: the stored artist's Spotify id
     record_album_details(conn, id, details)  track discovery: what only the full album tells
     process_track_batch(conn, …)             track discovery: tracks and songs in one call
@@ -87,6 +88,12 @@ def artist_spotify_id(conn: Connection, artist_id: UUID) -> str | None:
     """The Spotify id of a stored artist; None when it is not stored or has none."""
     row = conn.execute(query("artist_spotify_id"), {"artist_id": artist_id}).fetchone()
     return str(row[0]) if row is not None and row[0] else None
+
+
+def stored_album_ids(conn: Connection, spotify_ids: Sequence[str]) -> set[str]:
+    """Which of these Spotify album ids are stored already."""
+    found = conn.execute(query("albums_stored"), {"spotify_ids": list(spotify_ids)}).fetchall()
+    return {str(row[0]) for row in found}
 
 
 def record_album_details(conn: Connection, album_id: UUID, details: JsonDocument) -> None:

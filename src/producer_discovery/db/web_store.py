@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from typing import Any
 
 import psycopg
@@ -19,6 +20,7 @@ from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
 
 from producer_discovery.db.queries import query
+from producer_discovery.db.watch import NEW_SINCE_MAX, new_since
 
 READER = "discovery_reader"
 OPERATOR = "discovery_operator"
@@ -111,6 +113,13 @@ class Store:
         readable by everyone: names, ids, sources, artists and the evidence in words."""
         with self.connection(operator=False) as conn:
             return conn.execute(query("identity_candidates")).fetchall()
+
+    # What is new (definitions/85_watch.sql) ---------------------------------------------
+
+    def new_since(self, since: datetime, maximum: int = NEW_SINCE_MAX) -> dict[str, Any]:
+        """Albums and credits that arrived since `since` (no contact details: the reader)."""
+        with self.connection(operator=False) as conn:
+            return new_since(conn, since, maximum)
 
     # Operator sessions (migration 0110) --------------------------------------------------
 

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Self
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 from producer_discovery.sandbox.world import worldly
 
@@ -76,6 +76,7 @@ class SandboxServer:
         self.routes: list[tuple[str, re.Pattern[str], str, Handler, QueryTest | None]] = []
         self.requests: Counter[str] = Counter()
         self.paths: Counter[str] = Counter()  # requests per path (e.g. one artist's profile)
+        self.queries: Counter[str] = Counter()  # per path and query ("…/albums?limit=10&offset=0")
         self.rejected: Counter[str] = Counter()
         self.injected: Counter[str] = Counter()
         self.total = 0
@@ -146,6 +147,7 @@ class SandboxServer:
         with self.lock:
             self.requests.clear()
             self.paths.clear()
+            self.queries.clear()
             self.rejected.clear()
             self.injected.clear()
             self.total = 0
@@ -231,6 +233,7 @@ class SandboxServer:
                 self.total += 1
                 self.requests[endpoint] += 1
                 self.paths[path] += 1
+                self.queries[f"{path}?{urlencode(sorted(query.items()))}"] += 1
                 number = self.total
             if self.faults.latency_seconds:
                 time.sleep(self.faults.latency_seconds)

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from producer_discovery import inputs
+from producer_discovery import inputs, periods
 from producer_discovery.db.web_store import Store
 from producer_discovery.web.security import CSRF_HEADER, Guard
 
@@ -220,3 +220,32 @@ def replay(
     if not replayed:
         raise HTTPException(404, f"no dead letter {msg_id} in {queue}")
     return replayed
+
+
+# What is new (definitions/85_watch.sql) ------------------------------------------------------
+NEW_SINCE_DEFAULT = "7d"
+# A "+" of an offset typed unencoded in a query string arrives as a space: "…T08:00:00 01:00".
+UNENCODED_OFFSET = re.compile(r" (?=\d{2}:?\d{2}$)")
+
+
+@router.get(
+    "/new",
+    summary="Albums and credits that arrived since a moment (ISO 8601; default: a week ago)",
+)
+def new_since(
+    since: Annotated[
+        str,
+        Query(
+            max_length=64,
+            description="an ISO 8601 date or date and time (UTC without an offset), "
+            "or a duration back from now: 7d, 24h, 30m",
+        ),
+    ] = NEW_SINCE_DEFAULT,
+    limit: Annotated[int, Query(ge=1, le=1000, description="albums and credits listed")] = 200,
+    data: Store = Depends(store),
+) -> dict[str, Any]:
+    try:
+        moment = periods.moment(UNENCODED_OFFSET.sub("+", since))
+    except periods.InvalidPeriod as error:
+        raise HTTPException(422, f"since: {error}") from None
+    return data.new_since(moment, limit)

@@ -4,6 +4,7 @@ pipeline dashboard, and the operator's sign-in, discovery and replay forms (CSRF
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 
@@ -19,6 +20,8 @@ from producer_discovery.web.api import MAX_MESSAGE_ID, is_dead_letter_queue, sea
 from producer_discovery.web.security import CSRF_FIELD, Guard
 
 router = APIRouter(include_in_schema=False)
+NEW_SINCE_PANEL_PERIOD = timedelta(days=7)
+NEW_SINCE_PANEL_ROWS = 10
 
 SOCIAL_LINKS = {
     "instagram_handle": ("Instagram", "https://www.instagram.com/{}/"),
@@ -149,6 +152,7 @@ def dashboard(
             "replayed": replayed,
             "forgotten": forgotten,
             "identities": identities,
+            "new_since": new_since_panel(request),
             "charts": [
                 charts.line_chart(
                     "Messages finished per hour, by stage",
@@ -183,6 +187,13 @@ def dashboard(
                 ),
             ],
         },
+    )
+
+
+def new_since_panel(request: Request) -> dict[str, Any]:
+    """The dashboard's "New since last week": albums and credits of the last 7 days."""
+    return store(request).new_since(
+        datetime.now(UTC) - NEW_SINCE_PANEL_PERIOD, NEW_SINCE_PANEL_ROWS
     )
 
 
