@@ -142,7 +142,8 @@ $$;
 -- credit carries ids of both rows, or a namesake credited on the same artist or with the same
 -- collaborators; social enrichment: a MusicBrainz artist links the other row's Discogs page, or
 -- a name variation names it). Refused (NULL, nothing changed) when producers_merge_refusal()
--- says so; otherwise recorded in producer_merges with p_evidence and merged. Returns the
+-- says so or either row is gone; otherwise recorded in producer_merges with p_evidence and
+-- merged. Returns the
 -- source ids ("source:id") p_keep gained, for the enrichment refresh.
 CREATE OR REPLACE FUNCTION public.merge_same_person(
   p_keep UUID, p_gone UUID, p_decided_by TEXT, p_evidence JSONB)
@@ -154,10 +155,8 @@ AS $$
 DECLARE
   v_merge RECORD;
 BEGIN
-  IF p_keep IS NULL OR p_gone IS NULL
-     OR NOT EXISTS (SELECT 1 FROM public.producers WHERE id = p_keep)
-     OR NOT EXISTS (SELECT 1 FROM public.producers WHERE id = p_gone) THEN
-    RAISE EXCEPTION 'merge_same_person: both producers must exist'
+  IF p_keep IS NULL OR p_gone IS NULL THEN
+    RAISE EXCEPTION 'merge_same_person: two producer ids are needed'
       USING ERRCODE = 'invalid_parameter_value';
   END IF;
   IF p_decided_by IS NULL OR p_decided_by NOT IN ('identification', 'enrichment') THEN
@@ -166,6 +165,15 @@ BEGIN
   END IF;
   IF p_keep = p_gone THEN
     RETURN '{}';
+  END IF;
+  -- The identity locks of every name and id of both rows (re-entrant for those the caller
+  -- holds): an identification crediting the merged row by another of its ids finishes first,
+  -- or waits and then finds the kept row.
+  PERFORM public.lock_producer_identities(ARRAY[p_keep, p_gone]);
+  -- One of them merged away meanwhile (by another worker): nothing to do here.
+  IF NOT EXISTS (SELECT 1 FROM public.producers WHERE id = p_keep)
+     OR NOT EXISTS (SELECT 1 FROM public.producers WHERE id = p_gone) THEN
+    RETURN NULL;
   END IF;
   IF public.producers_merge_refusal(p_keep, p_gone) IS NOT NULL THEN
     RETURN NULL;
