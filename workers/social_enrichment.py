@@ -14,7 +14,10 @@
               merge: the more trusted source wins, disagreements kept
     writes    producers: instagram_handle, instagram_bio, email, image_url, enriched_at,
               enrichment_failed, metadata.social (value, source, seen_at) and
-              metadata.enrichment (each source's status); nothing sent onwards.
+              metadata.enrichment (each source's status); then the producer rows the
+              profiles say are the same person are merged into it (MusicBrainz links to
+              Discogs pages, aliases: producer_discovery.enrichment.identities); nothing
+              sent onwards.
 
 A source still failing on the last delivery the runtime allows is recorded as failed and the
 producer completes with `enrichment_failed = true` (see producer_discovery.enrichment.store).
@@ -27,6 +30,7 @@ from typing import Any
 import psycopg
 
 from producer_discovery.enrichment.contribution import ProfileSource
+from producer_discovery.enrichment.identities import link_identities
 from producer_discovery.enrichment.store import Enricher, load_producer, record_enrichment
 from producer_discovery.messages import SocialEnrichmentMessage
 from producer_discovery.runtime.resources import Resources
@@ -71,11 +75,15 @@ def build(resources: Resources) -> Stage[SocialEnrichmentMessage]:
             return Outcome(metadata={"outcome": "producer_not_found"})
         chosen = fresh if delivery.body.wants_fresh_profiles else cached
         enrichment = chosen.enrich(producer, last_attempt=delivery.attempt >= max_attempts)
+        metadata = enrichment.summary()
 
         def write(conn: psycopg.Connection[Any]) -> list[Send]:
             record_enrichment(conn, producer, enrichment)
+            # The rows the profiles say are the same person join this one (recorded merges).
+            linked = link_identities(conn, producer.producer_id, producer.name, enrichment.profile)
+            metadata.update(linked.summary())  # recorded by the runtime after this write
             return []
 
-        return Outcome(write=write, metadata=enrichment.summary())
+        return Outcome(write=write, metadata=metadata)
 
     return Stage(QUEUE, SocialEnrichmentMessage, entity, handle)

@@ -1,76 +1,7 @@
--- Producers: merging two rows found to be one person, the enrichment refresh, the refill of
--- identification gaps, and the shared identification plans.
+-- Producers: the enrichment refresh, the refill of identification gaps, the shared
+-- identification plans and erasure.
 
--- Merging two producer rows found to be one person. Producer identification creates a second
--- row when a person was first seen through ids of one source (Discogs on one track) and then
--- through ids of another only (Genius on another track), with nothing but the name in common
--- (two "Alex Kim"s must not be merged on the name). When a later track's fused credit carries
--- ids of both rows, they are one person: p_gone's ids, credits and evidence move to p_keep
--- (on a track both were credited on, the credit keeps the higher confidence and the union of
--- roles and sources; re-identifying the track recomputes it exactly) and p_gone is deleted.
--- Returns the source ids ("source:id") p_keep gained, for the enrichment refresh. p_keep's
--- own enrichment state stands: never queued → it is queued now; queued → its run reads every
--- id; enriched → it is refreshed for the ids it gained (producer_refresh_enrichment.sql).
--- Its arguments are checked first (invalid_parameter_value).
-CREATE OR REPLACE FUNCTION public.merge_producers(p_keep UUID, p_gone UUID)
-RETURNS TEXT[]
-LANGUAGE plpgsql
-SECURITY DEFINER
-SET search_path = pg_catalog, public, pg_temp
-AS $$
-DECLARE
-  v_moved TEXT[];
-BEGIN
-  IF p_keep IS NULL OR p_gone IS NULL
-     OR NOT EXISTS (SELECT 1 FROM public.producers WHERE id = p_keep)
-     OR NOT EXISTS (SELECT 1 FROM public.producers WHERE id = p_gone) THEN
-    RAISE EXCEPTION 'merge_producers: both producers must exist'
-      USING ERRCODE = 'invalid_parameter_value';
-  END IF;
-  IF p_keep = p_gone THEN
-    RETURN '{}';
-  END IF;
-  WITH moved AS (
-    UPDATE public.producer_source_ids SET producer_id = p_keep
-    WHERE producer_id = p_gone
-    RETURNING source || ':' || source_id AS source_id
-  )
-  SELECT COALESCE(array_agg(source_id ORDER BY source_id), '{}') INTO v_moved FROM moved;
-
-  UPDATE public.track_producers k
-  SET confidence = greatest(k.confidence, g.confidence),
-      roles = ARRAY(SELECT DISTINCT r FROM unnest(k.roles || g.roles) r ORDER BY r),
-      source = (SELECT string_agg(DISTINCT s, '+' ORDER BY s)
-                FROM unnest(string_to_array(k.source, '+') || string_to_array(g.source, '+')) s),
-      updated_at = now()
-  FROM public.track_producers g
-  WHERE k.producer_id = p_keep AND g.producer_id = p_gone AND g.track_id = k.track_id;
-  DELETE FROM public.track_producers g
-  USING public.track_producers k
-  WHERE g.producer_id = p_gone AND k.producer_id = p_keep AND k.track_id = g.track_id;
-  UPDATE public.track_producers SET producer_id = p_keep WHERE producer_id = p_gone;
-
-  DELETE FROM public.track_producer_evidence g
-  USING public.track_producer_evidence k
-  WHERE g.producer_id = p_gone AND k.producer_id = p_keep
-    AND k.track_id = g.track_id AND k.source = g.source AND k.role = g.role;
-  UPDATE public.track_producer_evidence SET producer_id = p_keep WHERE producer_id = p_gone;
-
-  UPDATE public.producers k
-  SET metadata = COALESCE(k.metadata, '{}'::jsonb) || jsonb_build_object(
-        'merged_from', COALESCE(k.metadata -> 'merged_from', '[]'::jsonb) || to_jsonb(p_gone::TEXT)),
-      updated_at = now()
-  FROM public.producers g
-  WHERE k.id = p_keep AND g.id = p_gone;
-  DELETE FROM public.producers WHERE id = p_gone;
-
-  INSERT INTO public.monitoring_events (event_type, details)
-  VALUES ('producers_merged', jsonb_build_object('kept', p_keep, 'merged', p_gone,
-                                                 'source_ids', to_jsonb(v_moved)));
-  RETURN v_moved;
-END;
-$$;
-GRANT EXECUTE ON FUNCTION public.merge_producers(uuid,uuid) TO discovery_worker;
+-- (merge_producers and the other identity functions: definitions/55_identities.sql.)
 
 -- Social enrichment refresh: producers enriched longer ago than settings.enrichment_ttl
 -- (default 30 days), and producers whose last run could not query a source
@@ -242,8 +173,8 @@ GRANT EXECUTE ON FUNCTION public.record_identification_plan(text,uuid,jsonb) TO 
 -- Erasure ("forget me"): deletes the producer, their credits and evidence, their source ids,
 -- their processing state, the cached API responses that name them (by a source id in the
 -- resource or their name in the response), the queued and archived messages that carry their
--- id and the archived or dead-lettered ones that name them, and the monitoring events that
--- carry their id; then records their normalized name and source ids in the do-not-collect
+-- id and the archived or dead-lettered ones that name them, the monitoring events that
+-- carry their id and the merges that name them (definitions/55_identities.sql); then records their normalized name and source ids in the do-not-collect
 -- list (migration 0111), which producer identification respects. Takes the same identity
 -- locks as producer identification (producer_lock.sql), so a concurrent identification
 -- either finished before or sees the list. Returns what was deleted, or NULL when there is no
@@ -328,6 +259,9 @@ BEGIN
   v_result := v_result || jsonb_build_object('queue_messages', v_messages);
 
   DELETE FROM public.monitoring_events e WHERE strpos(e.details::TEXT, v_id) > 0;
+  -- The merge log's snapshots hold the person's rows and contact details (0132).
+  DELETE FROM public.producer_merges m
+  WHERE m.kept_id = p_producer_id OR m.merged_id = p_producer_id;
   DELETE FROM public.processing_locks l WHERE l.entity_type = 'producer' AND l.entity_id = v_id;
   DELETE FROM public.processing_status s WHERE s.entity_type = 'producer' AND s.entity_id = v_id;
   DELETE FROM public.track_producer_evidence e WHERE e.producer_id = p_producer_id;

@@ -16,7 +16,7 @@ from typing import NoReturn, TypeVar
 import psycopg
 from pydantic import ValidationError
 
-from producer_discovery import inputs, operations, watching
+from producer_discovery import identity_operations, inputs, operations, watching
 from producer_discovery.db.embedded import default_home
 from producer_discovery.errors import ProducerDiscoveryError
 from producer_discovery.logging import configure as configure_logging
@@ -146,7 +146,9 @@ def build_parser() -> Parser:
     output.add_argument("--csv", action="store_true")
     producers.add_argument("--wide", action="store_true", help="also the picture URLs")
     producer_actions = producers.add_subparsers(
-        dest="producers_action", parser_class=Parser, metavar="{search,show,forget,recommend}"
+        dest="producers_action",
+        parser_class=Parser,
+        metavar="{search,show,forget,recommend,candidates,merge,unmerge,keep-apart}",
     )
     search = producer_actions.add_parser("search", help="artists and producers matching a text")
     search.add_argument(
@@ -176,6 +178,7 @@ def build_parser() -> Parser:
         "--limit", type=number_between("the limit", 1, 100), default=10, help="1-100 (10)"
     )
     recommend.add_argument("--json", action="store_true", help="typed values, with ids")
+    identity_operations.add_parsers(producer_actions)
 
     web = commands.add_parser("web", help="the web app: search, artists, producers, dashboard, API")
     web.add_argument(

@@ -15,6 +15,7 @@ from typing import Any
 
 from rich.text import Text
 
+from producer_discovery import identity_operations
 from producer_discovery.db.embedded import EmbeddedDatabase, default_home
 from producer_discovery.db.logins import provision_from_urls
 from producer_discovery.db.migrate import migrate
@@ -402,6 +403,9 @@ def producers_command(settings: Settings, arguments: argparse.Namespace) -> int:
         for notice in notices:
             say(notice)
         return 0
+    if action in identity_operations.COMMANDS:
+        with connect(settings) as database:
+            return identity_operations.run(database, arguments)
     with connect(settings) as database:
         contact = database.contact_visible()
         rows = database.leaderboard(arguments.artist, with_contact=contact)

@@ -222,7 +222,8 @@ MUSICBRAINZ_ARTIST: dict[str, Any] = {
 
 
 def test_musicbrainz_url_rels_are_classified_and_ended_links_skipped() -> None:
-    """Social, YouTube, Bandcamp and homepage links count; ended and database links do not."""
+    """Social, YouTube, Bandcamp and homepage links count; ended and database links do not,
+    but the Discogs page names the same person's Discogs id (same_as)."""
     assert fields_of(from_musicbrainz_artist(MUSICBRAINZ_ARTIST)) == {
         "instagram_handle": ["kelsoandmarr"],
         "twitter_handle": ["kelsoandmarr"],
@@ -231,6 +232,7 @@ def test_musicbrainz_url_rels_are_classified_and_ended_links_skipped() -> None:
         "website": ["https://kelsoandmarr.example.com/"],
         "bandcamp": ["https://kelsoandmarr.bandcamp.com/"],
         "alias": ["K&M"],
+        "same_as": ["discogs:7001"],
     }
 
 

@@ -183,6 +183,29 @@ class OperatorDatabase:
         """The producers stored under a normalized name (id, name), oldest first."""
         return self._rows("producer_ids_by_name", {"normalized_name": normalized_name})
 
+    # Identities (definitions/55_identities.sql) ------------------------------------------
+    def merge_candidates(self) -> list[Row]:
+        """producer_merge_candidates(): the possible duplicates, with evidence."""
+        return self._rows("identity_candidates")
+
+    def merge_producers(self, keep: str, gone: str, reason: str | None) -> int:
+        """merge_producers_by_operator(): the merge id."""
+        row = self._one("identity_merge_by_operator", {"a": keep, "b": gone, "reason": reason})
+        assert row is not None
+        return int(row["merge_id"])
+
+    def unmerge_producers(self, merge_id: int) -> dict[str, Any]:
+        """unmerge_producers(): what was restored."""
+        row = self._one("identity_unmerge", {"merge_id": merge_id})
+        assert row is not None
+        restored: dict[str, Any] = row["restored"]
+        return restored
+
+    def keep_producers_apart(self, first: str, second: str, reason: str | None) -> bool:
+        """keep_producers_apart(): True when recorded now, False when kept apart already."""
+        row = self._one("identity_keep_apart", {"a": first, "b": second, "reason": reason})
+        return bool(row and row["recorded"])
+
     def forget_producer(self, producer_id: str) -> Row | None:
         """forget_producer(): what was deleted, or None when there is no such producer."""
         row = self._one("producer_forget", {"producer_id": producer_id})

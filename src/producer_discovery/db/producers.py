@@ -2,8 +2,9 @@
 track_producer_evidence): identity, credits and evidence as producer identification writes
 them, and the enrichment record social enrichment keeps.
 
-    Identity      lock_identity, forgotten, producers_by_source_ids, merge_producers,
-                  namesakes, insert_producer, rename_producer, attach_source_id
+    Identity      lock_identity, forgotten, producers_by_source_ids, namesakes,
+                  insert_producer, rename_producer, attach_source_id
+                  (merging the rows of one person: producer_discovery.db.identities)
     Credits       kept_evidence, replace_track_credits
     Enrichment    mark_enrichment_queued, refresh_enrichment, producer_with_ids,
                   record_enrichment
@@ -69,32 +70,42 @@ def producers_by_source_ids(conn: Connection, ids: Mapping[str, str]) -> list[So
     return [SourceIdOwner(row["source"], row["source_id"], str(row["producer_id"])) for row in rows]
 
 
-def merge_producers(conn: Connection, keep: str, gone: str) -> list[str]:
-    """Merge `gone` into `keep` (merge_producers, migration 0041); the source ids ("source:id")
-    `keep` learned from it."""
-    row = conn.execute(query("producer_merge"), {"keep": keep, "gone": gone}).fetchone()
-    return list(row[0]) if row else []
-
-
 @dataclass(frozen=True)
 class Namesake:
     """A stored producer under one of the wanted normalized names: the ids it is known by
-    ({"genius": ["2400105"], …}) and its credits on the tracks of a given track's artist."""
+    ({"genius": ["2400105"], …}), its credits on the tracks of a given track's artist, and
+    how many of that track's other producers were credited with it."""
 
     producer_id: str
     ids: dict[str, list[str]]
     artist_credits: int
+    shared_collaborators: int = 0
+
+    @property
+    def linked(self) -> bool:
+        """Credited on the same artist, or with the same collaborators."""
+        return self.artist_credits > 0 or self.shared_collaborators > 0
 
 
-def namesakes(conn: Connection, names: Sequence[str], track_id: str) -> list[Namesake]:
-    """The producers stored under these normalized names, oldest first
+def namesakes(
+    conn: Connection, names: Sequence[str], track_id: str, collaborators: Sequence[str] = ()
+) -> list[Namesake]:
+    """The producers stored under these normalized names, oldest first, with their links to
+    the track's artist and to its other producers (`collaborators`, normalized names)
     (db/queries/producer_candidates_by_name.sql)."""
     with conn.cursor(row_factory=dict_row) as cursor:
         rows = cursor.execute(
-            query("producer_candidates_by_name"), {"names": list(names), "track_id": track_id}
+            query("producer_candidates_by_name"),
+            {"names": list(names), "track_id": track_id, "collaborators": list(collaborators)},
         ).fetchall()
     return [
-        Namesake(str(row["producer_id"]), row["ids"], int(row["artist_credits"])) for row in rows
+        Namesake(
+            str(row["producer_id"]),
+            row["ids"],
+            int(row["artist_credits"]),
+            int(row["shared_collaborators"]),
+        )
+        for row in rows
     ]
 
 

@@ -108,6 +108,12 @@ class Store:
             document |= details["details"]
         return document
 
+    def merge_candidates(self) -> list[dict[str, Any]]:
+        """The possible duplicates (producer_merge_candidates(), definitions/55_identities.sql),
+        readable by everyone: names, ids, sources, artists and the evidence in words."""
+        with self.connection(operator=False) as conn:
+            return conn.execute(query("identity_candidates")).fetchall()
+
     # What is new (definitions/85_watch.sql) ---------------------------------------------
 
     def new_since(self, since: datetime, maximum: int = NEW_SINCE_MAX) -> dict[str, Any]:
@@ -149,6 +155,23 @@ class Store:
         with self.connection(operator=True) as conn:
             row = conn.execute(query("producer_forget"), {"producer_id": producer_id}).fetchone()
         return row["forgotten"] if row else None
+
+    def merge_producers(self, keep: str, gone: str, reason: str) -> int:
+        """An operator merges `gone` into `keep` (merge_producers_by_operator): the merge id."""
+        with self.connection(operator=True) as conn:
+            row = conn.execute(
+                query("identity_merge_by_operator"), {"a": keep, "b": gone, "reason": reason}
+            ).fetchone()
+        assert row is not None
+        return int(row["merge_id"])
+
+    def keep_producers_apart(self, first: str, second: str, reason: str) -> bool:
+        """Two producers are two people, for good (keep_producers_apart)."""
+        with self.connection(operator=True) as conn:
+            row = conn.execute(
+                query("identity_keep_apart"), {"a": first, "b": second, "reason": reason}
+            ).fetchone()
+        return bool(row and row["recorded"])
 
     def replay(self, queue: str, message_id: int) -> list[dict[str, Any]]:
         with self.connection(operator=True) as conn:

@@ -9,7 +9,9 @@ Where values may come from (nothing is guessed, nothing is scraped):
   Genius's default avatar), `alternate_names` as aliases, e-mails written in
   `description.plain`.
 - MusicBrainz artist (`inc=url-rels`): "social network", "youtube", "soundcloud",
-  "bandcamp", "video channel" and "official homepage" links still in use (not `ended`).
+  "bandcamp", "video channel" and "official homepage" links still in use (not `ended`), and
+  its "discogs" relations as `same_as` ids ("discogs:12345": the same person's Discogs page,
+  which links the producer rows of one person: docs/reliability.md, "Identities").
 - Discogs artist: its `urls` classified by host, `namevariations` as aliases, e-mails in
   `profile`.
 - Instagram Graph API Business Discovery: `biography` (the only source of a bio), `website`,
@@ -27,6 +29,8 @@ values that differ are kept as disagreements, and aliases are all kept.
 
 from __future__ import annotations
 
+import dataclasses
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -57,6 +61,8 @@ __all__ = [
 ]
 
 ALIAS = "alias"
+SAME_AS = "same_as"  # "discogs:12345": the same person's id at another source
+DISCOGS_ARTIST_URL = re.compile(r"discogs\.com/(?:[a-z]{2}/)?artist/(\d+)", re.IGNORECASE)
 COLUMNS = ("instagram_handle", "instagram_bio", "email", "image_url")
 MUSICBRAINZ_LINK_TYPES = frozenset(
     {"social network", "youtube", "soundcloud", "bandcamp", "video channel", "official homepage"}
@@ -122,11 +128,12 @@ def present(pairs: Iterable[tuple[str, str | None]]) -> list[ProfileValue]:
 
 
 def first_per_field(values: Iterable[ProfileValue]) -> list[ProfileValue]:
-    """One value per field from one source (its first link of a kind), aliases all kept."""
+    """One value per field from one source (its first link of a kind), aliases and same_as
+    ids all kept."""
     kept: dict[str, ProfileValue] = {}
     aliases: list[ProfileValue] = []
     for value in values:
-        if value[0] == ALIAS:
+        if value[0] in (ALIAS, SAME_AS):
             aliases.append(value)
         else:
             kept.setdefault(value[0], value)
@@ -176,10 +183,18 @@ def musicbrainz_link(relation: dict[str, Any]) -> tuple[str, str] | None:
     return classified
 
 
+def musicbrainz_same_as(relation: dict[str, Any]) -> tuple[str, str] | None:
+    """("same_as", "discogs:12345") for a url relation naming the artist's Discogs page."""
+    resource = (relation.get("url") or {}).get("resource") or ""
+    found = DISCOGS_ARTIST_URL.search(resource) if relation.get("type") == "discogs" else None
+    return (SAME_AS, f"discogs:{found.group(1)}") if found else None
+
+
 def from_musicbrainz_artist(artist: dict[str, Any]) -> list[ProfileValue]:
     """Profile values of a MusicBrainz artist looked up with `inc=url-rels` (and `aliases`)."""
     relations = artist.get("relations") or []
     links = [link for relation in relations if (link := musicbrainz_link(relation))]
+    links += [same for relation in relations if (same := musicbrainz_same_as(relation))]
     aliases = [alias.get("name") for alias in artist.get("aliases") or [] if alias.get("name")]
     return first_per_field(present(links) + text_values(None, aliases))
 
@@ -210,11 +225,13 @@ def from_instagram_business(payload: dict[str, Any]) -> list[ProfileValue]:
 # Merging ---------------------------------------------------------------------------------
 @dataclass
 class SocialProfile:
-    """The chosen value of each field, the values that lost, and every alias."""
+    """The chosen value of each field, the values that lost, every alias, and the ids at
+    other sources the profiles say are the same person's (same_as)."""
 
     chosen: dict[str, SocialFinding]
     disagreements: list[dict[str, Any]]
     aliases: list[str]
+    same_as: list[SocialFinding] = dataclasses.field(default_factory=list)
 
     def value(self, field: str) -> str | None:
         """The chosen value of a field, or None."""
@@ -249,6 +266,8 @@ class SocialProfile:
         }
         metadata["disagreements"] = self.disagreements
         metadata["aliases"] = self.aliases
+        if self.same_as:
+            metadata["same_as"] = [item.provenance() for item in self.same_as]
         return metadata
 
 
@@ -282,6 +301,7 @@ def merge_findings(findings: Iterable[SocialFinding]) -> SocialProfile:
     for item in findings:
         by_field.setdefault(item.field, []).append(item)
     aliases = distinct_aliases(by_field.pop(ALIAS, []))
+    same_as = list({item.value: item for item in by_field.pop(SAME_AS, [])}.values())
     chosen: dict[str, SocialFinding] = {}
     disagreements: list[dict[str, Any]] = []
     for field, candidates in sorted(by_field.items()):
@@ -290,4 +310,6 @@ def merge_findings(findings: Iterable[SocialFinding]) -> SocialProfile:
         conflict = disagreement(field, ranked)
         if conflict:
             disagreements.append(conflict)
-    return SocialProfile(chosen=chosen, disagreements=disagreements, aliases=aliases)
+    return SocialProfile(
+        chosen=chosen, disagreements=disagreements, aliases=aliases, same_as=same_as
+    )

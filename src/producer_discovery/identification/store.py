@@ -13,13 +13,20 @@ Runs inside the worker's one commit (`Outcome.write`):
    create the same person):
    - by source ids (`producer_source_ids`): the owner of the most trusted matching id; when
      the ids point to two rows (the person was first seen through different sources on
-     different tracks), the rows are merged (`merge_producers`, migration 0041);
+     different tracks), the rows are merged (`merge_same_person`, definitions/
+     55_identities.sql: recorded with its evidence, and refused for rows with different ids
+     of one source or kept apart by an operator);
    - else by normalized name, among the stored namesakes whose ids do not contradict the
      credit's (same source, different id = another person, never merged on name alone) and,
-     when both carry ids (of different sources), who are credited on this artist's tracks;
-     several left → the one already credited on this artist's tracks, if only one is;
+     when both carry ids (of different sources), who are linked to this credit: credited on
+     this artist's tracks, or with one of this track's other producers; several left → the
+     one linked so, if only one is;
    - else a new producer. Every source id of the credit is attached to the producer unless
      another producer already holds it. The display name follows the most trusted source.
+   - then the other namesakes whose ids do not contradict the credit's: when the credit
+     carries ids, linked ones (same artist, shared collaborators) are merged into the
+     producer; the others (and every one, for a credit without ids: a title's "prod. X" is
+     too little to tell two namesakes apart), become merge candidates for an operator.
 4. Replace the track's credits: `track_producers` (fused confidence 1 − Π(1 − cₛ), every
    source joined with '+', roles; all three from the production credits only) and
    `track_producer_evidence` (one row per source and role, writer credits included, so what
@@ -37,6 +44,7 @@ from typing import Any
 
 import psycopg
 
+from producer_discovery.db import identities
 from producer_discovery.db import producers as db
 from producer_discovery.identification.credits import (
     Credit,
@@ -97,12 +105,19 @@ def store_identification(
     ]
     lock_identities(conn, producers)
     for producer in producers:
-        producer_id, created, new_ids = resolve_producer(conn, producer, track_id, ranking)
+        resolution = resolve_producer(
+            conn, producer, track_id, ranking, collaborators(producer, producers)
+        )
+        producer_id = resolution.producer_id
+        for gone in resolution.merged:  # a row this track credited already, merged away
+            stored.producers.setdefault(producer_id, []).extend(stored.producers.pop(gone, []))
+            stored.learned.setdefault(producer_id, []).extend(stored.learned.pop(gone, []))
+            stored.created = [created for created in stored.created if created != gone]
         stored.producers.setdefault(producer_id, []).extend(producer.evidence)
-        if created:
+        if resolution.created:
             stored.created.append(producer_id)
-        elif new_ids:
-            stored.learned.setdefault(producer_id, []).extend(new_ids)
+        elif resolution.new_ids:
+            stored.learned.setdefault(producer_id, []).extend(resolution.new_ids)
     replace_track_credits(conn, track_id, stored.producers)
     # Hand-off: the producers to send to social enrichment now, marked so no other commit
     # does; the enriched ones that learned a source id, reopened for one more enrichment.
@@ -176,25 +191,98 @@ def lock_identities(conn: Connection, producers: list[FusedProducer]) -> None:
         db.lock_identity(conn, key)
 
 
+def collaborators(producer: FusedProducer, producers: list[FusedProducer]) -> list[str]:
+    """The normalized names of the track's other producers."""
+    own = set(identity_names(producer))
+    return sorted(
+        {name for other in producers if other is not producer for name in identity_names(other)}
+        - own
+    )
+
+
+@dataclass
+class Resolution:
+    """The producer row of one fused person: whether it is new, the source ids ("source:id")
+    it learned in this commit, and the rows merged into it."""
+
+    producer_id: str
+    created: bool
+    new_ids: list[str] = field(default_factory=list)
+    merged: list[str] = field(default_factory=list)
+
+    def merge(self, conn: Connection, gone: str, evidence: dict[str, Any]) -> None:
+        """Merge `gone` into this row as one person, unless the pair may never be merged."""
+        gained = identities.merge_same_person(
+            conn, self.producer_id, gone, identities.IDENTIFICATION, evidence
+        )
+        if gained is not None:
+            self.new_ids.extend(gained)
+            self.merged.append(gone)
+
+
 def resolve_producer(
-    conn: Connection, producer: FusedProducer, track_id: str, ranking: Ranking
-) -> tuple[str, bool, list[str]]:
-    """The producer row of a fused person (module docstring, step 3), whether it is new, and
-    the source ids ("source:id") it learned in this commit."""
+    conn: Connection,
+    producer: FusedProducer,
+    track_id: str,
+    ranking: Ranking,
+    co_credited: list[str] | None = None,
+) -> Resolution:
+    """The producer row of a fused person (module docstring, step 3)."""
     owners = owners_by_source_ids(conn, producer, ranking)
-    owner = owners[0] if owners else owner_by_name(conn, producer, track_id)
-    created = owner is None
+    candidates = db.namesakes(conn, identity_names(producer), track_id, co_credited or [])
+    owner = owners[0] if owners else owner_by_name(candidates, producer)
     if owner is None:
-        owner = insert_producer(conn, producer, ranking)
+        resolution = Resolution(insert_producer(conn, producer, ranking), created=True)
     else:
+        resolution = Resolution(owner, created=False)
         rename_producer(conn, owner, producer, ranking)
-    new_ids: list[str] = []
     for other in owners[1:]:
-        new_ids.extend(db.merge_producers(conn, owner, other))
+        ids = sorted(f"{source}:{source_id}" for source, source_id in producer.ids.items())
+        resolution.merge(
+            conn,
+            other,
+            {"reason": "one credit carries ids of both", "source_ids": ids, "track_id": track_id},
+        )
     for source, source_id in producer.ids.items():
-        if db.attach_source_id(conn, owner, source, source_id):
-            new_ids.append(f"{source}:{source_id}")
-    return owner, created, new_ids
+        if db.attach_source_id(conn, resolution.producer_id, source, source_id):
+            resolution.new_ids.append(f"{source}:{source_id}")
+    join_namesakes(conn, resolution, producer, track_id, candidates, owners)
+    return resolution
+
+
+def join_namesakes(
+    conn: Connection,
+    resolution: Resolution,
+    producer: FusedProducer,
+    track_id: str,
+    candidates: list[db.Namesake],
+    owners: list[str],
+) -> None:
+    """The other namesakes the credit does not contradict: merged when linked (same artist,
+    shared collaborators) and the credit carries ids, else recorded as merge candidates
+    (module docstring, step 3)."""
+    for namesake in candidates:
+        if namesake.producer_id == resolution.producer_id or namesake.producer_id in owners:
+            continue
+        if contradicts(namesake.ids, producer.ids):
+            continue  # another person of the same name
+        if namesake.linked and producer.ids:
+            evidence = {
+                "reason": "the same name, linked by artists or collaborators",
+                "normalized_name": producer.normalized_name,
+                "artist_credits": namesake.artist_credits,
+                "shared_collaborators": namesake.shared_collaborators,
+                "track_id": track_id,
+            }
+            resolution.merge(conn, namesake.producer_id, evidence)
+        else:
+            identities.record_candidate(
+                conn,
+                resolution.producer_id,
+                namesake.producer_id,
+                identities.IDENTIFICATION,
+                track_id,
+            )
 
 
 def owners_by_source_ids(conn: Connection, producer: FusedProducer, ranking: Ranking) -> list[str]:
@@ -204,23 +292,23 @@ def owners_by_source_ids(conn: Connection, producer: FusedProducer, ranking: Ran
     return list(dict.fromkeys(owner.producer_id for owner in owners))
 
 
-def owner_by_name(conn: Connection, producer: FusedProducer, track_id: str) -> str | None:
-    """The one stored namesake who can be this person, or None (module docstring)."""
-    candidates = db.namesakes(conn, identity_names(producer), track_id)
+def owner_by_name(candidates: list[db.Namesake], producer: FusedProducer) -> str | None:
+    """The stored namesake who can be this person, or None (module docstring)."""
     compatible = [c for c in candidates if can_be(c, producer)]
     if len(compatible) > 1:
-        compatible = [c for c in compatible if c.artist_credits > 0]
+        compatible = [c for c in compatible if c.linked]
     return compatible[0].producer_id if len(compatible) == 1 else None
 
 
 def can_be(candidate: db.Namesake, producer: FusedProducer) -> bool:
     """Whether a stored namesake may be this person. Both known by ids of other sources only
     (Discogs here, Genius there): the name alone is not enough — two "Alex Kim"s — so it takes
-    the namesake's credits on this artist's tracks to corroborate it."""
+    the namesake's credits on this artist's tracks, or with this track's other producers, to
+    corroborate it."""
     if contradicts(candidate.ids, producer.ids):
         return False
     if producer.ids and candidate.ids:
-        return candidate.artist_credits > 0
+        return candidate.linked
     return True
 
 

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 
+import psycopg
 from fastapi import APIRouter, Form, HTTPException, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
@@ -138,6 +139,7 @@ def dashboard(
     queued: Annotated[str | None, Query(max_length=200)] = None,
     replayed: Annotated[str | None, Query(max_length=200)] = None,
     forgotten: Annotated[str | None, Query(max_length=200)] = None,
+    identities: Annotated[str | None, Query(max_length=300)] = None,
 ) -> Response:
     guard: Guard = request.app.state.guard
     pipeline = store(request).pipeline(24, operator=guard.is_operator(request))
@@ -148,9 +150,11 @@ def dashboard(
         "dashboard.html",
         {
             "pipeline": pipeline,
+            "candidates": store(request).merge_candidates(),
             "queued": queued,
             "replayed": replayed,
             "forgotten": forgotten,
+            "identities": identities,
             "new_since": new_since_panel(request),
             "charts": [
                 charts.line_chart(
@@ -281,6 +285,35 @@ def forget(
         raise HTTPException(404, "There is no producer with this id.")
     label = f"producer {producer_id} erased and put on the do-not-collect list"
     return RedirectResponse("/dashboard?" + urlencode({"forgotten": label}), status_code=303)
+
+
+@router.post("/dashboard/duplicates/{first}/{second}/{action}")
+def decide_duplicate(
+    request: Request,
+    first: uuid.UUID,
+    second: uuid.UUID,
+    action: str,
+    csrf_token: Annotated[str | None, Form()] = None,
+) -> Response:
+    """The operator merges a possible duplicate (the second into the first) or keeps the two
+    apart for good (definitions/55_identities.sql); a refusal is the database's one line."""
+    check_form(request, csrf_token)
+    data = store(request)
+    if action not in ("merge", "keep-apart"):
+        raise HTTPException(404, f"There is no action {action[:40]} on possible duplicates.")
+    try:
+        if action == "merge":
+            merge_id = data.merge_producers(str(first), str(second), "merged from the dashboard")
+            label = (
+                f"Merged {second} into {first} (merge {merge_id}; "
+                f"undo: producer-discovery producers unmerge {merge_id})"
+            )
+        else:
+            data.keep_producers_apart(str(first), str(second), "kept apart from the dashboard")
+            label = f"Kept {first} and {second} apart"
+    except psycopg.errors.InvalidParameterValue as error:  # refused: the database says why
+        raise HTTPException(422, str(error).strip().splitlines()[0]) from error
+    return RedirectResponse("/dashboard?" + urlencode({"identities": label}), status_code=303)
 
 
 @router.post("/dashboard/dlq/{queue}/{msg_id}/replay")
