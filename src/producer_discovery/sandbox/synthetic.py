@@ -15,8 +15,8 @@ The realism knobs (`Realism`, defaults close to what the real sources cover):
   ISRC), deluxe editions (30 % of albums: same recordings plus 2 bonus songs on disc 2) and
   remasters (15 %: titles "X - 2019 Remaster"), every edition sharing ISRCs;
 - live and demo editions (`live_share` 50 % of artists: a later live album "Live at …" of 3-5
-  songs, titles plain or "X - Live"; `demo_share` 30 %: a later EP "… Demos" of 2-3 songs,
-  titles plain, as "X - Demo" would be another song by the title policy): other recordings (their own ISRCs) on no MusicBrainz or Discogs release
+  songs, titles "X - Live" or "X (Live at …)"; `demo_share` 30 %: a later EP "… Demos" of 2-3
+  songs, titles plain, as "X - Demo" would be another song by the title policy): other recordings (their own ISRCs) on no MusicBrainz or Discogs release
   and without a Genius page, so no source credits them; `_expected` stays per song (each
   song lists its other takes' ISRCs in `other_isrcs`). They are drawn from a generator of their
   own, after everything else, so the rest of a catalogue is the same as without them;
@@ -388,8 +388,8 @@ class Builder:
         year: int,
     ) -> None:
         if kind == "live":
-            name = f"Live at {rng.choice(names.VENUES)}"
-            suffix = rng.choice(("", " - Live"))
+            venue = rng.choice(names.VENUES)
+            name, suffix = f"Live at {venue}", rng.choice((" - Live", f" (Live at {venue})"))
         else:
             name, suffix = f"{album.name} Demos", ""
         release = Release(
