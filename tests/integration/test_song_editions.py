@@ -52,7 +52,7 @@ def store(db: Database, artist: str, edition: Edition) -> dict[str, Any]:
             (artist, album_name, f"{artist}-{album_name}", date, Jsonb({"album_type": kind})),
         )
     )["id"]
-    row = {
+    row: dict[str, Any] = {
         "spotify_id": f"{artist}-{album_name}-{title}",
         "name": title,
         "normalized_name": "undertow",
