@@ -366,6 +366,91 @@ AS $$
 $$;
 GRANT EXECUTE ON FUNCTION public.song_best_edition(uuid) TO discovery_worker, discovery_operator;
 
+-- The song's representative becomes its best edition (song_best_edition). When that changes
+-- the song's credits and evidence move to the new one (move_song_credits) and a COMPLETED song
+-- goes back to PENDING, as requeue_identification_gaps() does, with what changed in its
+-- metadata; the caller sends it to producer identification again. TRUE when it changed. The
+-- song's row lock orders two batches holding editions of one song: the second to take it sees
+-- the first's committed edition, so the last one ranks them all.
+CREATE OR REPLACE FUNCTION public.rank_song_representative(p_normalized_track_id UUID)
+RETURNS BOOLEAN
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, public, pg_temp
+AS $$
+DECLARE
+  v_current UUID;
+  v_best UUID;
+BEGIN
+  SELECT representative_track_id INTO v_current FROM public.normalized_tracks
+  WHERE id = p_normalized_track_id FOR UPDATE;
+  IF NOT FOUND THEN
+    RETURN FALSE;
+  END IF;
+  v_best := public.song_best_edition(p_normalized_track_id);
+  IF v_best IS NULL OR v_best = v_current THEN
+    RETURN FALSE;
+  END IF;
+  UPDATE public.normalized_tracks SET representative_track_id = v_best, updated_at = NOW()
+  WHERE id = p_normalized_track_id;
+  IF v_current IS NOT NULL THEN
+    PERFORM public.move_song_credits(v_current, v_best);
+  END IF;
+  UPDATE public.processing_status
+  SET state = 'PENDING', updated_at = NOW(),
+      metadata = COALESCE(metadata, '{}'::jsonb) || jsonb_build_object(
+        'representative_changed', jsonb_build_object('from', v_current, 'to', v_best,
+                                                     'at', NOW()))
+  WHERE entity_type = 'track' AND entity_id = p_normalized_track_id::TEXT
+    AND state = 'COMPLETED';
+  RETURN TRUE;
+END;
+$$;
+GRANT EXECUTE ON FUNCTION public.rank_song_representative(uuid) TO discovery_worker;
+
+-- Songs stored before their editions were ranked (a database upgraded past migration 0130):
+-- each song whose representative is not its best edition gets it (rank_song_representative)
+-- and is sent to producer identification again, with the refresh stamp track discovery uses
+-- ("representative:<track id>"). Run once after the upgrade; a second call finds nothing.
+-- Its arguments are checked first (invalid_parameter_value).
+CREATE OR REPLACE FUNCTION public.rank_song_editions(p_limit INTEGER DEFAULT 10000)
+RETURNS TABLE(normalized_track_id UUID, representative_track_id UUID, msg_id BIGINT)
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, public, pg_temp
+AS $$
+#variable_conflict use_column
+DECLARE
+  v_song RECORD;
+BEGIN
+  IF p_limit IS NULL OR p_limit < 1 OR p_limit > 100000 THEN
+    RAISE EXCEPTION 'rank_song_editions: p_limit must be in [1, 100000]'
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  FOR v_song IN
+    SELECT nt.id, nt.artist_id FROM public.normalized_tracks nt
+    WHERE public.song_best_edition(nt.id) IS DISTINCT FROM nt.representative_track_id
+      AND public.song_best_edition(nt.id) IS NOT NULL
+    ORDER BY nt.id
+    LIMIT p_limit
+  LOOP
+    IF public.rank_song_representative(v_song.id) THEN
+      normalized_track_id := v_song.id;
+      SELECT nt.representative_track_id INTO representative_track_id
+      FROM public.normalized_tracks nt WHERE nt.id = v_song.id;
+      msg_id := pgmq.send(
+        queue_name => 'producer_identification'::TEXT,
+        msg => jsonb_build_object('trackId', representative_track_id::TEXT,
+                                  'normalizedTrackId', v_song.id::TEXT,
+                                  'artistId', v_song.artist_id::TEXT,
+                                  'refresh', 'representative:' || representative_track_id::TEXT));
+      RETURN NEXT;
+    END IF;
+  END LOOP;
+END;
+$$;
+GRANT EXECUTE ON FUNCTION public.rank_song_editions(integer) TO discovery_operator;
+
 -- Departures from the spec's version:
 -- * the normalized name comes from the worker (`normalized_name` in each track's JSON: the
 --   title normalizer strips "(feat. …)", "- 2019 Remaster", "(Deluxe …)", "(Prod. by …)");
@@ -378,7 +463,7 @@ GRANT EXECUTE ON FUNCTION public.song_best_edition(uuid) TO discovery_worker, di
 --   best edition (song_best_edition), whatever order the editions arrive in. When a better
 --   edition of an existing song arrives, it becomes the representative, the song's credits
 --   move to it (a song's credits live on its representative only), a COMPLETED song goes back
---   to PENDING (as requeue_identification_gaps does), and the result says
+--   to PENDING (rank_song_representative), and the result says
 --   `representative_changed`: the worker sends the song to producer identification again,
 --   which replaces the moved credits with what the sources say of the new edition.
 -- * search_path pinned.
@@ -398,7 +483,6 @@ DECLARE
   v_normalized_id UUID;
   v_is_new BOOLEAN;
   v_current UUID;
-  v_best UUID;
   v_changed BOOLEAN;
   v_results JSONB = '[]'::JSONB;
   v_normalized_name TEXT;
@@ -456,26 +540,9 @@ BEGIN
     UPDATE tracks SET normalized_track_id = v_normalized_id
     WHERE id = v_track_id AND normalized_track_id IS DISTINCT FROM v_normalized_id;
 
-    -- The song's row lock orders two batches holding editions of one song: the second to
-    -- take it sees the first's committed edition, so the last one ranks them all.
+    v_changed := public.rank_song_representative(v_normalized_id);
     SELECT representative_track_id INTO v_current FROM normalized_tracks
-    WHERE id = v_normalized_id FOR UPDATE;
-    v_best := public.song_best_edition(v_normalized_id);
-    v_changed := v_best IS NOT NULL AND v_best IS DISTINCT FROM v_current;
-    IF v_changed THEN
-      UPDATE normalized_tracks SET representative_track_id = v_best, updated_at = NOW()
-      WHERE id = v_normalized_id;
-      IF v_current IS NOT NULL THEN
-        PERFORM public.move_song_credits(v_current, v_best);
-      END IF;
-      UPDATE processing_status
-      SET state = 'PENDING', updated_at = NOW(),
-          metadata = COALESCE(metadata, '{}'::jsonb) || jsonb_build_object(
-            'representative_changed', jsonb_build_object('from', v_current, 'to', v_best,
-                                                         'at', NOW()))
-      WHERE entity_type = 'track' AND entity_id = v_normalized_id::TEXT
-        AND state = 'COMPLETED';
-    END IF;
+    WHERE id = v_normalized_id;
 
     v_results = v_results || jsonb_build_object(
       'track_id', v_track_id,
@@ -484,7 +551,7 @@ BEGIN
       'normalized_track_id', v_normalized_id,
       'normalized_name', v_normalized_name,
       'is_new_song', v_is_new,
-      'representative_track_id', COALESCE(v_best, v_current),
+      'representative_track_id', v_current,
       'representative_changed', v_changed AND NOT v_is_new
     );
     v_count = v_count + 1;

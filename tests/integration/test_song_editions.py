@@ -9,6 +9,7 @@ from typing import Any
 
 from psycopg.types.json import Jsonb
 
+from producer_discovery.messages import ProducerIdentificationMessage
 from tests.support.database import Database, one
 
 # (album name, release date, album type, track title, edition qualifier)
@@ -178,3 +179,59 @@ def test_claim_fences_an_identification_of_a_replaced_edition(db: Database) -> N
     assert one(db.execute("SELECT count(*) AS n FROM track_producers"))["n"] == 1
     assert claim(original["track_id"]) is True
     assert one(db.execute("SELECT count(*) AS n FROM track_producers"))["n"] == 0
+
+
+def test_songs_ranked_before_the_upgrade_are_ranked_and_sent_again_once(db: Database) -> None:
+    """A song left with its live take as representative (as the previous release stored it):
+    rank_song_editions() makes the album version its representative, moves its credits,
+    reopens it and queues one identification with a refresh stamp; a second call does
+    nothing."""
+    artist = make_artist(db, "Ida Moss")
+    live = store(db, artist, LIVE)
+    original = store(db, artist, ORIGINAL)
+    song = live["normalized_track_id"]
+    db.execute(
+        "UPDATE normalized_tracks SET representative_track_id = %s WHERE id = %s",
+        (live["track_id"], song),
+    )
+    producer = one(
+        db.execute(
+            "INSERT INTO producers (name, normalized_name) VALUES ('Ana Ruiz', 'ana ruiz') RETURNING id"
+        )
+    )["id"]
+    db.execute(
+        "INSERT INTO track_producers (track_id, producer_id, confidence, source) "
+        "VALUES (%s, %s, 0.9, 'genius')",
+        (live["track_id"], producer),
+    )
+    db.execute(
+        "INSERT INTO processing_status (entity_type, entity_id, state, metadata) "
+        "VALUES ('track', %s, 'COMPLETED', '{}')",
+        (song,),
+    )
+    ranked = db.execute("SELECT * FROM rank_song_editions()").fetchall()
+    assert [(str(r["normalized_track_id"]), str(r["representative_track_id"])) for r in ranked] == [
+        (song, original["track_id"])
+    ]
+    queued = db.execute("SELECT message FROM pgmq.q_producer_identification").fetchall()
+    assert [row["message"] for row in queued] == [
+        {
+            "trackId": original["track_id"],
+            "normalizedTrackId": song,
+            "artistId": artist,
+            "refresh": f"representative:{original['track_id']}",
+        }
+    ]
+    body = queued[0]["message"]
+    assert ProducerIdentificationMessage.model_validate(body, by_name=False).refresh
+    verdict = one(
+        db.execute(
+            "SELECT validate_queue_message('producer_identification', %s) AS v", (Jsonb(body),)
+        )
+    )["v"]
+    assert verdict["valid"] is True, verdict
+    credited = db.execute("SELECT track_id FROM track_producers").fetchall()
+    assert [str(row["track_id"]) for row in credited] == [original["track_id"]]
+    state = one(db.execute("SELECT state FROM processing_status WHERE entity_id = %s", (song,)))
+    assert state["state"] == "PENDING"
+    assert db.execute("SELECT * FROM rank_song_editions()").fetchall() == []
