@@ -4,13 +4,19 @@
               "<representative tracks.id>", "normalizedTrackId": "<uuid>", "artistId":
               "<artists.id>"}, one per normalized song
     entity    ("track", normalizedTrackId, else trackId)
-    handler   load the track, its album and artist (producer_discovery.identification.identify)
+    handler   the song's CURRENT representative, read now (its best edition: a message sent
+              before a better edition arrived identifies the new one; trackId only without a
+              song), then load the track, its album and artist
+              (producer_discovery.identification.identify)
               → every credit source of the registry (producer_discovery.sources: Genius,
                 MusicBrainz, Discogs and the "(Prod. by …)" title), most trusted first; a
                 source without its token is skipped (logged once, listed in the outcome's
                 skipped_sources)
-    writes    producers (+ producer_source_ids), track_producers, track_producer_evidence
-              (producer_discovery.identification.store), then ONE social_enrichment message
+    writes    first claim_song_representative(): the song's row is locked to the commit and
+              the track must still be its representative (else a TransientError: the retry
+              identifies the new one, whose credits replace these); then producers
+              (+ producer_source_ids), track_producers, track_producer_evidence on the
+              representative only (producer_discovery.identification.store), then ONE social_enrichment message
               {"producerId"} per producer never enriched nor queued before, and a refresh
               {"producerId", "refresh": "new-ids:…"} for an already enriched producer that
               learned a source id here (its first enrichment could not use it).
@@ -29,8 +35,10 @@ from uuid import UUID
 
 import psycopg
 
+from producer_discovery.db.catalogue import claim_song_representative, song_representative
 from producer_discovery.db.identification_plans import IdentificationPlans
 from producer_discovery.db.queue import report_refused_credentials
+from producer_discovery.errors import TransientError
 from producer_discovery.identification.identify import Identifier, build_identifier, load_track
 from producer_discovery.identification.store import store_identification
 from producer_discovery.messages import ProducerIdentificationMessage, SocialEnrichmentMessage
@@ -63,13 +71,19 @@ def identify(
     resources: Resources, identifier: Identifier, message: ProducerIdentificationMessage
 ) -> Outcome:
     artist_id = str(message.artist_id) if message.artist_id else None
-    track = load_track(resources.pool, str(message.track_id), artist_id)
+    song = str(message.normalized_track_id) if message.normalized_track_id else None
+    track_id = current_representative(resources, song) or str(message.track_id)
+    track = load_track(resources.pool, track_id, artist_id)
     if track is None:
-        return Outcome(metadata={"outcome": "track_not_found", "track_id": str(message.track_id)})
+        return Outcome(metadata={"outcome": "track_not_found", "track_id": track_id})
     found = identifier.identify(track)
     metadata = {**found.summary(), "track_id": str(track.track_id)}
 
     def write(conn: psycopg.Connection[Any]) -> list[Send]:
+        if song is not None and not claim_song_representative(conn, song, str(track.track_id)):
+            raise TransientError(
+                f"song {song}: a better edition than {track.track_id} arrived meanwhile"
+            )
         # A source that failed alone keeps its earlier evidence, as a skipped one does.
         stored = store_identification(
             conn,
@@ -94,3 +108,11 @@ def identify(
         return first + refreshes
 
     return Outcome(write=write, metadata=metadata)
+
+
+def current_representative(resources: Resources, song: str | None) -> str | None:
+    """The song's representative now, or None without a song (or a stored one)."""
+    if song is None:
+        return None
+    with resources.pool.connection() as conn:
+        return song_representative(conn, song)

@@ -8,7 +8,11 @@ the tracks on which the artist appears (a compilation holds other artists' songs
 them through `process_track_batch` with `normalized_name = titles.normalize_title(name)`, so
 one song on the original, the deluxe edition and the remaster is one `normalized_tracks` row.
 One producer_identification message goes out per normalized track that is new (`is_new_song`),
-never one per edition. Album-track items carry no ISRC: it is stored only when the app has
+never one per edition; each track carries its edition qualifier (editions.edition_qualifier,
+from its title and its album's), by which process_track_batch keeps the song's best edition as
+its representative. When an album brings a better edition of a known song
+(`representative_changed`), the song is sent again with a `refresh` stamp naming the new
+edition, so the runtime does not take it for the first message. Album-track items carry no ISRC: it is stored only when the app has
 extended quota (one probe per process), where the batch `GET /tracks?ids=` adds it cheaply.
 The batch is sorted by normalized title so that two workers writing editions of the same
 songs take their row locks in the same order and cannot deadlock.
@@ -31,6 +35,7 @@ from producer_discovery.db.catalogue import (
     process_track_batch,
     record_album_details,
 )
+from producer_discovery.editions import edition_qualifier
 from producer_discovery.errors import PermanentError, TransientError
 from producer_discovery.messages import ProducerIdentificationMessage, TrackDiscoveryMessage
 from producer_discovery.runtime.resources import Resources
@@ -39,6 +44,7 @@ from producer_discovery.text import normalize_title
 
 QUEUE = TrackDiscoveryMessage.QUEUE
 RETRYABLE_SQLSTATE_CLASS = "40"  # serialization failure, deadlock detected
+REPRESENTATIVE = "representative:"  # the refresh stamp of a song whose best edition changed
 
 
 def entity_of(message: TrackDiscoveryMessage) -> tuple[str, str]:
@@ -83,9 +89,7 @@ def discover_tracks(
     def write(conn: psycopg.Connection[Any]) -> list[Send]:
         record_album_details(conn, message.album_id, album_details(album))
         results = store_tracks(conn, rows, message) if rows else []
-        return [
-            producer_identification(result, message) for result in results if result["is_new_song"]
-        ]
+        return identification_messages(results, message)
 
     return Outcome(write=write, metadata={"listed": len(listed), "kept": len(kept)})
 
@@ -115,6 +119,7 @@ def track_row(track: SimpleTrack, album: Album, full_track: Track | None) -> dic
         "spotify_id": track.id,
         "name": track.name,
         "normalized_name": normalize_title(track.name),
+        "edition_qualifier": edition_qualifier(track.name, album.name),
         "duration_ms": track.duration_ms,
         "popularity": full_track.popularity if full_track is not None else None,
         "spotify_preview_url": track.preview_url,
@@ -147,11 +152,30 @@ def raise_for_batch_error(result: Mapping[str, Any]) -> None:
     raise PermanentError(description)
 
 
-def producer_identification(result: TrackBatchResult, message: TrackDiscoveryMessage) -> Send:
-    return Send.of(
-        ProducerIdentificationMessage(
-            track_id=UUID(result["track_id"]),
-            normalized_track_id=UUID(result["normalized_track_id"]),
-            artist_id=message.artist_id,
+def identification_messages(
+    results: list[TrackBatchResult], message: TrackDiscoveryMessage
+) -> list[Send]:
+    """One message per song of the batch that is new, or whose representative changed (then
+    with a `refresh` stamp naming the new representative); never two for one song."""
+    latest: dict[str, TrackBatchResult] = {}  # a song's last result names its final edition
+    new: set[str] = set()
+    for result in results:
+        song = result["normalized_track_id"]
+        if result["is_new_song"]:
+            new.add(song)
+        if result["is_new_song"] or result["representative_changed"]:
+            latest[song] = result
+    sends = []
+    for song, result in latest.items():
+        representative = result["representative_track_id"] or result["track_id"]
+        sends.append(
+            Send.of(
+                ProducerIdentificationMessage(
+                    track_id=UUID(representative),
+                    normalized_track_id=UUID(song),
+                    artist_id=message.artist_id,
+                    refresh=None if song in new else f"{REPRESENTATIVE}{representative}",
+                )
+            )
         )
-    )
+    return sends

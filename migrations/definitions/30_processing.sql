@@ -316,6 +316,141 @@ END;
 $$;
 GRANT EXECUTE ON FUNCTION public.finish_processing(text,text,text,text,text,jsonb,boolean) TO discovery_worker;
 
+-- Editions. A song (normalized_tracks) is identified from its best edition, the
+-- representative: the ONE ranking of editions is song_best_edition() below. Track discovery
+-- classifies each track (text.edition_qualifier: the kind of version its title or its album's
+-- title names, NULL for a plain studio version) and stores it in tracks.edition_qualifier;
+-- the ranking orders a song's editions by
+--   1. the qualifier's class (edition_qualifier_class): plain 0, a remaster or reissue of the
+--      same recording 1, another studio version (remix, acoustic, instrumental, edit…) 2, a
+--      live or demo take 3 (never chosen while a plain one exists);
+--   2. the album's release date, earliest first (the stored date, else the release date in the
+--      album's metadata; unknown last);
+--   3. the album type: album or single before compilation, then anything else;
+--   4. then, as a departure from "lowest id": the lowest Spotify id, then the lowest row id
+--      (row ids are random per database; Spotify ids are the same in every run).
+CREATE OR REPLACE FUNCTION public.edition_qualifier_class(p_qualifier TEXT)
+RETURNS INTEGER
+LANGUAGE sql
+IMMUTABLE
+PARALLEL SAFE
+SET search_path = pg_catalog, public, pg_temp
+AS $$
+  SELECT CASE
+    WHEN p_qualifier IS NULL OR p_qualifier = '' THEN 0
+    WHEN p_qualifier IN ('remaster', 'reissue', 'deluxe') THEN 1
+    WHEN p_qualifier IN ('live', 'demo') THEN 3
+    ELSE 2 END;
+$$;
+GRANT EXECUTE ON FUNCTION public.edition_qualifier_class(text) TO discovery_worker, discovery_operator, discovery_reader;
+
+-- The best edition of one song (see above), or NULL when no track is linked to it.
+CREATE OR REPLACE FUNCTION public.song_best_edition(p_normalized_track_id UUID)
+RETURNS UUID
+LANGUAGE sql
+STABLE
+SECURITY DEFINER
+SET search_path = pg_catalog, public, pg_temp
+AS $$
+  SELECT t.id
+  FROM public.tracks t
+  JOIN public.albums al ON al.id = t.album_id
+  WHERE t.normalized_track_id = p_normalized_track_id
+  ORDER BY public.edition_qualifier_class(t.edition_qualifier),
+           COALESCE(al.release_date::TEXT, NULLIF(al.metadata ->> 'release_date', '')) NULLS LAST,
+           CASE COALESCE(al.metadata ->> 'album_type', 'album')
+             WHEN 'album' THEN 0 WHEN 'single' THEN 0 WHEN 'compilation' THEN 1 ELSE 2 END,
+           t.spotify_id NULLS LAST,
+           t.id
+  LIMIT 1;
+$$;
+GRANT EXECUTE ON FUNCTION public.song_best_edition(uuid) TO discovery_worker, discovery_operator;
+
+-- The song's representative becomes its best edition (song_best_edition). When that changes
+-- the song's credits and evidence move to the new one (move_song_credits) and a COMPLETED song
+-- goes back to PENDING, as requeue_identification_gaps() does, with what changed in its
+-- metadata; the caller sends it to producer identification again. TRUE when it changed. The
+-- song's row lock orders two batches holding editions of one song: the second to take it sees
+-- the first's committed edition, so the last one ranks them all.
+CREATE OR REPLACE FUNCTION public.rank_song_representative(p_normalized_track_id UUID)
+RETURNS BOOLEAN
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, public, pg_temp
+AS $$
+DECLARE
+  v_current UUID;
+  v_best UUID;
+BEGIN
+  SELECT representative_track_id INTO v_current FROM public.normalized_tracks
+  WHERE id = p_normalized_track_id FOR UPDATE;
+  IF NOT FOUND THEN
+    RETURN FALSE;
+  END IF;
+  v_best := public.song_best_edition(p_normalized_track_id);
+  IF v_best IS NULL OR v_best = v_current THEN
+    RETURN FALSE;
+  END IF;
+  UPDATE public.normalized_tracks SET representative_track_id = v_best, updated_at = NOW()
+  WHERE id = p_normalized_track_id;
+  IF v_current IS NOT NULL THEN
+    PERFORM public.move_song_credits(v_current, v_best);
+  END IF;
+  UPDATE public.processing_status
+  SET state = 'PENDING', updated_at = NOW(),
+      metadata = COALESCE(metadata, '{}'::jsonb) || jsonb_build_object(
+        'representative_changed', jsonb_build_object('from', v_current, 'to', v_best,
+                                                     'at', NOW()))
+  WHERE entity_type = 'track' AND entity_id = p_normalized_track_id::TEXT
+    AND state = 'COMPLETED';
+  RETURN TRUE;
+END;
+$$;
+GRANT EXECUTE ON FUNCTION public.rank_song_representative(uuid) TO discovery_worker;
+
+-- Songs stored before their editions were ranked (a database upgraded past migration 0130):
+-- each song whose representative is not its best edition gets it (rank_song_representative)
+-- and is sent to producer identification again, with the refresh stamp track discovery uses
+-- ("representative:<track id>"). Run once after the upgrade; a second call finds nothing.
+-- Its arguments are checked first (invalid_parameter_value).
+CREATE OR REPLACE FUNCTION public.rank_song_editions(p_limit INTEGER DEFAULT 10000)
+RETURNS TABLE(normalized_track_id UUID, representative_track_id UUID, msg_id BIGINT)
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, public, pg_temp
+AS $$
+#variable_conflict use_column
+DECLARE
+  v_song RECORD;
+BEGIN
+  IF p_limit IS NULL OR p_limit < 1 OR p_limit > 100000 THEN
+    RAISE EXCEPTION 'rank_song_editions: p_limit must be in [1, 100000]'
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  FOR v_song IN
+    SELECT nt.id, nt.artist_id FROM public.normalized_tracks nt
+    WHERE public.song_best_edition(nt.id) IS DISTINCT FROM nt.representative_track_id
+      AND public.song_best_edition(nt.id) IS NOT NULL
+    ORDER BY nt.id
+    LIMIT p_limit
+  LOOP
+    IF public.rank_song_representative(v_song.id) THEN
+      normalized_track_id := v_song.id;
+      SELECT nt.representative_track_id INTO representative_track_id
+      FROM public.normalized_tracks nt WHERE nt.id = v_song.id;
+      msg_id := pgmq.send(
+        queue_name => 'producer_identification'::TEXT,
+        msg => jsonb_build_object('trackId', representative_track_id::TEXT,
+                                  'normalizedTrackId', v_song.id::TEXT,
+                                  'artistId', v_song.artist_id::TEXT,
+                                  'refresh', 'representative:' || representative_track_id::TEXT));
+      RETURN NEXT;
+    END IF;
+  END LOOP;
+END;
+$$;
+GRANT EXECUTE ON FUNCTION public.rank_song_editions(integer) TO discovery_operator;
+
 -- Departures from the spec's version:
 -- * the normalized name comes from the worker (`normalized_name` in each track's JSON: the
 --   title normalizer strips "(feat. …)", "- 2019 Remaster", "(Deluxe …)", "(Prod. by …)");
@@ -323,6 +458,14 @@ GRANT EXECUTE ON FUNCTION public.finish_processing(text,text,text,text,text,json
 --   became the empty string. The fallback here keeps letters of every script.
 -- * each result says whether its normalized track is new (`is_new_song`), so the worker
 --   enqueues producer identification once per song, not once per edition.
+-- * every track is linked to its song (tracks.normalized_track_id) with its edition
+--   qualifier (`edition_qualifier` in the track's JSON), and the song's representative is its
+--   best edition (song_best_edition), whatever order the editions arrive in. When a better
+--   edition of an existing song arrives, it becomes the representative, the song's credits
+--   move to it (a song's credits live on its representative only), a COMPLETED song goes back
+--   to PENDING (rank_song_representative), and the result says
+--   `representative_changed`: the worker sends the song to producer identification again,
+--   which replaces the moved credits with what the sources say of the new edition.
 -- * search_path pinned.
 -- Its arguments are checked first (invalid_parameter_value).
 CREATE OR REPLACE FUNCTION public.process_track_batch(
@@ -339,6 +482,8 @@ DECLARE
   v_track_id UUID;
   v_normalized_id UUID;
   v_is_new BOOLEAN;
+  v_current UUID;
+  v_changed BOOLEAN;
   v_results JSONB = '[]'::JSONB;
   v_normalized_name TEXT;
   v_count INTEGER = 0;
@@ -354,7 +499,8 @@ BEGIN
   END IF;
   FOREACH v_track IN ARRAY p_track_data LOOP
     INSERT INTO tracks(
-      album_id, spotify_id, name, duration_ms, popularity, spotify_preview_url, metadata
+      album_id, spotify_id, name, duration_ms, popularity, spotify_preview_url, metadata,
+      edition_qualifier
     ) VALUES (
       p_album_id,
       v_track->>'spotify_id',
@@ -362,7 +508,8 @@ BEGIN
       (v_track->>'duration_ms')::INTEGER,
       (v_track->>'popularity')::INTEGER,
       v_track->>'spotify_preview_url',
-      v_track->'metadata'
+      v_track->'metadata',
+      left(NULLIF(v_track->>'edition_qualifier', ''), 40)
     )
     ON CONFLICT (spotify_id)
     DO UPDATE SET
@@ -371,6 +518,7 @@ BEGIN
       popularity = EXCLUDED.popularity,
       spotify_preview_url = EXCLUDED.spotify_preview_url,
       metadata = EXCLUDED.metadata,
+      edition_qualifier = EXCLUDED.edition_qualifier,
       updated_at = NOW()
     RETURNING id INTO v_track_id;
 
@@ -389,6 +537,12 @@ BEGIN
       SELECT id INTO v_normalized_id FROM normalized_tracks
       WHERE artist_id = p_artist_id AND normalized_name = v_normalized_name;
     END IF;
+    UPDATE tracks SET normalized_track_id = v_normalized_id
+    WHERE id = v_track_id AND normalized_track_id IS DISTINCT FROM v_normalized_id;
+
+    v_changed := public.rank_song_representative(v_normalized_id);
+    SELECT representative_track_id INTO v_current FROM normalized_tracks
+    WHERE id = v_normalized_id;
 
     v_results = v_results || jsonb_build_object(
       'track_id', v_track_id,
@@ -396,7 +550,9 @@ BEGIN
       'spotify_id', v_track->>'spotify_id',
       'normalized_track_id', v_normalized_id,
       'normalized_name', v_normalized_name,
-      'is_new_song', v_is_new
+      'is_new_song', v_is_new,
+      'representative_track_id', v_current,
+      'representative_changed', v_changed AND NOT v_is_new
     );
     v_count = v_count + 1;
   END LOOP;
@@ -407,6 +563,75 @@ EXCEPTION WHEN OTHERS THEN
 END;
 $$;
 GRANT EXECUTE ON FUNCTION public.process_track_batch(jsonb[],uuid,uuid) TO discovery_worker;
+
+-- A song's credits (track_producers) and their evidence move from its old representative to
+-- its new one: they live on the representative only. A row the new one already holds (left by
+-- an earlier identification) wins; the old one's are removed either way.
+CREATE OR REPLACE FUNCTION public.move_song_credits(p_from UUID, p_to UUID)
+RETURNS VOID
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, public, pg_temp
+AS $$
+BEGIN
+  IF p_from IS NULL OR p_to IS NULL OR p_from = p_to THEN
+    RETURN;
+  END IF;
+  UPDATE public.track_producers o SET track_id = p_to
+  WHERE o.track_id = p_from
+    AND NOT EXISTS (SELECT 1 FROM public.track_producers n
+                    WHERE n.track_id = p_to AND n.producer_id = o.producer_id);
+  DELETE FROM public.track_producers WHERE track_id = p_from;
+  UPDATE public.track_producer_evidence o SET track_id = p_to
+  WHERE o.track_id = p_from
+    AND NOT EXISTS (SELECT 1 FROM public.track_producer_evidence n
+                    WHERE n.track_id = p_to AND n.producer_id = o.producer_id
+                      AND n.source = o.source AND n.role = o.role);
+  DELETE FROM public.track_producer_evidence WHERE track_id = p_from;
+END;
+$$;
+GRANT EXECUTE ON FUNCTION public.move_song_credits(uuid,uuid) TO discovery_worker;
+
+-- Producer identification, inside its one commit: TRUE when p_track_id is still the song's
+-- representative. The song's row is locked (FOR SHARE) until the commit, so a better edition
+-- arriving meanwhile waits for the credits to be stored and then moves them, or, if it came
+-- first, this returns FALSE and the identification is retried on the new representative.
+-- Credits left on another edition of the song (before editions were linked) are removed.
+CREATE OR REPLACE FUNCTION public.claim_song_representative(
+  p_normalized_track_id UUID,
+  p_track_id UUID
+) RETURNS BOOLEAN
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, public, pg_temp
+AS $$
+DECLARE
+  v_current UUID;
+BEGIN
+  IF p_normalized_track_id IS NULL OR p_track_id IS NULL THEN
+    RAISE EXCEPTION 'claim_song_representative: a song and a track are required'
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  SELECT representative_track_id INTO v_current FROM public.normalized_tracks
+  WHERE id = p_normalized_track_id FOR SHARE;
+  IF NOT FOUND THEN
+    RETURN TRUE;  -- a song without its row: the track alone is identified (older messages)
+  END IF;
+  IF v_current IS DISTINCT FROM p_track_id THEN
+    RETURN FALSE;
+  END IF;
+  DELETE FROM public.track_producers tp
+  USING public.tracks t
+  WHERE t.normalized_track_id = p_normalized_track_id AND t.id <> p_track_id
+    AND tp.track_id = t.id;
+  DELETE FROM public.track_producer_evidence e
+  USING public.tracks t
+  WHERE t.normalized_track_id = p_normalized_track_id AND t.id <> p_track_id
+    AND e.track_id = t.id;
+  RETURN TRUE;
+END;
+$$;
+GRANT EXECUTE ON FUNCTION public.claim_song_representative(uuid,uuid) TO discovery_worker;
 
 -- Resets entities of one type stuck IN_PROGRESS for more than p_minutes (and without a live
 -- lock) to PENDING, dropping their locks.

@@ -165,7 +165,11 @@ $$;
 GRANT EXECUTE ON FUNCTION public.get_credit_evidence(uuid,uuid,text) TO discovery_operator, discovery_reader;
 
 -- One artist as a document: its albums (newest first) with their tracks and who produced
--- each, and its producers. NULL when there is no such artist.
+-- each, and its producers. NULL when there is no such artist. A song's credits live on its
+-- representative (the edition it was identified from); every other edition of the song (the
+-- album version, a remaster, the single) shows them too, marked "credited_via": "song" with
+-- the edition they were identified on ("identified_on": track id); the representative itself,
+-- or a track linked to no song, says "credited_via": "track".
 CREATE OR REPLACE FUNCTION public.get_artist(p_artist_id UUID)
 RETURNS JSONB
 LANGUAGE sql
@@ -184,6 +188,9 @@ AS $$
                  SELECT jsonb_agg(jsonb_build_object(
                           'id', t.id, 'name', t.name,
                           'track_number', (t.metadata ->> 'track_number')::INTEGER,
+                          'credited_via', CASE WHEN credited.track_id = t.id THEN 'track'
+                                               ELSE 'song' END,
+                          'identified_on', credited.track_id,
                           'producers', COALESCE((
                             SELECT jsonb_agg(jsonb_build_object(
                                      'id', p.id, 'name', p.name,
@@ -194,10 +201,14 @@ AS $$
                                    ORDER BY tp.confidence DESC, p.name)
                             FROM public.track_producers tp
                             JOIN public.producers p ON p.id = tp.producer_id
-                            WHERE tp.track_id = t.id), '[]'::JSONB))
+                            WHERE tp.track_id = credited.track_id), '[]'::JSONB))
                         ORDER BY (t.metadata ->> 'disc_number')::INTEGER NULLS LAST,
                                  (t.metadata ->> 'track_number')::INTEGER NULLS LAST, t.name)
-                 FROM public.tracks t WHERE t.album_id = al.id), '[]'::JSONB))
+                 FROM public.tracks t
+                 LEFT JOIN public.normalized_tracks nt ON nt.id = t.normalized_track_id
+                 CROSS JOIN LATERAL (
+                   SELECT COALESCE(nt.representative_track_id, t.id) AS track_id) credited
+                 WHERE t.album_id = al.id), '[]'::JSONB))
              ORDER BY al.release_date DESC NULLS LAST, al.name)
       FROM public.albums al WHERE al.artist_id = a.id), '[]'::JSONB),
     'producers', COALESCE((

@@ -258,8 +258,10 @@ class TrackDiscoveryMessage(QueueMessage):
 
 
 class ProducerIdentificationMessage(QueueMessage):
-    """One song, by its representative track. `refresh` (requeue_identification_gaps) makes a
-    second identification of the song another message, not a duplicate of the first."""
+    """One song, by its representative track when sent (the handler identifies the song's
+    representative as it is when handled). `refresh` (requeue_identification_gaps, or
+    "representative:<track id>" when track discovery found a better edition) makes a second
+    identification of the song another message, not a duplicate of the first."""
 
     QUEUE: ClassVar[str] = "producer_identification"
 

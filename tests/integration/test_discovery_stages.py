@@ -322,7 +322,10 @@ def test_only_tracks_the_artist_performs_on_are_kept(
 def test_editions_of_one_song_make_one_normalized_track_and_one_message(
     database_url: str, sandboxes: Sandboxes
 ) -> None:
-    """Nova Reyes end to end: 51 tracks, one normalized_tracks row and one message per song."""
+    """Nova Reyes end to end: 51 tracks, one normalized_tracks row and one first message per
+    song; a song whose best edition arrived later is sent again (a `refresh`), for the
+    representative, which is every song's best edition: never a remaster, deluxe or live
+    track while a plain studio one is stored."""
     expected = CATALOGUE["_about"]["expected"]["Nova Reyes"]
     send(database_url, "artist_discovery", {"artistName": "Nova Reyes"})
     drain_pipeline(database_url, sandboxes)
@@ -337,9 +340,23 @@ def test_editions_of_one_song_make_one_normalized_track_and_one_message(
     assert {song["normalized_name"] for song in songs} == titles
     assert len(songs) == expected["distinct_normalized_songs"]
     messages = queued(database_url, "producer_identification")
-    assert sorted((m["normalizedTrackId"], m["trackId"]) for m in messages) == sorted(
-        (str(song["id"]), str(song["representative_track_id"])) for song in songs
+    first = [m for m in messages if "refresh" not in m]
+    assert sorted(m["normalizedTrackId"] for m in first) == sorted(str(s["id"]) for s in songs)
+    last = {m["normalizedTrackId"]: m["trackId"] for m in messages}  # oldest first
+    assert last == {str(s["id"]): str(s["representative_track_id"]) for s in songs}
+    assert all(m["refresh"].startswith("representative:") for m in messages if m not in first)
+    linked = rows(
+        database_url,
+        "SELECT nt.id, public.song_best_edition(nt.id) AS best, "
+        "count(*) FILTER (WHERE t.edition_qualifier IS NULL) AS plain, "
+        "(SELECT edition_qualifier FROM tracks WHERE id = nt.representative_track_id) AS kind "
+        "FROM normalized_tracks nt JOIN tracks t ON t.normalized_track_id = nt.id GROUP BY nt.id",
     )
+    assert len(linked) == len(songs), "every song's editions are linked to it"
+    assert sum(1 for row in linked if row["plain"] and row["kind"] is not None) == 0
+    assert {str(r["id"]): str(r["best"]) for r in linked} == {
+        str(s["id"]): str(s["representative_track_id"]) for s in songs
+    }
     assert all("isrc" not in track["metadata"] for track in tracks), "no ISRC in development mode"
 
 

@@ -21,11 +21,12 @@ from psycopg_pool import ConnectionPool
 from producer_discovery.clients import discogs as discogs_client
 from producer_discovery.clients.musicbrainz import MusicBrainzClient
 from producer_discovery.db.response_cache import PostgresResponseCache
+from producer_discovery.errors import TransientError
 from producer_discovery.identification.credits import EXECUTIVE_PRODUCER
 from producer_discovery.messages import ProducerIdentificationMessage
 from producer_discovery.runtime.resources import Resources
 from producer_discovery.runtime.stage import Delivery, Send
-from producer_discovery.sandbox.catalogue_seed import SPOTIFY_CATALOGUE, seed_catalogue
+from producer_discovery.sandbox.catalogue_seed import SPOTIFY_CATALOGUE, seed_album, seed_catalogue
 from producer_discovery.sandbox.credits_data import load_credits
 from producer_discovery.settings import Settings
 from producer_discovery.text import normalize_name
@@ -274,6 +275,57 @@ def test_rerun_updates_credits_and_never_duplicates(
     credit = credits_on(database_url, "Midnight Transit")["Dev O'Neil"]
     assert credit["source"] == "discogs+genius+musicbrainz"
     assert credit["confidence"] > 0.9
+
+
+def seed_live_take_then_original(url: str, album_name: str) -> list[dict[str, str]]:
+    """The album as a later live album first ("X - Live" titles, other ids, no credits in any
+    source): its songs' messages name the live takes. The original album is not stored yet."""
+    catalogue = json.loads(SPOTIFY_CATALOGUE.read_text(encoding="utf-8"))
+    artists = {artist["id"]: artist for artist in catalogue["artists"]}
+    album = next(album for album in catalogue["albums"] if album["name"] == album_name)
+    live = {
+        **album,
+        "id": f"live{album['id']}"[:22],
+        "name": "Live at Harbor Hall",
+        "release_date": "2025-06-01",
+        "upc": "000000000017",
+        "tracks": [
+            {**track, "id": f"live{track['id']}"[:22], "name": f"{track['name']} - Live"}
+            for track in album["tracks"]
+        ],
+    }
+    with psycopg.connect(url, autocommit=True) as conn:
+        return seed_album(conn, live, artists[album["artist_ids"][0]], artists, False)
+
+
+@pytest.mark.slow
+def test_a_better_edition_arriving_mid_identification_is_identified_instead(
+    database_url: str, sandboxes: Sandboxes
+) -> None:
+    """A song identified from its live take while its album version arrives: the commit is
+    refused (transient) since the live take is no longer the representative; the message,
+    handled again, identifies the album version (the song's representative read when
+    handled, not the message's track), whose credits are stored and none on the live take."""
+    settings = sandbox_settings(sandboxes, database_url, fast=True)
+    messages = seed_live_take_then_original(database_url, "Midnight Transit")
+    resources = Resources.build(settings, database_url, QUEUE)
+    try:
+        stage = build(resources)
+        body = ProducerIdentificationMessage.model_validate(messages[0])
+        outcome = stage.handle(Delivery(1, 1, body, "early"))
+        assert outcome.metadata["track_id"] == messages[0]["trackId"]
+        seed(database_url, "Midnight Transit")  # the album version: the better edition
+        with (
+            pytest.raises(TransientError, match="better edition"),
+            resources.pool.connection() as conn,
+            conn.transaction(),
+        ):
+            outcome.write(conn)
+    finally:
+        resources.close()
+    drain_stage(settings, QUEUE, build, messages=messages)
+    assert credits_on(database_url, "Midnight Transit - Live") == {}
+    assert "Dev O'Neil" in credits_on(database_url, "Midnight Transit")
 
 
 def test_each_new_producer_is_sent_to_social_enrichment_once(

@@ -46,8 +46,14 @@ class CreditsTruth:
     def __init__(self, expected: dict[str, Any], spotify_catalogue: Path) -> None:
         self.expected = expected
         catalogue = json.loads(Path(spotify_catalogue).read_text(encoding="utf-8"))
+        # A live or demo take counts as its song: credits are expected per song.
+        song_of_take = {
+            take: song["isrc"] for song in expected["songs"] for take in song.get("other_isrcs", [])
+        }
         self.isrc_of_track = {
-            track["id"]: track["isrc"] for album in catalogue["albums"] for track in album["tracks"]
+            track["id"]: song_of_take.get(track["isrc"], track["isrc"])
+            for album in catalogue["albums"]
+            for track in album["tracks"]
         }
 
     @staticmethod

@@ -8,6 +8,8 @@ stages write them and producer identification reads them.
     record_album_details(conn, id, details)  track discovery: what only the full album tells
     process_track_batch(conn, …)             track discovery: tracks and songs in one call
     track_context(conn, track_id, artist_id) producer identification: the track to identify
+    song_representative(conn, song_id)       producer identification: the song's best edition
+    claim_song_representative(conn, …)       producer identification: still it, at commit?
     artist_song_contexts(conn, artist_id)    identification plans: every song of an artist
     seed_sample_artist, seed_sample_album    the sample catalogue (sandbox.catalogue_seed)
 
@@ -103,7 +105,9 @@ def record_album_details(conn: Connection, album_id: UUID, details: JsonDocument
 
 # Tracks ------------------------------------------------------------------------------------
 class TrackBatchResult(TypedDict):
-    """One stored track of a batch, and whether its normalized song is new."""
+    """One stored track of a batch, whether its normalized song is new, the song's
+    representative (its best edition) after this track, and whether this track made a known
+    song's representative change."""
 
     track_id: str
     name: str
@@ -111,6 +115,8 @@ class TrackBatchResult(TypedDict):
     normalized_track_id: str
     normalized_name: str
     is_new_song: bool
+    representative_track_id: str | None
+    representative_changed: bool
 
 
 class TrackBatchReport(TypedDict, total=False):
@@ -138,6 +144,24 @@ def process_track_batch(
     assert answer is not None
     report: TrackBatchReport = answer[0]
     return report
+
+
+def song_representative(conn: Connection, normalized_track_id: str) -> str | None:
+    """The song's current representative track, or None when the song is not stored."""
+    with conn.cursor(row_factory=tuple_row) as cursor:
+        row = cursor.execute(
+            query("song_representative"), {"normalized_track_id": normalized_track_id}
+        ).fetchone()
+    return None if row is None or row[0] is None else str(row[0])
+
+
+def claim_song_representative(conn: Connection, normalized_track_id: str, track_id: str) -> bool:
+    """In the identification's commit: True when the track is still the song's representative
+    (the song's row stays locked until the commit; other editions' credits are removed)."""
+    parameters = {"normalized_track_id": normalized_track_id, "track_id": track_id}
+    with conn.cursor(row_factory=tuple_row) as cursor:
+        row = cursor.execute(query("song_claim_representative"), parameters).fetchone()
+    return bool(row and row[0])
 
 
 @dataclass(frozen=True)

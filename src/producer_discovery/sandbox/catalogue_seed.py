@@ -29,6 +29,7 @@ from producer_discovery.db.catalogue import (
     seed_sample_album,
     seed_sample_artist,
 )
+from producer_discovery.editions import edition_qualifier
 from producer_discovery.messages import ProducerIdentificationMessage
 from producer_discovery.text import normalize_title
 
@@ -118,6 +119,7 @@ def track_row(
         "spotify_id": track["id"],
         "name": track["name"],
         "normalized_name": normalize_title(track["name"]),
+        "edition_qualifier": edition_qualifier(track["name"], album["name"]),
         "duration_ms": track["duration_ms"],
         "popularity": track["popularity"],
         "metadata": metadata,

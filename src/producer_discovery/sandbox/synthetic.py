@@ -14,6 +14,12 @@ The realism knobs (`Realism`, defaults close to what the real sources cover):
   singles (album_type "single" both), pre-release singles repeating album recordings (same
   ISRC), deluxe editions (30 % of albums: same recordings plus 2 bonus songs on disc 2) and
   remasters (15 %: titles "X - 2019 Remaster"), every edition sharing ISRCs;
+- live and demo editions (`live_share` 50 % of artists: a later live album "Live at …" of 3-5
+  songs, titles "X - Live" or "X (Live at …)"; `demo_share` 30 %: a later EP "… Demos" of 2-3
+  songs, titles plain, as "X - Demo" would be another song by the title policy): other recordings (their own ISRCs) on no MusicBrainz or Discogs release
+  and without a Genius page, so no source credits them; `_expected` stays per song (each
+  song lists its other takes' ISRCs in `other_isrcs`). They are drawn from a generator of their
+  own, after everything else, so the rest of a catalogue is the same as without them;
 - featured artists (10 % of songs, "(feat. X)" or "(with X)"), "(prod. X)" titles (4 %),
   a team written as it is named ("(prod. Thorne & Varga)": one team, not two people);
 - a pool of ~1.5 producers an artist (10 % teams), each artist working with 2-4 of them, so
@@ -125,6 +131,9 @@ class Builder:
         self.releases: list[Release] = []
         self.songs: list[Song] = []
         self.song_numbers: dict[str, int] = {}
+        # The live and demo takes' own generator (seeded once the artists are drawn).
+        self.takes_rng = random.Random(0)
+        self.takes_registry = names.Registry(self.takes_rng)
 
     # People -----------------------------------------------------------------------------
     def person(self, role: str, draw: Callable[[random.Random], str]) -> Person:
@@ -208,6 +217,7 @@ class Builder:
         for artist in self.artists:
             self.discography(artist, self.crew())
         Coverage(self.rng, self.realism, self.registry).apply(self.releases, self.songs)
+        self.other_takes()
 
     def song(self, artist: Person, crew: Crew, year: int, producers: list[Person]) -> Song:
         realism = self.realism
@@ -333,6 +343,75 @@ class Builder:
         discs = [songs[: sizes[0]], songs[sizes[0] :]] if len(sizes) == 2 else [songs]
         name = self.registry.name(names.song_title)
         return self.release(artist, crew, "album", discs, self.date(year), name)
+
+    def other_takes(self) -> None:
+        """Live albums and demo EPs of some songs, released after the artist's albums (see the
+        module docstring); their own generator keeps the main one's draws unchanged."""
+        self.takes_rng.seed(f"editions:{self.artists[0].spotify_id}")
+        self.takes_registry.taken = self.registry.taken
+        rng, registry = self.takes_rng, self.takes_registry
+        for artist in self.artists:
+            own = [release for release in self.releases if release.artist is artist]
+            albums = [release for release in own if release.kind == "album"]
+            if not albums:
+                continue
+            last = max(release.year for release in own)
+            for kind, share in (
+                ("live", self.realism.live_share),
+                ("demo", self.realism.demo_share),
+            ):
+                if rng.random() >= share:
+                    continue
+                songs = [song for album in albums for song in album.songs]
+                chosen = rng.sample(
+                    songs,
+                    min(len(songs), rng.randint(3, 5) if kind == "live" else rng.randint(2, 3)),
+                )
+                self.take_release(
+                    rng,
+                    registry,
+                    artist,
+                    albums[0],
+                    kind,
+                    chosen,
+                    min(2026, last + rng.randint(1, 2)),
+                )
+
+    def take_release(
+        self,
+        rng: random.Random,
+        registry: names.Registry,
+        artist: Person,
+        album: Release,
+        kind: str,
+        songs: list[Song],
+        year: int,
+    ) -> None:
+        if kind == "live":
+            venue = rng.choice(names.VENUES)
+            name, suffix = f"Live at {venue}", rng.choice((" - Live", f" (Live at {venue})"))
+        else:
+            name, suffix = f"{album.name} Demos", ""
+        release = Release(
+            spotify_id=registry.text(names.spotify_id),
+            name=name,
+            album_type="album" if kind == "live" else "single",
+            kind=kind,
+            artist=artist,
+            crew=album.crew,
+            discs=[songs],
+            release_date=f"{year}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}",
+            precision="day",
+            label=album.label,
+            barcode=str(registry.unique(names.upc)),
+            track_suffix=suffix,
+            on_discogs=False,
+        )
+        release.spotify_upc = release.barcode  # musicbrainz_barcode None: not on MusicBrainz
+        for song in songs:
+            number = rng.randint(50_000, 99_999)
+            release.other_takes[song.isrc] = names.isrc("QZ", artist.registrant, year, number)
+        self.releases.append(release)
 
     def edition(self, album: Release, kind: str) -> None:
         year = min(2025, album.year + (1 if kind == "deluxe" else self.rng.randint(5, 12)))

@@ -65,17 +65,19 @@ def spotify_document(builder: Builder, generated: Document) -> Document:
 
 
 def spotify_album(builder: Builder, release: Release) -> Document:
-    rng = builder.rng
+    # A live or demo take draws from its own generator: the rest stays as without them.
+    rng = builder.takes_rng if release.other_takes else builder.rng
+    registry = builder.takes_registry if release.other_takes else builder.registry
     tracks = [
         {
-            "id": builder.registry.text(names.spotify_id),
+            "id": registry.text(names.spotify_id),
             "name": song.spotify_title(release.track_suffix),
             "artist_ids": [person.spotify_id for person in (song.artist, song.featured) if person],
             "disc_number": disc_number,
             "track_number": track_number,
             "duration_ms": song.duration_ms,
             "explicit": song.explicit,
-            "isrc": song.isrc,
+            "isrc": release.other_takes.get(song.isrc, song.isrc),
             "popularity": rng.randint(0, 70),
         }
         for disc_number, disc in enumerate(release.discs, start=1)
@@ -214,6 +216,10 @@ def credits_document(builder: Builder, generated: Document) -> Document:
 
 def expected(builder: Builder, ledger: Ledger) -> Document:
     titles: dict[str, list[str]] = {}
+    other_isrcs: dict[str, list[str]] = {}
+    for release in builder.releases:
+        for isrc, take in release.other_takes.items():
+            other_isrcs.setdefault(isrc, []).append(take)
     for release in builder.releases:
         for song in release.songs:
             shown = titles.setdefault(song.isrc, [])
@@ -235,6 +241,7 @@ def expected(builder: Builder, ledger: Ledger) -> Document:
                 "artist": song.artist.name,
                 "title": song.title,
                 "isrc": song.isrc,
+                "other_isrcs": other_isrcs.get(song.isrc, []),
                 "spotify_titles": titles[song.isrc],
                 "normalized_artist": normalize_name(song.artist.name),
                 "normalized_title": normalize_title(song.spotify_title()),
@@ -255,7 +262,9 @@ def expected(builder: Builder, ledger: Ledger) -> Document:
             "what": "The truth for every song of the synthetic catalogue, in the sample's "
             "shape; musicbrainz_coverage says how MusicBrainz holds the song: "
             "release, unknown-isrc (on releases, its ISRC unknown or another), "
-            "standalone (a recording on no release) or absent.",
+            "standalone (a recording on no release) or absent. other_isrcs are the song's "
+            "live and demo takes, which no source credits: the song's producers are "
+            "expected whichever take is identified first.",
         },
         "songs": songs,
         "producers": {key: expected_producer(ledger.people[key]) for key in sorted(credited)},

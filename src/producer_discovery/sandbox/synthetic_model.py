@@ -34,6 +34,8 @@ class Realism:
     name_variant_share: float = 0.2  # producers spelled differently on one source
     team_share: float = 0.1  # producers that are a team ("Thorne & Varga")
     vinyl_share: float = 0.2  # Discogs album releases that are LPs (positions A1, B2)
+    live_share: float = 0.5  # per artist: a later live album of some songs, credited nowhere
+    demo_share: float = 0.3  # per artist: a later EP of demos of some songs, credited nowhere
 
     def described(self) -> dict[str, object]:
         return {knob.name: getattr(self, knob.name) for knob in fields(self)}
@@ -118,7 +120,8 @@ class Release:
     precision: str
     label: str
     barcode: str  # the 12-digit UPC
-    track_suffix: str = ""  # " - 2019 Remaster"
+    track_suffix: str = ""  # " - 2019 Remaster", " - Live", " - Demo"
+    other_takes: dict[str, str] = field(default_factory=dict)  # song ISRC → this take's ISRC
     edition_of: Release | None = None
     spotify_upc: str = ""
     musicbrainz_barcode: str | None = None  # None: absent from MusicBrainz; "": no barcode

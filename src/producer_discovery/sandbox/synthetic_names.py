@@ -299,6 +299,16 @@ GENRES = (
     "trip hop",
     "folk pop",
 )
+VENUES = (
+    "Harbor Hall",
+    "the Roundhouse",
+    "Union Chapel",
+    "the Fillmore",
+    "Paradiso",
+    "the Troubadour",
+    "Red Rocks",
+    "the Apollo",
+)
 LABELS = (
     "Lumen Records",
     "Harbor Sound",
