@@ -151,8 +151,12 @@ BEGIN
     v_blocks := least(v_row.blocks, 30) + 1;
   END IF;
   v_seconds := least(p_cap_seconds, p_base_seconds * 2 ^ (v_blocks - 1));
+  -- The outage a block belongs to began at its streak's first block; it lasts, however
+  -- often the block doubles, until a worker's request is answered again (source_answered).
   UPDATE public.api_rate_limits SET
     blocks = v_blocks, blocked_at = v_now, block_seconds = v_seconds, tokens = 0,
+    outage_started_at = CASE WHEN v_blocks = 1 THEN v_now
+                             ELSE coalesce(outage_started_at, v_now) END,
     paused_until = greatest(coalesce(paused_until, v_now), v_now + make_interval(secs => v_seconds)),
     pause_reason = left(coalesce(p_reason, 'blocked'), 200), updated_at = v_now
   WHERE api = p_api;
@@ -177,6 +181,67 @@ AS $$
     AND r.blocked_at + make_interval(secs => r.block_seconds) > clock_timestamp();
 $$;
 GRANT EXECUTE ON FUNCTION public.api_block(text) TO discovery_operator, discovery_worker;
+
+-- The outage of p_api in progress: seconds since it began (block_api's streak), what is
+-- left of the block in force (0 once the block has passed but nobody was answered yet), and
+-- whether its last block was for refused credentials (its reason ends "credentials refused",
+-- as ApiClient.rejected() words it); no row when p_api is not out. Producer identification
+-- waits for a source blocked, not refused, for less than settings.source_wait_seconds
+-- (identification/waiting.py).
+CREATE OR REPLACE FUNCTION public.api_outage(p_api TEXT)
+RETURNS TABLE(out_seconds DOUBLE PRECISION, blocked_seconds DOUBLE PRECISION,
+              credentials_refused BOOLEAN)
+LANGUAGE sql
+STABLE
+SECURITY DEFINER
+SET search_path = pg_catalog, public, pg_temp
+AS $$
+  SELECT extract(epoch FROM clock_timestamp() - r.outage_started_at)::DOUBLE PRECISION,
+         greatest(0, CASE WHEN r.blocks > 0 THEN
+                    extract(epoch FROM r.blocked_at + make_interval(secs => r.block_seconds)
+                                       - clock_timestamp())
+                  ELSE 0 END)::DOUBLE PRECISION,
+         coalesce(r.pause_reason LIKE '%credentials refused', FALSE)
+  FROM public.api_rate_limits r
+  WHERE r.api = p_api AND r.outage_started_at IS NOT NULL;
+$$;
+GRANT EXECUTE ON FUNCTION public.api_outage(text) TO discovery_operator, discovery_worker;
+
+-- A worker's request to p_api was answered. When p_api was out (an outage begun by
+-- block_api, no block in force any more), the outage ends here: recovered_at is set and TRUE
+-- returned, so that the caller refills the gaps it left at once (refill_identification_gaps);
+-- otherwise nothing changes and FALSE is returned. Only the registry's APIs.
+CREATE OR REPLACE FUNCTION public.source_answered(p_api TEXT)
+RETURNS BOOLEAN
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, public, pg_temp
+AS $$
+DECLARE
+  v_now TIMESTAMPTZ := clock_timestamp();
+  v_began TIMESTAMPTZ;
+BEGIN
+  IF NOT public.source_is_registered(p_api, 'api') THEN
+    RAISE EXCEPTION 'source_answered: unknown API % (not in the registry of sources)', left(p_api, 40)
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  SELECT outage_started_at INTO v_began FROM public.api_rate_limits
+  WHERE api = p_api AND outage_started_at IS NOT NULL
+    AND NOT (blocks > 0 AND blocked_at + make_interval(secs => block_seconds) > v_now)
+  FOR UPDATE;
+  IF NOT FOUND THEN
+    RETURN FALSE;
+  END IF;
+  UPDATE public.api_rate_limits
+  SET outage_started_at = NULL, recovered_at = v_now, updated_at = v_now
+  WHERE api = p_api;
+  INSERT INTO public.monitoring_events (event_type, details)
+  VALUES ('source_returned', jsonb_build_object(
+    'api', p_api, 'out_seconds', round(extract(epoch FROM v_now - v_began)::NUMERIC, 1)));
+  RETURN TRUE;
+END;
+$$;
+GRANT EXECUTE ON FUNCTION public.source_answered(text) TO discovery_worker;
 
 -- A provider refused our credentials: a critical issue until an operator resolves it.
 CREATE OR REPLACE FUNCTION public.report_refused_credentials(

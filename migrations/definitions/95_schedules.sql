@@ -34,6 +34,10 @@ BEGIN
   -- Songs identified while a credit source was out.
   PERFORM cron.schedule('identification-gap-refresh', '20 * * * *',
                         'SELECT count(*) FROM public.requeue_identification_gaps()');
+  -- Songs identified while a source was out, as soon as it answers again (or one song as a
+  -- probe once its block has passed): within a minute of its return.
+  PERFORM cron.schedule('identification-gap-return', '* * * * *',
+                        'SELECT public.refill_identification_gaps()');
   -- Retention.
   PERFORM cron.schedule('purge-old-monitoring-events', '0 0 * * 0',
                         'SELECT public.purge_old_monitoring_events(30)');

@@ -11,6 +11,14 @@ Retry-After, a CDN 403, refused credentials) for every process, with a growing b
 such a block lasts, `acquire` fails fast with SourceBlocked (a Deferred) instead of waiting, so
 a source that is out costs neither a worker thread nor the other sources' answers.
 
+Outages (migration 0131): a block starts an outage (api_rate_limits.outage_started_at), which
+lasts until a request is answered again. `outage` tells how old it is (producer identification
+waits for a young one: identification.waiting); `answered`, called by a client after every
+answered request, ends it (source_answered) and refills at once the songs identified without
+that source meanwhile (refill_identification_gaps). It asks the database right away after this
+process saw the API blocked, else at most every ANSWERED_CHECK_SECONDS per API, so that a
+return is noticed within seconds by any process without a query per request.
+
 Every API has a budget (`Rate`, set per source in producer_discovery.sources): `acquire` for
 an API without one raises ConfigurationError instead of letting it through unlimited, and the
 SQL functions refuse an API the registry did not register (migration 0100)."""
@@ -18,13 +26,18 @@ SQL functions refuse an API the registry did not register (migration 0100)."""
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass, field
 
-from psycopg_pool import ConnectionPool
+import psycopg
+import structlog
+from psycopg_pool import ConnectionPool, PoolTimeout
 
 from producer_discovery.db.queries import query
 from producer_discovery.errors import ConfigurationError, Deferred, SourceBlocked
 from producer_discovery.settings import Settings
+
+log = structlog.get_logger("producer_discovery.db.rate_limits")
 
 
 @dataclass(frozen=True)
@@ -38,6 +51,17 @@ class Budget:
 # configured rate so that scheduling jitter between the token and the send never breaks it.
 STRICT_MARGIN = 0.9
 BLOCK_CHECK_AFTER_SECONDS = 2.0  # a longer wait may be a block: ask before sleeping
+ANSWERED_CHECK_SECONDS = 10.0  # how often an answered API is checked for an outage to end
+
+
+@dataclass(frozen=True)
+class Outage:
+    """An API's outage in progress (api_outage())."""
+
+    api: str
+    out_seconds: float  # since the outage began (its first block)
+    blocked_seconds: float  # what is left of the block in force (0: passed, not answered yet)
+    credentials_refused: bool = False  # its last block: our credentials refused
 
 
 @dataclass(frozen=True)
@@ -74,6 +98,10 @@ class PostgresRateLimiter:
     max_wait: float = 30.0
     block_base_seconds: float = 60.0
     block_cap_seconds: float = 3600.0
+    # APIs this process saw blocked, and when each answered API was last checked (answered)
+    blocked_seen: set[str] = field(default_factory=set)
+    answered_checked: dict[str, float] = field(default_factory=dict)
+    guard: threading.Lock = field(default_factory=threading.Lock)
 
     def acquire(self, api: str) -> None:
         budget = self.budget_of(api)
@@ -124,6 +152,8 @@ class PostgresRateLimiter:
 
     def block(self, api: str, reason: str) -> float:
         """block_api: pause `api` for every process, base doubling up to cap while it lasts."""
+        with self.guard:
+            self.blocked_seen.add(api)
         with self.pool.connection() as conn:
             row = conn.execute(
                 query("block_api"),
@@ -141,7 +171,46 @@ class PostgresRateLimiter:
         with self.pool.connection() as conn:
             row = conn.execute(query("api_block"), {"api": api}).fetchone()
         if row is not None:
+            with self.guard:
+                self.blocked_seen.add(api)
             remaining = max(1.0, float(row[0]))
             raise SourceBlocked(
                 f"{api} is blocked for {remaining:.0f}s more ({row[1]})", api, remaining
             )
+
+    def outage(self, api: str) -> Outage | None:
+        """The outage of `api` in progress (shared by every process), or None."""
+        with self.pool.connection() as conn:
+            row = conn.execute(query("api_outage"), {"api": api}).fetchone()
+        return Outage(api, float(row[0]), float(row[1]), bool(row[2])) if row is not None else None
+
+    def answered(self, api: str) -> int:
+        """A request to `api` was answered: end its outage, if any, and refill the songs it
+        left with a gap; how many were sent again (see the module docstring)."""
+        now = time.monotonic()
+        with self.guard:
+            due = api in self.blocked_seen or (
+                now - self.answered_checked.get(api, float("-inf")) >= ANSWERED_CHECK_SECONDS
+            )
+            if not due:
+                return 0
+            self.blocked_seen.discard(api)
+            self.answered_checked[api] = now
+        try:
+            with self.pool.connection() as conn:
+                row = conn.execute(query("source_answered"), {"api": api}).fetchone()
+                if row is None or not row[0]:
+                    return 0
+                log.info("source_answered_again", api=api)
+                refilled = conn.execute(
+                    query("refill_identification_gaps"), {"source": api}
+                ).fetchone()
+        except (psycopg.Error, PoolTimeout) as error:  # never fails the answered request
+            with self.guard:
+                self.blocked_seen.add(api)  # asked again after the next answer
+            log.warning("source_answered_not_recorded", api=api, error=str(error).strip()[:200])
+            return 0
+        sent = int(refilled[0]) if refilled is not None else 0
+        if sent:
+            log.info("identification_gaps_refilled", api=api, songs=sent)
+        return sent

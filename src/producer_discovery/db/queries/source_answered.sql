@@ -1,0 +1,2 @@
+-- A request to an API was answered: TRUE when that ended its outage (migration 0131).
+SELECT public.source_answered(%(api)s)
