@@ -9,6 +9,9 @@
 -- (outage_started_at is then cleared): the gaps that outage left are refilled at once.
 ALTER TABLE public.api_rate_limits ADD COLUMN IF NOT EXISTS outage_started_at TIMESTAMPTZ;
 ALTER TABLE public.api_rate_limits ADD COLUMN IF NOT EXISTS recovered_at TIMESTAMPTZ;
+-- probed_at: the last request let through a block as a probe (claim_api_probe), so that a
+-- short outage ends when the source does, not when its block does.
+ALTER TABLE public.api_rate_limits ADD COLUMN IF NOT EXISTS probed_at TIMESTAMPTZ;
 
 -- The songs identified with a gap (a source listed in missing_sources), few among many: the
 -- refill of a source that answers again, its every-minute job and `status` read only these.

@@ -5,6 +5,7 @@ waiting for a source blocked for a short while, against the sandboxes."""
 from __future__ import annotations
 
 import json
+import threading
 import uuid
 from collections.abc import Iterator
 from datetime import timedelta
@@ -16,17 +17,18 @@ from producer_discovery.workers.producer_identification import QUEUE, build
 from psycopg_pool import ConnectionPool
 
 from producer_discovery.db.rate_limits import PostgresRateLimiter
-from producer_discovery.errors import WaitingForSource
+from producer_discovery.errors import SourceBlocked, WaitingForSource
 from producer_discovery.messages import ProducerIdentificationMessage
 from producer_discovery.runtime.resources import Resources
 from producer_discovery.runtime.stage import Delivery
 from producer_discovery.settings import Settings
 from producer_discovery.sources import budgets
-from tests.integration.test_producer_identification import seed
+from tests.integration.test_producer_identification import seed, song_metadata
 from tests.support.database import rows
 from tests.support.roles import login_url
 from tests.support.sandboxes import Sandboxes
 from tests.support.settings import sandbox_settings
+from tests.support.stages import drain_stage
 
 pytestmark = pytest.mark.sandboxes(
     musicbrainz_requests_per_second=50, discogs_requests_per_minute=100_000
@@ -121,6 +123,41 @@ def test_an_outage_begins_at_its_first_block_and_ends_when_the_source_answers(
         database_url, "SELECT details FROM monitoring_events WHERE event_type = 'source_returned'"
     )
     assert [event["details"]["api"] for event in events] == ["genius"]
+
+
+def test_one_probe_goes_through_a_young_outage_block_and_its_answer_ends_the_block(
+    database_url: str, limiter: PostgresRateLimiter
+) -> None:
+    """While the outage is younger than probe_within: one probe per probe_every among all
+    callers, then SourceBlocked; an answered probe ends the block and the outage; refused
+    credentials and an old outage are never probed."""
+    limiter.probe_within = 180
+    limiter.block("genius", "search: HTTP 403")
+    limiter.acquire("genius")  # the probe: let through the 60 s block
+    assert limiter.probing.api == "genius"
+    with pytest.raises(SourceBlocked):
+        limiter.acquire("genius")  # the next one: blocked, fast
+    assert limiter.answered("genius") == 0  # the probe was the earlier request
+    assert limiter.outage("genius") is not None
+    rows(database_url, "UPDATE api_rate_limits SET probed_at = probed_at - interval '6 seconds'")
+    limiter.acquire("genius")
+    assert limiter.answered("genius") == 0, "answered, nothing to refill"
+    assert limiter.outage("genius") is None
+    assert rows(database_url, "SELECT count(*) AS n FROM api_block('genius')") == [{"n": 0}]
+    limiter.acquire("genius")  # no block: a token, no probe
+    assert limiter.probing.api is None
+
+    limiter.block("discogs", "release: credentials refused")
+    with pytest.raises(SourceBlocked):
+        limiter.acquire("discogs")
+    limiter.block("spotify", "album: quota exceeded")
+    rows(
+        database_url,
+        "UPDATE api_rate_limits SET outage_started_at = now() - interval '181 seconds' "
+        "WHERE api = 'spotify'",
+    )
+    with pytest.raises(SourceBlocked):
+        limiter.acquire("spotify")
 
 
 def test_source_answered_refuses_an_api_the_registry_does_not_know(database_url: str) -> None:
@@ -287,8 +324,49 @@ def test_a_song_waits_for_a_source_blocked_a_short_while_and_writes_nothing(
             sandboxes.discogs.requests.values()
         )
         assert again == asked, "the sources that answered are not asked again"
-        assert sandboxes.genius.injected["search"] == 1, "blocked: Genius is not asked again"
+        assert sandboxes.genius.injected["search"] <= 2, (
+            "blocked: Genius asked once more at most, a probe"
+        )
         handle_once(settings.model_copy(update={"source_wait_seconds": 0}), database_url, message)
         assert credits_stored(database_url) > 0
     finally:
         sandboxes.genius.faults.block_paths = None
+
+
+@pytest.mark.slow  # waits out a block of a few seconds
+def test_songs_waiting_for_a_blocked_source_spend_no_attempt_and_complete_with_it(
+    database_url: str, sandboxes: Sandboxes
+) -> None:
+    """Genius answers 403 for 4 s, max_attempts 1: the songs wait (delivered again, yet no
+    attempt spent: one failure would dead-letter them), nothing is dead-lettered, and every
+    song completes with Genius' credits, no gap."""
+    messages = seed(database_url, "Neon Cathedral")
+    settings = sandbox_settings(
+        sandboxes,
+        database_url,
+        fast=True,
+        max_attempts=1,
+        source_block_base_seconds=2,
+        source_block_cap_seconds=4,
+    )
+    sandboxes.reset()
+    sandboxes.genius.faults.block_paths = "."
+    lift = threading.Timer(4.0, lambda: setattr(sandboxes.genius.faults, "block_paths", None))
+    lift.start()
+    try:
+        drain_stage(settings, QUEUE, build, messages=messages, timeout=90)
+    finally:
+        lift.cancel()
+        sandboxes.genius.faults.block_paths = None
+    assert sandboxes.genius.injected, "Genius answered 403s"
+    (delivered,) = rows(
+        database_url, "SELECT max(read_ct) AS most FROM pgmq.a_producer_identification"
+    )
+    assert delivered["most"] >= 2, "songs were set aside and delivered again"
+    assert rows(database_url, "SELECT count(*) AS n FROM dlq_messages")[0]["n"] == 0
+    outcomes = song_metadata(database_url)
+    assert len(outcomes) == len(messages)
+    assert all(metadata["missing_sources"] == {} for _, metadata in outcomes)
+    assert "genius" in {
+        row["source"] for row in rows(database_url, "SELECT source FROM track_producer_evidence")
+    }

@@ -12,7 +12,10 @@ such a block lasts, `acquire` fails fast with SourceBlocked (a Deferred) instead
 a source that is out costs neither a worker thread nor the other sources' answers.
 
 Outages (migration 0131): a block starts an outage (api_rate_limits.outage_started_at), which
-lasts until a request is answered again. `outage` tells how old it is (producer identification
+lasts until a request is answered again. While it is younger than `probe_within` (the songs
+wait for it: SOURCE_WAIT_SECONDS), one request every `probe_every` seconds among all
+processes goes through the block as a probe (claim_api_probe): answered, it ends the block
+and the outage, so a 20-second outage costs about 20 seconds, not the block's minute. `outage` tells how old it is (producer identification
 waits for a young one: identification.waiting); `answered`, called by a client after every
 answered request, ends it (source_answered) and refills at once the songs identified without
 that source meanwhile (refill_identification_gaps). It asks the database right away after this
@@ -52,6 +55,7 @@ class Budget:
 STRICT_MARGIN = 0.9
 BLOCK_CHECK_AFTER_SECONDS = 2.0  # a longer wait may be a block: ask before sleeping
 ANSWERED_CHECK_SECONDS = 10.0  # how often an answered API is checked for an outage to end
+PROBE_EVERY_SECONDS = 5.0  # one request through a young outage's block this often
 
 
 @dataclass(frozen=True)
@@ -102,10 +106,16 @@ class PostgresRateLimiter:
     blocked_seen: set[str] = field(default_factory=set)
     answered_checked: dict[str, float] = field(default_factory=dict)
     guard: threading.Lock = field(default_factory=threading.Lock)
+    # Probes through a block (claim_api_probe): one every probe_every seconds among all
+    # processes while the outage is younger than probe_within (settings.source_wait_seconds)
+    probe_every: float = PROBE_EVERY_SECONDS
+    probe_within: float = 0.0
+    probing: threading.local = field(default_factory=threading.local)  # this thread's probe
 
     def acquire(self, api: str) -> None:
         budget = self.budget_of(api)
         waited = 0.0
+        self.probing.api = None
         while True:
             if self.stopping.is_set():
                 raise Deferred(f"{api}: no token taken, the worker is stopping", 1.0)
@@ -117,7 +127,14 @@ class PostgresRateLimiter:
             if wait <= 0:
                 return
             if wait > BLOCK_CHECK_AFTER_SECONDS:
-                self.raise_if_blocked(api)
+                try:
+                    self.raise_if_blocked(api)
+                except SourceBlocked:
+                    if not self.claim_probe(api):
+                        raise
+                    log.info("source_probed", api=api)
+                    self.probing.api = api
+                    return
             if waited + wait > self.max_wait:
                 raise Deferred(f"{api}: the shared limit has no token for {wait:.1f}s more", wait)
             pause = min(wait, 5.0)
@@ -178,6 +195,17 @@ class PostgresRateLimiter:
                 f"{api} is blocked for {remaining:.0f}s more ({row[1]})", api, remaining
             )
 
+    def claim_probe(self, api: str) -> bool:
+        """Whether this request may go through `api`'s block as a probe (claim_api_probe)."""
+        if self.probe_within <= 0:
+            return False
+        with self.pool.connection() as conn:
+            row = conn.execute(
+                query("claim_api_probe"),
+                {"api": api, "every": self.probe_every, "within": self.probe_within},
+            ).fetchone()
+        return bool(row and row[0])
+
     def outage(self, api: str) -> Outage | None:
         """The outage of `api` in progress (shared by every process), or None."""
         with self.pool.connection() as conn:
@@ -188,9 +216,13 @@ class PostgresRateLimiter:
         """A request to `api` was answered: end its outage, if any, and refill the songs it
         left with a gap; how many were sent again (see the module docstring)."""
         now = time.monotonic()
+        probe = getattr(self.probing, "api", None) == api
+        self.probing.api = None
         with self.guard:
-            due = api in self.blocked_seen or (
-                now - self.answered_checked.get(api, float("-inf")) >= ANSWERED_CHECK_SECONDS
+            due = (
+                probe
+                or api in self.blocked_seen
+                or (now - self.answered_checked.get(api, float("-inf")) >= ANSWERED_CHECK_SECONDS)
             )
             if not due:
                 return 0
@@ -198,7 +230,9 @@ class PostgresRateLimiter:
             self.answered_checked[api] = now
         try:
             with self.pool.connection() as conn:
-                row = conn.execute(query("source_answered"), {"api": api}).fetchone()
+                row = conn.execute(
+                    query("source_answered"), {"api": api, "probe": probe}
+                ).fetchone()
                 if row is None or not row[0]:
                     return 0
                 log.info("source_answered_again", api=api)

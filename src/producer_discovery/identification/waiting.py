@@ -9,7 +9,9 @@
 
 The outage's age is the database's (api_outage(): from its first block, shared by every
 worker), not this process's. The song comes back after what is left of the block, bounded to
-[MIN_DELAY_SECONDS, MAX_DELAY_SECONDS] and to what is left of the wait. The sources that
+[MIN_DELAY_SECONDS, MAX_DELAY_SECONDS] and to what is left of the wait: while songs wait, the
+limiter lets a probe through the block every few seconds (db.rate_limits), so the source may
+answer again long before its block would have ended. The sources that
 answered are asked again then, from the response cache. Refused credentials and unreadable
 answers are not waited for: nothing says they will pass soon.
 """
@@ -23,7 +25,7 @@ from producer_discovery.errors import WaitingForSource
 from producer_discovery.identification.identify import Identification
 
 MIN_DELAY_SECONDS = 5.0
-MAX_DELAY_SECONDS = 30.0
+MAX_DELAY_SECONDS = 15.0
 
 
 class Outages(Protocol):
