@@ -12,14 +12,15 @@ such a block lasts, `acquire` fails fast with SourceBlocked (a Deferred) instead
 a source that is out costs neither a worker thread nor the other sources' answers.
 
 Outages (migration 0131): a block starts an outage (api_rate_limits.outage_started_at), which
-lasts until a request is answered again. While it is younger than `probe_within` (the songs
-wait for it: SOURCE_WAIT_SECONDS), one request every `probe_every` seconds among all
-processes goes through the block as a probe (claim_api_probe): answered, it ends the block
-and the outage, so a 20-second outage costs about 20 seconds, not the block's minute. `outage` tells how old it is (producer identification
-waits for a young one: identification.waiting); `answered`, called by a client after every
-answered request, ends it (source_answered) and refills at once the songs identified without
-that source meanwhile (refill_identification_gaps). It asks the database right away after this
-process saw the API blocked, else at most every ANSWERED_CHECK_SECONDS per API, so that a
+lasts until a request is answered again. `outage` tells how old it is (producer
+identification waits for a young one: identification.waiting). While it is younger than
+`probe_within` (SOURCE_WAIT_SECONDS: songs wait for it), one request every `probe_every`
+seconds among all processes goes through the block as a probe (claim_api_probe), so that a
+20-second outage costs about 20 seconds, not the block's minute. `answered`, called by a
+client after every answered request, ends the outage (source_answered; an answered probe ends
+its block too) and refills at once the songs identified without that source meanwhile
+(refill_identification_gaps). It asks the database at once after this thread's probe or after
+this process saw the API blocked, else at most every ANSWERED_CHECK_SECONDS per API, so that a
 return is noticed within seconds by any process without a query per request.
 
 Every API has a budget (`Rate`, set per source in producer_discovery.sources): `acquire` for

@@ -155,7 +155,7 @@ class Identifier:
             if not fails_alone(error):
                 raise
             found.missing[source] = f"{type(error).__name__}: {error}"[:300]
-            if isinstance(error, SourceBlocked):  # Spotify's, asked for an ISRC, too
+            if isinstance(error, SourceBlocked):  # waited for while young (waiting.py)
                 found.blocked[source] = error.api
             if isinstance(error, CredentialsRejected):  # Spotify's, asked for an ISRC, too
                 found.credentials_refused[error.api] = found.missing[source]

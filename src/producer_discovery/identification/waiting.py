@@ -11,9 +11,9 @@ The outage's age is the database's (api_outage(): from its first block, shared b
 worker), not this process's. The song comes back after what is left of the block, bounded to
 [MIN_DELAY_SECONDS, MAX_DELAY_SECONDS] and to what is left of the wait: while songs wait, the
 limiter lets a probe through the block every few seconds (db.rate_limits), so the source may
-answer again long before its block would have ended. The sources that
-answered are asked again then, from the response cache. Refused credentials and unreadable
-answers are not waited for: nothing says they will pass soon.
+answer again long before its block would have ended. The sources that answered are asked
+again then, from the response cache. Refused credentials and unreadable answers are not
+waited for: nothing says they will pass soon.
 """
 
 from __future__ import annotations
