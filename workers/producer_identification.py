@@ -20,10 +20,14 @@
               {"producerId"} per producer never enriched nor queued before, and a refresh
               {"producerId", "refresh": "new-ids:…"} for an already enriched producer that
               learned a source id here (its first enrichment could not use it).
-    fails     alone, per source: a source that is out (blocked, credentials refused) or answers
-              a shape we cannot read is listed in the outcome's missing_sources with why, its
-              earlier evidence kept; refused credentials are also a critical worker issue;
-              requeue_identification_gaps() (hourly) sends the track again to fill the gap.
+    waits     for a source its provider blocks (CDN 403, quota 429) while its outage is younger
+              than SOURCE_WAIT_SECONDS: WaitingForSource, the message hidden, no attempt spent,
+              nothing written (producer_discovery.identification.waiting)
+    fails     alone, per source: a source that is out (blocked past the wait, credentials
+              refused) or answers a shape we cannot read is listed in the outcome's
+              missing_sources with why, its earlier evidence kept; refused credentials are also
+              a critical worker issue; the gap is refilled as soon as the source answers again
+              (refill_identification_gaps), else by requeue_identification_gaps() (hourly).
 
 A track that is no longer stored, or that nobody is credited on, completes normally.
 """
@@ -41,6 +45,7 @@ from producer_discovery.db.queue import report_refused_credentials
 from producer_discovery.errors import TransientError
 from producer_discovery.identification.identify import Identifier, build_identifier, load_track
 from producer_discovery.identification.store import store_identification
+from producer_discovery.identification.waiting import wait_for_sources
 from producer_discovery.messages import ProducerIdentificationMessage, SocialEnrichmentMessage
 from producer_discovery.runtime.resources import Resources
 from producer_discovery.runtime.stage import Delivery, Outcome, Send, Stage
@@ -77,6 +82,8 @@ def identify(
     if track is None:
         return Outcome(metadata={"outcome": "track_not_found", "track_id": track_id})
     found = identifier.identify(track)
+    # A credit source blocked for a short while is waited for: WaitingForSource (no attempt).
+    wait_for_sources(found, resources.limiter, resources.settings.source_wait_seconds)
     metadata = {**found.summary(), "track_id": str(track.track_id)}
 
     def write(conn: psycopg.Connection[Any]) -> list[Send]:

@@ -151,8 +151,12 @@ BEGIN
     v_blocks := least(v_row.blocks, 30) + 1;
   END IF;
   v_seconds := least(p_cap_seconds, p_base_seconds * 2 ^ (v_blocks - 1));
+  -- The outage a block belongs to began at its streak's first block; it lasts, however
+  -- often the block doubles, until a worker's request is answered again (source_answered).
   UPDATE public.api_rate_limits SET
     blocks = v_blocks, blocked_at = v_now, block_seconds = v_seconds, tokens = 0,
+    outage_started_at = CASE WHEN v_blocks = 1 THEN v_now
+                             ELSE coalesce(outage_started_at, v_now) END,
     paused_until = greatest(coalesce(paused_until, v_now), v_now + make_interval(secs => v_seconds)),
     pause_reason = left(coalesce(p_reason, 'blocked'), 200), updated_at = v_now
   WHERE api = p_api;
@@ -177,6 +181,111 @@ AS $$
     AND r.blocked_at + make_interval(secs => r.block_seconds) > clock_timestamp();
 $$;
 GRANT EXECUTE ON FUNCTION public.api_block(text) TO discovery_operator, discovery_worker;
+
+-- The outage of p_api in progress: seconds since it began (block_api's streak), what is
+-- left of the block in force (0 once the block has passed but nobody was answered yet), and
+-- whether its last block was for refused credentials (its reason ends "credentials refused",
+-- as ApiClient.rejected() words it); no row when p_api is not out. Producer identification
+-- waits for a source blocked, not refused, for less than settings.source_wait_seconds
+-- (identification/waiting.py).
+CREATE OR REPLACE FUNCTION public.api_outage(p_api TEXT)
+RETURNS TABLE(out_seconds DOUBLE PRECISION, blocked_seconds DOUBLE PRECISION,
+              credentials_refused BOOLEAN)
+LANGUAGE sql
+STABLE
+SECURITY DEFINER
+SET search_path = pg_catalog, public, pg_temp
+AS $$
+  SELECT extract(epoch FROM clock_timestamp() - r.outage_started_at)::DOUBLE PRECISION,
+         greatest(0, CASE WHEN r.blocks > 0 THEN
+                    extract(epoch FROM r.blocked_at + make_interval(secs => r.block_seconds)
+                                       - clock_timestamp())
+                  ELSE 0 END)::DOUBLE PRECISION,
+         coalesce(r.pause_reason LIKE '%credentials refused', FALSE)
+  FROM public.api_rate_limits r
+  WHERE r.api = p_api AND r.outage_started_at IS NOT NULL;
+$$;
+GRANT EXECUTE ON FUNCTION public.api_outage(text) TO discovery_operator, discovery_worker;
+
+-- Whether the caller may send one request to p_api through the block in force, as a probe:
+-- at most one every p_every seconds among all processes, and only while the outage is younger
+-- than p_within seconds (while songs wait for the source: settings.source_wait_seconds), so a
+-- long outage costs the provider no more than the block allows. FALSE when p_api is not
+-- blocked. A probe answered ends the block (source_answered(p_api, TRUE)).
+CREATE OR REPLACE FUNCTION public.claim_api_probe(
+  p_api TEXT,
+  p_every DOUBLE PRECISION,
+  p_within DOUBLE PRECISION
+) RETURNS BOOLEAN
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, public, pg_temp
+AS $$
+DECLARE
+  v_now TIMESTAMPTZ := clock_timestamp();
+BEGIN
+  IF p_every IS NULL OR NOT (p_every >= 1 AND p_every <= 3600)
+     OR p_within IS NULL OR NOT (p_within >= 0 AND p_within <= 3600) THEN
+    RAISE EXCEPTION 'claim_api_probe: every must be in [1, 3600] seconds and within in [0, 3600]'
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  UPDATE public.api_rate_limits SET probed_at = v_now
+  WHERE api = p_api AND outage_started_at IS NOT NULL
+    AND outage_started_at > v_now - make_interval(secs => p_within)
+    AND blocks > 0 AND blocked_at + make_interval(secs => block_seconds) > v_now
+    AND coalesce(pause_reason NOT LIKE '%credentials refused', TRUE)
+    AND (probed_at IS NULL OR probed_at <= v_now - make_interval(secs => p_every));
+  RETURN FOUND;
+END;
+$$;
+GRANT EXECUTE ON FUNCTION public.claim_api_probe(text,double precision,double precision) TO discovery_worker;
+
+-- A worker's request to p_api was answered. When p_api was out (an outage begun by
+-- block_api) and no block is in force any more, or the request was a probe let through the
+-- block (p_probe: claim_api_probe), the outage ends here: a probe's block ends with it,
+-- recovered_at is set and TRUE returned, so that the caller refills the gaps it left at once
+-- (refill_identification_gaps); otherwise nothing changes and FALSE is returned (a request
+-- sent before a block began and answered after it ends nothing). Only the registry's APIs.
+CREATE OR REPLACE FUNCTION public.source_answered(p_api TEXT, p_probe BOOLEAN DEFAULT FALSE)
+RETURNS BOOLEAN
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, public, pg_temp
+AS $$
+DECLARE
+  v_now TIMESTAMPTZ := clock_timestamp();
+  v_began TIMESTAMPTZ;
+BEGIN
+  IF NOT public.source_is_registered(p_api, 'api') THEN
+    RAISE EXCEPTION 'source_answered: unknown API % (not in the registry of sources)', left(p_api, 40)
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  SELECT outage_started_at INTO v_began FROM public.api_rate_limits
+  WHERE api = p_api AND outage_started_at IS NOT NULL
+    AND (coalesce(p_probe, FALSE)
+         OR NOT (blocks > 0 AND blocked_at + make_interval(secs => block_seconds) > v_now))
+  FOR UPDATE;
+  IF NOT FOUND THEN
+    RETURN FALSE;
+  END IF;
+  -- A block in force ends now (what is left of a longer pause_api pause stays); its length
+  -- becomes what it lasted, so a block soon after still doubles it (block_api).
+  UPDATE public.api_rate_limits
+  SET outage_started_at = NULL, recovered_at = v_now, updated_at = v_now,
+      paused_until = CASE WHEN blocks > 0
+                           AND paused_until <= blocked_at + make_interval(secs => block_seconds)
+                          THEN least(paused_until, v_now) ELSE paused_until END,
+      block_seconds = CASE WHEN blocks > 0
+                            AND blocked_at + make_interval(secs => block_seconds) > v_now
+                           THEN extract(epoch FROM v_now - blocked_at) ELSE block_seconds END
+  WHERE api = p_api;
+  INSERT INTO public.monitoring_events (event_type, details)
+  VALUES ('source_returned', jsonb_build_object(
+    'api', p_api, 'out_seconds', round(extract(epoch FROM v_now - v_began)::NUMERIC, 1)));
+  RETURN TRUE;
+END;
+$$;
+GRANT EXECUTE ON FUNCTION public.source_answered(text,boolean) TO discovery_worker;
 
 -- A provider refused our credentials: a critical issue until an operator resolves it.
 CREATE OR REPLACE FUNCTION public.report_refused_credentials(

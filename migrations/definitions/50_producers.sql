@@ -77,11 +77,30 @@ END;
 $$;
 GRANT EXECUTE ON FUNCTION public.requeue_producer_enrichment(integer) TO discovery_operator;
 
+-- The API whose outage left a gap, read from the gap's reason in missing_sources (what the
+-- identifier wrote: "SourceBlocked: genius search: HTTP 403 …", "CredentialsRejected: genius
+-- …"; a blocked Spotify leaves MusicBrainz without ISRCs: "SourceBlocked: spotify …"), lower
+-- case; NULL for any other reason (an unreadable answer), which the hourly refill covers.
+CREATE OR REPLACE FUNCTION public.identification_gap_api(p_reason TEXT)
+RETURNS TEXT
+LANGUAGE sql
+IMMUTABLE
+SET search_path = pg_catalog, public, pg_temp
+AS $$
+  SELECT lower(substring(p_reason FROM '^(?:SourceBlocked|CredentialsRejected): ([A-Za-z][A-Za-z0-9_]*)[ :]'));
+$$;
+GRANT EXECUTE ON FUNCTION public.identification_gap_api(text)
+  TO discovery_worker, discovery_operator, discovery_reader;
+
 -- 0081's requeue_identification_gaps, queuing only the tracks whose ids are in the UUID form
 -- the message's model asks for (processing_status rows of another shape are left alone).
+-- p_source (migration 0131): only the tracks with a gap left because that API was out
+-- (identification_gap_api), for the refill when it answers again.
+DROP FUNCTION IF EXISTS public.requeue_identification_gaps(interval, integer);
 CREATE OR REPLACE FUNCTION public.requeue_identification_gaps(
   p_after INTERVAL DEFAULT INTERVAL '1 hour',
-  p_limit INTEGER DEFAULT 1000
+  p_limit INTEGER DEFAULT 1000,
+  p_source TEXT DEFAULT NULL
 ) RETURNS TABLE(entity_id TEXT, msg_id BIGINT)
 LANGUAGE plpgsql
 SECURITY DEFINER
@@ -100,6 +119,11 @@ BEGIN
     RAISE EXCEPTION 'requeue_identification_gaps: p_limit must be in [1, 100000]'
       USING ERRCODE = 'invalid_parameter_value';
   END IF;
+  IF p_source IS NOT NULL AND NOT public.source_is_registered(p_source, 'api') THEN
+    RAISE EXCEPTION 'requeue_identification_gaps: unknown source % (not an API of the registry)',
+                    left(p_source, 40)
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
   -- One refresh at a time: two overlapping calls would both requeue the same tracks.
   PERFORM pg_advisory_xact_lock(hashtext('public.requeue_identification_gaps'));
   FOR v_row IN
@@ -111,6 +135,9 @@ BEGIN
       AND public.is_uuid_form(s.metadata ->> 'track_id')
       AND public.is_uuid_form(s.entity_id)
       AND s.last_processed_at < clock_timestamp() - p_after
+      AND (p_source IS NULL OR EXISTS (
+            SELECT 1 FROM jsonb_each_text(s.metadata -> 'missing_sources') gap
+            WHERE public.identification_gap_api(gap.value) = p_source))
     ORDER BY s.last_processed_at
     LIMIT p_limit
     FOR UPDATE SKIP LOCKED
@@ -128,7 +155,99 @@ BEGIN
   END LOOP;
 END;
 $$;
-GRANT EXECUTE ON FUNCTION public.requeue_identification_gaps(interval,integer) TO discovery_operator;
+GRANT EXECUTE ON FUNCTION public.requeue_identification_gaps(interval,integer,text) TO discovery_operator;
+
+-- Per API of the registry: whether it is out (since when, what is left of its block), the
+-- songs waiting for it (producer identification deferred them: PENDING, last error
+-- "WaitingForSource: waiting for <api>[, <api>] (…)"), the songs completed with a gap its
+-- outage left (refilled when it answers again), and how many of those are due now (it has
+-- answered since: no outage in progress). Counts only, no personal data.
+CREATE OR REPLACE FUNCTION public.get_source_gaps()
+RETURNS TABLE(source TEXT, out_since TIMESTAMPTZ, blocked_seconds DOUBLE PRECISION,
+              songs_waiting BIGINT, gaps_pending BIGINT, refill_due BIGINT)
+LANGUAGE sql
+STABLE
+SECURITY DEFINER
+SET search_path = pg_catalog, public, pg_temp
+AS $$
+  WITH waiting AS (
+    SELECT btrim(api) AS api, count(*) AS songs
+    FROM public.processing_status s,
+         unnest(string_to_array(substring(s.last_error FROM
+                '^WaitingForSource: waiting for ([a-z0-9_, ]+) \('), ',')) api
+    WHERE s.entity_type = 'track' AND s.state = 'PENDING'
+      AND s.last_error LIKE 'WaitingForSource: %'
+    GROUP BY 1
+  ), gaps AS (
+    SELECT gap.api, count(DISTINCT s.entity_id) AS songs
+    FROM public.processing_status s,
+         LATERAL (SELECT public.identification_gap_api(g.value) AS api
+                  FROM jsonb_each_text(s.metadata -> 'missing_sources') g) gap
+    WHERE s.entity_type = 'track' AND s.state = 'COMPLETED'
+      AND jsonb_typeof(s.metadata -> 'missing_sources') = 'object'
+      AND s.metadata -> 'missing_sources' <> '{}'::jsonb
+      AND gap.api IS NOT NULL
+    GROUP BY 1
+  )
+  SELECT r.name,
+         l.outage_started_at,
+         CASE WHEN l.blocks > 0 THEN greatest(0, extract(epoch FROM
+              l.blocked_at + make_interval(secs => l.block_seconds) - clock_timestamp()))
+              ELSE 0 END::DOUBLE PRECISION,
+         coalesce(w.songs, 0),
+         coalesce(g.songs, 0),
+         CASE WHEN l.outage_started_at IS NULL THEN coalesce(g.songs, 0) ELSE 0 END
+  FROM public.registered_sources r
+  LEFT JOIN public.api_rate_limits l ON l.api = r.name
+  LEFT JOIN waiting w ON w.api = r.name
+  LEFT JOIN gaps g ON g.api = r.name
+  WHERE r.calls_api
+  ORDER BY r.name;
+$$;
+GRANT EXECUTE ON FUNCTION public.get_source_gaps()
+  TO discovery_worker, discovery_operator, discovery_reader;
+
+-- Refills the gaps of the sources that are back, within a minute of their return (pg_cron
+-- every minute; a worker right after a source answers again; `run --drain` before it says
+-- done). For each API (p_source, or every one) with gaps its outage left:
+--   * answered since (no outage in progress): every such song is sent again (up to 1000);
+--   * still out, but its block has passed and nobody has asked it since: ONE song is sent
+--     again, a probe: answered, the outage ends and the rest follow; refused, the block
+--     grows (block_api) and the song completes with its gap again.
+-- Returns the number of songs sent again.
+CREATE OR REPLACE FUNCTION public.refill_identification_gaps(p_source TEXT DEFAULT NULL)
+RETURNS INTEGER
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, public, pg_temp
+AS $$
+DECLARE
+  v_source RECORD;
+  v_sent INTEGER := 0;
+  v_count INTEGER;
+BEGIN
+  IF p_source IS NOT NULL AND NOT public.source_is_registered(p_source, 'api') THEN
+    RAISE EXCEPTION 'refill_identification_gaps: unknown source % (not an API of the registry)',
+                    left(p_source, 40)
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  FOR v_source IN
+    SELECT g.source, g.out_since IS NULL AS back
+    FROM public.get_source_gaps() g
+    WHERE (p_source IS NULL OR g.source = p_source) AND g.gaps_pending > 0
+      AND (g.out_since IS NULL OR g.blocked_seconds <= 0)
+  LOOP
+    SELECT count(*) INTO v_count
+    FROM public.requeue_identification_gaps(INTERVAL '0',
+                                            CASE WHEN v_source.back THEN 1000 ELSE 1 END,
+                                            v_source.source);
+    v_sent := v_sent + v_count;
+  END LOOP;
+  RETURN v_sent;
+END;
+$$;
+GRANT EXECUTE ON FUNCTION public.refill_identification_gaps(text)
+  TO discovery_worker, discovery_operator;
 
 -- Add or replace entries of one artist's plan: p_entries is a JSON array of
 -- {"subject", "key", "decision"}. Returns the number of entries written.

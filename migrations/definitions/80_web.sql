@@ -420,7 +420,8 @@ GRANT EXECUTE ON FUNCTION public.producer_leaderboard(integer,text) TO discovery
 -- worker issue statistics (counts only: bodies and messages are the operator's, in
 -- get_pipeline_details()), the last
 -- 15 minutes' throughput, the catalogue's size with how many track editions were folded into
--- one song (deduplication) and get_system_health().
+-- one song (deduplication), the sources' outages (get_source_gaps(): songs waiting for a
+-- source, gaps pending per source) and get_system_health().
 CREATE OR REPLACE FUNCTION public.get_pipeline_overview()
 RETURNS JSONB
 LANGUAGE sql
@@ -466,6 +467,13 @@ AS $$
                            - (SELECT count(*) FROM public.normalized_tracks),
         'credits_from_several_sources', (
           SELECT count(*) FROM public.track_producers WHERE source LIKE '%+%'))),
+    'sources', COALESCE((
+      SELECT jsonb_agg(jsonb_build_object(
+               'source', g.source, 'out_since', g.out_since,
+               'blocked_seconds', round(g.blocked_seconds::NUMERIC, 0),
+               'songs_waiting', g.songs_waiting, 'gaps_pending', g.gaps_pending,
+               'refill_due', g.refill_due) ORDER BY g.source)
+      FROM public.get_source_gaps() g), '[]'::JSONB),
     'health', public.get_system_health());
 $$;
 GRANT EXECUTE ON FUNCTION public.get_pipeline_overview() TO discovery_operator, discovery_reader;

@@ -39,6 +39,10 @@ BEGIN
   -- settings.artist_refresh_interval (7 days) without a burst.
   PERFORM cron.schedule('artist-refresh', '40 * * * *',
                         'SELECT count(*) FROM public.refresh_watched_artists()');
+  -- Songs identified while a source was out, as soon as it answers again (or one song as a
+  -- probe once its block has passed): within a minute of its return.
+  PERFORM cron.schedule('identification-gap-return', '* * * * *',
+                        'SELECT public.refill_identification_gaps()');
   -- Retention.
   PERFORM cron.schedule('purge-old-monitoring-events', '0 0 * * 0',
                         'SELECT public.purge_old_monitoring_events(30)');

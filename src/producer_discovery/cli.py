@@ -212,6 +212,11 @@ RUNTIME_OPTIONS = {
         positive_int,
         "failed attempts before a message is dead-lettered",
     ),
+    "--source-wait": (
+        "source_wait_seconds",
+        positive_int,
+        "seconds a song waits for a blocked credit source before it completes without it",
+    ),
     "--shutdown-grace": (
         "shutdown_grace_seconds",
         positive_int,

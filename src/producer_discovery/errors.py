@@ -13,9 +13,11 @@
         ├── RateLimited           the provider said "slow down" (429), with retry_after seconds
         └── Deferred              not attempted (the shared limit is paused past its deadline,
             │                     or the worker is stopping): hide the message, spend no attempt
-            └── SourceBlocked     the provider blocks us for a while (quota 429 without
-                                  Retry-After, a CDN 403): paused for every process with a
-                                  growing back-off (block_api); no message's attempt is spent
+            ├── SourceBlocked     the provider blocks us for a while (quota 429 without
+            │                     Retry-After, a CDN 403): paused for every process with a
+            │                     growing back-off (block_api); no message's attempt is spent
+            └── WaitingForSource  producer identification waits for a credit source out for
+                                  less than SOURCE_WAIT_SECONDS: the song comes back later
 
 Also raised on purpose elsewhere: `db.migrate.MigrationError` (a ConfigurationError) and the
 runtime's `LockLost` (the entity's lock was taken over; the attempt must not commit).
@@ -132,6 +134,16 @@ class SourceBlocked(Deferred):
     def __init__(self, message: str, api: str, retry_after: float) -> None:
         super().__init__(message, retry_after)
         self.api = api
+
+
+class WaitingForSource(Deferred):
+    """A song waits for credit sources that are out for a short while (identification.waiting):
+    hidden for `retry_after`, no attempt spent, nothing written yet. Its message, the song's
+    last_error, starts "waiting for <api>[, <api>] (" (read by get_source_gaps())."""
+
+    def __init__(self, apis: list[str], retry_after: float, detail: str) -> None:
+        super().__init__(f"waiting for {', '.join(apis)} ({detail})", retry_after)
+        self.apis = apis
 
 
 def is_source_outage(error: BaseException) -> bool:

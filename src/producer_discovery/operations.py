@@ -160,6 +160,7 @@ RUNTIME_SETTINGS = (
     "max_deliveries",
     "shutdown_grace_seconds",
     "poll_interval_seconds",
+    "source_wait_seconds",
 )
 
 
@@ -252,11 +253,28 @@ def status_command(settings: Settings, arguments: argparse.Namespace) -> int:
     console.print(table("Processing", report["processing"]))
     console.print(table("Finished in the last 15 minutes", report["throughput_last_15_minutes"]))
     console.print(table("Kept data (purged daily by age: purge_old_data)", report["retention"]))
+    console.print(table("Sources out, waited for or with gaps pending", source_rows(report)))
     console.print(
         f"Dead letters: {report['dead_letters']} "
         f"(re-driven once after a transient failure: {report['redriven_dead_letters']})"
     )
     return 0
+
+
+def source_rows(report: dict[str, Any]) -> list[dict[str, Any]]:
+    """The sources that are out, or that songs wait for, or that left gaps: for `status`."""
+    return [
+        {
+            "source": row["source"],
+            "out_since": row["out_since"] or "answering",
+            "blocked_seconds": round(row["blocked_seconds"]),
+            "songs_waiting": row["songs_waiting"],
+            "gaps_pending": row["gaps_pending"],
+            "refill_due": row["refill_due"],
+        }
+        for row in report["sources"]
+        if row["out_since"] or row["songs_waiting"] or row["gaps_pending"]
+    ]
 
 
 def health_command(settings: Settings, arguments: argparse.Namespace) -> int:

@@ -104,6 +104,9 @@ class Settings(BaseSettings):
     # base seconds, doubling while it lasts, up to cap (block_api allows at most an hour).
     source_block_base_seconds: float = Field(60.0, gt=0, le=3600)
     source_block_cap_seconds: float = Field(3600.0, gt=0, le=3600)
+    # A credit source blocked for less than this (from the start of its outage, shared by
+    # every process) makes producer identification wait for it instead of leaving a gap.
+    source_wait_seconds: int = Field(180, ge=0, le=3600)
 
     # Watched artists (`migrate` stores it in the database's settings) --------------------
     artist_refresh_interval: timedelta | None = Field(

@@ -113,3 +113,24 @@ def test_discover_refuses_a_bad_name_in_one_line_with_exit_2(database_url: str, 
     assert "Traceback" not in result.stderr
     assert "artist name" in result.stderr
     assert rows(database_url, "SELECT count(*) AS n FROM pgmq.q_artist_discovery")[0]["n"] == 0
+
+
+def test_status_shows_songs_waiting_for_a_source_and_gaps_pending(database_url: str) -> None:
+    """status --json has, per source, the songs waiting for it and the gaps its outage left;
+    the table names only the sources with something to say."""
+    rows(
+        database_url,
+        "INSERT INTO processing_status (entity_type, entity_id, state, last_error, metadata) "
+        "VALUES ('track', 'a', 'PENDING', 'WaitingForSource: waiting for genius (out 3s)', '{}'), "
+        "('track', 'b', 'COMPLETED', NULL, "
+        """'{"missing_sources": {"musicbrainz": "SourceBlocked: spotify is blocked for 9s"}}')""",
+    )
+    report = json.loads(cli(database_url, "status", "--json").stdout)
+    sources = {row["source"]: row for row in report["sources"]}
+    assert sources["genius"]["songs_waiting"] == 1
+    assert sources["spotify"]["gaps_pending"] == 1
+    assert sources["discogs"]["songs_waiting"] == sources["discogs"]["gaps_pending"] == 0
+    table = cli(database_url, "status").stdout
+    assert "Sources out, waited for or with gaps pending" in table
+    assert "genius" in table
+    assert "discogs" not in table.split("Sources out")[1]

@@ -28,6 +28,7 @@ def test_maintenance_is_scheduled_in_the_cron_database(cron_database_url: str) -
         "social-enrichment-refresh": "30 4 * * *",
         "purge-expired-api-cache": "45 3 * * *",
         "identification-gap-refresh": "20 * * * *",
+        "identification-gap-return": "* * * * *",
         "purge-old-data": "0 4 * * *",
         "redrive-transient-dead-letters": "*/5 * * * *",
         "artist-refresh": "40 * * * *",

@@ -205,8 +205,9 @@ def test_a_second_process_hitting_the_same_block_does_not_grow_the_pause(
 def test_blocked_source_fails_fast_and_costs_the_others_nothing(
     database_url: str, sandboxes: Sandboxes
 ) -> None:
-    """Genius blocked for minutes: no Genius request, no wait; every song completes with the
-    other sources' credits, Genius listed as missing because blocked."""
+    """Genius blocked for minutes, past SOURCE_WAIT_SECONDS: no Genius request, no wait;
+    every song completes with the other sources' credits, Genius listed as missing because
+    blocked."""
     messages = seed(database_url, "Neon Cathedral")
     rows(database_url, "SELECT take_api_token('genius', 50, 2)")
     rows(
@@ -215,7 +216,7 @@ def test_blocked_source_fails_fast_and_costs_the_others_nothing(
     )
     sandboxes.reset()
     drain_stage(
-        sandbox_settings(sandboxes, database_url, fast=True),
+        sandbox_settings(sandboxes, database_url, fast=True, source_wait_seconds=0),
         QUEUE,
         build,
         messages=messages,

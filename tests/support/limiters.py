@@ -23,3 +23,6 @@ class RecordingLimiter:
     def block(self, api: str, reason: str) -> float:
         self.blocks.append((api, reason))
         return 60.0
+
+    def answered(self, api: str) -> int:
+        return 0

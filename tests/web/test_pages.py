@@ -176,3 +176,24 @@ def test_pages_send_a_content_security_policy(client: TestClient) -> None:
     assert "script-src 'self'" in headers["content-security-policy"]
     assert "frame-ancestors 'none'" in headers["content-security-policy"]
     assert headers["x-content-type-options"] == "nosniff"
+
+
+def test_dashboard_shows_songs_waiting_for_a_source_and_gaps_pending(
+    client: TestClient, db: Database
+) -> None:
+    """The Sources section: per source, songs waiting for it and gaps pending; none: says so."""
+    assert (
+        "Every source answering; no song waiting, no gap pending." in client.get("/dashboard").text
+    )
+    db.execute(
+        "INSERT INTO processing_status (entity_type, entity_id, state, last_error) "
+        "VALUES ('track', 'w', 'PENDING', 'WaitingForSource: waiting for genius (out 3s)')"
+    )
+    page = client.get("/dashboard").text
+    section = page.split('id="sources-heading"')[1].split("</section>")[0]
+    assert re.search(
+        r"<th scope=\"row\">genius</th><td>answering</td><td class=\"num\">0</td>"
+        r"<td class=\"num\">1</td><td class=\"num\">0</td>",
+        section,
+    ), section
+    assert "discogs" not in section

@@ -8,7 +8,8 @@ it (the shared `limiter`, `metrics`, `retry_policy`, a response `cache`, and in 
 
 Every request (GET, the Spotify token POST, the Graph API call) goes through `send()`:
 rate limiter (shared by every process, in PostgreSQL) → HTTP → metric → `error_for()`, the
-one classification into the error tree:
+one classification into the error tree (an answered request also tells the limiter, which
+ends an outage of that source: `answered`):
 
     2xx          the response
     401          `on_unauthorized()` is asked to refresh credentials, then one more try;
@@ -60,6 +61,9 @@ class RateLimiter(Protocol):
     def block(self, api: str, reason: str) -> float:
         """Pause `api` for every process with a growing back-off; the pause in seconds."""
 
+    def answered(self, api: str) -> int:
+        """`api` answered a request: an outage of it ends (gaps it left are refilled)."""
+
 
 class MetricsRecorder(Protocol):
     def record_api_call(
@@ -69,6 +73,9 @@ class MetricsRecorder(Protocol):
 
 
 DEFAULT_BLOCK_SECONDS = 60.0  # what a limiter without a database (Unlimited) reports
+# The end of a block's reason when our credentials were refused (api_outage() reads it: such
+# an outage is not waited for, since nothing says it will pass soon).
+CREDENTIALS_REFUSED = "credentials refused"
 
 
 class Unlimited:
@@ -82,6 +89,9 @@ class Unlimited:
 
     def block(self, api: str, reason: str) -> float:
         return DEFAULT_BLOCK_SECONDS
+
+    def answered(self, api: str) -> int:
+        return 0
 
 
 @dataclass
@@ -252,6 +262,7 @@ class ApiClient:
             raise TransientError(f"{self.api} {endpoint}: {type(error).__name__}") from error
         self._record(endpoint, status, started, response.is_success)
         if response.is_success:
+            self.limiter.answered(self.api)
             return response
         if status == 401 and headers is None and not refreshed and self.on_unauthorized():
             return self.send(
@@ -288,7 +299,7 @@ class ApiClient:
 
     def rejected(self, endpoint: str, detail: str) -> CredentialsRejected:
         """The provider refused our credentials: pause it (growing back-off) and say so."""
-        seconds = self.limiter.block(self.api, f"{endpoint}: credentials refused")
+        seconds = self.limiter.block(self.api, f"{endpoint}: {CREDENTIALS_REFUSED}")
         return CredentialsRejected(
             f"{detail[:300]} (credentials refused; {self.api} paused {seconds:.0f}s)",
             self.api,

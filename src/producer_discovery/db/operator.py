@@ -128,6 +128,7 @@ class OperatorDatabase:
             "redriven_dead_letters": int(redriven["n"]) if redriven else 0,
             "throughput_last_15_minutes": self._rows("recent_throughput"),
             "retention": self._rows("retention_stats"),
+            "sources": self._rows("source_gaps"),
         }
 
     def health(self) -> dict[str, Any]:

@@ -22,6 +22,9 @@ others' credits. The message completes with the sources that answered; the missi
 listed with why (`missing_sources`, kept in processing_status), their earlier evidence is kept
 as for a skipped source, and `requeue_identification_gaps()` (hourly on pg_cron) identifies
 the track again later to fill the gap. Any other error is a bug and fails the message.
+A source blocked by its provider (`blocked`) for less than SOURCE_WAIT_SECONDS is waited for
+instead (identification.waiting): the song comes back later and nothing is written; a gap its
+outage left is refilled as soon as it answers again (refill_identification_gaps).
 """
 
 from __future__ import annotations
@@ -38,7 +41,12 @@ from pydantic import ValidationError
 from producer_discovery.clients.base import ApiClient
 from producer_discovery.clients.spotify import SpotifyClient
 from producer_discovery.db.catalogue import track_context
-from producer_discovery.errors import CredentialsRejected, ResponseShapeError, fails_alone
+from producer_discovery.errors import (
+    CredentialsRejected,
+    ResponseShapeError,
+    SourceBlocked,
+    fails_alone,
+)
 from producer_discovery.identification.credit_source import Ask, ClientFactory, Credits, Tools
 from producer_discovery.identification.credits import Credit
 from producer_discovery.identification.musicbrainz_plan import PlanStore
@@ -72,6 +80,7 @@ class Identification:
     consulted: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     missing: dict[str, str] = field(default_factory=dict)  # source → why it did not answer
+    blocked: dict[str, str] = field(default_factory=dict)  # source → the API that blocks us
     credentials_refused: dict[str, str] = field(default_factory=dict)  # API → what it said
     notes: dict[str, Any] = field(default_factory=dict)
     isrc_lookup: bool = True  # False: no Spotify credentials, so no ISRC from Spotify
@@ -146,6 +155,8 @@ class Identifier:
             if not fails_alone(error):
                 raise
             found.missing[source] = f"{type(error).__name__}: {error}"[:300]
+            if isinstance(error, SourceBlocked):  # waited for while young (waiting.py)
+                found.blocked[source] = error.api
             if isinstance(error, CredentialsRejected):  # Spotify's, asked for an ISRC, too
                 found.credentials_refused[error.api] = found.missing[source]
             log.warning("credit_source_missing", source=source, error=found.missing[source])

@@ -53,6 +53,7 @@ class Resources:
             budgets(settings),
             block_base_seconds=settings.source_block_base_seconds,
             block_cap_seconds=settings.source_block_cap_seconds,
+            probe_within=settings.source_wait_seconds,
         )
         try:
             limiter.check_registered()

@@ -8,8 +8,10 @@ worker writes to the pipe named by PRODUCER_DISCOVERY_READY_FD once its first re
 reached the database) or, for a command that never says, once it has run `start_seconds`
 (10 s, Docker's figure; supervisord's `startsecs`). With `--drain` it stops every child and exits 0 once the whole
 pipeline is idle: every stage queue empty. That is enough, because a message stays in its
-queue (invisible) while it is processed and its next-stage sends commit together with its
-archive, so an empty set of queues means nothing is in flight anywhere.
+queue (invisible) while it is processed (or waits for a blocked source) and its next-stage
+sends commit together with its archive, so an empty set of queues means nothing is in flight
+anywhere; then the gaps a source that is back left are refilled (refill_identification_gaps),
+and the pipeline is idle only when there were none.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from typing import Any
 import psycopg
 import structlog
 
+from producer_discovery.db.outages import refill_identification_gaps
 from producer_discovery.db.pool import check_connection_budget
 from producer_discovery.db.queue import queue_depths
 from producer_discovery.errors import ConfigurationError
@@ -228,8 +231,15 @@ class Supervisor:
         return queue_depths(self.url, [child.stage for child in self.children])
 
     def _pipeline_idle(self) -> bool:
+        """Every stage queue empty (so no song waits for a source either: a deferred message
+        stays in its queue) and no gap left to refill for a source that is back."""
         depths = self.queue_depths()
-        return bool(depths) and sum(depths.values()) == 0
+        if not depths or sum(depths.values()) != 0:
+            return False
+        refilled = refill_identification_gaps(self.url)
+        if refilled:
+            log.info("identification_gaps_refilled", songs=refilled)
+        return refilled == 0
 
     def _on_signal(self, number: int, frame: Any) -> None:
         self.signals += 1
