@@ -41,21 +41,36 @@ def main(directory: Path) -> None:
             seed_web_catalogue(conn, SAMPLE)
             seed_dead_letter(conn, "Lost Artist")
             conn.execute("SELECT start_artist_discovery('Juno Vale')")
-        mara = conn.execute("SELECT id::TEXT AS id FROM producers WHERE name = 'Mara Quill'").fetchone()
+        mara = conn.execute(
+            "SELECT id::TEXT AS id FROM producers WHERE name = 'Mara Quill'"
+        ).fetchone()
     assert mara is not None
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(Settings(web_operator_token=SecretStr(TOKEN)), url),
-                                           host="127.0.0.1", port=port, log_level="warning"))
+    server = uvicorn.Server(
+        uvicorn.Config(
+            create_app(Settings(web_operator_token=SecretStr(TOKEN)), url),
+            host="127.0.0.1",
+            port=port,
+            log_level="warning",
+        )
+    )
     threading.Thread(target=server.run, daemon=True).start()
     while not server.started:
         time.sleep(0.05)
     base = f"http://127.0.0.1:{port}"
     options = Options()
     options.binary_location = "/usr/bin/chromium"
-    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,1000",
-                     "--hide-scrollbars"):
+    for argument in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-dev-shm-usage",
+        "--window-size=1280,1000",
+        "--hide-scrollbars",
+    ):
         options.add_argument(argument)
-    browser = webdriver.Chrome(service=Service(executable_path="/usr/bin/chromedriver"), options=options)
+    browser = webdriver.Chrome(
+        service=Service(executable_path="/usr/bin/chromedriver"), options=options
+    )
     try:
         browser.get(f"{base}/?q=mara")
         browser.save_screenshot(str(directory / "home.png"))
