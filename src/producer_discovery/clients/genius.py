@@ -100,12 +100,15 @@ class GeniusClient(CachingClient):
         document = self.fetch(f"artists/{artist_id}", endpoint="artists", params=PLAIN_TEXT)
         return document["response"]["artist"] if document else None
 
-    def artist_songs(self, artist_id: int) -> ArtistSongs | None:
+    def artist_songs(
+        self, artist_id: int, max_pages: int = MAXIMUM_LISTING_PAGES
+    ) -> ArtistSongs | None:
         """Every song of an artist's listing, page by page in title order (each page cached
-        under the same query for every caller); None when Genius does not know the artist."""
+        under the same query for every caller), at most `max_pages` pages (then it is not
+        complete); None when Genius does not know the artist."""
         songs: list[JsonDocument] = []
         path = f"artists/{artist_id}/songs"
-        for page in range(1, MAXIMUM_LISTING_PAGES + 1):
+        for page in range(1, max(1, min(max_pages, MAXIMUM_LISTING_PAGES)) + 1):
             params = {"per_page": LISTING_PAGE_SIZE, "page": page, "sort": "title"}
             document = self.fetch(path, endpoint="artist-songs", params=params)
             if document is None:

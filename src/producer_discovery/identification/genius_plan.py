@@ -15,7 +15,9 @@ response cache, which costs no request.
        if none is, the song's own search (the same query as step 4, so it is cached) may
        name the artist in a verified hit                                    1-2 an artist
     2. the artist's songs: GET /artists/{id}/songs?per_page=50&sort=title, every page
-       until next_page is null                                             1 per 50 songs
+       until next_page is null, but no more pages than the artist has songs stored (a page
+       must be able to save a search; a listing cut short leaves the rest to step 4), and
+       at most 20 (1,000 songs)                                             1 per 50 songs
     3. each song matched locally with the rules of a search hit (genius_hit_matches: the
        same primary artist, the title's comparable form, the same variant words)   none
     4. a song the listing lacks (a feature on someone else's song, an artist Genius does not
@@ -91,7 +93,9 @@ class GeniusPlanner:
             name = contexts[0].artist_name if contexts else track.artist_names[-1]
             known = {"id": self.artist_id(name, track), "name": name}
             entries.append(PlanEntry("artist", "", known))
-        listing = self.client.artist_songs(int(known["id"])) if known.get("id") else None
+        listing = None
+        if known.get("id"):  # a page must be able to save a search: no more pages than songs
+            listing = self.client.artist_songs(int(known["id"]), max_pages=len(contexts) or 1)
         index = ListingIndex(listing.songs if listing else [])
         planned_artist = normalize_name(str(known.get("name") or ""))
         for key, song in songs.items():
