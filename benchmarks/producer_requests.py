@@ -293,6 +293,7 @@ def main() -> None:
             messages = seed_catalogue(conn, artists, catalogue_path=sandboxes.spotify_catalogue)
         credited = run_stage(url, settings, messages)
         stage = sandboxes.requests()
+        genius_endpoints = Counter(sandboxes.genius.requests)
         score = CreditsTruth(sandboxes.expected, sandboxes.spotify_catalogue).score(url)
         tracks = stored_tracks(url, settings, messages)
         sandboxes.reset()
@@ -306,6 +307,10 @@ def main() -> None:
     )
     print(f"catalogue: {catalogue}")
     print("\n".join(report(len(messages), credited, stage, baseline)))
+    print(
+        "genius by endpoint: "
+        + ", ".join(f"{name} {count}" for name, count in sorted(genius_endpoints.items()))
+    )
     print(spotify_line(spotify, unavoidable, stage["spotify"]))
     print(quality(score))
 
