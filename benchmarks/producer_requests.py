@@ -80,6 +80,15 @@ def run_stage(url: str, settings: Settings, messages: list[dict[str, str]]) -> i
     return int(row[0]) if row else 0
 
 
+def genius_profiles(url: str) -> int:
+    """The Genius profiles social enrichment will ask for: one per producer with a Genius id."""
+    with psycopg.connect(url) as conn:
+        row = conn.execute(
+            "SELECT count(*) FROM producer_source_ids WHERE source = 'genius'"
+        ).fetchone()
+    return int(row[0]) if row else 0
+
+
 # The per-track client ----------------------------------------------------------------------
 def per_track(settings: Settings, tracks: list[TrackToIdentify]) -> None:
     """Every song on its own, no cache: the original system's request pattern."""
@@ -294,6 +303,7 @@ def main() -> None:
         credited = run_stage(url, settings, messages)
         stage = sandboxes.requests()
         genius_endpoints = Counter(sandboxes.genius.requests)
+        profiles = genius_profiles(url)
         score = CreditsTruth(sandboxes.expected, sandboxes.spotify_catalogue).score(url)
         tracks = stored_tracks(url, settings, messages)
         sandboxes.reset()
@@ -310,6 +320,8 @@ def main() -> None:
     print(
         "genius by endpoint: "
         + ", ".join(f"{name} {count}" for name, count in sorted(genius_endpoints.items()))
+        + f"; with the {profiles} profiles social enrichment asks for: "
+        + f"{(stage['genius'] + profiles) / len(messages):.2f} a song"
     )
     print(spotify_line(spotify, unavoidable, stage["spotify"]))
     print(quality(score))
