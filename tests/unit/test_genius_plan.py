@@ -3,12 +3,16 @@ plan store: which songs the listing answers, which are searched, which are left 
 
 from __future__ import annotations
 
+import dataclasses
+import json
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any, cast
 
 from producer_discovery.clients.genius import ArtistSongs, GeniusClient
+from producer_discovery.clients.shapes import shape_problem
 from producer_discovery.db.catalogue import TrackContext
 from producer_discovery.db.identification_plans import AlbumToPlan, Plan, PlanEntry
 from producer_discovery.identification.genius import genius_hit_matches
@@ -134,3 +138,41 @@ def test_the_artist_is_the_first_hit_whose_primary_artist_has_the_name() -> None
     ]
     assert artist_named(hits, "nova reyes") == 7
     assert artist_named(hits[:2], "nova reyes") is None
+
+
+# A listing page recorded from the real API -------------------------------------------------
+RECORDED = Path(__file__).parent.parent / "fixtures" / "recorded"
+
+
+def recorded_listing() -> dict[str, Any]:
+    document: dict[str, Any] = json.loads(
+        (RECORDED / "genius_artist_songs_1123_page1.json").read_text(encoding="utf-8")
+    )
+    return document
+
+
+def test_a_recorded_listing_page_has_the_shape_the_client_reads() -> None:
+    """Genius' own answer passes the client's shape check and pages on with next_page."""
+    document = recorded_listing()
+    assert shape_problem(document, GeniusClient.shapes["artist-songs"]) is None
+    assert document["response"]["next_page"] == 2
+
+
+def test_songs_of_a_recorded_listing_are_matched_like_search_hits() -> None:
+    """On the real page: the studio song, not its "(Acapella)"/"(Instrumental)" takes; a
+    duo's song for the duo; a feature for its primary artist; a curly apostrophe folded."""
+    songs = recorded_listing()["response"]["songs"]
+    c_l_smooth = {"id": 1123, "name": "C.L. Smooth"}
+    genius = Genius({"C.L. Smooth": [song(1, "x", c_l_smooth)]}, songs)
+    plans = Plans(["American Me", "Can't Front On Me", "All I Know"])
+    plans.contexts[1] = dataclasses.replace(
+        plans.contexts[1], track_metadata={"artists": [{"name": "Pete Rock & C.L. Smooth"}]}
+    )
+    plans.contexts[2] = dataclasses.replace(
+        plans.contexts[2], track_metadata={"artists": [{"name": "DJ Jazzy Jeff"}]}
+    )
+    plans.contexts = [dataclasses.replace(c, artist_name="C.L. Smooth") for c in plans.contexts]
+    ask = planner(genius, plans)
+    found = [ask.song_id(track_from_context(c)) for c in plans.contexts]
+    assert found == [256693, 14053, 57090]
+    assert genius.calls == Counter({"search": 1, "artist-songs": 1})
