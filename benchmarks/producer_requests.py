@@ -19,7 +19,14 @@ requests left out). MusicBrainz runs at 50/s here: counts do not depend on the r
 
 Also printed: precision and recall of the stored credits against the catalogue's `_expected`,
 and the scarcest budget, max(MusicBrainz requests / 1 per s, Discogs requests / 1 per s (60 a
-minute)): the seconds the providers' real limits alone need for the requests made.
+minute), Genius requests / GENIUS_REQUESTS_PER_SECOND's default (2 per s)): the seconds the
+providers' limits alone need for the requests made.
+
+Spotify, whose catalogue requests the producer stage does not make, is measured on the same
+catalogue by the three catalogue stages (every artist discovered by name, then the stage's
+own ISRC lookups added), as a ratio to the unavoidable requests: per artist one search, one
+artist-albums page per 10 albums listed in the configured market, and per stored album one
+album request and one more tracks page per 50 tracks beyond the 50 it embeds.
 
 Uses a new database on the server of DATABASE_URL when set (created and dropped), else a
 throwaway cluster like the tests'.
@@ -28,10 +35,12 @@ throwaway cluster like the tests'.
 from __future__ import annotations
 
 import argparse
+import math
 import time
 from collections import Counter
 
 import psycopg
+from producer_discovery.workers import album_discovery, artist_discovery, track_discovery
 from producer_discovery.workers.producer_identification import QUEUE, build
 
 from producer_discovery.clients.discogs import DiscogsClient
@@ -53,7 +62,14 @@ from tests.support.stages import drain_stage
 
 APIS = ("musicbrainz", "genius", "discogs", "spotify")
 MUSICBRAINZ_PROFILES = "SELECT count(*) FROM producer_source_ids WHERE source = 'musicbrainz'"
-REAL_REQUESTS_PER_SECOND = {"musicbrainz": 1.0, "discogs": 1.0}  # Discogs: 60 a minute
+GENIUS_REQUESTS_PER_SECOND = float(Settings.model_fields["genius_requests_per_second"].default)
+REAL_REQUESTS_PER_SECOND = {  # Discogs: 60 a minute; Genius publishes none: our setting
+    "musicbrainz": 1.0,
+    "discogs": 1.0,
+    "genius": GENIUS_REQUESTS_PER_SECOND,
+}
+ALBUM_PAGE_SIZE = 10  # Spotify development mode's artist-albums limit
+EMBEDDED_TRACKS = 50  # tracks a full album carries; each further 50 is one more request
 
 
 # The stage ---------------------------------------------------------------------------------
@@ -62,6 +78,15 @@ def run_stage(url: str, settings: Settings, messages: list[dict[str, str]]) -> i
     drain_stage(settings, QUEUE, build, messages=messages, timeout=None)
     with psycopg.connect(url) as conn:
         row = conn.execute("SELECT count(DISTINCT track_id) FROM track_producers").fetchone()
+    return int(row[0]) if row else 0
+
+
+def genius_profiles(url: str) -> int:
+    """The Genius profiles social enrichment will ask for: one per producer with a Genius id."""
+    with psycopg.connect(url) as conn:
+        row = conn.execute(
+            "SELECT count(*) FROM producer_source_ids WHERE source = 'genius'"
+        ).fetchone()
     return int(row[0]) if row else 0
 
 
@@ -106,10 +131,66 @@ def stored_tracks(
     return [track for track in tracks if track is not None]
 
 
+# Spotify: the catalogue stages --------------------------------------------------------------
+def spotify_catalogue(sandboxes: Sandboxes, artists: list[str]) -> tuple[Counter[str], int]:
+    """The Spotify requests (token requests left out) of the three catalogue stages
+    discovering `artists` by name on a database of their own, and the unavoidable count."""
+    sandboxes.reset()
+    with scratch_database(registered_sources()) as url:
+        settings = sandbox_settings(sandboxes, url, fast=True, instagram=False)
+        run_catalogue_stages(url, settings, artists)
+        requests = Counter(sandboxes.spotify.requests)
+        unavoidable = unavoidable_spotify(url, sandboxes, settings)
+    del requests["token"]
+    return requests, unavoidable
+
+
+def unavoidable_spotify(url: str, sandboxes: Sandboxes, settings: Settings) -> int:
+    """Per stored artist a search and one artist-albums page per 10 albums listed (at least
+    one); per stored album one album request and a page per 50 tracks beyond the first 50."""
+    groups = set(settings.album_include_groups.split(","))
+    market = settings.spotify_market or None
+    with psycopg.connect(url) as conn:
+        artist_ids = [row[0] for row in conn.execute("SELECT spotify_id FROM artists")]
+        album_tracks = [
+            int(row[0] or 0)
+            for row in conn.execute("SELECT (metadata->>'total_tracks')::int FROM albums")
+        ]
+    catalogue = sandboxes.spotify.catalogue
+    pages = sum(
+        max(1, math.ceil(len(catalogue.discography(artist_id, groups, market)) / ALBUM_PAGE_SIZE))
+        for artist_id in artist_ids
+    )
+    extra_track_pages = sum(
+        max(0, math.ceil((tracks - EMBEDDED_TRACKS) / EMBEDDED_TRACKS)) for tracks in album_tracks
+    )
+    return len(artist_ids) + pages + len(album_tracks) + extra_track_pages
+
+
+def run_catalogue_stages(url: str, settings: Settings, artists: list[str]) -> None:
+    with psycopg.connect(url, autocommit=True) as conn:
+        for name in artists:
+            conn.execute("SELECT start_artist_discovery(%s)", (name,))
+    for module in (artist_discovery, album_discovery, track_discovery):
+        drain_stage(settings, module.QUEUE, module.build, timeout=None)
+
+
 # Report ------------------------------------------------------------------------------------
 def scarcest_budget(requests: Counter[str]) -> float:
-    """Seconds the real MusicBrainz or Discogs limit alone needs for these requests."""
+    """Seconds the MusicBrainz, Discogs or Genius limit alone needs for these requests."""
     return max(requests[api] / rate for api, rate in REAL_REQUESTS_PER_SECOND.items())
+
+
+def spotify_line(catalogue: Counter[str], unavoidable: int, identification: int) -> str:
+    made = catalogue.total() + identification
+    ratio = made / unavoidable if unavoidable else 0.0
+    endpoints = ", ".join(f"{name} {count}" for name, count in sorted(catalogue.items()))
+    alone = catalogue.total() / unavoidable if unavoidable else 0.0
+    return (
+        f"spotify: {made} requests ({endpoints}; ISRC lookups of the producer stage "
+        f"{identification}) against {unavoidable} unavoidable: {ratio:.2f}x "
+        f"(the catalogue stages alone {alone:.2f}x)"
+    )
 
 
 def report(songs: int, credited: int, stage: Counter[str], baseline: Counter[str]) -> list[str]:
@@ -127,6 +208,7 @@ def report(songs: int, credited: int, stage: Counter[str], baseline: Counter[str
     lines.append(
         f"{'scarcest budget (s)':<20}{scarcest_budget(stage):>8.0f}"
         f"{scarcest_budget(baseline):>19.0f}"
+        f"  (MusicBrainz 1/s, Discogs 60/min, Genius {GENIUS_REQUESTS_PER_SECOND:g}/s)"
     )
     return lines
 
@@ -166,8 +248,9 @@ def arguments() -> argparse.Namespace:
 
 def timed_at_real_limits(options: argparse.Namespace) -> None:
     """The stage alone with the sandboxes and the settings at the providers' real limits
-    (Genius, which publishes none, and Spotify at our test rates), its wall time next to the
-    seconds those limits alone need for the requests it made."""
+    (Genius, which publishes none, at GENIUS_REQUESTS_PER_SECOND's default; Spotify at our
+    test rate), its wall time next to the seconds those limits alone need for the requests
+    it made."""
     sandboxes = Sandboxes(catalogue_artists=options.artists, catalogue_seed=options.seed)
     with scratch_database(registered_sources()) as url, sandboxes:
         settings = sandbox_settings(
@@ -177,6 +260,7 @@ def timed_at_real_limits(options: argparse.Namespace) -> None:
             instagram=False,
             musicbrainz_requests_per_second=1.0,
             discogs_requests_per_minute=60.0,
+            genius_requests_per_second=GENIUS_REQUESTS_PER_SECOND,
             worker_concurrency=options.concurrency,
         )
         artists = sandboxes.catalogue.artist_names if sandboxes.catalogue else SEEDED_ARTISTS
@@ -194,7 +278,8 @@ def timed_at_real_limits(options: argparse.Namespace) -> None:
     )
     print(
         f"wall time {wall:.0f} s ({options.concurrency} messages at once), scarcest budget {budget:.0f} s "
-        f"(MusicBrainz {stage['musicbrainz']} at 1/s, Discogs {stage['discogs']} at 60/min): "
+        f"(MusicBrainz {stage['musicbrainz']} at 1/s, Discogs {stage['discogs']} at 60/min, "
+        f"Genius {stage['genius']} at {GENIUS_REQUESTS_PER_SECOND:g}/s): "
         f"{wall / budget:.2f}x the budget"
     )
 
@@ -220,12 +305,15 @@ def main() -> None:
         stage = sandboxes.requests()
         musicbrainz_endpoints = +sandboxes.musicbrainz.requests
         with psycopg.connect(url) as conn:  # social enrichment reads one profile per MBID
-            profiles = conn.execute(MUSICBRAINZ_PROFILES).fetchone()[0]  # type: ignore[index]
+            musicbrainz_profiles = conn.execute(MUSICBRAINZ_PROFILES).fetchone()[0]  # type: ignore[index]
+        genius_endpoints = Counter(sandboxes.genius.requests)
+        profiles = genius_profiles(url)
         score = CreditsTruth(sandboxes.expected, sandboxes.spotify_catalogue).score(url)
         tracks = stored_tracks(url, settings, messages)
         sandboxes.reset()
         per_track(settings, tracks)
         baseline = sandboxes.requests()
+        spotify, unavoidable = spotify_catalogue(sandboxes, list(artists))
     catalogue = (
         f"generated, {options.artists} artists, seed {options.seed}"
         if options.artists
@@ -233,10 +321,20 @@ def main() -> None:
     )
     print(f"catalogue: {catalogue}")
     print("\n".join(report(len(messages), credited, stage, baseline)))
+    print(
+        "genius by endpoint: "
+        + ", ".join(f"{name} {count}" for name, count in sorted(genius_endpoints.items()))
+        + f"; with the {profiles} profiles social enrichment asks for: "
+        + f"{(stage['genius'] + profiles) / len(messages):.2f} a song"
+    )
+    print(spotify_line(spotify, unavoidable, stage["spotify"]))
     print(quality(score))
     print(f"musicbrainz requests by endpoint: {dict(sorted(musicbrainz_endpoints.items()))}")
-    with_profiles = (stage["musicbrainz"] + profiles) / len(messages)
-    print(f"musicbrainz with the {profiles} profiles enrichment reads: {with_profiles:.2f} a song")
+    with_profiles = (stage["musicbrainz"] + musicbrainz_profiles) / len(messages)
+    print(
+        f"musicbrainz with the {musicbrainz_profiles} profiles enrichment reads: "
+        f"{with_profiles:.2f} a song"
+    )
 
 
 if __name__ == "__main__":

@@ -58,14 +58,19 @@ def run_pipeline(url: str, settings: Settings, names: list[str]) -> None:
         drain_stage(settings, module.QUEUE, module.build, timeout=None)
 
 
-def unavoidable_requests(url: str, sandbox: SpotifySandbox, include_groups: str) -> Counter[str]:
+def unavoidable_requests(
+    url: str, sandbox: SpotifySandbox, include_groups: str, market: str = ""
+) -> Counter[str]:
     """Search and artist per stored artist, one artist-albums page per 10 listed albums (at
-    least one), one album call per stored album."""
+    least one; listed in `market`, as the stage asks), one album call per stored album."""
     groups = set(include_groups.split(","))
     with psycopg.connect(url) as conn:
         artist_ids = [row[0] for row in conn.execute("SELECT spotify_id FROM artists")]
         albums = conn.execute("SELECT count(*) FROM albums").fetchone()
-    listed = [len(sandbox.catalogue.discography(artist_id, groups)) for artist_id in artist_ids]
+    listed = [
+        len(sandbox.catalogue.discography(artist_id, groups, market or None))
+        for artist_id in artist_ids
+    ]
     return Counter(
         {
             "search": len(artist_ids),
@@ -140,7 +145,9 @@ def main() -> None:
         settings = sandbox_settings(sandboxes, url, fast=True, worker_concurrency=4)
         run_pipeline(url, settings, artists_with_releases(sandbox))
         ours = Counter(sandbox.requests)
-        unavoidable = unavoidable_requests(url, sandbox, settings.album_include_groups)
+        unavoidable = unavoidable_requests(
+            url, sandbox, settings.album_include_groups, settings.spotify_market
+        )
         lines, ratio = report(stored_counts(url), ours, unavoidable)
     catalogue = f"generated, {arguments.artists} artists" if arguments.artists else "the sample"
     print(f"catalogue: {catalogue}")

@@ -60,6 +60,11 @@ class Settings(BaseSettings):
         "auto: probe once and remember the answer in the database for a week",
     )
     album_include_groups: str = Field("album,single", description="Spotify include_groups")
+    spotify_market: str = Field(
+        "US",
+        description="ISO 3166-1 alpha-2 country passed as `market` to album listings and "
+        "album/track fetches, so market copies of one album are listed once; empty: none",
+    )
 
     # Genius -----------------------------------------------------------------------------
     genius_access_token: SecretStr | None = None
@@ -170,6 +175,17 @@ class Settings(BaseSettings):
         if isinstance(value, timedelta) and value < timedelta(hours=1):
             raise ValueError("must be at least 1h (the artist-refresh job runs hourly)")
         return value
+
+    @field_validator("spotify_market", mode="before")
+    @classmethod
+    def _market_code(cls, value: Any) -> Any:
+        """Two letters, any case ("us" is "US"); empty (or blank) is no market."""
+        if not isinstance(value, str):
+            return value
+        code = value.strip().upper()
+        if code and not (len(code) == 2 and code.isascii() and code.isalpha()):
+            raise ValueError(f"{value!r} is not a two-letter ISO 3166-1 country code (or empty)")
+        return code
 
     @field_validator("database_url", "worker_database_url", "operator_database_url")
     @classmethod

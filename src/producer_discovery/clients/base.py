@@ -191,6 +191,10 @@ class ApiClient:
         """Called on a 401; return True when credentials were refreshed and a retry may pass."""
         return False
 
+    def observe(self, response: httpx.Response) -> None:
+        """Look at every answer, errors included (Discogs paces itself by its rate-limit
+        headers); nothing by default."""
+
     def refine_error(self, response: httpx.Response, endpoint: str) -> Exception | None:
         """A provider-specific error for a failed response, or None for the default mapping."""
         return None
@@ -261,6 +265,7 @@ class ApiClient:
             self._record(endpoint, status, started, False)
             raise TransientError(f"{self.api} {endpoint}: {type(error).__name__}") from error
         self._record(endpoint, status, started, response.is_success)
+        self.observe(response)
         if response.is_success:
             self.limiter.answered(self.api)
             return response

@@ -12,18 +12,35 @@
 Authentication is a personal token, `Authorization: Discogs token=<t>` (search refuses
 anonymous calls). Discogs allows 60 requests a minute per token and answers 429 beyond it;
 the shared limiter must hold that budget. An unknown release or artist reads as None.
+
+Pacing by the headers: every answer says how many requests the token has left in Discogs'
+moving 60-second window (`X-Discogs-Ratelimit-Remaining` of `X-Discogs-Ratelimit`). The
+shared token bucket runs under the limit, so the remainder normally stays above a small
+reserve (5 % of the limit, at least 2). When it falls to the reserve (another program uses
+the token, several processes burst at once), the client pauses Discogs for every process
+(`limiter.pause`) before the window is exhausted, instead of meeting a 429 (which carries no
+Retry-After): the fewer left, the longer, up to the whole window when none is left:
+
+    pause = window × (reserve + 1 − remaining) / (reserve + 1)
 """
 
 from __future__ import annotations
 
+import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
+
+import httpx
 
 from producer_discovery.clients.cache import CachingClient, JsonDocument
 from producer_discovery.clients.shapes import EVERY_ITEM, OBJECTS, Shapes
 from producer_discovery.errors import ConfigurationError
 from producer_discovery.settings import Settings
 
+WINDOW_SECONDS = 60.0  # Discogs' moving window
+RESERVE_SHARE = 0.05  # of the limit: below the bucket's own margin (rate_limits.STRICT_MARGIN)
+MINIMUM_RESERVE = 2
 LISTING_PAGE_SIZE = 100  # Discogs' maximum `per_page`
 MAXIMUM_LISTING_PAGES = 10  # a prolific artist's first 1,000 entries; the rest is searched
 
@@ -55,6 +72,14 @@ class DiscogsClient(CachingClient):
 
     def auth_headers(self) -> dict[str, str]:
         return {"Authorization": f"Discogs token={self.token.get_secret_value()}"}
+
+    window_seconds = WINDOW_SECONDS
+
+    def observe(self, response: httpx.Response) -> None:
+        """Pause Discogs for every process when the window's remainder is low (docstring)."""
+        seconds = pacing_pause(response.headers, self.window_seconds)
+        if seconds > 0:
+            self.limiter.pause(self.api, seconds)
 
     shapes: ClassVar[Shapes] = {
         "search": ((("results",), list),),
@@ -113,3 +138,19 @@ class DiscogsClient(CachingClient):
             f"masters/{master_id}/versions", endpoint="master-versions", params=params
         )
         return [item for item in document["versions"] if isinstance(item, dict)] if document else []
+
+
+def pacing_pause(headers: Mapping[str, str], window_seconds: float = WINDOW_SECONDS) -> float:
+    """Seconds to hold Discogs back after an answer with these rate-limit headers (0: none);
+    headers missing or unreadable: 0 (the token bucket alone paces)."""
+    try:
+        limit = int(headers["X-Discogs-Ratelimit"])
+        remaining = int(headers["X-Discogs-Ratelimit-Remaining"])
+    except (KeyError, ValueError):
+        return 0.0
+    if limit <= 0:
+        return 0.0
+    reserve = max(MINIMUM_RESERVE, math.ceil(limit * RESERVE_SHARE))
+    if remaining > reserve:
+        return 0.0
+    return window_seconds * (reserve + 1 - max(0, remaining)) / (reserve + 1)

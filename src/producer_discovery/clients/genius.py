@@ -5,6 +5,10 @@
                                                    writer_artists, custom_performances
     artist(artist_id) GET /artists/{id}          → `response.artist` with instagram_name,
                                                    image_url, description.plain
+    artist_songs(id)  GET /artists/{id}/songs?per_page=50&page=N&sort=title, every page
+                                                 → the songs where the artist is primary or
+                                                   featured (summaries: id, title,
+                                                   primary_artist; no producers)
 
 Authentication is the client access token as `Authorization: Bearer`. A 403 is taken as the
 CDN refusing for a while (transient), not as a permanent refusal. Descriptions are asked for
@@ -13,6 +17,7 @@ as plain text. A song or artist Genius does not have reads as None.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import httpx
@@ -23,6 +28,18 @@ from producer_discovery.errors import ConfigurationError
 from producer_discovery.settings import Settings
 
 PLAIN_TEXT = {"text_format": "plain"}
+LISTING_PAGE_SIZE = 50  # Genius' maximum `per_page` for an artist's songs
+MAXIMUM_LISTING_PAGES = 20  # a prolific artist's first 1,000 songs; the rest is searched
+
+
+@dataclass(frozen=True)
+class ArtistSongs:
+    """An artist's songs as `/artists/{id}/songs` lists them; `complete` is False when pages
+    were left unread (more than MAXIMUM_LISTING_PAGES)."""
+
+    artist_id: int
+    songs: list[JsonDocument]
+    complete: bool
 
 
 class GeniusClient(CachingClient):
@@ -58,6 +75,7 @@ class GeniusClient(CachingClient):
             (("response", "song", "custom_performances", EVERY_ITEM, "artists"), OBJECTS),
         ),
         "artists": ((("response", "artist"), dict), (("response", "artist", "id"), int)),
+        "artist-songs": ((("response",), dict), (("response", "songs"), OBJECTS)),
     }
 
     def search(self, query: str) -> list[JsonDocument]:
@@ -81,3 +99,22 @@ class GeniusClient(CachingClient):
         """An artist's profile, or None when Genius has no such artist."""
         document = self.fetch(f"artists/{artist_id}", endpoint="artists", params=PLAIN_TEXT)
         return document["response"]["artist"] if document else None
+
+    def artist_songs(
+        self, artist_id: int, max_pages: int = MAXIMUM_LISTING_PAGES
+    ) -> ArtistSongs | None:
+        """Every song of an artist's listing, page by page in title order (each page cached
+        under the same query for every caller), at most `max_pages` pages (then it is not
+        complete); None when Genius does not know the artist."""
+        songs: list[JsonDocument] = []
+        path = f"artists/{artist_id}/songs"
+        for page in range(1, max(1, min(max_pages, MAXIMUM_LISTING_PAGES)) + 1):
+            params = {"per_page": LISTING_PAGE_SIZE, "page": page, "sort": "title"}
+            document = self.fetch(path, endpoint="artist-songs", params=params)
+            if document is None:
+                return None if page == 1 else ArtistSongs(artist_id, songs, False)
+            response = document["response"]
+            songs.extend(song for song in response.get("songs") or [] if isinstance(song, dict))
+            if not response.get("next_page"):  # null (or absent) on the last page
+                return ArtistSongs(artist_id, songs, True)
+        return ArtistSongs(artist_id, songs, False)

@@ -222,6 +222,11 @@ class SpotifyClient(ApiClient):
     def get_artist(self, artist_id: str) -> Artist:
         return parse(Artist, self.get_json(f"artists/{artist_id}", endpoint="artist"), "artist")
 
+    def market_param(self) -> dict[str, str]:
+        """`market` from settings (SPOTIFY_MARKET), or nothing when it is empty. Without one,
+        the artist's albums list each market's copy of an album under its own id."""
+        return {"market": self.settings.spotify_market} if self.settings.spotify_market else {}
+
     def artist_albums(
         self,
         artist_id: str,
@@ -235,6 +240,7 @@ class SpotifyClient(ApiClient):
             "include_groups": groups,
             "limit": max(1, min(limit, ARTIST_ALBUMS_LIMIT_MAX)),
             "offset": offset,
+            **self.market_param(),
         }
         body = self.get_json(f"artists/{artist_id}/albums", endpoint="artist_albums", params=params)
         return page_of(SimpleAlbum, body, "artist_albums")
@@ -242,7 +248,7 @@ class SpotifyClient(ApiClient):
     # Albums and tracks ------------------------------------------------------------------
     def get_album(self, album_id: str) -> Album:
         """The full album: UPC, release date and its first page of tracks."""
-        document = self.get_json(f"albums/{album_id}", endpoint="album")
+        document = self.get_json(f"albums/{album_id}", endpoint="album", params=self.market_param())
         if isinstance(document, dict) and isinstance(document.get("tracks"), dict):
             tracks = page_of(SimpleTrack, document["tracks"], "album")
             album = parse(
@@ -265,7 +271,8 @@ class SpotifyClient(ApiClient):
 
     def get_track(self, track_id: str) -> Track:
         """One full track, with `external_ids.isrc`."""
-        return parse(Track, self.get_json(f"tracks/{track_id}", endpoint="track"), "track")
+        document = self.get_json(f"tracks/{track_id}", endpoint="track", params=self.market_param())
+        return parse(Track, document, "track")
 
     def get_tracks(self, track_ids: Sequence[str]) -> list[Track]:
         """Full tracks: batches of 50 with extended quota, else one request per track."""

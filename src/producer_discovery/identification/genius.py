@@ -1,9 +1,11 @@
-"""Genius as a credit source: search a song, verify the hit, read the song's credits.
+"""Genius as a credit source: find the song, verify it, read the song's credits.
 
-    requests   search "<title> <artist>" → a verified hit → /songs/{id}        2 a track
+    requests   the artist's songs listed once (genius_plan.py)   a share of 1-2 searches
+               and matched locally, else a search per song;      and 1 listing page per
+               then /songs/{id} once per Genius song             50 songs; 1 a song
 
-Genius search often ranks another song first, so a hit is used only when its title and
-primary artist match the track (`genius_hit_matches`). `producer_artists` are producers
+Genius search often ranks another song first, so a hit (or a listed song) is used only when
+its title and primary artist match the track (`genius_hit_matches`). `producer_artists` are producers
 (0.85); a `custom_performances` entry counts when its label is a production role (0.80).
 Writers, featured artists, engineers, instruments and labels are never credits here;
 `writer_artists` are read apart (`genius_song_other_roles`), kept only as evidence beside a
@@ -23,7 +25,8 @@ from producer_discovery.identification.credits import (
     production_role,
     unique_credits,
 )
-from producer_discovery.identification.track import SourceAnswer, TrackToIdentify, search_title
+from producer_discovery.identification.genius_plan import GeniusPlanner
+from producer_discovery.identification.track import SourceAnswer, TrackToIdentify
 from producer_discovery.text import comparable_title, normalize_name, similarity
 
 GENIUS_PRODUCER_CONFIDENCE = 0.85
@@ -149,29 +152,22 @@ def genius_hit_matches(
 
 
 class GeniusSource:
-    def __init__(self, client: GeniusClient) -> None:
+    def __init__(self, client: GeniusClient, planner: GeniusPlanner) -> None:
         self.client = client
+        self.planner = planner
 
     def credits(self, track: TrackToIdentify) -> SourceAnswer:
-        song_id = self.verified_song_id(track)
+        song_id = self.planner.song_id(track)
         if song_id is None:
             return SourceAnswer(note={"song": None})
         song = self.client.song(song_id)
         credits = [*genius_song_credits(song), *genius_song_other_roles(song)] if song else []
         return SourceAnswer(credits, {"song": song_id})
 
-    def verified_song_id(self, track: TrackToIdentify) -> int | None:
-        """The best search hit whose title and primary artist match the track."""
-        hits = self.client.search(f"{search_title(track.title)} {track.artist_name}")
-        best: tuple[float, int] | None = None
-        for hit in hits:
-            scores = [genius_hit_matches(hit, track.title, artist) for artist in track.artist_names]
-            score = max((s for s in scores if s is not None), default=None)
-            if score is not None and (best is None or score > best[0]):
-                best = (score, int(hit["id"]))
-        return best[1] if best else None
-
 
 def asker(tools: Tools) -> Ask:
-    source = GeniusSource(tools.client(GeniusClient))
+    """Its planner shares the artist's plans (identification_plans) under this source's name."""
+    client = tools.client(GeniusClient)
+    planner = GeniusPlanner(client, tools.plans(GeniusClient.api), genius_hit_matches)
+    source = GeniusSource(client, planner)
     return lambda track, isrc: source.credits(track)

@@ -18,7 +18,7 @@ import json
 import re
 import unicodedata
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -30,6 +30,7 @@ GROUP_ORDER = ("album", "single", "compilation", "appears_on")
 SEARCH_TYPES = ("artist", "album", "track")
 EMBEDDED_TRACKS = 50
 MARKETS = ["DE", "GB", "JP", "US"]
+COPY_MARKET = "JP"  # where an album's market copy is sold (see Catalogue)
 _FILTER = re.compile(
     r'(?P<key>artist|track|album|year|isrc|genre|upc):(?:"(?P<quoted>[^"]*)"|(?P<bare>\S+))'
 )
@@ -89,6 +90,19 @@ class SearchQuery:
     filters: dict[str, str] = field(default_factory=dict)
 
 
+def copy_id(spotify_id: str) -> str:
+    """The id of a market copy of an album or track: the original's, reversed."""
+    return spotify_id[::-1]
+
+
+def market_copy(album: CatalogueAlbum) -> CatalogueAlbum:
+    """The album's copy for COPY_MARKET: other album and track ids, the same content."""
+    tracks = tuple(
+        replace(track, id=copy_id(track.id), album_id=copy_id(album.id)) for track in album.tracks
+    )
+    return replace(album, id=copy_id(album.id), tracks=tracks)
+
+
 def words_of(text: str) -> list[str]:
     """Lower-case words without accents, as the search index sees them."""
     decomposed = unicodedata.normalize("NFKD", text)
@@ -131,12 +145,35 @@ def year_matches(wanted: str, years: list[int]) -> bool:
 
 
 class Catalogue:
-    """Artists, albums and tracks by id, loaded from the JSON sample catalogue."""
+    """Artists, albums and tracks by id, loaded from the JSON sample catalogue.
+
+    Market copies: as on Spotify, an album (album_type "album") also exists as a second copy
+    under other album and track ids (the same names and ISRCs), sold in COPY_MARKET only; the
+    original is sold everywhere else. An artist's albums listed without a market show both
+    copies; with a market, the one sold there. Copies are reachable by id (`album_by_id`,
+    `track_by_id`), never found by search.
+    """
 
     def __init__(self, artists: list[CatalogueArtist], albums: list[CatalogueAlbum]) -> None:
         self.artists = {artist.id: artist for artist in artists}
         self.albums = {album.id: album for album in albums}
         self.tracks = {track.id: track for album in albums for track in album.tracks}
+        self.copies = {
+            copy.id: copy for copy in (market_copy(a) for a in albums if a.album_type == "album")
+        }
+        self.copy_of = {copy_id(album_id): album_id for album_id in self.albums}
+        self.copy_tracks = {
+            track.id: track for copy in self.copies.values() for track in copy.tracks
+        }
+
+    def album_by_id(self, album_id: str) -> CatalogueAlbum | None:
+        return self.albums.get(album_id) or self.copies.get(album_id)
+
+    def track_by_id(self, track_id: str) -> CatalogueTrack | None:
+        return self.tracks.get(track_id) or self.copy_tracks.get(track_id)
+
+    def track_album(self, track: CatalogueTrack) -> CatalogueAlbum:
+        return self.albums.get(track.album_id) or self.copies[track.album_id]
 
     @classmethod
     def load(cls, path: Path | str = DEFAULT_CATALOGUE) -> Catalogue:
@@ -154,10 +191,23 @@ class Catalogue:
             return "appears_on"
         return None
 
-    def discography(self, artist_id: str, groups: set[str]) -> list[tuple[CatalogueAlbum, str]]:
-        """The artist's albums in `groups`, by group then newest first (Spotify's order)."""
+    def discography(
+        self, artist_id: str, groups: set[str], market: str | None = None
+    ) -> list[tuple[CatalogueAlbum, str]]:
+        """The artist's albums in `groups`, by group then newest first (Spotify's order):
+        without a market every market's copy, with one the copy sold there."""
         listed = [(album, self.album_group(album, artist_id)) for album in self.albums.values()]
         chosen = [(album, group) for album, group in listed if group in groups]
+        copies = [
+            (self.copies[copy_id(album.id)], group)
+            for album, group in chosen
+            if copy_id(album.id) in self.copies
+        ]
+        if market is None:
+            chosen += copies
+        elif market == COPY_MARKET:
+            sold = {album.id for album, _ in copies}
+            chosen = copies + [(a, g) for a, g in chosen if copy_id(a.id) not in sold]
         chosen.sort(key=lambda pair: pair[0].release_date, reverse=True)
         chosen.sort(key=lambda pair: GROUP_ORDER.index(pair[1]))
         return chosen
@@ -342,15 +392,16 @@ class SpotifyJson:
                 rendered["album_group"] = group
         return rendered
 
-    def album(self, album: CatalogueAlbum) -> dict[str, Any]:
-        """The full album, its first 50 tracks embedded as a paging object."""
+    def album(self, album: CatalogueAlbum, extra: dict[str, str] | None = None) -> dict[str, Any]:
+        """The full album, its first 50 tracks embedded as a paging object (`extra`: the
+        query parameters its `next` link keeps, such as the market)."""
         first = [self.simple_track(track) for track in album.tracks[:EMBEDDED_TRACKS]]
         path = f"/v1/albums/{album.id}/tracks"
         rendered = {
             **self.simple_album(album),
             "copyrights": [{"text": album.copyright, "type": "C"}],
             "external_ids": {"upc": album.upc},
-            "tracks": self.page(path, first, len(album.tracks), 0, EMBEDDED_TRACKS),
+            "tracks": self.page(path, first, len(album.tracks), 0, EMBEDDED_TRACKS, extra),
         }
         if self.extended_quota:
             rendered.update(genres=[], label=album.label, popularity=album.popularity)
@@ -377,7 +428,7 @@ class SpotifyJson:
     def track(self, track: CatalogueTrack) -> dict[str, Any]:
         rendered = {
             **self.simple_track(track),
-            "album": self.simple_album(self.catalogue.albums[track.album_id]),
+            "album": self.simple_album(self.catalogue.track_album(track)),
             "external_ids": {"isrc": track.isrc},
         }
         if self.extended_quota:

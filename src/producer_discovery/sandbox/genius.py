@@ -7,6 +7,10 @@ Endpoints, each wrapped in Genius' envelope `{"meta": {"status": 200}, "response
   `featured_artists` and `custom_performances`.
 - `GET /artists/{id}?text_format=` → `response.artist` with `instagram_name`, `twitter_name`,
   `facebook_name`, `image_url` and `description`.
+- `GET /artists/{id}/songs?per_page=&page=&sort=` → `response.songs` (the song summaries of
+  every song where the artist is primary or featured; `per_page` 20 by default, at most 50;
+  `sort` "title" (the default, case-insensitive) or "popularity" (page views)) and
+  `response.next_page` (the next page's number, null on the last page).
 
 Search relevance, like the real one, favours popular pages over exact ones: songs whose title
 (without a trailing "(…)" such as "(Live)" or "(Remix)") is contained in the query come first,
@@ -43,6 +47,8 @@ from producer_discovery.sandbox.server import Faults, Request, Response, Sandbox
 
 DEFAULT_PER_PAGE = 10
 MAXIMUM_PER_PAGE = 20
+ARTIST_SONGS_DEFAULT_PER_PAGE = 20
+ARTIST_SONGS_MAXIMUM_PER_PAGE = 50
 MISSING_TOKEN = "This call requires an access_token. Please see: https://genius.com/developers"
 INVALID_TOKEN = {
     "error": "invalid_token",
@@ -99,6 +105,7 @@ class GeniusSandbox(SandboxServer):
         self.route("GET", r"/search", "search", self.search)
         self.route("GET", r"/songs/(?P<song_id>\d+)", "songs", self.song)
         self.route("GET", r"/artists/(?P<artist_id>\d+)", "artists", self.artist)
+        self.route("GET", r"/artists/(?P<artist_id>\d+)/songs", "artist-songs", self.artist_songs)
 
     # Provider behaviour -----------------------------------------------------------------
     def error(self, status: int, message: str) -> Response:
@@ -156,6 +163,36 @@ class GeniusSandbox(SandboxServer):
             return self.error(404, "Not found")
         text_format = request.param("text_format") or "dom"
         return self.ok({"artist": self.full_artist(artist, text_format)})
+
+    def artist_songs(self, request: Request) -> Response:
+        """An artist's songs (primary or featured), a page at a time, as Genius lists them."""
+        artist_id = int(request.match["artist_id"])
+        if artist_id not in self.artists:
+            return self.error(404, "Not found")
+        per_page = bounded_number(
+            request.param("per_page"),
+            ARTIST_SONGS_DEFAULT_PER_PAGE,
+            1,
+            ARTIST_SONGS_MAXIMUM_PER_PAGE,
+        )
+        page = bounded_number(request.param("page"), 1, 1, 10_000)
+        sort = request.param("sort") or "title"
+        if sort not in ("title", "popularity"):
+            return self.error(400, "sort must be one of: title, popularity")
+        songs = [
+            song
+            for song in self.songs.values()
+            if song["primary_artist"] == artist_id or artist_id in song["featured_artists"]
+        ]
+        if sort == "title":
+            songs.sort(key=lambda song: (song["title"].casefold(), song["id"]))
+        else:
+            songs.sort(key=lambda song: (-song.get("pageviews", 0), song["id"]))
+        shown = songs[(page - 1) * per_page : page * per_page]
+        next_page = page + 1 if page * per_page < len(songs) else None
+        return self.ok(
+            {"songs": [self.song_summary(song) for song in shown], "next_page": next_page}
+        )
 
     # Relevance --------------------------------------------------------------------------
     def ranked_songs(self, query: str) -> list[dict[str, Any]]:

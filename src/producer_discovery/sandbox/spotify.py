@@ -10,6 +10,10 @@ Development mode (the default), as the real service behaves since 2026-03-09:
 - 403 on the batch endpoints (`/v1/tracks|albums|artists?ids=`), top-tracks, related-artists;
 - no `popularity`, `followers`, `genres`, album `label`, `album_group`, `available_markets`;
   `preview_url` is null. `extended_quota=True` restores the endpoints and the fields.
+- `market`: without one, an artist's albums list every market's copy of an album under its
+  own id (catalogue.Catalogue: a full album has a second copy sold in "JP"); with one, the
+  copy sold there. Album, album-track and track requests accept it too; a malformed code
+  is 400 "Invalid market code".
 Every /v1 request needs a bearer token from `POST /api/token` (client credentials); unknown or
 expired tokens get 401. `window_limit` > 0 turns on the rolling 30-second limit: a request over
 it gets 429 with Retry-After and is counted in `rejected`. Injected latency, 429s and 5xx come
@@ -45,6 +49,11 @@ from producer_discovery.sandbox.server import Faults, Request, Response, Sandbox
 SEARCH_OFFSET_MAX = 1000
 BATCH_MAXIMUM = {"tracks": 50, "albums": 20, "artists": 50}
 _ID = r"(?P<id>[^/]+)"
+
+
+def valid_market(code: str) -> bool:
+    """An ISO 3166-1 alpha-2 code as Spotify takes it ("US"); anything else is a 400."""
+    return len(code) == 2 and code.isascii() and code.isalpha() and code.isupper()
 
 
 class LimitBroken(Exception):
@@ -235,39 +244,50 @@ class SpotifySandbox(SandboxServer):
         groups = set(groups_text.split(","))
         if not groups <= set(GROUP_ORDER):
             return self.error(400, "Invalid include_groups value")
+        market = request.param("market") or None
+        if market is not None and not valid_market(market):
+            return self.error(400, "Invalid market code")
         limit = self._limit(request, 5, 10)
         offset = self._offset(request)
-        listed = self.catalogue.discography(artist_id, groups)
+        listed = self.catalogue.discography(artist_id, groups, market)
         view = self.json_for(request)
         items = [
             view.simple_album(album, group) for album, group in listed[offset : offset + limit]
         ]
         path = f"/v1/artists/{artist_id}/albums"
-        extra = {"include_groups": groups_text}
+        extra = {"include_groups": groups_text, **({"market": market} if market else {})}
         return Response(200, view.page(path, items, len(listed), offset, limit, extra))
 
     def album(self, request: Request) -> Response:
-        album = self.catalogue.albums.get(request.match["id"])
+        album = self.catalogue.album_by_id(request.match["id"])
         if album is None:
             return self.error(404, "Resource not found")
-        return Response(200, self.json_for(request).album(album))
+        market = request.param("market") or None
+        if market is not None and not valid_market(market):
+            return self.error(400, "Invalid market code")
+        extra = {"market": market} if market else None
+        return Response(200, self.json_for(request).album(album, extra))
 
     def album_tracks(self, request: Request) -> Response:
         return self._guarded("album_tracks", request, self._album_tracks)
 
     def _album_tracks(self, request: Request) -> Response:
-        album = self.catalogue.albums.get(request.match["id"])
+        album = self.catalogue.album_by_id(request.match["id"])
         if album is None:
             return self.error(404, "Resource not found")
+        market = request.param("market") or None
+        if market is not None and not valid_market(market):
+            return self.error(400, "Invalid market code")
         limit = self._limit(request, 20, EMBEDDED_TRACKS)
         offset = self._offset(request)
         view = self.json_for(request)
         items = [view.simple_track(track) for track in album.tracks[offset : offset + limit]]
         path = f"/v1/albums/{album.id}/tracks"
-        return Response(200, view.page(path, items, len(album.tracks), offset, limit))
+        extra = {"market": market} if market else None
+        return Response(200, view.page(path, items, len(album.tracks), offset, limit, extra))
 
     def track(self, request: Request) -> Response:
-        track = self.catalogue.tracks.get(request.match["id"])
+        track = self.catalogue.track_by_id(request.match["id"])
         if track is None:
             return self.error(404, "Resource not found")
         return Response(200, self.json_for(request).track(track))
