@@ -63,7 +63,11 @@ def test_singles_are_placed_by_the_artist_listing_and_only_the_rest_ask_spotify(
     assert requests["release-browse"] == len(artists)
     assert requests["recording-search"] <= 2 * len(artists)
     assert sum(requests.values()) < len(singles)
-    songs = rows(database_url, "SELECT decision FROM identification_plans WHERE subject = 'song'")
+    songs = rows(
+        database_url,
+        "SELECT decision FROM identification_plans"
+        " WHERE source = 'musicbrainz' AND subject = 'song'",
+    )
     listed = [song for song in songs if song["decision"]["via"] == "listing"]
     assert listed
     assert all(song["decision"]["isrc"] is None for song in listed)
