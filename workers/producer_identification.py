@@ -13,8 +13,9 @@
                 source without its token is skipped (logged once, listed in the outcome's
                 skipped_sources)
     writes    first claim_song_representative(): the song's row is locked to the commit and
-              the track must still be its representative (else a TransientError: the retry
-              identifies the new one, whose credits replace these); then producers
+              the track must still be its representative (else Deferred: no attempt spent,
+              the message comes back at once and identifies the new one, whose credits
+              replace these); then producers
               (+ producer_source_ids), track_producers, track_producer_evidence on the
               representative only (producer_discovery.identification.store), then ONE social_enrichment message
               {"producerId"} per producer never enriched nor queued before, and a refresh
@@ -42,7 +43,7 @@ import psycopg
 from producer_discovery.db.catalogue import claim_song_representative, song_representative
 from producer_discovery.db.identification_plans import IdentificationPlans
 from producer_discovery.db.queue import report_refused_credentials
-from producer_discovery.errors import TransientError
+from producer_discovery.errors import Deferred
 from producer_discovery.identification.identify import Identifier, build_identifier, load_track
 from producer_discovery.identification.store import store_identification
 from producer_discovery.identification.waiting import wait_for_sources
@@ -52,6 +53,9 @@ from producer_discovery.runtime.stage import Delivery, Outcome, Send, Stage
 from producer_discovery.sources import credit_sources
 
 QUEUE = ProducerIdentificationMessage.QUEUE
+# A better edition arrived while the song was identified: not the message's fault, so it
+# spends no attempt (a catalogue walked in bulk may change a song's edition several times).
+EDITION_CHANGED_RETRY_SECONDS = 1.0
 
 
 def entity_of(message: ProducerIdentificationMessage) -> tuple[str, str]:
@@ -88,8 +92,9 @@ def identify(
 
     def write(conn: psycopg.Connection[Any]) -> list[Send]:
         if song is not None and not claim_song_representative(conn, song, str(track.track_id)):
-            raise TransientError(
-                f"song {song}: a better edition than {track.track_id} arrived meanwhile"
+            raise Deferred(
+                f"song {song}: a better edition than {track.track_id} arrived meanwhile",
+                EDITION_CHANGED_RETRY_SECONDS,
             )
         # A source that failed alone keeps its earlier evidence, as a skipped one does.
         stored = store_identification(

@@ -21,7 +21,7 @@ from psycopg_pool import ConnectionPool
 from producer_discovery.clients import discogs as discogs_client
 from producer_discovery.clients.musicbrainz import MusicBrainzClient
 from producer_discovery.db.response_cache import PostgresResponseCache
-from producer_discovery.errors import TransientError
+from producer_discovery.errors import Deferred
 from producer_discovery.identification.credits import EXECUTIVE_PRODUCER
 from producer_discovery.messages import ProducerIdentificationMessage
 from producer_discovery.runtime.resources import Resources
@@ -303,7 +303,7 @@ def test_a_better_edition_arriving_mid_identification_is_identified_instead(
     database_url: str, sandboxes: Sandboxes
 ) -> None:
     """A song identified from its live take while its album version arrives: the commit is
-    refused (transient) since the live take is no longer the representative; the message,
+    refused (deferred: no attempt spent) since the live take is no longer the representative; the message,
     handled again, identifies the album version (the song's representative read when
     handled, not the message's track), whose credits are stored and none on the live take."""
     settings = sandbox_settings(sandboxes, database_url, fast=True)
@@ -316,7 +316,7 @@ def test_a_better_edition_arriving_mid_identification_is_identified_instead(
         assert outcome.metadata["track_id"] == messages[0]["trackId"]
         seed(database_url, "Midnight Transit")  # the album version: the better edition
         with (
-            pytest.raises(TransientError, match="better edition"),
+            pytest.raises(Deferred, match="better edition"),
             resources.pool.connection() as conn,
             conn.transaction(),
         ):

@@ -366,6 +366,7 @@ class Worker:
             if is_transient(error) and attempt < self.settings.max_attempts:
                 delay = self.resources.retry_policy.delay(attempt, retry_after_of(error))
                 self._retry_later(flight, description, delay)
+                self.log.info("message_retried", attempt=attempt, error=description[:300])
                 return "retry"
             reason = (
                 description
