@@ -253,6 +253,12 @@ def refresh_enrichment(conn: Connection, producer_ids: Sequence[str]) -> list[st
     (db/queries/producer_refresh_enrichment.sql); in id order."""
     if not producer_ids:
         return []
+    # First wait for the rows (an enrichment committing now holds them), then read them and
+    # their processing status in a statement of its own: in one statement, the status would
+    # be read as it was before the wait (READ COMMITTED: a statement's snapshot is taken at
+    # its start), an enrichment that completed meanwhile would look IN_PROGRESS and not be
+    # reopened, and the refresh sent here would find the producer COMPLETED and be dropped.
+    conn.execute(query("producer_lock_rows"), {"producer_ids": list(producer_ids)})
     rows = conn.execute(
         query("producer_refresh_enrichment"), {"producer_ids": list(producer_ids)}
     ).fetchall()
