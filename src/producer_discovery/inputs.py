@@ -13,6 +13,7 @@ Each check returns the value as it will be sent (surrounding blanks removed) or 
 from __future__ import annotations
 
 import re
+import uuid
 
 ARTIST_NAME_MAX = 200  # start_artist_discovery
 GENRE_MAX = 100  # start_bulk_artist_discovery (and validate_queue_message's genre bound)
@@ -78,3 +79,12 @@ def min_popularity(value: int) -> int:
 
 def message_id(value: int) -> int:
     return bounded_int("a message id", value, 1, MESSAGE_ID_MAX)
+
+
+def is_uuid(text: str) -> bool:
+    """Whether a command-line argument is a whole id (else a name or an id's prefix)."""
+    try:
+        uuid.UUID(text)
+    except ValueError:
+        return False
+    return True

@@ -8,14 +8,13 @@ import os
 import re
 import sys
 import time
-import uuid
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from typing import Any
 
 from rich.text import Text
 
-from producer_discovery import identity_operations
+from producer_discovery import identity_operations, inputs
 from producer_discovery.db.embedded import EmbeddedDatabase, default_home
 from producer_discovery.db.logins import provision_from_urls
 from producer_discovery.db.migrate import migrate
@@ -478,7 +477,7 @@ def producers_show(settings: Settings, arguments: argparse.Namespace) -> int:
         if ID_PREFIX.fullmatch(producer_id.lower()):  # the 8 characters the tables show
             ids = database.producer_ids_by_prefix(producer_id.lower())
             producer_id = ids[0] if len(ids) == 1 else producer_id
-        if not is_uuid(producer_id):
+        if not inputs.is_uuid(producer_id):
             hits = database.search(producer_id, limit=20)["producers"]
             if not hits:
                 raise ConfigurationError(f"no producer matches {producer_id!r}")
@@ -535,7 +534,7 @@ def producers_forget(settings: Settings, arguments: argparse.Namespace) -> int:
     """forget_producer (definitions/50_producers.sql): by id, or by a name that names one."""
     target = arguments.producer.strip()
     with connect(settings) as database:
-        if is_uuid(target):
+        if inputs.is_uuid(target):
             producer_id = target
         else:
             named = database.producers_named(normalize_name(target))
@@ -579,14 +578,6 @@ def several_producers(database: Any, text: str, matches: list[dict[str, Any]]) -
 
 
 ID_PREFIX = re.compile(r"[0-9a-f]{8}[0-9a-f-]{0,27}")
-
-
-def is_uuid(text: str) -> bool:
-    try:
-        uuid.UUID(text)
-    except ValueError:
-        return False
-    return True
 
 
 def web_command(settings: Settings, arguments: argparse.Namespace) -> int:

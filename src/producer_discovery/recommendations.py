@@ -5,26 +5,18 @@ migrations/definitions/86_recommendations.sql; docs/operations.md, "Recommended 
 from __future__ import annotations
 
 import argparse
-import uuid
 from typing import Any
 
+from producer_discovery import inputs
 from producer_discovery.db.operator import OperatorDatabase
 from producer_discovery.errors import ConfigurationError
 from producer_discovery.output import console, table, to_json
 
 
-def is_uuid(text: str) -> bool:
-    try:
-        uuid.UUID(text)
-    except ValueError:
-        return False
-    return True
-
-
 def artist_id_of(database: OperatorDatabase, artist: str) -> str:
     """The id the user meant: an id as given, else the one artist of that name; none or
     several is a one-line error."""
-    if is_uuid(artist):
+    if inputs.is_uuid(artist):
         return artist
     named = database.artists_named(artist)
     if not named:

@@ -10,7 +10,6 @@ import os
 import random
 import signal
 import subprocess
-import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -23,10 +22,9 @@ import pytest
 from producer_discovery.sandbox.environment import SandboxEnvironment
 from producer_discovery.sandbox.server import Faults
 from tests.conftest import Server
+from tests.support.pipeline_run import Beside, discover_and_drain, pipeline_environment
 from tests.support.pipeline_state import differences_from_clean, snapshot
 
-ROOT = Path(__file__).resolve().parents[2]
-PROVIDERS = ("SPOTIFY_", "GENIUS_", "DISCOGS_", "INSTAGRAM_", "MUSICBRAINZ_")
 ARTISTS = ("Nova Reyes", "The Velvet Arcade")
 CHAOS_RUNS = int(os.environ.get("CHAOS_RUNS", "1"))
 KILL_EVERY = (2.0, 4.0)  # seconds between two SIGKILLs, drawn uniformly
@@ -36,41 +34,9 @@ def run_pipeline(
     url: str, sandboxes: SandboxEnvironment, log: Path, chaos: Chaos | None = None
 ) -> float:
     """Queue the artists, run `run --drain` to the end (under chaos if given); seconds taken."""
-    environment = {key: value for key, value in os.environ.items() if not key.startswith(PROVIDERS)}
-    environment.update(sandboxes.variables(), DATABASE_URL=url, LOG_LEVEL="warning")
-    with log.open("a") as output:
-        subprocess.run(
-            [sys.executable, "-m", "producer_discovery", "discover", *ARTISTS],
-            cwd=ROOT,
-            env=environment,
-            stdout=output,
-            stderr=output,
-            check=True,
-            timeout=60,
-        )
-        started = time.monotonic()
-        supervisor = subprocess.Popen(
-            [sys.executable, "-m", "producer_discovery", "run", "--drain"],
-            cwd=ROOT,
-            env=environment,
-            stdout=output,
-            stderr=output,
-        )
-        driver = None
-        if chaos is not None:
-            driver = threading.Thread(target=chaos.drive, args=(supervisor,), daemon=True)
-            driver.start()
-        try:
-            code = supervisor.wait(timeout=600)
-        finally:
-            if supervisor.poll() is None:
-                supervisor.kill()
-            if chaos is not None:
-                chaos.done.set()
-            if driver is not None:
-                driver.join(timeout=60)
-    assert code == 0, log.read_text()[-3000:]
-    return time.monotonic() - started
+    environment = pipeline_environment(sandboxes, url, LOG_LEVEL="warning")
+    beside = [Beside(chaos.drive, chaos.done)] if chaos is not None else []
+    return discover_and_drain(environment, log, ARTISTS, timeout=600, beside=beside)
 
 
 def stage_processes(parent: int) -> list[int]:

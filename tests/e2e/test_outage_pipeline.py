@@ -10,9 +10,7 @@ against a clean run of the same artists at the providers' real limits:
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 import threading
 import time
 import uuid
@@ -26,12 +24,11 @@ import pytest
 
 from producer_discovery.sandbox.environment import SandboxEnvironment
 from tests.conftest import Server
+from tests.support.pipeline_run import Beside, discover_and_drain, pipeline_environment
 from tests.support.pipeline_state import differences_from_clean, snapshot
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(1500)]
 
-ROOT = Path(__file__).resolve().parents[2]
-PROVIDERS = ("SPOTIFY_", "GENIUS_", "DISCOGS_", "INSTAGRAM_", "MUSICBRAINZ_")
 ARTISTS = ("Nova Reyes", "The Velvet Arcade")
 
 
@@ -77,52 +74,19 @@ def run_pipeline(
 ) -> tuple[float, SandboxEnvironment]:
     """Queue the artists, `run --drain` to the end (Genius out as `outage` says); seconds."""
     sandboxes = SandboxEnvironment().start()
-    environment = {key: value for key, value in os.environ.items() if not key.startswith(PROVIDERS)}
-    environment.update(
-        sandboxes.variables(),
-        DATABASE_URL=url,
-        LOG_LEVEL="info",
-        LOG_FORMAT="json",
-        **(settings or {}),
+    environment = pipeline_environment(
+        sandboxes, url, LOG_LEVEL="info", LOG_FORMAT="json", **(settings or {})
     )
-    driver = None
+    beside = []
+    if outage is not None:
+        beside.append(Beside(lambda _: outage.drive(url, sandboxes), outage.done, 30.0))
+    if watch is not None:
+        beside.append(Beside(watch))
     try:
-        with log.open("a") as output:
-            subprocess.run(
-                [sys.executable, "-m", "producer_discovery", "discover", *ARTISTS],
-                cwd=ROOT,
-                env=environment,
-                stdout=output,
-                stderr=output,
-                check=True,
-                timeout=60,
-            )
-            started = time.monotonic()
-            supervisor = subprocess.Popen(
-                [sys.executable, "-m", "producer_discovery", "run", "--drain"],
-                cwd=ROOT,
-                env=environment,
-                stdout=output,
-                stderr=output,
-            )
-            if outage is not None:
-                driver = threading.Thread(target=outage.drive, args=(url, sandboxes), daemon=True)
-                driver.start()
-            if watch is not None:
-                threading.Thread(target=watch, args=(supervisor,), daemon=True).start()
-            try:
-                code = supervisor.wait(timeout=900)
-            finally:
-                if supervisor.poll() is None:
-                    supervisor.kill()
-                if outage is not None:
-                    outage.done.set()
-                if driver is not None:
-                    driver.join(timeout=30)
+        seconds = discover_and_drain(environment, log, ARTISTS, timeout=900, beside=beside)
     finally:
         sandboxes.stop()
-    assert code == 0, log.read_text()[-3000:]
-    return time.monotonic() - started, sandboxes
+    return seconds, sandboxes
 
 
 @dataclass

@@ -31,6 +31,18 @@ def search_problem(text: str) -> str | None:
     return None
 
 
+def searchable(q: str) -> str:
+    """The search text of a request's `q`, or 422 saying why it cannot be searched for."""
+    try:
+        text = inputs.search_text(q)
+    except inputs.InvalidInput as error:
+        raise HTTPException(422, f"q: {error}") from None
+    problem = search_problem(text)
+    if problem:
+        raise HTTPException(422, problem)
+    return text
+
+
 def is_dead_letter_queue(name: str) -> bool:
     """A DLQ name (<stage>_dlq); replay_dead_letters finds nothing in any other queue."""
     return DEAD_LETTER_QUEUE.fullmatch(name) is not None
@@ -131,14 +143,7 @@ def search(
     limit: Annotated[int, Query(ge=1, le=100)] = 10,
     data: Store = Depends(store),
 ) -> dict[str, Any]:
-    try:
-        text = inputs.search_text(q)
-    except inputs.InvalidInput as error:
-        raise HTTPException(422, f"q: {error}") from None
-    problem = search_problem(text)
-    if problem:
-        raise HTTPException(422, problem)
-    return data.search(text, limit)
+    return data.search(searchable(q), limit)
 
 
 @router.get("/artists/{artist_id}", summary="An artist, its albums and tracks, and its producers")

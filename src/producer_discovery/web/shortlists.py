@@ -17,7 +17,7 @@ from fastapi.responses import JSONResponse, Response
 
 from producer_discovery import inputs
 from producer_discovery.db.web_store import Store
-from producer_discovery.web.api import guard, search_problem, store
+from producer_discovery.web.api import guard, searchable, store
 
 router = APIRouter(prefix="/api", tags=["api"])
 
@@ -93,14 +93,7 @@ def export(
 
 
 def searched(q: str, limit: int, data: Store) -> list[dict[str, Any]]:
-    try:
-        text = inputs.search_text(q)
-    except inputs.InvalidInput as error:
-        raise HTTPException(422, f"q: {error}") from None
-    problem = search_problem(text)
-    if problem:
-        raise HTTPException(422, problem)
-    return data.search(text, limit)["producers"]
+    return data.search(searchable(q), limit)["producers"]
 
 
 def recommended(artist_id: uuid.UUID, limit: int, data: Store) -> dict[str, Any]:
