@@ -106,7 +106,11 @@ def seed_credit(
             "roles": roles,
         },
     )
-    for source, source_confidence in sorted(sources.items()):
+    evidence = [
+        (source, roles[0], roles[0].title(), source_confidence)
+        for source, source_confidence in sorted(sources.items())
+    ] + [(source, "writer", label, 0.7) for source, label in sorted((other_roles or {}).items())]
+    for source, role, role_label, source_confidence in evidence:
         conn.execute(
             query("producer_insert_evidence"),
             {
@@ -114,24 +118,10 @@ def seed_credit(
                 "producer_id": producer_id,
                 "source": source,
                 "source_id": None,
-                "role": roles[0],
-                "role_label": roles[0].title(),
+                "role": role,
+                "role_label": role_label,
                 "attributes": Jsonb([]),
                 "confidence": source_confidence,
-            },
-        )
-    for source, label in sorted((other_roles or {}).items()):
-        conn.execute(
-            query("producer_insert_evidence"),
-            {
-                "track_id": track_id,
-                "producer_id": producer_id,
-                "source": source,
-                "source_id": None,
-                "role": "writer",
-                "role_label": label,
-                "attributes": Jsonb([]),
-                "confidence": 0.7,
             },
         )
 
