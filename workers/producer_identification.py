@@ -40,7 +40,7 @@ from uuid import UUID
 
 import psycopg
 
-from producer_discovery.db.catalogue import claim_song_representative, song_representative
+from producer_discovery.db.catalogue import claim_song_representative
 from producer_discovery.db.identification_plans import IdentificationPlans
 from producer_discovery.db.queue import report_refused_credentials
 from producer_discovery.errors import Deferred
@@ -81,10 +81,9 @@ def identify(
 ) -> Outcome:
     artist_id = str(message.artist_id) if message.artist_id else None
     song = str(message.normalized_track_id) if message.normalized_track_id else None
-    track_id = current_representative(resources, song) or str(message.track_id)
-    track = load_track(resources.pool, track_id, artist_id)
+    track = load_track(resources.pool, str(message.track_id), artist_id, song)
     if track is None:
-        return Outcome(metadata={"outcome": "track_not_found", "track_id": track_id})
+        return Outcome(metadata={"outcome": "track_not_found", "track_id": str(message.track_id)})
     found = identifier.identify(track)
     # A credit source blocked for a short while is waited for: WaitingForSource (no attempt).
     wait_for_sources(found, resources.limiter, resources.settings.source_wait_seconds)
@@ -120,11 +119,3 @@ def identify(
         return first + refreshes
 
     return Outcome(write=write, metadata=metadata)
-
-
-def current_representative(resources: Resources, song: str | None) -> str | None:
-    """The song's representative now, or None without a song (or a stored one)."""
-    if song is None:
-        return None
-    with resources.pool.connection() as conn:
-        return song_representative(conn, song)

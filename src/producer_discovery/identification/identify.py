@@ -1,6 +1,7 @@
 """Producer identification: gather every configured source's credits for one song.
 
-    load_track(pool, track_id, artist_id)    the representative track, its album and artist
+    load_track(pool, track_id, artist_id,    the song's representative track, its album
+               song)                         and artist
     build_identifier(settings, client,       the registry's credit sources that are
                      plans, sources)         configured, their clients (built by the runtime)
                                              sharing the response cache, the limits and the
@@ -40,7 +41,7 @@ from pydantic import ValidationError
 
 from producer_discovery.clients.base import ApiClient
 from producer_discovery.clients.spotify import SpotifyClient
-from producer_discovery.db.catalogue import track_context
+from producer_discovery.db.catalogue import song_representative, track_context
 from producer_discovery.errors import (
     CredentialsRejected,
     ResponseShapeError,
@@ -63,11 +64,14 @@ log = structlog.get_logger("producer_discovery.identification.identify")
 
 # The track -------------------------------------------------------------------------------
 def load_track(
-    pool: ConnectionPool, track_id: str, artist_id: str | None
+    pool: ConnectionPool, track_id: str, artist_id: str | None, song: str | None = None
 ) -> TrackToIdentify | None:
-    """The track to identify, or None when it is no longer stored."""
+    """The track to identify, or None when it is no longer stored: the song's representative
+    now (read when the message is handled, so a better edition that arrived since is the one
+    identified) when `song` is given and stored, else `track_id`."""
     with pool.connection() as conn:
-        context = track_context(conn, track_id, artist_id)
+        current = song_representative(conn, song) if song is not None else None
+        context = track_context(conn, current or track_id, artist_id)
     return track_from_context(context) if context else None
 
 
